@@ -1,0 +1,1 @@
+"""Partner files in: declarative mappings, readers, validation, geocoding and bulk loading into PostGIS."""

@@ -1,0 +1,157 @@
+"""Declarative mapping of one partner's export format onto the OLS event model.
+
+One YAML file per format says how to read the file (type, separator, encoding, decimal mark),
+which columns hold the reference, the label, the date and the location, how the location is
+given (lon/lat, projected X/Y, address to geocode, named place, file geometry), which extra
+columns are kept as attributes, and the table from the partner's labels to the harmonised
+categories of :mod:`ols.nomenclature`. Only the columns a mapping names ever reach the database.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ols.errors import InvalidInputError, NotFoundError
+from ols.names import name_key
+from ols.nomenclature import CATEGORY_BY_CODE
+
+FileType = Literal["csv", "xlsx", "geojson", "gpkg"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CsvOptions(_Strict):
+    """How a delimited text file is written."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    decimal: str = "."
+    skip_rows: int = 0
+
+
+class DateSpec(_Strict):
+    """Where the date (and optionally the time) of a fact is, and how it is written.
+
+    ``formats`` are tried in order (``strptime`` codes). With ``time_column``, a row whose time
+    is empty keeps day precision. ``precision`` forces the precision of every row (``month`` for
+    police.uk's ``YYYY-MM``).
+    """
+
+    column: str
+    formats: list[str] = Field(min_length=1)
+    time_column: str | None = None
+    time_formats: list[str] = Field(default_factory=lambda: ["%H:%M", "%H:%M:%S", "%Hh%M"])
+    precision: Literal["minute", "day", "month"] | None = None
+    timezone: str = "Europe/Paris"
+
+
+class LocationSpec(_Strict):
+    """How a fact is located, and how precise that location is."""
+
+    type: Literal["lonlat", "xy", "address", "place", "geometry"]
+    lon: str | None = None
+    lat: str | None = None
+    x: str | None = None
+    y: str | None = None
+    crs: str = "EPSG:4326"
+    address: str | None = None
+    number: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+    insee: str | None = None
+    default_insee: str | None = None
+    place: str | None = None
+    place_kind: str | None = None
+    precision: Literal["exact", "address", "street", "zone"] = "exact"
+
+    @model_validator(mode="after")
+    def _columns_for_type(self) -> LocationSpec:
+        required = {
+            "lonlat": ("lon", "lat"),
+            "xy": ("x", "y"),
+            "place": ("place",),
+            "geometry": (),
+        }.get(self.type)
+        if self.type == "address" and not (self.address or self.street):
+            msg = "location of type address needs 'address' or 'street'"
+            raise ValueError(msg)
+        missing = [name for name in required or () if getattr(self, name) is None]
+        if missing:
+            msg = f"location of type {self.type} needs {', '.join(missing)}"
+            raise ValueError(msg)
+        return self
+
+    def columns(self) -> list[str]:
+        """The file columns this location reads."""
+        names = (self.lon, self.lat, self.x, self.y, self.address, self.number, self.street, self.postcode,
+                 self.insee, self.place)
+        return [name for name in names if name]
+
+
+class Mapping(_Strict):
+    """One partner export format, read declaratively."""
+
+    name: str
+    description: str = ""
+    format: FileType
+    csv: CsvOptions = CsvOptions()
+    sheet: str | int = 0
+    layer: str | None = None
+    ref: str | None = None
+    label: str
+    date: DateSpec
+    location: LocationSpec
+    attributes: list[str] = Field(default_factory=list)
+    confidentiality: Literal["open", "partners", "police"] | None = None
+    categories: dict[str, str]
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({code for code in value.values() if code not in CATEGORY_BY_CODE})
+        if unknown:
+            msg = f"unknown category codes: {', '.join(unknown)}"
+            raise ValueError(msg)
+        return value
+
+    def label_table(self) -> dict[str, str]:
+        """Partner label key (folded) → category code."""
+        return {name_key(label): code for label, code in self.categories.items()}
+
+    def used_columns(self) -> list[str]:
+        """Every column of the file this mapping reads, in a stable order without repeats."""
+        names = [self.ref, self.label, self.date.column, self.date.time_column, *self.location.columns(),
+                 *self.attributes]
+        return list(dict.fromkeys(name for name in names if name))
+
+
+BUILTIN = resources.files("etl") / "mappings"
+
+
+def builtin_mappings() -> dict[str, Path]:
+    """The mappings shipped with OLS, by name."""
+    return {Path(entry.name).stem: Path(str(entry)) for entry in BUILTIN.iterdir() if entry.name.endswith(".yaml")}
+
+
+def load_mapping(ref: str | Path) -> Mapping:
+    """Load a mapping from a YAML path, or by the name of a shipped mapping."""
+    path = Path(ref)
+    if not path.exists():
+        shipped = builtin_mappings()
+        if str(ref) not in shipped:
+            msg = f"mapping {ref!s} not found (shipped: {', '.join(sorted(shipped))})"
+            raise NotFoundError(msg)
+        path = shipped[str(ref)]
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Mapping.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as error:
+        msg = f"{path}: invalid mapping: {error}"
+        raise InvalidInputError(msg) from error

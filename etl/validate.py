@@ -1,0 +1,282 @@
+"""Row validation: partner cells → harmonised, located, dated facts, or a reason for rejection.
+
+Everything is vectorised over the rows of a chunk. A row gets the first reason that applies, with
+the column concerned, so the partner can correct its export; rows that pass become event rows
+with their category, date and precision, lon/lat, territory and H3 cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import shapely
+from h3ronpy import change_resolution
+from h3ronpy.vector import coordinates_to_cells
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from etl.geocode import Geocoder, parse_address
+from etl.mapping import Mapping
+from etl.readers import RawTable
+from ols.names import name_key
+from ols.nomenclature import family_of
+
+REASONS = {
+    "missing_label": "libellé absent",
+    "unknown_label": "libellé inconnu de la table de correspondance",
+    "missing_date": "date absente",
+    "invalid_date": "date ou heure illisible",
+    "impossible_date": "date impossible (future ou antérieure à 1990)",
+    "missing_coordinates": "coordonnées absentes",
+    "invalid_coordinates": "coordonnées invalides",
+    "geocoding_failed": "adresse non trouvée dans la BAN",
+    "unknown_place": "lieu inconnu",
+    "outside_territory": "hors territoire",
+}
+EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
+H3_RESOLUTIONS = (8, 9, 10)
+
+
+@dataclass(frozen=True)
+class TerritoryArea:
+    """A loaded territory, as used to assign events."""
+
+    id: int
+    code: str
+    insee: str | None
+    geom: BaseGeometry
+
+
+@dataclass
+class Context:
+    """What validation needs from the database, loaded once per ingest."""
+
+    territories: list[TerritoryArea]
+    places: dict[str, tuple[float, float]] = field(default_factory=dict)
+    geocoder: Geocoder | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def communes(self) -> list[str]:
+        """INSEE codes of the territories, to geocode addresses that do not name their commune."""
+        return [territory.insee for territory in self.territories if territory.insee]
+
+
+class Verdicts:
+    """The first rejection reason of each row, with its column and message."""
+
+    def __init__(self, size: int) -> None:
+        self.reason = np.full(size, None, dtype=object)
+        self.column = np.full(size, None, dtype=object)
+        self.message = np.full(size, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Rows not rejected so far."""
+        return np.equal(self.reason, None)
+
+    def reject(self, mask: np.ndarray, reason: str, column: str | None, detail: np.ndarray | str | None = None) -> None:
+        """Reject the rows of ``mask`` that have no reason yet."""
+        target = np.asarray(mask, dtype=bool) & self.ok
+        self.reason[target] = reason
+        self.column[target] = column
+        base = REASONS[reason]
+        if detail is None:
+            self.message[target] = base
+        elif isinstance(detail, str):
+            self.message[target] = f"{base}: {detail}"
+        else:
+            self.message[target] = [f"{base}: {text}" for text in detail[target]]
+
+
+def _per_unique(values: pd.Series, function: Callable[[str], object]) -> np.ndarray:
+    """Apply ``function`` once per distinct value (partner columns repeat a lot)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    results = np.array([function(str(value)) for value in uniques] + [None], dtype=object)
+    return results[codes]
+
+
+def _labels(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts) -> tuple[pd.Series, np.ndarray]:
+    raw = frame[mapping.label].astype(str).str.strip()
+    table = mapping.label_table()
+    category = _per_unique(raw, lambda label: table.get(name_key(label)))
+    verdicts.reject((raw == "").to_numpy(), "missing_label", mapping.label)
+    verdicts.reject(np.equal(category, None), "unknown_label", mapping.label, raw.to_numpy(dtype=object))
+    return raw, category
+
+
+def _parse_formats(values: pd.Series, formats: list[str]) -> pd.Series:
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    for fmt in formats:
+        todo = parsed.isna() & (values != "")
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[us]")
+    return parsed
+
+
+def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch seconds (UTC) and time precision of each row."""
+    spec = mapping.date
+    values = frame[spec.column].astype(str).str.strip()
+    parsed = _parse_formats(values, spec.formats)
+    verdicts.reject((values == "").to_numpy(), "missing_date", spec.column)
+    verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values.to_numpy(dtype=object))
+    has_time = any("%H" in fmt for fmt in spec.formats)
+    precision = np.full(len(frame), "minute" if has_time else "day", dtype=object)
+    if spec.time_column:
+        times = frame[spec.time_column].astype(str).str.strip()
+        clock = _parse_formats(times, spec.time_formats)
+        verdicts.reject(((times != "") & clock.isna()).to_numpy(), "invalid_date", spec.time_column,
+                        times.to_numpy(dtype=object))
+        offset = (clock - clock.dt.normalize()).fillna(pd.Timedelta(0))
+        parsed = parsed + offset
+        precision = np.where(clock.notna().to_numpy(), "minute", "day").astype(object)
+    if spec.precision == "month":
+        parsed = parsed.dt.to_period("M").dt.to_timestamp()
+    if spec.precision is not None:
+        precision[:] = spec.precision
+    local = parsed.dt.tz_localize(spec.timezone, ambiguous=np.ones(len(parsed), dtype=bool),
+                                  nonexistent="shift_forward")
+    utc = local.dt.tz_convert("UTC")
+    latest = pd.Timestamp(now + timedelta(days=1))
+    verdicts.reject(((utc < EARLIEST) | (utc > latest)).to_numpy(), "impossible_date", spec.column,
+                    values.to_numpy(dtype=object))
+    seconds = (utc - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    return seconds.fillna(0).astype("int64").to_numpy(), precision
+
+
+def _numbers(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """Parsed floats, and which cells were empty."""
+    text = values.astype(str).str.strip()
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), (text == "").to_numpy()
+
+
+def _coordinates(
+    table: RawTable, mapping: Mapping, context: Context, verdicts: Verdicts
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lon/lat in WGS84 and the location precision of each row."""
+    spec = mapping.location
+    frame = table.frame
+    precision = np.full(len(frame), spec.precision, dtype=object)
+    if spec.type in ("address", "place"):
+        return _named_locations(frame, mapping, context, verdicts, precision)
+    if spec.type == "geometry":
+        x = table.x if table.x is not None else np.full(len(frame), np.nan)
+        y = table.y if table.y is not None else np.full(len(frame), np.nan)
+        crs, column, empty = table.crs or "EPSG:4326", "geometry", np.isnan(x)
+    else:
+        x_column, y_column = (spec.lon, spec.lat) if spec.type == "lonlat" else (spec.x, spec.y)
+        assert x_column is not None and y_column is not None
+        x, x_empty = _numbers(frame[x_column], mapping.csv.decimal)
+        y, y_empty = _numbers(frame[y_column], mapping.csv.decimal)
+        crs, column, empty = ("EPSG:4326" if spec.type == "lonlat" else spec.crs), x_column, x_empty | y_empty
+    verdicts.reject(empty, "missing_coordinates", column)
+    verdicts.reject(np.isnan(x) | np.isnan(y), "invalid_coordinates", column)
+    if crs != "EPSG:4326":
+        x, y = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    lon, lat = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    bad = ~np.isfinite(lon) | ~np.isfinite(lat) | (np.abs(lat) > 90) | (np.abs(lon) > 180) | ((lon == 0) & (lat == 0))
+    verdicts.reject(bad, "invalid_coordinates", column)
+    return lon, lat, precision
+
+
+def _named_locations(
+    frame: pd.DataFrame, mapping: Mapping, context: Context, verdicts: Verdicts, precision: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    spec = mapping.location
+    if spec.type == "place":
+        assert spec.place is not None
+        names = frame[spec.place].astype(str).str.strip()
+        found = _per_unique(names, lambda name: context.places.get(name_key(name)) or f"{name!r}")
+        column = spec.place
+    else:
+        names = _address_lines(frame, mapping)
+        communes = context.communes()
+        geocoder = context.geocoder or Geocoder()
+        found = _per_unique(names, lambda line: geocoder.locate(parse_address(line), communes))
+        column = spec.address or spec.street
+    unplaced = np.array([isinstance(item, str) or item is None for item in found])
+    verdicts.reject((names == "").to_numpy(), "missing_coordinates", column)
+    reason = "unknown_place" if spec.type == "place" else "geocoding_failed"
+    detail = np.array([item if isinstance(item, str) else "" for item in found], dtype=object)
+    verdicts.reject(unplaced, reason, column, detail)
+    lon = np.array([item[0] if not isinstance(item, str) and item else np.nan for item in found], dtype=float)
+    lat = np.array([item[1] if not isinstance(item, str) and item else np.nan for item in found], dtype=float)
+    if spec.type == "address":
+        precision = np.array([item[2] if isinstance(item, tuple) else spec.precision for item in found], dtype=object)
+    return lon, lat, precision
+
+
+def _address_lines(frame: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    """One address line per row from the mapping's address columns."""
+    spec = mapping.location
+    parts = [frame[name].astype(str).str.strip() for name in (spec.address, spec.number, spec.street) if name]
+    line = parts[0]
+    for part in parts[1:]:
+        line = (line + " " + part).str.strip()
+    if spec.postcode:
+        postcode = frame[spec.postcode].astype(str).str.strip()
+        line = line.where(postcode == "", line + ", " + postcode)
+    return line
+
+
+def _territories(lon: np.ndarray, lat: np.ndarray, context: Context, verdicts: Verdicts) -> np.ndarray:
+    """Index in ``context.territories`` of the territory holding each point, -1 where none does."""
+    found = np.full(len(lon), -1, dtype=np.int64)
+    located = verdicts.ok
+    for index, territory in enumerate(context.territories):
+        inside = located & (found < 0)
+        inside[inside] = shapely.contains_xy(territory.geom, lon[inside], lat[inside])
+        found[inside] = index
+    verdicts.reject(found < 0, "outside_territory", None)
+    return found
+
+
+def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
+    """H3 cells of points at resolutions 8, 9 and 10, as signed 64-bit integers (PostgreSQL BIGINT)."""
+    finest = coordinates_to_cells(lat, lon, max(H3_RESOLUTIONS))
+    cells = {max(H3_RESOLUTIONS): finest}
+    for resolution in H3_RESOLUTIONS[:-1]:
+        cells[resolution] = change_resolution(finest, resolution)
+    return {res: np.asarray(array).astype(np.uint64).view(np.int64) for res, array in cells.items()}
+
+
+def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFrame:
+    """All rows with their harmonised values, and ``reason``/``column``/``message`` where rejected."""
+    frame = table.frame
+    verdicts = Verdicts(len(frame))
+    raw_label, category = _labels(frame, mapping, verdicts)
+    epoch, time_precision = _dates(frame, mapping, verdicts, context.now)
+    lon, lat, location_precision = _coordinates(table, mapping, context, verdicts)
+    territory = _territories(lon, lat, context, verdicts)
+    ok = verdicts.ok
+    cells = h3_cells(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
+    insee = np.array([t.insee for t in context.territories] + [None], dtype=object)
+    ids = np.array([t.id for t in context.territories] + [0], dtype=np.int64)
+    ref = frame[mapping.ref].astype(str).str.strip() if mapping.ref else pd.Series("", index=frame.index)
+    return pd.DataFrame({
+        "line": table.lines,
+        "category": category,
+        "family": _per_unique(pd.Series(category).fillna(""), lambda code: family_of(code) if code else None),
+        "raw_label": raw_label.to_numpy(dtype=object),
+        "occurred_epoch": epoch,
+        "time_precision": time_precision,
+        "lon": lon,
+        "lat": lat,
+        "location_precision": location_precision,
+        "h3_r8": cells[8],
+        "h3_r9": cells[9],
+        "h3_r10": cells[10],
+        "territory_id": ids[territory],
+        "commune_insee": insee[territory],
+        "partner_ref": ref.to_numpy(dtype=object),
+        "reason": verdicts.reason,
+        "column": verdicts.column,
+        "message": verdicts.message,
+    })

@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way the OLS schema is created or changed."""

@@ -1,0 +1,48 @@
+"""Settings read from ``OLS_*`` environment variables, one class per concern."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".local" / "share" / "ols"
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the data lives.
+
+    With no ``OLS_DATABASE_URL`` OLS runs its own private PostgreSQL + PostGIS cluster under
+    ``OLS_HOME``; with one it uses that server (docker-compose service, a city's server).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    database_url: str | None = None
+    home: Path = Field(default_factory=_default_home)
+    pg_bindir: Path | None = None
+    pg_port: int = 5433
+
+
+class DataSettings(BaseSettings):
+    """Where the public reference data (boundaries, places, test fixtures) are read from."""
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    shared_data: Path = Path("../shared/data")
+
+
+@lru_cache
+def database_settings() -> DatabaseSettings:
+    """Database settings, read once per process."""
+    return DatabaseSettings()
+
+
+@lru_cache
+def data_settings() -> DataSettings:
+    """Data settings, read once per process."""
+    return DataSettings()
