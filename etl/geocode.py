@@ -22,7 +22,7 @@ from ols.names import fold, street_key
 
 BAN_COLUMNS = {"numero", "rep", "nom_voie", "code_postal", "code_insee", "lon", "lat"}
 ADDRESS = re.compile(
-    r"^\s*(?:(?P<number>\d{1,5})\s*(?P<suffix>BIS|TER|QUATER|[A-Z](?![A-Z]))?\b\s*,?\s*)?"
+    r"^\s*(?:(?P<number>\d{1,5})\s*(?P<suffix>BIS|TER|QUATER|[A-H](?![A-Z]))?\b\s*,?\s*)?"
     r"(?P<street>.*?)\s*(?:,?\s*(?P<postcode>\d{5})\b.*)?$"
 )
 

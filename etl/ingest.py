@@ -142,7 +142,7 @@ def _validate_in_chunks(table: RawTable, mapping: Mapping, context: Context, pro
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
-    if frame.empty:
+    if len(frame) == 0:
         return []
     if frame.shape[1] == 0:
         return ["{}"] * len(frame)

@@ -1,0 +1,63 @@
+"""The README's main job: the demo territory loaded, synthetic partner files generated and ingested."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from etl.demo.generate import INSEE, generate
+from etl.geocode import load_ban
+from etl.ingest import BatchReport, ingest_file
+from etl.mapping import load_mapping
+from ols.errors import ConfigurationError
+from ols.places import read_places, save_places
+from ols.settings import data_settings
+from ols.territories import read_boundary, save_territory
+
+SOURCES = {
+    "police_nationale": "police-nationale",
+    "police_municipale": "police-municipale",
+    "bailleur": "bailleur-demo",
+    "mediation": "mediation",
+    "transport": "transport",
+    "services_techniques": "services-techniques",
+}
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of the shared public data (``OLS_SHARED_DATA``), with a clear error when it is missing."""
+    path = data_settings().shared_data.joinpath(*parts)
+    if not path.exists():
+        msg = f"{path} not found: set OLS_SHARED_DATA to the folder holding boundaries/ and places/"
+        raise ConfigurationError(msg)
+    return path
+
+
+def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None]) -> list[BatchReport]:
+    """Load Mons-en-Barœul and its metro stations, generate the demo exports and ingest them."""
+    communes = shared_file("boundaries", "communes-59-nord.geojson")
+    stations = shared_file("places", "metro_stations_mons_area.csv")
+    files = generate(out, communes_file=communes, stations_file=stations, seed=seed)
+    boundary = read_boundary(communes, commune=INSEE)
+    with engine.begin() as connection:
+        save_territory(connection, code=INSEE, name=boundary.name or INSEE, boundary=boundary, source=communes.name)
+        save_places(connection, read_places(stations), kind="metro")
+        load_ban(connection, files["ban"][0])
+        connection.exec_driver_sql(
+            "INSERT INTO source (code, name, kind, default_confidentiality) VALUES "
+            "('bailleur-demo', 'Bailleur social (démo)', 'bailleur', 'partners') ON CONFLICT (code) DO NOTHING"
+        )
+    echo(f"Territoire {boundary.name} ({INSEE}) chargé; fichiers synthétiques dans {out}")
+    reports = []
+    for mapping_name, source in SOURCES.items():
+        mapping = load_mapping(mapping_name)
+        for path in files[mapping_name]:
+            report = ingest_file(engine, path, source_code=source, mapping=mapping, ingested_by="demo")
+            reports.append(report)
+            echo(f"  {path.name}: {report.accepted} faits, {report.duplicates} doublons, "
+                 f"{report.rejected} rejets {report.rejected_by_reason or ''}")
+    total = sum(report.accepted for report in reports)
+    echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
+    return reports
