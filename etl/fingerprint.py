@@ -22,22 +22,26 @@ def _hash_key(source_code: str, salt: str) -> str:
 def fact_keys(rows: pd.DataFrame) -> pd.DataFrame:
     """The identifying columns of each fact (reference, or content plus rank among identical rows)."""
     has_ref = rows["partner_ref"].astype(str) != ""
-    content = pd.DataFrame({
-        "category": rows["category"].astype(str),
-        "epoch": rows["occurred_epoch"].astype("int64"),
-        "lon": np.round(rows["lon"].to_numpy(dtype=float) * 1e6).astype(np.int64),
-        "lat": np.round(rows["lat"].to_numpy(dtype=float) * 1e6).astype(np.int64),
-    })
+    content = pd.DataFrame(
+        {
+            "category": rows["category"].astype(str),
+            "epoch": rows["occurred_epoch"].astype("int64"),
+            "lon": np.round(rows["lon"].to_numpy(dtype=float) * 1e6).astype(np.int64),
+            "lat": np.round(rows["lat"].to_numpy(dtype=float) * 1e6).astype(np.int64),
+        }
+    )
     rank = content.groupby(list(content.columns), sort=False).cumcount().astype("int64")
-    return pd.DataFrame({
-        "kind": np.where(has_ref, "ref", "content"),
-        "ref": rows["partner_ref"].astype(str).to_numpy(dtype=object),
-        "category": content["category"].where(~has_ref, ""),
-        "epoch": content["epoch"].where(~has_ref, 0),
-        "lon": content["lon"].where(~has_ref, 0),
-        "lat": content["lat"].where(~has_ref, 0),
-        "rank": rank.where(~has_ref, 0),
-    })
+    return pd.DataFrame(
+        {
+            "kind": np.where(has_ref, "ref", "content"),
+            "ref": rows["partner_ref"].astype(str).to_numpy(dtype=object),
+            "category": content["category"].where(~has_ref, ""),
+            "epoch": content["epoch"].where(~has_ref, 0),
+            "lon": content["lon"].where(~has_ref, 0),
+            "lat": content["lat"].where(~has_ref, 0),
+            "rank": rank.where(~has_ref, 0),
+        }
+    )
 
 
 def fact_ids(rows: pd.DataFrame, source_code: str) -> np.ndarray:

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -59,19 +60,21 @@ def load_ban(connection: Connection, path: Path) -> int:
     if missing:
         msg = f"{path.name}: not a BAN address file (missing columns: {', '.join(sorted(missing))})"
         raise InvalidInputError(msg)
-    rows = pd.DataFrame({
-        "insee": frame["code_insee"],
-        "postcode": frame["code_postal"].replace("", None),
-        "street": frame["nom_voie"],
-        "street_key": frame["nom_voie"].map(street_key),
-        "number": pd.to_numeric(frame["numero"], errors="coerce").astype("Int64"),
-        "suffix": frame["rep"].map(fold),
-        "lon": pd.to_numeric(frame["lon"].str.replace(",", "."), errors="coerce"),
-        "lat": pd.to_numeric(frame["lat"].str.replace(",", "."), errors="coerce"),
-    }).dropna(subset=["lon", "lat"])
+    rows = pd.DataFrame(
+        {
+            "insee": frame["code_insee"],
+            "postcode": frame["code_postal"].replace("", None),
+            "street": frame["nom_voie"],
+            "street_key": frame["nom_voie"].map(street_key),
+            "number": pd.to_numeric(frame["numero"], errors="coerce").astype("Int64"),
+            "suffix": frame["rep"].map(fold),
+            "lon": pd.to_numeric(frame["lon"].str.replace(",", "."), errors="coerce"),
+            "lat": pd.to_numeric(frame["lat"].str.replace(",", "."), errors="coerce"),
+        }
+    ).dropna(subset=["lon", "lat"])
     communes = sorted(rows["insee"].unique())
     connection.execute(text("DELETE FROM address WHERE insee = ANY(:communes)"), {"communes": communes})
-    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    records = cast(list[dict[str, Any]], rows.astype(object).where(rows.notna(), None).to_dict("records"))
     connection.execute(
         text(
             "INSERT INTO address (insee, postcode, street, street_key, number, suffix, lon, lat) "

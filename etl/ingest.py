@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Connection, Engine, Row, select, text
+from sqlalchemy import Connection, Engine, Row, insert, select, text
 
 from etl.fingerprint import fact_ids
 from etl.geocode import Geocoder
@@ -101,9 +101,16 @@ def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path)
     if batch is None:
         return None
     return BatchReport(
-        batch_id=batch.id, source=source.code, file=path.name, sha256=sha256, rows_read=batch.rows_read,
-        accepted=0, duplicates=batch.accepted + batch.duplicates, rejected=batch.rejected,
-        rejected_by_reason=_reasons(connection, batch.id), already_ingested=True,
+        batch_id=batch.id,
+        source=source.code,
+        file=path.name,
+        sha256=sha256,
+        rows_read=batch.rows_read,
+        accepted=0,
+        duplicates=batch.accepted + batch.duplicates,
+        rejected=batch.rejected,
+        rejected_by_reason=_reasons(connection, batch.id),
+        already_ingested=True,
     )
 
 
@@ -118,12 +125,16 @@ def _reasons(connection: Connection, batch_id: int) -> dict[str, int]:
 def _check_columns(path: Path, table: RawTable, mapping: Mapping) -> None:
     missing = [column for column in mapping.used_columns() if column not in table.frame.columns]
     if missing:
-        msg = (f"{path.name}: colonnes attendues par la correspondance {mapping.name!r} absentes: "
-               f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})")
+        msg = (
+            f"{path.name}: colonnes attendues par la correspondance {mapping.name!r} absentes: "
+            f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})"
+        )
         raise InvalidInputError(msg)
 
 
-def _validate_in_chunks(table: RawTable, mapping: Mapping, context: Context, progress: ProgressHook | None) -> pd.DataFrame:
+def _validate_in_chunks(
+    table: RawTable, mapping: Mapping, context: Context, progress: ProgressHook | None
+) -> pd.DataFrame:
     parts = []
     total = len(table)
     for start in range(0, max(total, 1), CHUNK_ROWS):
@@ -177,30 +188,51 @@ def ingest_file(
             id=fact_ids(rows[ok], source.code),
             attributes=_json_lines(frame.loc[ok, mapping.attributes]),
             confidentiality=np.where(
-                rows.loc[ok, "category"].isin(SENSITIVE), "police",
+                rows.loc[ok, "category"].isin(SENSITIVE),
+                "police",
                 mapping.confidentiality or source.default_confidentiality,
             ),
         )
         rejected = rows[~ok].assign(raw=_json_lines(frame.loc[~ok, mapping.used_columns()]))
-        batch = Batch(source_id=source.id, sha256=sha256, filename=path.name, mapping_name=mapping.name,
-                      mapping=mapping.model_dump(mode="json"), ingested_by=ingested_by or getpass.getuser())
+        batch = Batch(
+            source_id=source.id,
+            sha256=sha256,
+            filename=path.name,
+            mapping_name=mapping.name,
+            mapping=mapping.model_dump(mode="json"),
+            ingested_by=ingested_by or getpass.getuser(),
+        )
         batch_id = connection.execute(
-            Batch.__table__.insert().returning(Batch.__table__.c.id),
-            {key: getattr(batch, key) for key in
-             ("source_id", "sha256", "filename", "mapping_name", "mapping", "ingested_by")},
+            insert(Batch).returning(Batch.id),
+            {
+                key: getattr(batch, key)
+                for key in ("source_id", "sha256", "filename", "mapping_name", "mapping", "ingested_by")
+            },
         ).scalar_one()
         if progress:
             progress("Écriture", 0, len(rows))
         inserted = insert_events(connection, accepted, source_id=source.id, batch_id=batch_id)
         insert_rejected(connection, rejected, batch_id=batch_id)
         report = BatchReport(
-            batch_id=batch_id, source=source.code, file=path.name, sha256=sha256, rows_read=len(rows),
-            accepted=inserted, duplicates=int(ok.sum()) - inserted, rejected=int((~ok).sum()),
+            batch_id=batch_id,
+            source=source.code,
+            file=path.name,
+            sha256=sha256,
+            rows_read=len(rows),
+            accepted=inserted,
+            duplicates=int(ok.sum()) - inserted,
+            rejected=int((~ok).sum()),
             rejected_by_reason={str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()},
         )
         connection.execute(
             text("UPDATE batch SET rows_read=:r, accepted=:a, duplicates=:d, rejected=:j WHERE id=:id"),
-            {"r": report.rows_read, "a": report.accepted, "d": report.duplicates, "j": report.rejected, "id": batch_id},
+            {
+                "r": report.rows_read,
+                "a": report.accepted,
+                "d": report.duplicates,
+                "j": report.rejected,
+                "id": batch_id,
+            },
         )
         if progress:
             progress("Écriture", len(rows), len(rows))

@@ -23,9 +23,24 @@ STAGING_COLUMNS = (
     "territory_id int, commune_insee text, partner_ref text, confidentiality text, line int, attributes jsonb"
 )
 STAGED = (
-    "id", "category", "family", "raw_label", "occurred_epoch", "time_precision", "lon", "lat",
-    "location_precision", "h3_r8", "h3_r9", "h3_r10", "territory_id", "commune_insee", "partner_ref",
-    "confidentiality", "line", "attributes",
+    "id",
+    "category",
+    "family",
+    "raw_label",
+    "occurred_epoch",
+    "time_precision",
+    "lon",
+    "lat",
+    "location_precision",
+    "h3_r8",
+    "h3_r9",
+    "h3_r10",
+    "territory_id",
+    "commune_insee",
+    "partner_ref",
+    "confidentiality",
+    "line",
+    "attributes",
 )
 SECONDARY_INDEXES = {
     "event_geom": "CREATE INDEX event_geom ON event USING gist (geom)",
@@ -47,7 +62,10 @@ def copy_frame(connection: Connection, table: str, columns: tuple[str, ...], fra
     data = _csv_bytes(frame.loc[:, list(columns)])
     raw = connection.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy,
+    ):
         for start in range(0, len(data), COPY_CHUNK):
             copy.write(data[start : start + COPY_CHUNK])
 

@@ -90,8 +90,18 @@ class LocationSpec(_Strict):
 
     def columns(self) -> list[str]:
         """The file columns this location reads."""
-        names = (self.lon, self.lat, self.x, self.y, self.address, self.number, self.street, self.postcode,
-                 self.insee, self.place)
+        names = (
+            self.lon,
+            self.lat,
+            self.x,
+            self.y,
+            self.address,
+            self.number,
+            self.street,
+            self.postcode,
+            self.insee,
+            self.place,
+        )
         return [name for name in names if name]
 
 
@@ -127,8 +137,14 @@ class Mapping(_Strict):
 
     def used_columns(self) -> list[str]:
         """Every column of the file this mapping reads, in a stable order without repeats."""
-        names = [self.ref, self.label, self.date.column, self.date.time_column, *self.location.columns(),
-                 *self.attributes]
+        names = [
+            self.ref,
+            self.label,
+            self.date.column,
+            self.date.time_column,
+            *self.location.columns(),
+            *self.attributes,
+        ]
         return list(dict.fromkeys(name for name in names if name))
 
 

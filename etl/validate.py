@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import shapely
-from h3ronpy import change_resolution
 from h3ronpy.vector import coordinates_to_cells
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
@@ -76,7 +75,7 @@ class Verdicts:
     @property
     def ok(self) -> np.ndarray:
         """Rows not rejected so far."""
-        return np.equal(self.reason, None)
+        return np.asarray(pd.isna(self.reason), dtype=bool)
 
     def reject(self, mask: np.ndarray, reason: str, column: str | None, detail: np.ndarray | str | None = None) -> None:
         """Reject the rows of ``mask`` that have no reason yet."""
@@ -104,7 +103,9 @@ def _labels(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts) -> tuple[
     table = mapping.label_table()
     category = _per_unique(raw, lambda label: table.get(name_key(label)))
     verdicts.reject((raw == "").to_numpy(), "missing_label", mapping.label)
-    verdicts.reject(np.equal(category, None), "unknown_label", mapping.label, raw.to_numpy(dtype=object))
+    verdicts.reject(
+        np.asarray(pd.isna(category), dtype=bool), "unknown_label", mapping.label, raw.to_numpy(dtype=object)
+    )
     return raw, category
 
 
@@ -130,8 +131,12 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
     if spec.time_column:
         times = frame[spec.time_column].astype(str).str.strip()
         clock = _parse_formats(times, spec.time_formats)
-        verdicts.reject(((times != "") & clock.isna()).to_numpy(), "invalid_date", spec.time_column,
-                        times.to_numpy(dtype=object))
+        verdicts.reject(
+            ((times != "") & clock.isna()).to_numpy(),
+            "invalid_date",
+            spec.time_column,
+            times.to_numpy(dtype=object),
+        )
         offset = (clock - clock.dt.normalize()).fillna(pd.Timedelta(0))
         parsed = parsed + offset
         precision = np.where(clock.notna().to_numpy(), "minute", "day").astype(object)
@@ -139,12 +144,17 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
         parsed = parsed.dt.to_period("M").dt.to_timestamp()
     if spec.precision is not None:
         precision[:] = spec.precision
-    local = parsed.dt.tz_localize(spec.timezone, ambiguous=np.ones(len(parsed), dtype=bool),
-                                  nonexistent="shift_forward")
+    local = parsed.dt.tz_localize(
+        spec.timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
+    )
     utc = local.dt.tz_convert("UTC")
     latest = pd.Timestamp(now + timedelta(days=1))
-    verdicts.reject(((utc < EARLIEST) | (utc > latest)).to_numpy(), "impossible_date", spec.column,
-                    values.to_numpy(dtype=object))
+    verdicts.reject(
+        ((utc < EARLIEST) | (utc > latest)).to_numpy(),
+        "impossible_date",
+        spec.column,
+        values.to_numpy(dtype=object),
+    )
     seconds = (utc - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
     return seconds.fillna(0).astype("int64").to_numpy(), precision
 
@@ -194,7 +204,7 @@ def _named_locations(
         assert spec.place is not None
         names = frame[spec.place].astype(str).str.strip()
         found = _per_unique(names, lambda name: context.places.get(name_key(name)) or f"{name!r}")
-        column = spec.place
+        column: str | None = spec.place
     else:
         names = _address_lines(frame, mapping)
         communes = context.communes()
@@ -239,12 +249,15 @@ def _territories(lon: np.ndarray, lat: np.ndarray, context: Context, verdicts: V
 
 
 def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
-    """H3 cells of points at resolutions 8, 9 and 10, as signed 64-bit integers (PostgreSQL BIGINT)."""
-    finest = coordinates_to_cells(lat, lon, max(H3_RESOLUTIONS))
-    cells = {max(H3_RESOLUTIONS): finest}
-    for resolution in H3_RESOLUTIONS[:-1]:
-        cells[resolution] = change_resolution(finest, resolution)
-    return {res: np.asarray(array).astype(np.uint64).view(np.int64) for res, array in cells.items()}
+    """H3 cells holding each point at resolutions 8, 9 and 10, as signed 64-bit integers (BIGINT).
+
+    Each resolution is indexed from the point itself: H3 cells do not nest exactly, so the parent
+    of a point's res-10 cell is not always the res-8 cell the point lies in (the hexagon drawn).
+    """
+    return {
+        resolution: np.asarray(coordinates_to_cells(lat, lon, resolution)).astype(np.uint64).view(np.int64)
+        for resolution in H3_RESOLUTIONS
+    }
 
 
 def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFrame:
@@ -260,23 +273,25 @@ def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     insee = np.array([t.insee for t in context.territories] + [None], dtype=object)
     ids = np.array([t.id for t in context.territories] + [0], dtype=np.int64)
     ref = frame[mapping.ref].astype(str).str.strip() if mapping.ref else pd.Series("", index=frame.index)
-    return pd.DataFrame({
-        "line": table.lines,
-        "category": category,
-        "family": _per_unique(pd.Series(category).fillna(""), lambda code: family_of(code) if code else None),
-        "raw_label": raw_label.to_numpy(dtype=object),
-        "occurred_epoch": epoch,
-        "time_precision": time_precision,
-        "lon": lon,
-        "lat": lat,
-        "location_precision": location_precision,
-        "h3_r8": cells[8],
-        "h3_r9": cells[9],
-        "h3_r10": cells[10],
-        "territory_id": ids[territory],
-        "commune_insee": insee[territory],
-        "partner_ref": ref.to_numpy(dtype=object),
-        "reason": verdicts.reason,
-        "column": verdicts.column,
-        "message": verdicts.message,
-    })
+    return pd.DataFrame(
+        {
+            "line": table.lines,
+            "category": category,
+            "family": _per_unique(pd.Series(category).fillna(""), lambda code: family_of(code) if code else None),
+            "raw_label": raw_label.to_numpy(dtype=object),
+            "occurred_epoch": epoch,
+            "time_precision": time_precision,
+            "lon": lon,
+            "lat": lat,
+            "location_precision": location_precision,
+            "h3_r8": cells[8],
+            "h3_r9": cells[9],
+            "h3_r10": cells[10],
+            "territory_id": ids[territory],
+            "commune_insee": insee[territory],
+            "partner_ref": ref.to_numpy(dtype=object),
+            "reason": verdicts.reason,
+            "column": verdicts.column,
+            "message": verdicts.message,
+        }
+    )

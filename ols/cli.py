@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from ols import db
 from ols.cluster import Cluster, ensure_running
@@ -37,6 +37,7 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(batches_app, name="batches")
 
 console = Console(stderr=True)
+output = Console(width=None if sys.stdout.isatty() else 240)
 PROGRESS_MIN_ROWS = 5_000
 
 
@@ -49,7 +50,7 @@ def main() -> None:
         sys.exit(1)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     engine = db.get_engine()
     with engine.connect() as connection:
         if db.current_revision(connection) is None:
@@ -176,9 +177,12 @@ def sources_add(
 
     with _engine().begin() as connection:
         connection.execute(
-            insert(Source).values(code=code, kind=kind, name=name, default_confidentiality=confidentiality)
-            .on_conflict_do_update(index_elements=["code"], set_={"name": name, "kind": kind,
-                                                                  "default_confidentiality": confidentiality})
+            insert(Source)
+            .values(code=code, kind=kind, name=name, default_confidentiality=confidentiality)
+            .on_conflict_do_update(
+                index_elements=["code"],
+                set_={"name": name, "kind": kind, "default_confidentiality": confidentiality},
+            )
         )
     typer.echo(f"source {code} saved")
 
@@ -207,22 +211,43 @@ def ingest(
     spec = load_mapping(mapping)
     engine = _engine()
     for path in paths:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True, disable=as_json and not console.is_terminal) as bar:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json and not console.is_terminal,
+        ) as bar:
             task = bar.add_task(path.name, visible=False)
 
-            def hook(stage: str, done: int, total: int, task: int = task, bar: Progress = bar, name: str = path.name) -> None:
-                bar.update(task, description=f"{name} — {stage}", completed=done, total=total,
-                           visible=total >= PROGRESS_MIN_ROWS)
+            def hook(
+                stage: str,
+                done: int,
+                total: int,
+                task: TaskID = task,
+                bar: Progress = bar,
+                name: str = path.name,
+            ) -> None:
+                bar.update(
+                    task,
+                    description=f"{name} — {stage}",
+                    completed=done,
+                    total=total,
+                    visible=total >= PROGRESS_MIN_ROWS,
+                )
 
             report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by, progress=hook)
         if as_json:
             typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
             state = " (déjà intégré : rien n'a changé)" if report.already_ingested else ""
-            typer.echo(f"{path.name}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
-                       f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
-                       f"{report.rejected_by_reason or ''}")
+            typer.echo(
+                f"{path.name}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
+                f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
+                f"{report.rejected_by_reason or ''}"
+            )
 
 
 @batches_app.command("list")
@@ -234,9 +259,17 @@ def batches_list() -> None:
         frame = list_batches(connection)
     table = Table("lot", "source", "fichier", "lu", "faits", "doublons", "rejets", "date")
     for row in frame.itertuples():
-        table.add_row(str(row.batch_id), row.source, row.filename, str(row.rows_read), str(row.accepted),
-                      str(row.duplicates), str(row.rejected), f"{row.ingested_at:%Y-%m-%d %H:%M}")
-    Console().print(table)
+        table.add_row(
+            str(row.batch_id),
+            str(row.source),
+            str(row.filename),
+            str(row.rows_read),
+            str(row.accepted),
+            str(row.duplicates),
+            str(row.rejected),
+            f"{row.ingested_at:%Y-%m-%d %H:%M}",
+        )
+    output.print(table)
 
 
 @batches_app.command("rejected")
@@ -256,7 +289,7 @@ def batches_rejected(
     table = Table(*frame.columns[:4])
     for row in frame.iloc[:, :4].itertuples(index=False):
         table.add_row(*map(str, row))
-    Console().print(table)
+    output.print(table)
 
 
 @app.command("demo")

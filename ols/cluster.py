@@ -112,8 +112,18 @@ class Cluster:
             if not link.exists():
                 link.symlink_to(self.datadir)
         self._run(
-            ["initdb", "-D", str(self.datadir), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-instructions"],
+            [
+                "initdb",
+                "-D",
+                str(self.datadir),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions",
+            ],
         )
         settings = dict(SERVER_SETTINGS, unix_socket_directories=f"'{self.socket_dir}'", port=str(self.port))
         conf = "\n".join(f"{key} = {value}" for key, value in settings.items())
@@ -131,14 +141,30 @@ class Cluster:
     def ensure_database(self) -> None:
         """Create the ``ols`` database with PostGIS if the cluster does not have it yet."""
         exists = self._run(
-            ["psql", *self._psql_target("postgres"), "-tAc", f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'"],
+            [
+                "psql",
+                *self._psql_target("postgres"),
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'",
+            ],
         ).stdout.strip()
         if exists != "1":
             self._run(["createdb", "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, DATABASE])
         self._run(["psql", *self._psql_target(DATABASE), "-qc", "CREATE EXTENSION IF NOT EXISTS postgis"])
 
     def _psql_target(self, dbname: str) -> list[str]:
-        return ["-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, "-d", dbname, "-v", "ON_ERROR_STOP=1"]
+        return [
+            "-h",
+            str(self.socket_dir),
+            "-p",
+            str(self.port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            dbname,
+            "-v",
+            "ON_ERROR_STOP=1",
+        ]
 
     def _run(self, args: list[str], *, check: bool = True, bin_prefix: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / args[0]), *args[1:]] if bin_prefix else args

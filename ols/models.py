@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -53,7 +53,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 class Base(DeclarativeBase):
     """Declarative base of every OLS table."""
 
-    type_annotation_map = {dict[str, Any]: JSONB}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONB}
 
 
 class Source(Base):

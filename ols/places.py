@@ -44,11 +44,16 @@ def save_places(connection: Connection, places: gpd.GeoDataFrame, *, kind: str, 
         geom = place.geometry
         point = geom if isinstance(geom, Point) else geom.representative_point()
         attributes = {k: str(v) for k, v in place.items() if k not in (name_column, places.geometry.name)}
-        rows.append({
-            "kind": kind, "name": name, "name_key": name_key(name),
-            "insee": str(place[insee_column]) if insee_column else None,
-            "geom": from_shape(point, srid=4326), "attributes": attributes,
-        })
+        rows.append(
+            {
+                "kind": kind,
+                "name": name,
+                "name_key": name_key(name),
+                "insee": str(place[insee_column]) if insee_column else None,
+                "geom": from_shape(point, srid=4326),
+                "attributes": attributes,
+            }
+        )
     if not rows:
         return 0
     statement = insert(Place).values(rows)

@@ -68,11 +68,14 @@ def read_boundary(path: Path, *, commune: str | None = None) -> Boundary:
 def save_territory(connection: Connection, *, code: str, name: str, boundary: Boundary, source: str) -> int:
     """Create or replace the territory ``code``; return its id."""
     values = {
-        "code": code, "name": name, "insee": boundary.insee,
-        "geom": from_shape(boundary.geom, srid=4326), "boundary_file": source,
+        "code": code,
+        "name": name,
+        "insee": boundary.insee,
+        "geom": from_shape(boundary.geom, srid=4326),
+        "boundary_file": source,
     }
     statement = insert(Territory).values(**values)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["code"], set_={key: statement.excluded[key] for key in values if key != "code"}
     ).returning(Territory.id)
-    return int(connection.execute(statement).scalar_one())
+    return int(connection.execute(upsert).scalar_one())

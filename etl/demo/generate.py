@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,10 +30,25 @@ FIRST_DAY = date(2022, 1, 1)
 LAST_DAY = date(2026, 6, 30)
 HOUR_WEIGHTS = np.array([3, 2, 1, 1, 1, 1, 1, 2, 3, 3, 3, 4, 4, 4, 4, 5, 6, 7, 9, 10, 10, 9, 7, 5], dtype=float)
 STREETS = (
-    "Rue Jean Jaurès", "Avenue Robert Schuman", "Rue du Général de Gaulle", "Rue de la Paix", "Place de l'Europe",
-    "Rue Victor Hugo", "Boulevard du Général Leclerc", "Rue Louis Pasteur", "Allée des Tilleuls",
-    "Rue Émile Zola", "Rue Pierre Curie", "Avenue de la République", "Rue des Écoles", "Rue Gambetta",
-    "Rue Anatole France", "Chemin du Fort", "Rue Jules Ferry", "Rue du Moulin", "Square des Acacias",
+    "Rue Jean Jaurès",
+    "Avenue Robert Schuman",
+    "Rue du Général de Gaulle",
+    "Rue de la Paix",
+    "Place de l'Europe",
+    "Rue Victor Hugo",
+    "Boulevard du Général Leclerc",
+    "Rue Louis Pasteur",
+    "Allée des Tilleuls",
+    "Rue Émile Zola",
+    "Rue Pierre Curie",
+    "Avenue de la République",
+    "Rue des Écoles",
+    "Rue Gambetta",
+    "Rue Anatole France",
+    "Chemin du Fort",
+    "Rue Jules Ferry",
+    "Rue du Moulin",
+    "Square des Acacias",
     "Rue Saint-Exupéry",
 )
 BLOCKS = ("Résidence des Sarts", "Résidence du Fort", "Résidence Europe")
@@ -48,24 +64,67 @@ class Partner:
 
 
 PARTNERS = {
-    "police_nationale": Partner({
-        "Cambriolage de résidence principale": 14, "Vol de véhicule automobile": 8, "Vol à la roulotte": 14,
-        "Incendie volontaire de véhicule": 4, "Destructions dégradations": 14, "Coups et blessures volontaires": 12,
-        "Violences intrafamiliales": 8, "Trafic de stupéfiants": 5, "Usage de stupéfiants": 9,
-        "Vol avec violence sans arme": 6, "Vol simple": 6}, 1200, 0.55),
-    "police_municipale": Partner({
-        "Rodéo urbain": 10, "Attroupement": 20, "Tapage nocturne": 15, "Occupation de hall": 14,
-        "Conflit de voisinage": 10, "Véhicule ventouse": 8, "Dépôt sauvage constaté": 8, "Excès de vitesse": 6,
-        "Point de deal signalé": 3}, 900, 0.6),
-    "bailleur": Partner({
-        "Dégradation parties communes": 30, "Occupation de hall": 30, "Tags": 10, "Encombrants": 15,
-        "Trouble de voisinage": 10, "Incendie local poubelles": 5}, 300, 0.7),
-    "mediation": Partner({
-        "Regroupement de jeunes": 40, "Conflit de voisinage": 25, "Nuisances sonores": 20, "Incivilité": 15},
-        1050, 0.6),
-    "transport": Partner({
-        "Agression en station": 15, "Agression en rame": 10, "Vol en station": 20, "Dégradation de matériel": 20,
-        "Refus de contrôle": 25, "Incident en rame": 10}, 140, 1.0),
+    "police_nationale": Partner(
+        {
+            "Cambriolage de résidence principale": 14,
+            "Vol de véhicule automobile": 8,
+            "Vol à la roulotte": 14,
+            "Incendie volontaire de véhicule": 4,
+            "Destructions dégradations": 14,
+            "Coups et blessures volontaires": 12,
+            "Violences intrafamiliales": 8,
+            "Trafic de stupéfiants": 5,
+            "Usage de stupéfiants": 9,
+            "Vol avec violence sans arme": 6,
+            "Vol simple": 6,
+        },
+        1200,
+        0.55,
+    ),
+    "police_municipale": Partner(
+        {
+            "Rodéo urbain": 10,
+            "Attroupement": 20,
+            "Tapage nocturne": 15,
+            "Occupation de hall": 14,
+            "Conflit de voisinage": 10,
+            "Véhicule ventouse": 8,
+            "Dépôt sauvage constaté": 8,
+            "Excès de vitesse": 6,
+            "Point de deal signalé": 3,
+        },
+        900,
+        0.6,
+    ),
+    "bailleur": Partner(
+        {
+            "Dégradation parties communes": 30,
+            "Occupation de hall": 30,
+            "Tags": 10,
+            "Encombrants": 15,
+            "Trouble de voisinage": 10,
+            "Incendie local poubelles": 5,
+        },
+        300,
+        0.7,
+    ),
+    "mediation": Partner(
+        {"Regroupement de jeunes": 40, "Conflit de voisinage": 25, "Nuisances sonores": 20, "Incivilité": 15},
+        1050,
+        0.6,
+    ),
+    "transport": Partner(
+        {
+            "Agression en station": 15,
+            "Agression en rame": 10,
+            "Vol en station": 20,
+            "Dégradation de matériel": 20,
+            "Refus de contrôle": 25,
+            "Incident en rame": 10,
+        },
+        140,
+        1.0,
+    ),
     "services_techniques": Partner({"Enlèvement de tags": 12, "Dépôt sauvage": 88}, 250, 0.4),
 }
 
@@ -129,8 +188,10 @@ def timestamps(rng: np.random.Generator, year: int, count: int) -> list[datetime
     picks = rng.choice(len(days), size=count, p=weights / weights.sum())
     hours = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     minutes = rng.integers(0, 60, count)
-    stamps = [datetime(days[d].year, days[d].month, days[d].day, int(h), int(m))
-              for d, h, m in zip(picks, hours, minutes, strict=True)]
+    stamps = [
+        datetime(days[d].year, days[d].month, days[d].day, int(h), int(m))
+        for d, h, m in zip(picks, hours, minutes, strict=True)
+    ]
     return sorted(stamps)
 
 
@@ -151,21 +212,40 @@ def synthetic_ban(territory: Territory, rng: np.random.Generator) -> pd.DataFram
             point = Point(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)
             if not territory.outline.contains(point):
                 continue
-            rows.append({
-                "id": f"{INSEE}_{index:04d}_{number:05d}", "id_fantoir": f"{INSEE}_{index:04d}", "numero": number,
-                "rep": "", "nom_voie": street, "code_postal": POSTCODE, "code_insee": INSEE,
-                "nom_commune": "Mons-en-Barœul", "code_insee_ancienne_commune": "", "nom_ancienne_commune": "",
-                "x": "", "y": "", "lon": round(point.x, 6), "lat": round(point.y, 6), "type_position": "entrée",
-                "alias": "", "nom_ld": "", "libelle_acheminement": "MONS EN BAROEUL", "nom_afnor": street.upper(),
-                "source_position": MARK, "source_nom_voie": MARK, "certification_commune": 0, "cad_parcelles": "",
-            })
+            rows.append(
+                {
+                    "id": f"{INSEE}_{index:04d}_{number:05d}",
+                    "id_fantoir": f"{INSEE}_{index:04d}",
+                    "numero": number,
+                    "rep": "",
+                    "nom_voie": street,
+                    "code_postal": POSTCODE,
+                    "code_insee": INSEE,
+                    "nom_commune": "Mons-en-Barœul",
+                    "code_insee_ancienne_commune": "",
+                    "nom_ancienne_commune": "",
+                    "x": "",
+                    "y": "",
+                    "lon": round(point.x, 6),
+                    "lat": round(point.y, 6),
+                    "type_position": "entrée",
+                    "alias": "",
+                    "nom_ld": "",
+                    "libelle_acheminement": "MONS EN BAROEUL",
+                    "nom_afnor": street.upper(),
+                    "source_position": MARK,
+                    "source_nom_voie": MARK,
+                    "certification_commune": 0,
+                    "cad_parcelles": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def _nearest_addresses(ban: pd.DataFrame, points: list[Point]) -> pd.DataFrame:
     tree = shapely.STRtree(gpd.points_from_xy(ban.lon, ban.lat))
     nearest = tree.nearest(points)
-    return ban.iloc[nearest].reset_index(drop=True)
+    return pd.DataFrame(ban.iloc[nearest].reset_index(drop=True))
 
 
 class Writer:
@@ -186,30 +266,39 @@ class Writer:
             count //= 2
         if kind == "transport":
             return timestamps(self.rng, year, count), _labels(self.rng, partner, count), []
-        return (timestamps(self.rng, year, count), _labels(self.rng, partner, count),
-                self.territory.points(count, partner.hot_share))
+        return (
+            timestamps(self.rng, year, count),
+            _labels(self.rng, partner, count),
+            self.territory.points(count, partner.hot_share),
+        )
 
     def police_nationale(self, year: int) -> Path:
         """``;``-separated cp1252 CSV, Lambert-93 X/Y with decimal commas, date and hour columns."""
         stamps, labels, points = self.facts("police_nationale", year)
         x, y = self.to_l93.transform([p.x for p in points], [p.y for p in points])
-        frame = pd.DataFrame({
-            "N° fait": [f"PN{year}-{i:05d}" for i in range(len(stamps))],
-            "Date des faits": [s.strftime("%d/%m/%Y") for s in stamps],
-            "Heure": [s.strftime("%H:%M") if i % 9 else "" for i, s in enumerate(stamps)],
-            "Nature de l'infraction": labels,
-            "X (L93)": [f"{v:.1f}".replace(".", ",") for v in x],
-            "Y (L93)": [f"{v:.1f}".replace(".", ",") for v in y],
-            "Commune": "MONS EN BAROEUL",
-        })
+        frame = pd.DataFrame(
+            {
+                "N° fait": [f"PN{year}-{i:05d}" for i in range(len(stamps))],
+                "Date des faits": [s.strftime("%d/%m/%Y") for s in stamps],
+                "Heure": [s.strftime("%H:%M") if i % 9 else "" for i, s in enumerate(stamps)],
+                "Nature de l'infraction": labels,
+                "X (L93)": [f"{v:.1f}".replace(".", ",") for v in x],
+                "Y (L93)": [f"{v:.1f}".replace(".", ",") for v in y],
+                "Commune": "MONS EN BAROEUL",
+            }
+        )
         if year > FIRST_DAY.year:
             previous = self.rng.choice(len(frame), 5, replace=False)
             frame = frame.copy()
             frame.loc[previous, "N° fait"] = [f"PN{year - 1}-{i:05d}" for i in range(5)]
-        frame = _with_bad_rows(frame, {
-            "X (L93)": ("", 3), "Nature de l'infraction": ("Infraction non répertoriée", 2),
-            "Date des faits": ("31/02/" + str(year), 1),
-        })
+        frame = _with_bad_rows(
+            frame,
+            {
+                "X (L93)": ("", 3),
+                "Nature de l'infraction": ("Infraction non répertoriée", 2),
+                "Date des faits": ("31/02/" + str(year), 1),
+            },
+        )
         path = self.out / f"{MARK}_police_nationale_{year}.csv"
         frame.to_csv(path, sep=";", index=False, encoding="cp1252")
         return path
@@ -217,15 +306,18 @@ class Writer:
     def police_municipale(self, year: int) -> Path:
         """XLSX export of the main courante, WGS84 lat/lon."""
         stamps, labels, points = self.facts("police_municipale", year)
-        frame = pd.DataFrame({
-            "Réf. intervention": [f"PM-{year}-{i:05d}" for i in range(len(stamps))],
-            "Date/heure": [s.strftime("%d/%m/%Y %H:%M") for s in stamps],
-            "Motif": labels,
-            "Latitude": [round(p.y, 6) for p in points],
-            "Longitude": [round(p.x, 6) for p in points],
-            "Suite donnée": self.rng.choice(["Rappel à l'ordre", "Dispersion", "Verbalisation", "Sans suite"],
-                                            len(stamps)),
-        }).astype(str)
+        frame = pd.DataFrame(
+            {
+                "Réf. intervention": [f"PM-{year}-{i:05d}" for i in range(len(stamps))],
+                "Date/heure": [s.strftime("%d/%m/%Y %H:%M") for s in stamps],
+                "Motif": labels,
+                "Latitude": [round(p.y, 6) for p in points],
+                "Longitude": [round(p.x, 6) for p in points],
+                "Suite donnée": self.rng.choice(
+                    ["Rappel à l'ordre", "Dispersion", "Verbalisation", "Sans suite"], len(stamps)
+                ),
+            }
+        ).astype(str)
         frame.loc[frame.index[:2], "Latitude"] = "50.63"
         frame.loc[frame.index[:2], "Longitude"] = "3.06"
         path = self.out / f"{MARK}_police_municipale_{year}.xlsx"
@@ -236,14 +328,16 @@ class Writer:
         """``;`` UTF-8 CSV with a BOM; facts located by address (to geocode against the BAN)."""
         stamps, labels, points = self.facts("bailleur", year)
         addresses = _nearest_addresses(self.ban, points)
-        frame = pd.DataFrame({
-            "Date": [s.strftime("%d/%m/%Y") for s in stamps],
-            "Résidence": self.rng.choice(list(BLOCKS), len(stamps)),
-            "N°": addresses["numero"].astype(str),
-            "Voie": addresses["nom_voie"].str.replace("Rue ", "R. ").str.replace("Avenue ", "Av. "),
-            "Code postal": POSTCODE,
-            "Type d'incivilité": labels,
-        })
+        frame = pd.DataFrame(
+            {
+                "Date": [s.strftime("%d/%m/%Y") for s in stamps],
+                "Résidence": self.rng.choice(list(BLOCKS), len(stamps)),
+                "N°": addresses["numero"].astype(str),
+                "Voie": addresses["nom_voie"].str.replace("Rue ", "R. ").str.replace("Avenue ", "Av. "),
+                "Code postal": POSTCODE,
+                "Type d'incivilité": labels,
+            }
+        )
         frame.loc[frame.index[:2], "Voie"] = "Rue Imaginaire"
         path = self.out / f"{MARK}_bailleur_{year}.csv"
         frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
@@ -252,17 +346,25 @@ class Writer:
     def mediation(self, year: int) -> Path:
         """GeoJSON points from the mediators' mobile application."""
         stamps, labels, points = self.facts("mediation", year)
-        features = [{
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(p.x, 6), round(p.y, 6)]},
-            "properties": {"date_intervention": s.strftime("%Y-%m-%dT%H:%M"), "motif": label,
-                           "duree_min": int(self.rng.integers(5, 90))},
-        } for s, label, p in zip(stamps, labels, points, strict=True)]
+        features: list[dict[str, Any]] = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(p.x, 6), round(p.y, 6)]},
+                "properties": {
+                    "date_intervention": s.strftime("%Y-%m-%dT%H:%M"),
+                    "motif": label,
+                    "duree_min": int(self.rng.integers(5, 90)),
+                },
+            }
+            for s, label, p in zip(stamps, labels, points, strict=True)
+        ]
         features[0]["properties"]["date_intervention"] = f"{year + 5}-01-01T10:00"
         features[1]["geometry"] = None
         path = self.out / f"{MARK}_mediation_{year}.geojson"
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+            encoding="utf-8",
+        )
         return path
 
     def transport(self, year: int) -> Path:
@@ -272,13 +374,15 @@ class Writer:
         names = stations["name"].str.title().tolist()
         weights = np.where(stations["insee"] == INSEE, 6.0, 0.0)
         picks = self.rng.choice(len(names), len(stamps), p=weights / weights.sum())
-        frame = pd.DataFrame({
-            "date": [s.strftime("%Y-%m-%d") for s in stamps],
-            "heure": [s.strftime("%H:%M") for s in stamps],
-            "ligne": "M2",
-            "station": [names[i] for i in picks],
-            "type_incident": labels,
-        })
+        frame = pd.DataFrame(
+            {
+                "date": [s.strftime("%Y-%m-%d") for s in stamps],
+                "heure": [s.strftime("%H:%M") for s in stamps],
+                "ligne": "M2",
+                "station": [names[i] for i in picks],
+                "type_incident": labels,
+            }
+        )
         frame.loc[frame.index[:1], "station"] = "Station Fantôme"
         path = self.out / f"{MARK}_transport_{year}.csv"
         frame.to_csv(path, index=False, encoding="utf-8")
@@ -287,10 +391,14 @@ class Writer:
     def services_techniques(self, year: int) -> Path:
         """GeoPackage in Lambert-93 from the municipal works' GIS."""
         stamps, labels, points = self.facts("services_techniques", year)
-        frame = gpd.GeoDataFrame({
-            "type_intervention": labels,
-            "date_signalement": [s.date().isoformat() for s in stamps],
-        }, geometry=points, crs=4326).to_crs(2154)
+        frame = gpd.GeoDataFrame(
+            {
+                "type_intervention": labels,
+                "date_signalement": [s.date().isoformat() for s in stamps],
+            },
+            geometry=points,
+            crs=4326,
+        ).to_crs(2154)
         path = self.out / f"{MARK}_services_techniques_{year}.gpkg"
         frame.to_file(path, layer="interventions", driver="GPKG")
         return path

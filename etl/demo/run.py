@@ -56,8 +56,10 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
         for path in files[mapping_name]:
             report = ingest_file(engine, path, source_code=source, mapping=mapping, ingested_by="demo")
             reports.append(report)
-            echo(f"  {path.name}: {report.accepted} faits, {report.duplicates} doublons, "
-                 f"{report.rejected} rejets {report.rejected_by_reason or ''}")
+            echo(
+                f"  {path.name}: {report.accepted} faits, {report.duplicates} doublons, "
+                f"{report.rejected} rejets {report.rejected_by_reason or ''}"
+            )
     total = sum(report.accepted for report in reports)
     echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
     return reports

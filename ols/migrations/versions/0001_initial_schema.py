@@ -65,9 +65,7 @@ def upgrade() -> None:
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("default_confidentiality", sa.String(length=16), nullable=False),
-        sa.CheckConstraint(
-            "default_confidentiality IN ('open', 'partners', 'police')", name="source_confidentiality"
-        ),
+        sa.CheckConstraint("default_confidentiality IN ('open', 'partners', 'police')", name="source_confidentiality"),
         sa.CheckConstraint(
             "kind IN ('police_nationale', 'police_municipale', 'bailleur', 'mediation', 'transport', "
             "'services_techniques', 'doleances', 'cellule_veille', 'other')",

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up OLS on a Debian/Ubuntu machine: system packages (PostgreSQL 15 + PostGIS 3, GDAL) when
+# missing, then a virtualenv with the pinned Python dependencies. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib gdal-bin python3-venv)
+missing=()
+for package in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "Installing system packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "OLS needs Python 3.11")'
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+if ! cmp -s requirements.lock .venv/.installed-lock 2>/dev/null; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements.lock
+  cp requirements.lock .venv/.installed-lock
+fi
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null \
+  || .venv/bin/python -m pip install -q --no-deps -e .

@@ -1,0 +1,57 @@
+"""The ``ols ingest --json`` and ``ols batches`` contracts, through the real command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from tests.helpers import add_territory
+
+
+def _ols(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, OLS_DATABASE_URL=database_url)
+    return subprocess.run(
+        [sys.executable, "-m", "ols.cli", *args], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_ingest_json_and_rejected_csv(engine: Engine, database_url: str, shared: Path) -> None:
+    add_territory(engine, (-0.25, 51.4, 0.7, 52.05))
+    files = sorted((shared / "incidents" / "police_uk_city_of_london").glob("*.csv"))[:2]
+    result = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "police_uk", "--json", *map(str, files))
+    assert result.returncode == 0, result.stderr
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(reports) == 2
+    assert set(reports[0]) >= {
+        "batch_id",
+        "source",
+        "sha256",
+        "rows_read",
+        "accepted",
+        "duplicates",
+        "rejected",
+        "rejected_by_reason",
+    }
+    assert reports[0]["rejected_by_reason"] == {"missing_coordinates": 14}
+
+    exported = _ols(database_url, "batches", "rejected", str(reports[0]["batch_id"]), "--csv")
+    assert exported.returncode == 0, exported.stderr
+    lines = exported.stdout.splitlines()
+    assert lines[0].startswith("\ufeffligne;motif;colonne;message;")
+    assert len(lines) == 15
+    listed = _ols(database_url, "batches", "list")
+    assert "2017-01-city-of-london-street.csv" in listed.stdout
+
+
+def test_errors_are_one_clear_line(database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "no_such_mapping", str(path))
+    assert result.returncode == 1
+    assert "mapping no_such_mapping not found" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,95 @@
+"""Every shipped mapping on the demo generator's files in the partners' native formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from etl.demo.generate import MARK
+from etl.demo.run import SOURCES, run_demo
+from etl.mapping import builtin_mappings, load_mapping
+from ols.nomenclature import CATEGORY_BY_CODE
+
+EXPECTED_REJECTIONS = {
+    "police_nationale": {"missing_coordinates": 3, "unknown_label": 2, "invalid_date": 1},
+    "police_municipale": {"outside_territory": 2},
+    "bailleur": {"geocoding_failed": 2},
+    "mediation": {"impossible_date": 1, "missing_coordinates": 1},
+    "transport": {"unknown_place": 1},
+    "services_techniques": {},
+}
+
+
+@pytest.fixture(scope="module")
+def demo(template_url: str, server_url: str, tmp_path_factory: pytest.TempPathFactory, shared: Path) -> object:
+    """The demo loaded once into its own database."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"ols_demo_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE ols_test_template"))
+    engine = create_engine(make_url(server_url).set(database=name))
+    out = tmp_path_factory.mktemp("demo")
+    reports = run_demo(engine, out=out, seed=7, echo=lambda _: None)
+    yield engine, out, reports
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+def test_every_shipped_mapping_is_exercised() -> None:
+    assert set(builtin_mappings()) == set(EXPECTED_REJECTIONS) | {"police_uk"}
+    for name in builtin_mappings():
+        mapping = load_mapping(name)
+        assert set(mapping.categories.values()) <= set(CATEGORY_BY_CODE)
+
+
+@pytest.mark.parametrize("mapping_name", sorted(EXPECTED_REJECTIONS))
+def test_mapping_reads_its_native_format(demo: tuple[Engine, Path, list[object]], mapping_name: str) -> None:
+    engine, out, reports = demo
+    files = sorted(out.glob(f"{MARK}_{mapping_name}_*"))
+    assert len(files) == 5
+    mine = [r for r in reports if r.file in {f.name for f in files}]  # type: ignore[attr-defined]
+    assert len(mine) == 5
+    for report in mine:
+        assert report.rejected_by_reason == EXPECTED_REJECTIONS[mapping_name]
+        assert report.accepted > 50
+        assert report.accepted + report.duplicates + report.rejected == report.rows_read
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT count(*) FROM event e JOIN source s ON s.id = e.source_id WHERE s.code = :code"),
+            {"code": SOURCES[mapping_name]},
+        ).scalar_one()
+    assert stored == sum(r.accepted for r in mine)  # type: ignore[attr-defined]
+
+
+def test_demo_has_resent_facts_and_rhythms(demo: tuple[Engine, Path, list[object]]) -> None:
+    engine, _, reports = demo
+    assert sum(r.duplicates for r in reports) == 20  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        evening = connection.execute(
+            text(
+                "SELECT avg((extract(hour FROM occurred_at AT TIME ZONE 'Europe/Paris') BETWEEN 18 AND 23)::int) "
+                "FROM event WHERE time_precision = 'minute'"
+            )
+        ).scalar_one()
+        sensitive = (
+            connection.execute(
+                text(
+                    "SELECT DISTINCT confidentiality FROM event "
+                    "WHERE category IN ('drug_trafficking', 'deal_point_report')"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        communes = connection.execute(text("SELECT DISTINCT commune_insee FROM event")).scalars().all()
+    assert evening > 0.4
+    assert sensitive == ["police"]
+    assert communes == ["59410"]
