@@ -3,8 +3,8 @@
 Within one source, a fact with a partner reference is identified by that reference; a fact
 without one by its category, time, position (to the micrometre of a degree) and its rank among
 identical rows of the same file (police.uk, for instance, publishes several identical
-anonymised rows for distinct crimes). Two 64-bit SipHash values keyed by the source code make a
-128-bit id, stored as a UUID.
+anonymised rows for distinct crimes). A 128-bit BLAKE2b of that key, keyed by the source code,
+is the fact's id, stored as a UUID.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
-
-
-def _hash_key(source_code: str, salt: str) -> str:
-    return hashlib.blake2b(f"{source_code}:{salt}".encode(), digest_size=8).hexdigest()
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def fact_keys(rows: pd.DataFrame) -> pd.DataFrame:
@@ -44,13 +42,14 @@ def fact_keys(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def fact_ids(rows: pd.DataFrame, source_code: str) -> np.ndarray:
-    """32-hex-digit ids (UUID text) of the facts, keyed by their source."""
-    keys = fact_keys(rows)
-    high = pd.util.hash_pandas_object(keys, index=False, hash_key=_hash_key(source_code, "high")).to_numpy()
-    low = pd.util.hash_pandas_object(keys, index=False, hash_key=_hash_key(source_code, "low")).to_numpy()
-    packed = np.empty((len(keys), 2), dtype=">u8")
-    packed[:, 0] = high
-    packed[:, 1] = low
-    digits = packed.tobytes().hex()
-    return np.array([digits[i : i + 32] for i in range(0, len(digits), 32)], dtype=object)
+def _key_bytes(keys: pd.DataFrame) -> list[bytes]:
+    """One byte key per fact (columns joined with a separator), built in Arrow's C++ kernels."""
+    columns = [pc.cast(pa.array(keys[name].to_numpy()), pa.string()) for name in keys.columns]
+    joined = pc.binary_join_element_wise(*columns, "\x1f")
+    return list(pc.cast(joined, pa.binary()).to_pylist())
+
+
+def fact_ids(rows: pd.DataFrame, source_code: str) -> list[str]:
+    """32-hex-digit ids (UUID text) of the facts: a 128-bit BLAKE2b of the key, keyed by the source."""
+    secret = hashlib.blake2b(source_code.encode(), digest_size=32).digest()
+    return [hashlib.blake2b(key, digest_size=16, key=secret).hexdigest() for key in _key_bytes(fact_keys(rows))]

@@ -93,7 +93,7 @@ def insert_events(connection: Connection, rows: pd.DataFrame, *, source_id: int,
             "SELECT id, :source_id, :batch_id, territory_id, category, family, raw_label, "
             "to_timestamp(occurred_epoch), time_precision, ST_SetSRID(ST_MakePoint(lon, lat), 4326), "
             "location_precision, h3_r8, h3_r9, h3_r10, commune_insee, nullif(partner_ref, ''), "
-            "confidentiality, line, attributes FROM ols_staging ON CONFLICT (id) DO NOTHING"
+            "confidentiality, line, attributes FROM ols_staging ORDER BY id ON CONFLICT (id) DO NOTHING"
         ),
         {"source_id": source_id, "batch_id": batch_id},
     ).rowcount

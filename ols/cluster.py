@@ -32,7 +32,6 @@ SERVER_SETTINGS = {
     "maintenance_work_mem": "'1GB'",
     "max_wal_size": "'4GB'",
     "checkpoint_timeout": "'15min'",
-    "wal_compression": "on",
     "synchronous_commit": "off",
     "jit": "off",
     "log_min_messages": "warning",
