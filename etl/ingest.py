@@ -19,9 +19,9 @@ import pandas as pd
 from geoalchemy2.shape import to_shape
 from sqlalchemy import Connection, Engine, Row, insert, select, text
 
-from etl.fingerprint import fact_ids
+from etl.fingerprint import as_uuid_text, fact_hashes
 from etl.geocode import Geocoder
-from etl.load import insert_events, insert_rejected
+from etl.load import copy_events, insert_rejected, stored_ids
 from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
@@ -174,6 +174,7 @@ def ingest_file(
     sha256 = file_sha256(path)
     with engine.begin() as connection:
         source = _source(connection, source_code)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": source.id})
         previous = _previous(connection, source, sha256, path)
         if previous is not None:
             return previous
@@ -184,34 +185,34 @@ def ingest_file(
         rows = _validate_in_chunks(table, mapping, context, progress)
         ok = rows["reason"].isna().to_numpy()
         frame = table.frame
-        accepted = rows[ok].assign(
-            id=fact_ids(rows[ok], source.code),
-            attributes=_json_lines(frame.loc[ok, mapping.attributes]),
+        ids = as_uuid_text(*fact_hashes(rows[ok], source.code))
+        _, first = np.unique(ids, return_index=True)
+        fresh = np.zeros(len(ids), dtype=bool)
+        fresh[first] = True
+        fresh &= ~stored_ids(connection, ids, source_id=source.id)
+        accepted = rows[ok][fresh].assign(
+            attributes=_json_lines(frame.loc[ok, mapping.attributes][fresh]),
             confidentiality=np.where(
-                rows.loc[ok, "category"].isin(SENSITIVE),
+                rows.loc[ok, "category"][fresh].isin(SENSITIVE),
                 "police",
                 mapping.confidentiality or source.default_confidentiality,
             ),
         )
         rejected = rows[~ok].assign(raw=_json_lines(frame.loc[~ok, mapping.used_columns()]))
-        batch = Batch(
-            source_id=source.id,
-            sha256=sha256,
-            filename=path.name,
-            mapping_name=mapping.name,
-            mapping=mapping.model_dump(mode="json"),
-            ingested_by=ingested_by or getpass.getuser(),
-        )
         batch_id = connection.execute(
             insert(Batch).returning(Batch.id),
             {
-                key: getattr(batch, key)
-                for key in ("source_id", "sha256", "filename", "mapping_name", "mapping", "ingested_by")
+                "source_id": source.id,
+                "sha256": sha256,
+                "filename": path.name,
+                "mapping_name": mapping.name,
+                "mapping": mapping.model_dump(mode="json"),
+                "ingested_by": ingested_by or getpass.getuser(),
             },
         ).scalar_one()
         if progress:
             progress("Écriture", 0, len(rows))
-        inserted = insert_events(connection, accepted, source_id=source.id, batch_id=batch_id)
+        inserted = copy_events(connection, accepted, ids[fresh], source_id=source.id, batch_id=batch_id)
         insert_rejected(connection, rejected, batch_id=batch_id)
         report = BatchReport(
             batch_id=batch_id,

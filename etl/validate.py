@@ -8,11 +8,14 @@ with their category, date and precision, lon/lat, territory and H3 cells.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from h3ronpy.vector import coordinates_to_cells
 from pyproj import Transformer
@@ -77,9 +80,13 @@ class Verdicts:
         """Rows not rejected so far."""
         return np.asarray(pd.isna(self.reason), dtype=bool)
 
-    def reject(self, mask: np.ndarray, reason: str, column: str | None, detail: np.ndarray | str | None = None) -> None:
-        """Reject the rows of ``mask`` that have no reason yet."""
+    def reject(
+        self, mask: np.ndarray, reason: str, column: str | None, detail: pd.Series | np.ndarray | str | None = None
+    ) -> None:
+        """Reject the rows of ``mask`` that have no reason yet (``detail`` adds the offending value)."""
         target = np.asarray(mask, dtype=bool) & self.ok
+        if not target.any():
+            return
         self.reason[target] = reason
         self.column[target] = column
         base = REASONS[reason]
@@ -88,7 +95,8 @@ class Verdicts:
         elif isinstance(detail, str):
             self.message[target] = f"{base}: {detail}"
         else:
-            self.message[target] = [f"{base}: {text}" for text in detail[target]]
+            values = detail[target]
+            self.message[target] = [f"{base}: {text}" for text in values]
 
 
 def _per_unique(values: pd.Series, function: Callable[[str], object]) -> np.ndarray:
@@ -103,20 +111,49 @@ def _labels(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts) -> tuple[
     table = mapping.label_table()
     category = _per_unique(raw, lambda label: table.get(name_key(label)))
     verdicts.reject((raw == "").to_numpy(), "missing_label", mapping.label)
-    verdicts.reject(
-        np.asarray(pd.isna(category), dtype=bool), "unknown_label", mapping.label, raw.to_numpy(dtype=object)
-    )
+    verdicts.reject(np.asarray(pd.isna(category), dtype=bool), "unknown_label", mapping.label, raw)
     return raw, category
 
 
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """The cells as an Arrow string array, trimmed (zero-copy for Arrow-backed columns)."""
+    return pc.utf8_trim_whitespace(pa.array(values.astype(str), type=pa.string()))
+
+
+def _exact(parsed: pa.Array, text: pa.Array, fmt: str) -> pa.Array:
+    """Drop dates Arrow rolled over (31/02 → 02/03): they land on days 1-3 and do not round-trip."""
+    suspects = np.flatnonzero(pc.fill_null(pc.less_equal(pc.day(parsed), 3), False).to_numpy(zero_copy_only=False))
+    if len(suspects) == 0:
+        return parsed
+    indices = pa.array(suspects)
+    exact = pc.equal(pc.strftime(pc.take(parsed, indices), format=fmt), pc.take(text, indices))
+    wrong = suspects[~np.asarray(pc.fill_null(exact, False).to_numpy(zero_copy_only=False), dtype=bool)]
+    if len(wrong) == 0:
+        return parsed
+    mask = np.zeros(len(parsed), dtype=bool)
+    mask[wrong] = True
+    return pc.if_else(pa.array(mask), pa.scalar(None, type=parsed.type), parsed)
+
+
 def _parse_formats(values: pd.Series, formats: list[str]) -> pd.Series:
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    """Datetimes parsed with the first format that fits each cell (NaT where none does).
+
+    Arrow's C++ ``strptime`` does the bulk; cells it cannot parse exactly (unpadded numbers,
+    codes Arrow lacks, impossible dates) are retried with pandas, which validates them.
+    """
+    text = _arrow_text(values)
+    parsed: pa.Array = pa.nulls(len(text), type=pa.timestamp("s"))
     for fmt in formats:
-        todo = parsed.isna() & (values != "")
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[us]")
-    return parsed
+        attempt = _exact(pc.strptime(text, format=fmt, unit="s", error_is_null=True), text, fmt)
+        parsed = pc.coalesce(parsed, attempt)
+    result = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[s]")
+    retry = (result.isna() & (values.astype(str).str.strip() != "")).to_numpy()
+    for fmt in formats if retry.any() else []:
+        todo = retry & result.isna().to_numpy()
+        if todo.any():
+            again = pd.to_datetime(values[todo].astype(str).str.strip(), format=fmt, errors="coerce")
+            result[todo] = again.astype("datetime64[s]")
+    return result
 
 
 def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +162,7 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
     values = frame[spec.column].astype(str).str.strip()
     parsed = _parse_formats(values, spec.formats)
     verdicts.reject((values == "").to_numpy(), "missing_date", spec.column)
-    verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values.to_numpy(dtype=object))
+    verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values)
     has_time = any("%H" in fmt for fmt in spec.formats)
     precision = np.full(len(frame), "minute" if has_time else "day", dtype=object)
     if spec.time_column:
@@ -135,7 +172,7 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
             ((times != "") & clock.isna()).to_numpy(),
             "invalid_date",
             spec.time_column,
-            times.to_numpy(dtype=object),
+            times,
         )
         offset = (clock - clock.dt.normalize()).fillna(pd.Timedelta(0))
         parsed = parsed + offset
@@ -153,18 +190,24 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
         ((utc < EARLIEST) | (utc > latest)).to_numpy(),
         "impossible_date",
         spec.column,
-        values.to_numpy(dtype=object),
+        values,
     )
     seconds = (utc - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
     return seconds.fillna(0).astype("int64").to_numpy(), precision
 
 
 def _numbers(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
-    """Parsed floats, and which cells were empty."""
-    text = values.astype(str).str.strip()
+    """Parsed floats (NaN where unreadable), and which cells were empty."""
+    text = _arrow_text(values)
     if decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), (text == "").to_numpy()
+        text = pc.replace_substring(text, decimal, ".")
+    empty = pc.equal(text, "")
+    try:
+        numbers = pc.cast(pc.if_else(empty, None, text), pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        series = pd.Series(text.to_numpy(zero_copy_only=False))
+        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return np.asarray(numbers, dtype=float), np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _coordinates(
@@ -254,10 +297,21 @@ def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
     Each resolution is indexed from the point itself: H3 cells do not nest exactly, so the parent
     of a point's res-10 cell is not always the res-8 cell the point lies in (the hexagon drawn).
     """
-    return {
-        resolution: np.asarray(coordinates_to_cells(lat, lon, resolution)).astype(np.uint64).view(np.int64)
-        for resolution in H3_RESOLUTIONS
-    }
+
+    def cells(resolution: int) -> np.ndarray:
+        return np.asarray(coordinates_to_cells(lat, lon, resolution)).astype(np.uint64).view(np.int64)
+
+    with ThreadPoolExecutor(len(H3_RESOLUTIONS)) as pool:  # h3ronpy releases the GIL
+        return dict(zip(H3_RESOLUTIONS, pool.map(cells, H3_RESOLUTIONS), strict=True))
+
+
+def _objects(values: np.ndarray) -> pd.Series:
+    """A column of Python objects, kept as such (no conversion to Arrow strings per chunk)."""
+    return pd.Series(values, dtype=object, copy=False)
+
+
+def _family(code: str) -> str | None:
+    return family_of(code) if code else None
 
 
 def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFrame:
@@ -276,22 +330,22 @@ def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     return pd.DataFrame(
         {
             "line": table.lines,
-            "category": category,
-            "family": _per_unique(pd.Series(category).fillna(""), lambda code: family_of(code) if code else None),
-            "raw_label": raw_label.to_numpy(dtype=object),
+            "category": _objects(category),
+            "family": _objects(_per_unique(pd.Series(category, dtype=object).fillna(""), _family)),
+            "raw_label": raw_label,
             "occurred_epoch": epoch,
-            "time_precision": time_precision,
+            "time_precision": _objects(time_precision),
             "lon": lon,
             "lat": lat,
-            "location_precision": location_precision,
+            "location_precision": _objects(location_precision),
             "h3_r8": cells[8],
             "h3_r9": cells[9],
             "h3_r10": cells[10],
             "territory_id": ids[territory],
-            "commune_insee": insee[territory],
-            "partner_ref": ref.to_numpy(dtype=object),
-            "reason": verdicts.reason,
-            "column": verdicts.column,
-            "message": verdicts.message,
+            "commune_insee": _objects(insee[territory]),
+            "partner_ref": ref,
+            "reason": _objects(verdicts.reason),
+            "column": _objects(verdicts.column),
+            "message": _objects(verdicts.message),
         }
     )

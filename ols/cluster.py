@@ -33,6 +33,8 @@ SERVER_SETTINGS = {
     "max_wal_size": "'4GB'",
     "checkpoint_timeout": "'15min'",
     "synchronous_commit": "off",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
     "jit": "off",
     "log_min_messages": "warning",
 }
