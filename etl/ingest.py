@@ -185,10 +185,9 @@ def ingest_file(
         rows = _validate_in_chunks(table, mapping, context, progress)
         ok = rows["reason"].isna().to_numpy()
         frame = table.frame
-        ids = as_uuid_text(*fact_hashes(rows[ok], source.code))
-        _, first = np.unique(ids, return_index=True)
-        fresh = np.zeros(len(ids), dtype=bool)
-        fresh[first] = True
+        high, low = fact_hashes(rows[ok], source.code)
+        ids = as_uuid_text(high, low)
+        fresh = ~pd.DataFrame({"high": high, "low": low}).duplicated().to_numpy()
         fresh &= ~stored_ids(connection, ids, source_id=source.id)
         accepted = rows[ok][fresh].assign(
             attributes=_json_lines(frame.loc[ok, mapping.attributes][fresh]),
@@ -212,7 +211,7 @@ def ingest_file(
         ).scalar_one()
         if progress:
             progress("Écriture", 0, len(rows))
-        inserted = copy_events(connection, accepted, ids[fresh], source_id=source.id, batch_id=batch_id)
+        inserted = copy_events(connection, accepted, high[fresh], low[fresh], source_id=source.id, batch_id=batch_id)
         insert_rejected(connection, rejected, batch_id=batch_id)
         report = BatchReport(
             batch_id=batch_id,

@@ -1,23 +1,25 @@
 """Bulk loading of validated facts into PostGIS, inside the caller's transaction.
 
-New facts are COPied straight into ``event``, sorted by id so that the primary-key index grows
-in order; which facts are already stored is found first by COPying their ids into a temporary
-table and joining it with ``event`` (only when the source already has events). When a load is
-large relative to the table, the secondary indexes and foreign keys are dropped and put back
-after the COPY. DDL is transactional in PostgreSQL, so a failure still leaves everything as it
-was.
+New facts are COPied straight into ``event`` in PostgreSQL's binary format: the server parses
+no text, and the next piece is encoded while the previous one is sent. Which facts are already
+stored is found first, by COPying their ids into a temporary table joined with ``event`` (only
+when the source already has events). When a load is large relative to the table, the secondary
+indexes, the primary key and the foreign keys are dropped and put back after the COPY. DDL is
+transactional in PostgreSQL, so a failure still leaves everything as it was.
 """
 
 from __future__ import annotations
 
-import binascii
 import io
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, text
+
+from etl.pgbinary import Column, Fixed, Text, encode, int_column, timestamptz_column, uuid_column
 
 EVENT_COLUMNS = (
     "id", "source_id", "batch_id", "territory_id", "category", "family", "raw_label", "occurred_at",
@@ -28,7 +30,8 @@ SECONDARY_INDEXES = {
     "event_geom": "CREATE INDEX event_geom ON event USING gist (geom)",
     "event_occurred_at": "CREATE INDEX event_occurred_at ON event (occurred_at)",
 }
-FOREIGN_KEYS = {
+CONSTRAINTS = {
+    "event_pkey": "PRIMARY KEY (id)",
     "event_source_id_fkey": "FOREIGN KEY (source_id) REFERENCES source (id)",
     "event_batch_id_fkey": "FOREIGN KEY (batch_id) REFERENCES batch (id)",
     "event_territory_id_fkey": "FOREIGN KEY (territory_id) REFERENCES territory (id)",
@@ -39,14 +42,14 @@ POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", 
 
 
 def ewkb_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Hex EWKB of WGS84 points (PostGIS reads it in COPY), built without a per-row loop."""
+    """EWKB of WGS84 points (what PostGIS's binary input reads), built without a per-row loop."""
     points = np.empty(len(lon), dtype=POINT_EWKB)
     points["order"] = 1
     points["type"] = 0x20000001
     points["srid"] = 4326
     points["x"] = lon
     points["y"] = lat
-    return np.frombuffer(binascii.hexlify(points.tobytes()), dtype=f"S{2 * POINT_EWKB.itemsize}")
+    return points.view(f"V{POINT_EWKB.itemsize}")
 
 
 def _copy(connection: Connection, statement: str, table: pa.Table) -> None:
@@ -82,34 +85,37 @@ def _should_rebuild(connection: Connection, incoming: int) -> bool:
     return incoming >= REBUILD_MIN_ROWS and incoming >= (stored.scalar_one() or 0) // 2
 
 
-def _event_table(rows: pd.DataFrame, ids: np.ndarray, *, source_id: int, batch_id: int) -> pa.Table:
+def _event_columns(
+    rows: pd.DataFrame, high: np.ndarray, low: np.ndarray, *, source_id: int, batch_id: int
+) -> list[Column]:
     size = len(rows)
-    ref = rows["partner_ref"].astype(str)
-    columns = {
-        "id": pa.array(ids).cast(pa.string()),
-        "source_id": pa.array(np.full(size, source_id, dtype=np.int32)),
-        "batch_id": pa.array(np.full(size, batch_id, dtype=np.int32)),
-        "territory_id": pa.array(rows["territory_id"].to_numpy(dtype=np.int32)),
-        "category": pa.array(rows["category"].astype(str), type=pa.string()),
-        "family": pa.array(rows["family"].astype(str), type=pa.string()),
-        "raw_label": pa.array(rows["raw_label"].astype(str), type=pa.string()),
-        "occurred_at": pa.array(rows["occurred_epoch"].to_numpy(dtype=np.int64)).cast(pa.timestamp("s", tz="UTC")),
-        "time_precision": pa.array(rows["time_precision"].astype(str), type=pa.string()),
-        "geom": pa.array(ewkb_points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))).cast(pa.string()),
-        "location_precision": pa.array(rows["location_precision"].astype(str), type=pa.string()),
-        "h3_r8": pa.array(rows["h3_r8"].to_numpy(dtype=np.int64)),
-        "h3_r9": pa.array(rows["h3_r9"].to_numpy(dtype=np.int64)),
-        "h3_r10": pa.array(rows["h3_r10"].to_numpy(dtype=np.int64)),
-        "commune_insee": pa.array(rows["commune_insee"], type=pa.string(), from_pandas=True),
-        "partner_ref": pa.array(ref.where(ref != "", None), type=pa.string(), from_pandas=True),
-        "confidentiality": pa.array(rows["confidentiality"].astype(str), type=pa.string()),
-        "line": pa.array(rows["line"].to_numpy(dtype=np.int64)),
-        "attributes": pa.array(rows["attributes"].astype(str), type=pa.string()),
-    }
-    return pa.table(columns)
+    ref = rows["partner_ref"].astype(object)
+    return [
+        uuid_column(high, low),
+        int_column(np.full(size, source_id), 2),
+        int_column(np.full(size, batch_id), 4),
+        int_column(rows["territory_id"].to_numpy(), 4),
+        Text(rows["category"]),
+        Text(rows["family"]),
+        Text(rows["raw_label"]),
+        timestamptz_column(rows["occurred_epoch"].to_numpy()),
+        Text(rows["time_precision"]),
+        Fixed(ewkb_points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))),
+        Text(rows["location_precision"]),
+        int_column(rows["h3_r8"].to_numpy(), 8),
+        int_column(rows["h3_r9"].to_numpy(), 8),
+        int_column(rows["h3_r10"].to_numpy(), 8),
+        Text(rows["commune_insee"]),
+        Text(ref.where(ref != "", None)),
+        Text(rows["confidentiality"]),
+        int_column(rows["line"].to_numpy(), 4),
+        Text(rows["attributes"], prefix=b"\x01"),
+    ]
 
 
-def copy_events(connection: Connection, rows: pd.DataFrame, ids: np.ndarray, *, source_id: int, batch_id: int) -> int:
+def copy_events(
+    connection: Connection, rows: pd.DataFrame, high: np.ndarray, low: np.ndarray, *, source_id: int, batch_id: int
+) -> int:
     """COPY new facts into ``event`` (ids must be new and distinct); return how many.
 
     For a large load the secondary indexes and the foreign keys are dropped first and put back
@@ -118,19 +124,23 @@ def copy_events(connection: Connection, rows: pd.DataFrame, ids: np.ndarray, *, 
     """
     if rows.empty:
         return 0
-    order = np.argsort(ids, kind="stable")
-    table = _event_table(rows, ids, source_id=source_id, batch_id=batch_id).take(pa.array(order))
+    columns = _event_columns(rows, high, low, source_id=source_id, batch_id=batch_id)
     rebuild = _should_rebuild(connection, len(rows))
     if rebuild:
         for name in SECONDARY_INDEXES:
             connection.execute(text(f"DROP INDEX IF EXISTS {name}"))
-        for name in FOREIGN_KEYS:
+        for name in CONSTRAINTS:
             connection.execute(text(f"ALTER TABLE event DROP CONSTRAINT IF EXISTS {name}"))
-    _copy(connection, f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT csv)", table)
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    statement = f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN (FORMAT binary)"
+    with raw.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        for piece in encode(columns):
+            copy.write(piece)
     if rebuild:
         for statement in SECONDARY_INDEXES.values():
             connection.execute(text(statement))
-        for name, definition in FOREIGN_KEYS.items():
+        for name, definition in CONSTRAINTS.items():
             connection.execute(text(f"ALTER TABLE event ADD CONSTRAINT {name} {definition}"))
     return len(rows)
 
