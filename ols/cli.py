@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -292,15 +292,131 @@ def batches_rejected(
     output.print(table)
 
 
+zones_app = typer.Typer(help="Vigilance zones: declared files and computed zones.", no_args_is_help=True)
+editions_app = typer.Typer(help="Published (frozen) semester cartographies.", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
+app.add_typer(editions_app, name="editions")
+ZONES_FOLDER = Path("data/zones")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    typer.echo(f"{summary['label']} ({summary['period']}): {summary['events']} faits, {summary['seconds']} s")
+    for resolution, classes in summary["hotspots"].items():
+        hot = sum(count for name, count in classes.items() if name.startswith("hot"))
+        typer.echo(f"  points chauds {resolution}: {hot} cellules significatives")
+    if summary["emerging"]:
+        patterns = ", ".join(f"{name} {count}" for name, count in summary["emerging"].items() if name != "no_pattern")
+        typer.echo(f"  tendances: {patterns or 'aucune'}")
+    for zone in summary["zones"]:
+        typer.echo(
+            f"  {zone['code']}: {zone['cells']} cellules, {zone['events']} faits, "
+            f"{zone['area_km2']} km², près de {zone['near'] or '?'}"
+        )
+    if not summary["zones"]:
+        typer.echo("  aucune zone de vigilance calculée")
+
+
+@app.command("refresh")
+def refresh_command(
+    period: Annotated[str, typer.Option(help="2024-S2, 2024-11, 2024-W48, 2024...")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rebuild aggregates, hot spots, emerging hot spots and computed zones of a period."""
+    from ols.periods import parse_period
+    from ols.refresh import refresh
+
+    summary = refresh(_engine(), parse_period(period))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        _print_summary(summary)
+
+
+@app.command("hotspots")
+def hotspots_command(
+    period: Annotated[str, typer.Option()],
+    family: Annotated[str | None, typer.Option(help="A family code; all families when omitted")] = None,
+    resolution: Annotated[int, typer.Option()] = 9,
+    output_format: Annotated[str, typer.Option("--format", help="geojson or csv")] = "geojson",
+) -> None:
+    """Write the Gi* hot spots of a period to stdout: one row per cell of the study area."""
+    from ols.layers import hotspot_frame, hotspots_csv, hotspots_geojson, layer_metadata
+    from ols.periods import parse_period
+
+    if output_format not in ("geojson", "csv"):
+        raise typer.BadParameter("--format is geojson or csv")
+    spec = parse_period(period)
+    with _engine().connect() as connection:
+        frame = hotspot_frame(connection, spec, resolution=resolution, family=family)
+        metadata = layer_metadata(
+            connection, spec, family=family or "*", resolution=resolution, method={"resolution": resolution}
+        )
+    if output_format == "csv":
+        sys.stdout.write(hotspots_csv(frame, metadata))
+    else:
+        sys.stdout.write(json.dumps(hotspots_geojson(frame, metadata), ensure_ascii=False))
+
+
+@zones_app.command("sync")
+def zones_sync(folder: Annotated[Path, typer.Option(help="Folder of declared zone files")] = ZONES_FOLDER) -> None:
+    """Make the declared zones in the database those of the GeoJSON files in data/zones/."""
+    from ols.zones import sync_declared
+
+    with _engine().begin() as connection:
+        count = sync_declared(connection, folder)
+    typer.echo(f"{count} zones déclarées chargées depuis {folder}")
+
+
+@zones_app.command("compare")
+def zones_compare(period: Annotated[str, typer.Option()]) -> None:
+    """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
+    from ols.editions import comparison
+    from ols.periods import parse_period
+
+    with _engine().connect() as connection:
+        result = comparison(connection, parse_period(period))
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+@editions_app.command("publish")
+def editions_publish(
+    period: Annotated[str, typer.Option()], by: Annotated[str, typer.Option()] = "coordinateur"
+) -> None:
+    """Freeze the period's cartography (what the cellule de veille saw)."""
+    from ols.editions import publish
+    from ols.periods import parse_period
+
+    with _engine().begin() as connection:
+        edition_id = publish(connection, parse_period(period), by=by)
+    typer.echo(f"édition {edition_id} publiée pour {period}")
+
+
+@editions_app.command("show")
+def editions_show(period: Annotated[str, typer.Option()]) -> None:
+    """Print a published edition as JSON."""
+    from ols.editions import edition
+    from ols.periods import parse_period
+
+    with _engine().connect() as connection:
+        typer.echo(json.dumps(edition(connection, parse_period(period)), ensure_ascii=False))
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
     seed: int = 2024,
 ) -> None:
-    """Load Mons-en-Barœul, generate synthetic partner exports, ingest them (the README main job)."""
-    from etl.demo.run import run_demo
+    """Load Mons-en-Barœul, ingest synthetic partner exports, refresh its last two semesters (the main job)."""
+    from etl.demo.run import demo_semesters, run_demo
+    from ols.refresh import refresh
+    from ols.zones import sync_declared
 
-    run_demo(_engine(), out=out, seed=seed, echo=typer.echo)
+    engine = _engine()
+    run_demo(engine, out=out, seed=seed, echo=typer.echo)
+    with engine.begin() as connection:
+        typer.echo(f"{sync_declared(connection, ZONES_FOLDER)} zones déclarées chargées depuis {ZONES_FOLDER}")
+    for period in demo_semesters():
+        _print_summary(refresh(engine, period))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ No table has a column for a person's name, birth date or contact details.
 from __future__ import annotations
 
 import uuid
+from datetime import date as date_
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -183,3 +185,113 @@ class Event(Base):
     confidentiality: Mapped[str] = mapped_column(String(16))
     line: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CellCount(Base):
+    """Events per H3 cell, period, category and source: the aggregate every map and table reads."""
+
+    __tablename__ = "cell_count"
+
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category: Mapped[str] = mapped_column(String(48), primary_key=True)
+    source_id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    territory_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Hotspot(Base):
+    """Gi* of one cell of the study area for a period, resolution and family ('*': all families)."""
+
+    __tablename__ = "hotspot"
+
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    z: Mapped[float]
+    p: Mapped[float]
+    p_fdr: Mapped[float]
+    hotspot_class: Mapped[str] = mapped_column("class", String(16))
+
+
+class EmergingHotspot(Base):
+    """Space-time pattern of one cell over the semesters ending with ``period``."""
+
+    __tablename__ = "emerging_hotspot"
+
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(32))
+    trend_tau: Mapped[float | None]
+    trend_p: Mapped[float | None]
+    hot_periods: Mapped[int] = mapped_column(SmallInteger)
+    cold_periods: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Zone(Base):
+    """A vigilance zone: computed from hot spots for a period, or declared by partners."""
+
+    __tablename__ = "zone"
+    __table_args__ = (
+        CheckConstraint("kind IN ('computed', 'declared')", name="zone_kind"),
+        UniqueConstraint("kind", "period", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(Text, default="")
+    review_date: Mapped[date_ | None] = mapped_column(Date)
+    valid_from: Mapped[date_ | None] = mapped_column(Date)
+    valid_to: Mapped[date_ | None] = mapped_column(Date)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Refresh(Base):
+    """One refresh of a period: when, with which method, and its summary."""
+
+    __tablename__ = "refresh"
+
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    method: Mapped[dict[str, Any]]
+    summary: Mapped[dict[str, Any]]
+
+
+class Edition(Base):
+    """A published, frozen semester cartography: exactly what the cellule de veille saw."""
+
+    __tablename__ = "edition"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), unique=True)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_by: Mapped[str] = mapped_column(Text)
+    content: Mapped[dict[str, Any]]
+
+
+class OfficialIndicator(Base):
+    """An official SSMSI figure (département or commune), shown as context beside local counts."""
+
+    __tablename__ = "official_indicator"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    indicator: Mapped[str] = mapped_column(Text, primary_key=True)
+    unit: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int | None] = mapped_column(Integer)
+    rate_per_thousand: Mapped[float | None]
+    population: Mapped[int | None] = mapped_column(Integer)
+    dwellings: Mapped[int | None] = mapped_column(Integer)
+    source_file: Mapped[str] = mapped_column(Text)

@@ -46,3 +46,21 @@ def database_settings() -> DatabaseSettings:
 def data_settings() -> DataSettings:
     """Data settings, read once per process."""
     return DataSettings()
+
+
+class CartographySettings(BaseSettings):
+    """How the semester cartography is computed (``OLS_HOTSPOT_RESOLUTIONS`` etc.)."""
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    hotspot_resolutions: tuple[int, ...] = (9, 10)
+    zone_resolution: int = 10
+    permutations: int = 999
+    emerging_semesters: int = 6
+    timezone: str = "Europe/Paris"
+
+
+@lru_cache
+def cartography_settings() -> CartographySettings:
+    """Cartography settings, read once per process."""
+    return CartographySettings()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from etl.demo.generate import INSEE, generate
+from etl.demo.generate import INSEE, LAST_DAY, generate
 from etl.geocode import load_ban
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
 from ols.errors import ConfigurationError
+from ols.periods import Period, parse_period
 from ols.places import read_places, save_places
 from ols.settings import data_settings
 from ols.territories import read_boundary, save_territory
@@ -63,3 +64,9 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
     total = sum(report.accepted for report in reports)
     echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
     return reports
+
+
+def demo_semesters() -> list[Period]:
+    """The last two semesters of the demo data."""
+    last = parse_period(f"{LAST_DAY.year}-S{1 if LAST_DAY.month <= 6 else 2}")
+    return [last.previous(), last]

@@ -1,0 +1,57 @@
+"""Editions: a semester cartography frozen when published, so the bilan shows what was seen.
+
+Publishing copies the period's hot spots, zones and comparison into one immutable record;
+refreshing the period later changes the working layers, never a published edition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from ols.errors import InvalidInputError, NotFoundError
+from ols.layers import hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zones_geojson
+from ols.models import Edition
+from ols.periods import Period
+from ols.zones import compare, zones_of
+
+
+def comparison(connection: Connection, period: Period) -> dict[str, list[dict[str, Any]]]:
+    """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one."""
+    current = zones_of(connection, period.name, "computed")
+    previous = zones_of(connection, period.previous().name, "computed")
+    declared = zones_of(connection, period.name, "declared", valid_on=period.start)
+    return compare(current, previous, declared)
+
+
+def publish(connection: Connection, period: Period, *, by: str) -> int:
+    """Freeze the period's cartography as an edition; an edition is never overwritten."""
+    existing = connection.execute(select(Edition.published_at).where(Edition.period == period.name)).scalar()
+    if existing is not None:
+        msg = f"{period.name} was published on {existing:%Y-%m-%d %H:%M}; editions are frozen"
+        raise InvalidInputError(msg)
+    record = refresh_record(connection, period)
+    resolution = int(record["method"]["resolution"])
+    frame = hotspot_frame(connection, period, resolution=resolution, family=None)
+    content = {
+        "summary": record,
+        "hotspots": hotspots_geojson(frame, layer_metadata(connection, period, family="*", resolution=resolution)),
+        "zones": zones_geojson(connection, period),
+        "comparison": comparison(connection, period),
+    }
+    inserted = connection.execute(
+        insert(Edition).returning(Edition.id),
+        {"period": period.name, "published_by": by, "content": content},
+    )
+    return int(inserted.scalar_one())
+
+
+def edition(connection: Connection, period: Period) -> dict[str, Any]:
+    """The published edition of a period."""
+    row = connection.execute(select(Edition.__table__).where(Edition.period == period.name)).one_or_none()
+    if row is None:
+        msg = f"{period.name} has no published edition"
+        raise NotFoundError(msg)
+    return {"period": row.period, "published_at": row.published_at.isoformat(), "published_by": row.published_by,
+            **row.content}  # fmt: skip

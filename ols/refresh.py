@@ -1,0 +1,177 @@
+"""The semester refresh: aggregates, hot spots, emerging hot spots and computed zones of a period.
+
+Everything a period shows is rebuilt in one transaction, so the map never shows half a refresh.
+The summary says what was counted, where the significant hot spots and the zones are, and how
+(the method block travels with every output).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import Connection, Engine, delete, insert, select, text
+
+from ols import aggregates
+from ols.emerging import classify_series
+from ols.grid import study_area
+from ols.hotspots import GiStar, gi_star, method
+from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory
+from ols.periods import Period, semesters_until
+from ols.settings import CartographySettings, cartography_settings
+from ols.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
+
+ALL_FAMILIES = "*"
+
+
+@dataclass
+class Context:
+    """What a refresh reads once: the territory outline and the named places."""
+
+    area: shapely.Geometry
+    places: list[tuple[str, shapely.Point]]
+
+    @classmethod
+    def load(cls, connection: Connection) -> Context:
+        """The union of the territories and the places, from the database."""
+        geoms = [to_shape(geom) for geom in connection.execute(select(Territory.geom)).scalars()]
+        places = [(name, to_shape(geom)) for name, geom in connection.execute(select(Place.name, Place.geom))]
+        return cls(area=shapely.union_all(geoms), places=places)
+
+    def nearest_place(self, geom: shapely.Geometry) -> str | None:
+        """Name of the named place nearest to a zone, with the distance in metres."""
+        if not self.places:
+            return None
+        centre = reproject(geom.representative_point(), TO_L93)
+        metres, name = min((reproject(point, TO_L93).distance(centre), name) for name, point in self.places)
+        return f"{name} (~{round(metres, -1):.0f} m)"
+
+
+def _gi(context: Context, totals: pd.Series, resolution: int, settings: CartographySettings) -> GiStar:
+    cells = study_area(context.area, resolution, totals.index.to_numpy())
+    counts = totals.reindex(cells, fill_value=0).to_numpy()
+    return gi_star(cells, counts, permutations=settings.permutations)
+
+
+def _store_hotspots(connection: Connection, period: str, resolution: int, family: str, result: GiStar) -> None:
+    frame = pd.DataFrame({
+        "period": period, "resolution": resolution, "family": family, "h3": result.cells.astype(np.int64),
+        "count": np.asarray(result.counts, dtype=np.int64), "z": result.z, "p": result.p, "p_fdr": result.p_fdr,
+        "class": result.classes,
+    })  # fmt: skip
+    connection.execute(insert(Hotspot), cast(list[dict[str, Any]], frame.to_dict("records")))
+
+
+def hotspots(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, Any]:
+    """Gi* for all families together and each family, at every configured resolution and the zones'."""
+    connection.execute(delete(Hotspot).where(Hotspot.period == period.name))
+    families = (
+        connection.execute(
+            text("SELECT DISTINCT family FROM cell_count WHERE period = :p ORDER BY 1"), {"p": period.name}
+        )
+        .scalars()
+        .all()
+    )
+    significant: dict[str, Any] = {}
+    for resolution in sorted({*settings.hotspot_resolutions, settings.zone_resolution}):
+        for family in [ALL_FAMILIES, *families]:
+            totals = aggregates.cell_totals(
+                connection, period.name, resolution, None if family == ALL_FAMILIES else family
+            )
+            result = _gi(context, totals, resolution, settings)
+            _store_hotspots(connection, period.name, resolution, family, result)
+            if family == ALL_FAMILIES:
+                classes, counts = np.unique(result.classes, return_counts=True)
+                significant[f"r{resolution}"] = {str(c): int(n) for c, n in zip(classes, counts, strict=True)}
+    return significant
+
+
+def emerging(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, int]:
+    """Emerging hot-spot patterns of all families over the last semesters (semesters only)."""
+    connection.execute(delete(EmergingHotspot).where(EmergingHotspot.period == period.name))
+    if period.kind != "semester":
+        return {}
+    resolution = settings.zone_resolution
+    series = [aggregates.live_cell_totals(connection, semester, resolution, timezone=settings.timezone)
+              for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
+    cells = study_area(context.area, resolution, np.concatenate([s.index.to_numpy() for s in series]))
+    results = [gi_star(cells, s.reindex(cells, fill_value=0).to_numpy(), permutations=settings.permutations)
+               for s in series]  # fmt: skip
+    z = np.vstack([r.z for r in results])
+    p = np.vstack([r.p_fdr for r in results])
+    rows = []
+    for index, cell in enumerate(cells):
+        pattern, tau, trend_p, hot, cold = classify_series(z[:, index], p[:, index])
+        rows.append(
+            {
+                "period": period.name,
+                "resolution": resolution,
+                "family": ALL_FAMILIES,
+                "h3": int(cell),
+                "pattern": pattern,
+                "trend_tau": None if np.isnan(tau) else tau,
+                "trend_p": None if np.isnan(trend_p) else trend_p,
+                "hot_periods": hot,
+                "cold_periods": cold,
+            }
+        )
+    connection.execute(insert(EmergingHotspot), rows)
+    counts = pd.Series([row["pattern"] for row in rows]).value_counts().sort_index()
+    return {str(pattern): int(count) for pattern, count in counts.items()}
+
+
+def computed_zones(
+    connection: Connection, period: Period, context: Context, settings: CartographySettings
+) -> list[dict[str, Any]]:
+    """Computed zones from the all-families hot spots at the zone resolution."""
+    resolution = settings.zone_resolution
+    rows = connection.execute(
+        select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.hotspot_class).where(
+            Hotspot.period == period.name, Hotspot.resolution == resolution, Hotspot.family == ALL_FAMILIES
+        )
+    ).all()
+    cells, counts, z, classes = (np.array(column) for column in zip(*rows, strict=True)) if rows else ([],) * 4
+    zones = hot_clusters(np.asarray(cells, dtype=np.int64), np.asarray(counts), np.asarray(z, dtype=float),
+                         np.asarray(classes, dtype=object))  # fmt: skip
+    saved = save_computed(connection, period.name, zones, resolution=resolution)
+    return [{"code": zone["code"], "name": zone["name"], **zone["stats"],
+             "near": context.nearest_place(zone["geom"])} for zone in saved]  # fmt: skip
+
+
+def refresh(engine: Engine, period: Period, *, settings: CartographySettings | None = None) -> dict[str, Any]:
+    """Rebuild everything the period shows, in one transaction; return the summary."""
+    settings = settings or cartography_settings()
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        context = Context.load(connection)
+        events = aggregates.rebuild(connection, period, timezone=settings.timezone)
+        significant = hotspots(connection, period, context, settings)
+        patterns = emerging(connection, period, context, settings)
+        zones = computed_zones(connection, period, context, settings)
+        sources = connection.execute(
+            text("SELECT DISTINCT s.code FROM cell_count c JOIN source s ON s.id = c.source_id WHERE c.period = :p "
+                 "ORDER BY 1"), {"p": period.name}
+        ).scalars().all()  # fmt: skip
+        summary = {
+            "period": period.name, "label": period.label, "events": events, "sources": list(sources),
+            "hotspots": significant, "emerging": patterns, "zones": zones,
+            "method": method(settings.zone_resolution, permutations=settings.permutations)
+            | {"resolutions": sorted({*settings.hotspot_resolutions, settings.zone_resolution}),
+               "zone_classes": list(HOT_CLASSES)},
+        }  # fmt: skip
+        connection.execute(delete(Refresh).where(Refresh.period == period.name))
+        connection.execute(
+            insert(Refresh),
+            {
+                "period": period.name,
+                "method": summary["method"],
+                "summary": {k: v for k, v in summary.items() if k != "method"},
+            },
+        )
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
