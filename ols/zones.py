@@ -64,7 +64,11 @@ class ComputedZone:
 
 
 def hot_clusters(cells: np.ndarray, counts: np.ndarray, z: np.ndarray, classes: np.ndarray) -> list[ComputedZone]:
-    """Contiguous groups of significant hot cells, largest (by events) first."""
+    """Contiguous groups of significant hot cells holding at least one fact, largest (by events) first.
+
+    Gi* can flag an empty cell surrounded by busy ones; a group made only of such cells is not a
+    place where anything was reported, so it is not a zone.
+    """
     hot = np.isin(classes, HOT_CLASSES)
     if not hot.any():
         return []
@@ -79,7 +83,7 @@ def hot_clusters(cells: np.ndarray, counts: np.ndarray, z: np.ndarray, classes: 
             events=int(counts[hot][members].sum()),
             max_z=float(z[hot][members].max()),
         ))  # fmt: skip
-    return sorted(zones, key=lambda zone: (-zone.events, -zone.max_z))
+    return sorted((zone for zone in zones if zone.events > 0), key=lambda zone: (-zone.events, -zone.max_z))
 
 
 def save_computed(
