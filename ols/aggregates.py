@@ -24,15 +24,16 @@ def period_params(period: Period, timezone: str) -> dict[str, object]:
 
 
 def rebuild(connection: Connection, period: Period, *, timezone: str) -> int:
-    """Replace the period's cell counts; return the number of events counted."""
+    """Replace the period's cell counts (one pass over the events, three grouping sets); return the count."""
     connection.execute(text("DELETE FROM cell_count WHERE period = :p"), {"p": period.name})
     connection.execute(
         text(
             "INSERT INTO cell_count (period, resolution, h3, category, source_id, territory_id, family, count) "
-            "SELECT :p, r.resolution, CASE r.resolution WHEN 8 THEN e.h3_r8 WHEN 9 THEN e.h3_r9 ELSE e.h3_r10 END, "
-            "e.category, e.source_id, e.territory_id, min(e.family), count(*) "
-            f"FROM event e CROSS JOIN (VALUES (8), (9), (10)) AS r(resolution) WHERE {IN_PERIOD} "
-            "GROUP BY 1, 2, 3, 4, 5, 6"
+            "SELECT :p, CASE WHEN GROUPING(h3_r8) = 0 THEN 8 WHEN GROUPING(h3_r9) = 0 THEN 9 ELSE 10 END, "
+            "coalesce(h3_r8, h3_r9, h3_r10), category, source_id, territory_id, family, count(*) "
+            f"FROM event WHERE {IN_PERIOD} GROUP BY GROUPING SETS ("
+            "(h3_r8, category, family, source_id, territory_id), (h3_r9, category, family, source_id, territory_id), "
+            "(h3_r10, category, family, source_id, territory_id))"
         ),
         {"p": period.name, **period_params(period, timezone)},
     )

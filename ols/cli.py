@@ -401,6 +401,114 @@ def editions_show(period: Annotated[str, typer.Option()]) -> None:
         typer.echo(json.dumps(edition(connection, parse_period(period)), ensure_ascii=False))
 
 
+indicators_app = typer.Typer(help="Evolution tables and official SSMSI context figures.", no_args_is_help=True)
+app.add_typer(indicators_app, name="indicators")
+
+
+def _print_table(frame: Any, output_format: str) -> None:
+    import pandas as pd
+
+    from ols.tables import to_excel_csv
+
+    if output_format == "csv":
+        sys.stdout.write(to_excel_csv(frame))
+    elif output_format == "json":
+        typer.echo(frame.to_json(orient="records", force_ascii=False))
+    else:
+        table = Table(*map(str, frame.columns))
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if pd.isna(value) else str(value) for value in row))
+        output.print(table)
+
+
+@indicators_app.command("load-ssmsi")
+def indicators_load(path: Annotated[Path, typer.Argument(exists=True)]) -> None:
+    """Load an SSMSI file (département counts or commune rates) as context indicators."""
+    from ols.indicators import load_ssmsi
+
+    with _engine().begin() as connection:
+        count = load_ssmsi(connection, path)
+    typer.echo(f"{count} chiffres officiels chargés depuis {path.name}")
+
+
+@indicators_app.command("evolution")
+def indicators_evolution(
+    period: Annotated[str, typer.Option(help="2025, 2025-YTD11, 2025-S2...: N; N-1 and N-2 follow")],
+    by: Annotated[str, typer.Option(help="family, category or source")] = "family",
+    territory: Annotated[str | None, typer.Option(help="A territory code (all when omitted)")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """N-2, N-1, N and their evolution, from the observatory's own counts."""
+    from ols.indicators import local_evolution
+    from ols.periods import parse_period
+
+    with _engine().connect() as connection:
+        frame = local_evolution(connection, parse_period(period), by=by, territory=territory)
+    _print_table(frame, output_format)
+
+
+@indicators_app.command("official")
+def indicators_official(
+    year: Annotated[int, typer.Option()],
+    code: Annotated[str, typer.Option(help="Département (59) or commune INSEE code (59410)")],
+    scope: Annotated[str, typer.Option(help="departement or commune")] = "departement",
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Official SSMSI figures for N-2..N with their evolution (context for the local tables)."""
+    from ols.indicators import official_evolution
+
+    with _engine().connect() as connection:
+        frame = official_evolution(connection, scope=scope, code=code, year=year)
+    _print_table(frame, output_format)
+
+
+@app.command("profile")
+def profile_command(
+    period: Annotated[str, typer.Option()],
+    family: Annotated[str | None, typer.Option()] = None,
+    zone: Annotated[str | None, typer.Option(help="A zone code (computed or declared)")] = None,
+) -> None:
+    """Hour × weekday profile (JSON), with the facts whose hour is unknown counted apart."""
+    from ols.periods import parse_period
+    from ols.profiles import time_profile
+
+    with _engine().connect() as connection:
+        typer.echo(json.dumps(time_profile(connection, parse_period(period), family=family, zone=zone)))
+
+
+@app.command("near-repeat")
+def near_repeat_command(
+    period: Annotated[str, typer.Option()],
+    as_of: Annotated[str | None, typer.Option(help="Date of the risk zones (default: end of the period)")] = None,
+) -> None:
+    """Knox test of burglaries and the zones of elevated risk around the recent ones (JSON)."""
+    from datetime import date
+
+    from ols.nearrepeat import near_repeat
+    from ols.periods import parse_period
+
+    with _engine().connect() as connection:
+        result = near_repeat(connection, parse_period(period), as_of=date.fromisoformat(as_of) if as_of else None)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("crosswatch")
+def crosswatch_command(
+    period: Annotated[str, typer.Option()],
+    groups: Annotated[str, typer.Option(help="e.g. gathering+drug_trafficking,residential_burglary,vehicle_arson")],
+    resolution: int = 10,
+) -> None:
+    """Veille croisée: cells where every group of facts is significantly above expectation (JSON)."""
+    from ols.crosswatch import crosswatch, parse_groups
+    from ols.periods import parse_period
+    from ols.refresh import Context
+
+    with _engine().connect() as connection:
+        area = Context.load(connection).area
+        result = crosswatch(connection, parse_period(period), area, parse_groups(groups), resolution=resolution)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),

@@ -56,9 +56,12 @@ def _pattern(on: np.ndarray, opposite: np.ndarray, tau: float, p: float, kind: s
 
 
 def classify_series(z: np.ndarray, p_fdr: np.ndarray, *, level: float = ALPHA) -> tuple[str, float, float, int, int]:
-    """Pattern of one cell from its z and FDR p per period (oldest first): pattern, tau, p, #hot, #cold."""
+    """Pattern of one cell from its z and FDR p per period (oldest first): pattern, tau, p, #hot, #cold.
+
+    The trend test only matters for cells significant in some period; the others get no tau.
+    """
     hot = (p_fdr <= level) & (z > 0)
     cold = (p_fdr <= level) & (z < 0)
-    tau, p = mann_kendall(z)
+    tau, p = mann_kendall(z) if (hot | cold).any() else (math.nan, math.nan)
     pattern = _pattern(hot, cold, tau, p, "hot") or _pattern(cold, hot, tau, p, "cold") or "no_pattern"
     return pattern, tau, p, int(hot.sum()), int(cold.sum())

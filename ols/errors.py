@@ -23,3 +23,7 @@ class NotFoundError(OLSError, LookupError):
 
 class InvalidInputError(OLSError, ValueError):
     """User-supplied input (a file, a boundary, an option) is not acceptable as it is."""
+
+
+class UnsupportedHolidayError(OLSError, LookupError):
+    """The school-holiday calendar does not cover a date that was asked about."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from esda import G_Local
+from libpysal.weights import W
 from scipy.stats import false_discovery_control
 
 from ols.grid import weights
@@ -65,15 +66,25 @@ def classify(z: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def gi_star(
-    cells: np.ndarray, counts: np.ndarray, *, permutations: int = PERMUTATIONS, fdr: bool = True, seed: int = SEED
+    cells: np.ndarray,
+    counts: np.ndarray,
+    *,
+    permutations: int = PERMUTATIONS,
+    fdr: bool = True,
+    seed: int = SEED,
+    w: W | None = None,
 ) -> GiStar:
-    """Gi* z-scores, permutation p-values (FDR-adjusted) and classes of ``counts`` on ``cells``."""
+    """Gi* z-scores, permutation p-values (FDR-adjusted) and classes of ``counts`` on ``cells``.
+
+    ``w`` may pass the cells' weights when several counts share one study area.
+    """
     values = np.asarray(counts, dtype=float)
     if len(values) < 3 or values.max(initial=0) == values.min(initial=0):
         flat = np.zeros(len(values))
         ones = np.ones(len(values))
         return GiStar(cells, counts, flat, ones, ones, classify(flat, ones))
-    result = G_Local(values, weights(cells), transform="B", permutations=permutations, star=True, seed=seed,
+    weights_ = w if w is not None else weights(cells)
+    result = G_Local(values, weights_, transform="B", permutations=permutations, star=True, seed=seed,
                      keep_simulations=True, n_jobs=1)  # fmt: skip
     z = np.asarray(result.Zs, dtype=float)
     p = np.minimum(1.0, 2.0 * np.asarray(result.p_z_sim, dtype=float))

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 from ols import aggregates
 from ols.emerging import classify_series
-from ols.grid import study_area
+from ols.grid import study_area, weights
 from ols.hotspots import GiStar, gi_star, method
 from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory
 from ols.periods import Period, semesters_until
@@ -52,12 +52,6 @@ class Context:
         return f"{name} (~{round(metres, -1):.0f} m)"
 
 
-def _gi(context: Context, totals: pd.Series, resolution: int, settings: CartographySettings) -> GiStar:
-    cells = study_area(context.area, resolution, totals.index.to_numpy())
-    counts = totals.reindex(cells, fill_value=0).to_numpy()
-    return gi_star(cells, counts, permutations=settings.permutations)
-
-
 def _store_hotspots(connection: Connection, period: str, resolution: int, family: str, result: GiStar) -> None:
     frame = pd.DataFrame({
         "period": period, "resolution": resolution, "family": family, "h3": result.cells.astype(np.int64),
@@ -79,15 +73,21 @@ def hotspots(connection: Connection, period: Period, context: Context, settings:
     )
     significant: dict[str, Any] = {}
     for resolution in sorted({*settings.hotspot_resolutions, settings.zone_resolution}):
+        everything = aggregates.cell_totals(connection, period.name, resolution)
+        cells = study_area(context.area, resolution, everything.index.to_numpy())
+        w = weights(cells)
         for family in [ALL_FAMILIES, *families]:
-            totals = aggregates.cell_totals(
-                connection, period.name, resolution, None if family == ALL_FAMILIES else family
+            totals = (
+                everything
+                if family == ALL_FAMILIES
+                else aggregates.cell_totals(connection, period.name, resolution, family)
             )
-            result = _gi(context, totals, resolution, settings)
+            counts = totals.reindex(cells, fill_value=0).to_numpy()
+            result = gi_star(cells, counts, permutations=settings.permutations, w=w)
             _store_hotspots(connection, period.name, resolution, family, result)
             if family == ALL_FAMILIES:
-                classes, counts = np.unique(result.classes, return_counts=True)
-                significant[f"r{resolution}"] = {str(c): int(n) for c, n in zip(classes, counts, strict=True)}
+                classes, counted = np.unique(result.classes, return_counts=True)
+                significant[f"r{resolution}"] = {str(c): int(n) for c, n in zip(classes, counted, strict=True)}
     return significant
 
 
@@ -100,7 +100,8 @@ def emerging(connection: Connection, period: Period, context: Context, settings:
     series = [aggregates.live_cell_totals(connection, semester, resolution, timezone=settings.timezone)
               for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
     cells = study_area(context.area, resolution, np.concatenate([s.index.to_numpy() for s in series]))
-    results = [gi_star(cells, s.reindex(cells, fill_value=0).to_numpy(), permutations=settings.permutations)
+    w = weights(cells)
+    results = [gi_star(cells, s.reindex(cells, fill_value=0).to_numpy(), permutations=settings.permutations, w=w)
                for s in series]  # fmt: skip
     z = np.vstack([r.z for r in results])
     p = np.vstack([r.p_fdr for r in results])
