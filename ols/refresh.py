@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,12 +53,14 @@ class Context:
 
 
 def _store_hotspots(connection: Connection, period: str, resolution: int, family: str, result: GiStar) -> None:
-    frame = pd.DataFrame({
-        "period": period, "resolution": resolution, "family": family, "h3": result.cells.astype(np.int64),
-        "count": np.asarray(result.counts, dtype=np.int64), "z": result.z, "p": result.p, "p_fdr": result.p_fdr,
-        "class": result.classes,
-    })  # fmt: skip
-    connection.execute(insert(Hotspot), cast(list[dict[str, Any]], frame.to_dict("records")))
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    columns = "period, resolution, family, h3, count, z, p, p_fdr, class"
+    rows = zip(result.cells.tolist(), np.asarray(result.counts).tolist(), result.z.tolist(), result.p.tolist(),
+               result.p_fdr.tolist(), result.classes.tolist(), strict=True)  # fmt: skip
+    with raw.cursor() as cursor, cursor.copy(f"COPY hotspot ({columns}) FROM STDIN") as copy:
+        for cell, count, z, p, p_fdr, name in rows:
+            copy.write_row((period, resolution, family, cell, count, z, p, p_fdr, name))
 
 
 def hotspots(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, Any]:
