@@ -66,3 +66,17 @@ def live_cell_totals(
         params["f"] = family
     rows = connection.execute(text(query + " GROUP BY 1"), params).all()
     return pd.Series([n for _, n in rows], index=np.array([h for h, _ in rows], dtype=np.int64), dtype=np.int64)
+
+
+def zone_counts(connection: Connection, period: Period, *, timezone: str) -> pd.DataFrame:
+    """Events per zone (the computed zones of the period and the declared zones) and family."""
+    in_period = IN_PERIOD.replace("occurred_at", "e.occurred_at")
+    rows = connection.execute(
+        text(
+            "SELECT z.kind, z.code, z.name, e.family, count(*) FROM zone z "
+            "JOIN event e ON ST_Intersects(z.geom, e.geom) "
+            f"WHERE (z.kind = 'declared' OR z.period = :p) AND {in_period} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4"
+        ),
+        {"p": period.name, **period_params(period, timezone)},
+    ).all()
+    return pd.DataFrame(rows, columns=["kind", "code", "name", "family", "count"])

@@ -104,6 +104,8 @@ def territory_load(
     code: Annotated[str | None, typer.Option(help="Territory code (default: the INSEE code)")] = None,
     name: Annotated[str | None, typer.Option(help="Territory name (default: the commune name)")] = None,
     commune: Annotated[str | None, typer.Option(help="Pick this INSEE code from a communes file")] = None,
+    population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
+    dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
 ) -> None:
     """Load (or replace) a territory from a polygon file."""
     from ols.territories import read_boundary, save_territory
@@ -114,7 +116,10 @@ def territory_load(
     if not code or not name:
         raise typer.BadParameter("--code and --name are required unless --commune names them")
     with _engine().begin() as connection:
-        territory_id = save_territory(connection, code=code, name=name, boundary=outline, source=boundary.name)
+        territory_id = save_territory(
+            connection, code=code, name=name, boundary=outline, source=boundary.name,
+            population=population, dwellings=dwellings,
+        )  # fmt: skip
     typer.echo(f"territory {code} ({name}) loaded, id {territory_id}")
 
 
@@ -365,6 +370,21 @@ def zones_sync(folder: Annotated[Path, typer.Option(help="Folder of declared zon
     with _engine().begin() as connection:
         count = sync_declared(connection, folder)
     typer.echo(f"{count} zones déclarées chargées depuis {folder}")
+
+
+@zones_app.command("counts")
+def zones_counts(
+    period: Annotated[str, typer.Option()],
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Events per zone (computed and declared) and family for a period."""
+    from ols.aggregates import zone_counts
+    from ols.periods import parse_period
+    from ols.settings import cartography_settings
+
+    with _engine().connect() as connection:
+        frame = zone_counts(connection, parse_period(period), timezone=cartography_settings().timezone)
+    _print_table(frame, output_format)
 
 
 @zones_app.command("compare")

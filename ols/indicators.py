@@ -117,6 +117,30 @@ def _labels(grouping: str, connection: Connection) -> dict[str, str]:
     return dict(connection.execute(text("SELECT code, name FROM source")).tuples().all())
 
 
+def _denominators(connection: Connection, territory: str | None) -> tuple[int | None, int | None]:
+    query = (
+        "SELECT sum(population), sum(dwellings), bool_and(population IS NOT NULL), "
+        "bool_and(dwellings IS NOT NULL) FROM territory"
+    )
+    row = connection.execute(text(query + (" WHERE code = :t" if territory else "")), {"t": territory}).one()
+    return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
+
+
+def with_rates(
+    table: pd.DataFrame, column: str, *, by: str, population: int | None, dwellings: int | None
+) -> pd.DataFrame:
+    """Add N's rate per 1,000: per dwelling for residential burglary (as the SSMSI does), else per inhabitant."""
+    if population is None and dwellings is None:
+        return table
+
+    def rate(row: pd.Series) -> float:
+        per_dwelling = by == "category" and row["key"] == "residential_burglary"
+        base = dwellings if per_dwelling else population
+        return round(1000 * float(row[column]) / base, 2) if base else float("nan")
+
+    return table.assign(rate_per_thousand=table.apply(rate, axis=1))
+
+
 def local_evolution(
     connection: Connection,
     period: Period,
@@ -125,7 +149,11 @@ def local_evolution(
     timezone: str = "Europe/Paris",
     territory: str | None = None,
 ) -> pd.DataFrame:
-    """Evolution table of the observatory's own counts for ``period`` vs the two years before."""
+    """Evolution table of the observatory's own counts for ``period`` vs the two years before.
+
+    With the territory's denominators, N's rate per 1,000 is added; with ``by="category"``, the
+    matching SSMSI indicator is named, so that the official figures can be shown beside.
+    """
     if by not in GROUPINGS:
         msg = f"--by must be one of {', '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
@@ -144,7 +172,11 @@ def local_evolution(
     labels = _labels(by, connection)
     frame = pd.DataFrame({"key": keys, "label": [labels.get(k, k) for k in keys],
                           **{name: [counts[name].get(k, 0) for k in keys] for name in years.names()}})  # fmt: skip
-    return evolution_table(frame, years.names())
+    table = evolution_table(frame, years.names())
+    if by == "category":
+        table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
+    population, dwellings = _denominators(connection, territory)
+    return with_rates(table, years.n.name, by=by, population=population, dwellings=dwellings)
 
 
 def official_evolution(connection: Connection, *, scope: str, code: str, year: int) -> pd.DataFrame:

@@ -65,14 +65,25 @@ def read_boundary(path: Path, *, commune: str | None = None) -> Boundary:
     return Boundary(geom=geom, name=name, insee=commune)
 
 
-def save_territory(connection: Connection, *, code: str, name: str, boundary: Boundary, source: str) -> int:
-    """Create or replace the territory ``code``; return its id."""
+def save_territory(
+    connection: Connection,
+    *,
+    code: str,
+    name: str,
+    boundary: Boundary,
+    source: str,
+    population: int | None = None,
+    dwellings: int | None = None,
+) -> int:
+    """Create or replace the territory ``code`` (with its denominators, when known); return its id."""
     values = {
         "code": code,
         "name": name,
         "insee": boundary.insee,
         "geom": from_shape(boundary.geom, srid=4326),
         "boundary_file": source,
+        "population": population,
+        "dwellings": dwellings,
     }
     statement = insert(Territory).values(**values)
     upsert = statement.on_conflict_do_update(

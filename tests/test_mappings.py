@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
@@ -93,3 +94,29 @@ def test_demo_has_resent_facts_and_rhythms(demo: tuple[Engine, Path, list[object
     assert evening > 0.4
     assert sensitive == ["police"]
     assert communes == ["59410"]
+
+
+def test_demo_cartography(demo: tuple[Engine, Path, list[object]]) -> None:
+    from ols.aggregates import zone_counts
+    from ols.indicators import local_evolution
+    from ols.periods import parse_period
+    from ols.refresh import refresh
+    from ols.settings import CartographySettings
+    from ols.zones import sync_declared
+
+    engine, _, _ = demo
+    with engine.begin() as connection:
+        assert sync_declared(connection, Path(__file__).parents[1] / "data" / "zones") == 2
+    summary = refresh(engine, parse_period("2026-S1"), settings=CartographySettings(permutations=199))
+    assert summary["zones"], "the demo's hot spots around stations and blocks must give zones"
+    assert any("MONS" in (zone["near"] or "") for zone in summary["zones"])
+    with engine.connect() as connection:
+        table = local_evolution(connection, parse_period("2025"), by="category").set_index("key")
+        counted = connection.execute(text("SELECT count(*) FROM event WHERE extract(year FROM occurred_at AT TIME "
+                                          "ZONE 'Europe/Paris') = 2025")).scalar_one()  # fmt: skip
+        zones = zone_counts(connection, parse_period("2026-S1"), timezone="Europe/Paris")
+    assert table.loc["total", "2025"] == counted
+    assert table.loc["residential_burglary", "ssmsi"] == "Cambriolages de logement"
+    assert pd.isna(table.loc["residential_burglary", "rate_per_thousand"])  # no dwellings known: no rate
+    assert table.loc["total", "rate_per_thousand"] == round(1000 * counted / 20_993, 2)
+    assert set(zones["kind"]) == {"computed", "declared"}

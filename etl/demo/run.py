@@ -17,6 +17,7 @@ from ols.places import read_places, save_places
 from ols.settings import data_settings
 from ols.territories import read_boundary, save_territory
 
+POPULATION = 20_993  # inhabitants, as the STSPD 2019-2021 of Mons-en-Barœul states
 SOURCES = {
     "police_nationale": "police-nationale",
     "police_municipale": "police-municipale",
@@ -43,7 +44,14 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
     files = generate(out, communes_file=communes, stations_file=stations, seed=seed)
     boundary = read_boundary(communes, commune=INSEE)
     with engine.begin() as connection:
-        save_territory(connection, code=INSEE, name=boundary.name or INSEE, boundary=boundary, source=communes.name)
+        save_territory(
+            connection,
+            code=INSEE,
+            name=boundary.name or INSEE,
+            boundary=boundary,
+            source=communes.name,
+            population=POPULATION,
+        )
         save_places(connection, read_places(stations), kind="metro")
         load_ban(connection, files["ban"][0])
         connection.exec_driver_sql(
