@@ -96,7 +96,8 @@ def bench_area(name: str, bounds: tuple[float, float, float, float], rows: int, 
     print(f"{name}: {report.accepted:,} events, {len(cells):,} res-9 cells (ingest {ingest_s:.1f} s)")
     print(f"  ols refresh {SEMESTER}: {summary['seconds']:.2f} s ({len(summary['zones'])} zones)")
     print(
-        f"  Gi* ours (H3 weights, numpy permutations, FDR): {ours_s:.2f} s; plain esda.G_Local (W given): {esda_s:.2f} s; "
+        f"  Gi* ours (H3 weights, numpy permutations, FDR): {ours_s:.2f} s; "
+        f"plain esda.G_Local (W given): {esda_s:.2f} s; "
         f"ratio {esda_s / ours_s:.2f}x; max |z - z_esda| = {gap:.1e}"
     )
     engine.dispose()

@@ -31,7 +31,7 @@ from ols.models import Batch, Place, Source, Territory
 from ols.nomenclature import CATEGORY_BY_CODE
 
 ProgressHook = Callable[[str, int, int], None]
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 250_000
 SENSITIVE = [code for code, category in CATEGORY_BY_CODE.items() if category.sensitive]
 
 
