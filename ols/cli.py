@@ -529,6 +529,66 @@ def crosswatch_command(
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+users_app = typer.Typer(help="API users: roles, territory scope, tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The append-only audit log of sensitive reads and exports.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="coordinator, police, partner, elu or public")],
+    territory: Annotated[
+        list[str] | None, typer.Option(help="Territory code the user may see (repeat); all if omitted")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="For a partner: its source code")] = None,
+) -> None:
+    """Create a user and print its token once (only its argon2 hash is stored)."""
+    from ols.users import create_user
+
+    with _engine().begin() as connection:
+        token = create_user(connection, name, role=role, territories=territory or [], source=source)
+    typer.echo(token)
+
+
+@users_app.command("disable")
+def users_disable(name: str) -> None:
+    """Disable a user: its token stops working."""
+    from ols.users import disable_user
+
+    with _engine().begin() as connection:
+        found = disable_user(connection, name)
+    typer.echo(f"{name} désactivé" if found else f"pas d'utilisateur {name}")
+
+
+@audit_app.command("list")
+def audit_list(
+    limit: int = 50,
+    user: Annotated[str | None, typer.Option()] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """The latest audit entries, newest first."""
+    from ols.audit import entries
+
+    with _engine().connect() as connection:
+        frame = entries(connection, limit=limit, user=user)
+    _print_table(frame, output_format)
+
+
+@app.command("serve")
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API (uvicorn) on the embedded or configured database."""
+    import uvicorn
+
+    from api.main import configure_logging
+
+    _engine()
+    configure_logging()
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
+                access_log=False)  # fmt: skip
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),

@@ -148,24 +148,26 @@ def local_evolution(
     by: str = "family",
     timezone: str = "Europe/Paris",
     territory: str | None = None,
+    excluded: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Evolution table of the observatory's own counts for ``period`` vs the two years before.
 
     With the territory's denominators, N's rate per 1,000 is added; with ``by="category"``, the
     matching SSMSI indicator is named, so that the official figures can be shown beside.
+    ``excluded`` categories are left out (the sensitive ones, for roles below the police).
     """
     if by not in GROUPINGS:
         msg = f"--by must be one of {', '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
     years = Years.ending(period)
     key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
-    where = "" if territory is None else " AND t.code = :territory"
+    where = ("" if territory is None else " AND t.code = :territory") + " AND NOT (e.category = ANY(:excluded))"
     counts: dict[str, dict[str, int]] = {}
     for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True):
         rows = connection.execute(
             text(f"SELECT {key}, count(*) FROM event e JOIN source s ON s.id = e.source_id "
                  f"JOIN territory t ON t.id = e.territory_id WHERE {IN_PERIOD}{where} GROUP BY 1"),
-            {**period_params(span, timezone), "territory": territory},
+            {**period_params(span, timezone), "territory": territory, "excluded": list(excluded)},
         ).tuples().all()  # fmt: skip
         counts[name] = dict(rows)
     keys = sorted(set().union(*counts.values()))

@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 TIME_PRECISIONS = ("minute", "day", "month")
@@ -297,3 +297,78 @@ class OfficialIndicator(Base):
     population: Mapped[int | None] = mapped_column(Integer)
     dwellings: Mapped[int | None] = mapped_column(Integer)
     source_file: Mapped[str] = mapped_column(Text)
+
+
+ROLES = ("coordinator", "police", "partner", "elu", "public")
+DEAL_POINT_STATUSES = ("actif", "en_surveillance", "demantele")
+
+
+class User(Base):
+    """A person or service allowed to use the API: a role, a territory scope, a hashed token."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="app_user_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    source_code: Mapped[str | None] = mapped_column(String(64))
+    territories: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    token_prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    disabled: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEntry(Base):
+    """Who read a sensitive layer or exported what, when, with which parameters (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    user_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    resource: Mapped[str] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    client: Mapped[str | None] = mapped_column(Text)
+
+
+class DealPoint(Base):
+    """A point de deal reported in cellule de veille: the most sensitive layer, police roles only."""
+
+    __tablename__ = "deal_point"
+    __table_args__ = (CheckConstraint(_in("status", DEAL_POINT_STATUSES), name="deal_point_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id"))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    first_reported: Mapped[date_] = mapped_column(Date)
+    last_reported: Mapped[date_] = mapped_column(Date)
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="actif")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class DealPointChange(Base):
+    """One change of a point de deal (report, status change), for its history."""
+
+    __tablename__ = "deal_point_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    deal_point_id: Mapped[int] = mapped_column(ForeignKey("deal_point.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    by: Mapped[str] = mapped_column(String(128))
+    change: Mapped[dict[str, Any]]
+
+
+class Cell(Base):
+    """The hexagon of an H3 cell of a study area, for vector tiles (PostGIS has no H3 functions here)."""
+
+    __tablename__ = "h3_cell"
+
+    h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger)
+    geom: Mapped[Any] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True))

@@ -24,6 +24,7 @@ from ols.hotspots import GiStar, gi_star, method
 from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory
 from ols.periods import Period, semesters_until
 from ols.settings import CartographySettings, cartography_settings
+from ols.tiles import store_cells
 from ols.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
 
 ALL_FAMILIES = "*"
@@ -77,6 +78,7 @@ def hotspots(connection: Connection, period: Period, context: Context, settings:
     for resolution in sorted({*settings.hotspot_resolutions, settings.zone_resolution}):
         everything = aggregates.cell_totals(connection, period.name, resolution)
         cells = study_area(context.area, resolution, everything.index.to_numpy())
+        store_cells(connection, cells, resolution)
         w = weights(cells)
         for family in [ALL_FAMILIES, *families]:
             totals = (

@@ -64,3 +64,26 @@ class CartographySettings(BaseSettings):
 def cartography_settings() -> CartographySettings:
     """Cartography settings, read once per process."""
     return CartographySettings()
+
+
+DEVELOPMENT_SECRET = "dev-only-secret-change-me"
+
+
+class ApiSettings(BaseSettings):
+    """The HTTP service: environment, secrets, CORS, upload limits, small-count suppression."""
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    environment: str = "development"
+    secret_key: str = DEVELOPMENT_SECRET
+    cors_origins: list[str] = Field(default_factory=list)
+    max_upload_mb: int = 50
+    suppression_threshold: int = 5
+    zones_dir: Path = Path("data/zones")
+    session_attempts_per_minute: int = 10
+
+
+@lru_cache
+def api_settings() -> ApiSettings:
+    """API settings, read once per process."""
+    return ApiSettings()

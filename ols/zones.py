@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.geometry
 from geoalchemy2.shape import from_shape, to_shape
 from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
@@ -25,7 +26,7 @@ from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, delete, insert, select
 
-from ols.errors import InvalidInputError
+from ols.errors import InvalidInputError, NotFoundError
 from ols.grid import outline, weights
 from ols.models import Zone
 
@@ -176,3 +177,71 @@ def compare(
             if _touches(z, previous)
         ],
     }
+
+
+MAX_DECLARED_KM2 = 50.0
+
+
+def validate_declared_geometry(geometry: dict[str, Any]) -> MultiPolygon:
+    """A drawn zone as a valid WGS84 multipolygon, or InvalidInputError saying what is wrong."""
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        msg = "a zone is a Polygon or a MultiPolygon"
+        raise InvalidInputError(msg)
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, IndexError, AttributeError) as error:
+        msg = f"unreadable geometry: {error}"
+        raise InvalidInputError(msg) from error
+    if geom.is_empty:
+        msg = "empty geometry"
+        raise InvalidInputError(msg)
+    west, south, east, north = geom.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        msg = "coordinates outside WGS84 longitude/latitude: send EPSG:4326 (not Lambert-93 or Web Mercator)"
+        raise InvalidInputError(msg)
+    if not geom.is_valid:
+        msg = f"invalid polygon ({shapely.is_valid_reason(geom)}): self-intersections are not allowed"
+        raise InvalidInputError(msg)
+    area_km2 = reproject(geom, TO_L93).area / 1e6
+    if area_km2 > MAX_DECLARED_KM2:
+        msg = f"zone of {area_km2:.1f} km² is larger than {MAX_DECLARED_KM2:.0f} km²: draw the watched area only"
+        raise InvalidInputError(msg)
+    return _multi(geom)
+
+
+def write_declared(folder: Path, values: dict[str, Any]) -> Path:
+    """Write a declared zone to its reviewable GeoJSON file (``<code>.geojson``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    properties: dict[str, Any] = {name: values.get(name) for name in DECLARED_FIELDS}
+    for name in ("review_date", "valid_from", "valid_to"):
+        day = properties[name]
+        properties[name] = day.isoformat() if day else None
+    feature = {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(values["geom"])}
+    path = folder / f"{values['code']}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1),
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
+def save_declared(connection: Connection, values: dict[str, Any], *, replace: bool) -> None:
+    """Insert a declared zone (or replace the one with the same code)."""
+    exists = connection.execute(select(Zone.id).where(Zone.kind == "declared", Zone.code == values["code"])).scalar()
+    if exists and not replace:
+        msg = f"declared zone {values['code']} exists already"
+        raise InvalidInputError(msg)
+    if not exists and replace:
+        msg = f"no declared zone {values['code']}"
+        raise NotFoundError(msg)
+    connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code == values["code"]))
+    row = {name: values.get(name) for name in DECLARED_FIELDS}
+    connection.execute(insert(Zone), {**row, "kind": "declared", "period": "", "stats": {},
+                                      "geom": from_shape(values["geom"], srid=4326)})  # fmt: skip
+
+
+def delete_declared(connection: Connection, folder: Path, code: str) -> None:
+    """Remove a declared zone from the database and its file."""
+    result = connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code == code))
+    if not result.rowcount:
+        msg = f"no declared zone {code}"
+        raise NotFoundError(msg)
+    (folder / f"{code}.geojson").unlink(missing_ok=True)

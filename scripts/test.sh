@@ -6,5 +6,5 @@ bash scripts/setup.sh
 export OLS_SHARED_DATA=${OLS_SHARED_DATA:-$PWD/../shared/data}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy ols etl
+.venv/bin/mypy ols etl api
 .venv/bin/python -m pytest "$@"

@@ -1,0 +1,98 @@
+"""The OLS API application: settings, engine, middleware, routers and error handlers. No logic here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from api import errors
+from api.cache import LayerCache
+from api.routers import admin, data, dealpoints, layers, meta, zones
+from ols import __version__, db
+from ols.errors import ConfigurationError
+from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
+
+PREFIX = "/api/v1"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+}
+log = logging.getLogger("ols.api")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                   "message": record.getMessage(), **getattr(record, "fields", {})}  # fmt: skip
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def check_settings(settings: ApiSettings) -> None:
+    """Refuse to run outside development with the default secret."""
+    if settings.environment != "development" and settings.secret_key == DEVELOPMENT_SECRET:
+        msg = "OLS_SECRET_KEY must be set outside development (OLS_ENVIRONMENT)"
+        raise ConfigurationError(msg)
+
+
+def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
+    """Build the app; ``engine`` defaults to the configured database (or the embedded cluster)."""
+    settings = settings or api_settings()
+    check_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = engine or db.get_engine()
+        yield
+
+    app = FastAPI(title="OLS — Observatoire Local de la Sécurité", version=__version__, lifespan=lifespan,
+                  docs_url=f"{PREFIX}/docs",
+                  openapi_url=f"{PREFIX}/openapi.json", redoc_url=None)  # fmt: skip
+    app.state.settings = settings
+    app.state.layer_cache = LayerCache()
+    app.state.token_cache = {}
+    app.state.session_attempts = {}
+    if engine is not None:
+        app.state.engine = engine
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT",
+                           "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_upload_mb * (1 << 20):
+            response: Response = JSONResponse({"detail": "request too large"}, status_code=413)
+        else:
+            response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        log.info("request", extra={"fields": {
+            "method": request.method, "path": request.url.path, "status": response.status_code,
+            "ms": round(1000 * (time.perf_counter() - started), 2)}})  # fmt: skip
+        return response
+
+    errors.install(app)
+    for module in (meta, layers, zones, dealpoints, data, admin):
+        app.include_router(module.router, prefix=PREFIX)
+    return app
+
+
+def configure_logging() -> None:
+    """Structured JSON logs on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

@@ -1,0 +1,88 @@
+"""Health, periods, nomenclature and the web session."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from sqlalchemy import select, text
+
+from api.deps import SESSION_COOKIE, CurrentUser, EngineDep, SettingsDep, principal_of
+from api.schemas import ERRORS, CategoryInfo, FamilyInfo, Health, PeriodInfo, SessionIn, SessionOut
+from ols import __version__
+from ols.models import Refresh
+from ols.nomenclature import FAMILIES, categories_of
+from ols.periods import parse_period
+
+router = APIRouter(responses=ERRORS)
+
+
+@router.get("/health", response_model=Health)
+def health(engine: EngineDep) -> Health:
+    """Service and database health."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return Health(status="ok", database="ok", version=__version__)
+
+
+@router.get("/periods", response_model=list[PeriodInfo])
+def periods(engine: EngineDep, user: CurrentUser) -> list[PeriodInfo]:
+    """The periods whose cartography has been refreshed, newest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(Refresh.period, Refresh.refreshed_at)).all()
+    result = []
+    for name, refreshed_at in rows:
+        period = parse_period(name)
+        result.append(PeriodInfo(name=period.name, label=period.label, kind=period.kind, start=period.start,
+                                 end=period.end, refreshed_at=refreshed_at.isoformat()))  # fmt: skip
+    return sorted(result, key=lambda p: (p.end, p.start), reverse=True)
+
+
+@router.get("/nomenclature", response_model=list[FamilyInfo])
+def nomenclature() -> list[FamilyInfo]:
+    """Families and categories of the harmonised nomenclature (with their SSMSI indicators)."""
+    return [
+        FamilyInfo(code=family.code, label=family.label, categories=[
+            CategoryInfo(code=c.code, label=c.label, ssmsi=c.ssmsi, sensitive=c.sensitive)
+            for c in categories_of(family.code)])
+        for family in FAMILIES
+    ]  # fmt: skip
+
+
+def _throttle(request: Request, limit: int) -> None:
+    attempts: dict[str, deque[float]] = request.app.state.session_attempts
+    now = time.monotonic()
+    window = attempts.setdefault(request.client.host if request.client else "unknown", deque())
+    while window and window[0] < now - 60:
+        window.popleft()
+    if len(window) >= limit:
+        raise HTTPException(status_code=429, detail="too many attempts, wait a minute")
+    window.append(now)
+
+
+@router.post("/session", response_model=SessionOut)
+def open_session(body: SessionIn, request: Request, response: Response, engine: EngineDep,
+                 settings: SettingsDep) -> SessionOut:  # fmt: skip
+    """Exchange a token for a session cookie (rate-limited per client)."""
+    _throttle(request, settings.session_attempts_per_minute)
+    principal = principal_of(request, engine, body.token)
+    if principal is None:
+        raise HTTPException(status_code=401, detail="unknown token")
+    response.set_cookie(SESSION_COOKIE, body.token, httponly=True, samesite="strict",
+                        secure=settings.environment != "development", max_age=12 * 3600)  # fmt: skip
+    return SessionOut(name=principal.name, role=principal.role, territories=list(principal.territories))
+
+
+@router.get("/session", response_model=SessionOut)
+def whoami(user: CurrentUser) -> SessionOut:
+    """Who is logged in."""
+    return SessionOut(name=user.name, role=user.role, territories=list(user.territories))
+
+
+@router.delete("/session", status_code=204)
+def close_session(response: Response) -> Response:
+    """Log out (the cookie is cleared)."""
+    response.delete_cookie(SESSION_COOKIE)
+    response.status_code = 204
+    return response
