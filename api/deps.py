@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from ols.settings import ApiSettings
 from ols.users import Principal, authenticate
@@ -40,23 +41,36 @@ def _token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def cached_principal(request: Request, token: str) -> tuple[bool, Principal | None]:
+    """(known, principal) from the token cache, without touching the database."""
+    cache: dict[str, tuple[float, Principal | None]] = request.app.state.token_cache
+    hit = cache.get(hashlib.sha256(token.encode()).hexdigest())
+    if hit and hit[0] > time.monotonic():
+        return True, hit[1]
+    return False, None
+
+
 def principal_of(request: Request, engine: Engine, token: str) -> Principal | None:
     """The principal of a token; argon2 checks are cached briefly (they are slow by design)."""
+    known, principal = cached_principal(request, token)
+    if known:
+        return principal
     cache: dict[str, tuple[float, Principal | None]] = request.app.state.token_cache
     key = hashlib.sha256(token.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
     with engine.connect() as connection:
         principal = authenticate(connection, token)
     cache[key] = (time.monotonic() + TOKEN_CACHE_SECONDS, principal)
     return principal
 
 
-def current_user(request: Request, engine: EngineDep) -> Principal:
-    """The authenticated caller (401 without a valid token)."""
+async def current_user(request: Request, engine: EngineDep) -> Principal:
+    """The authenticated caller (401 without a valid token); a cached token costs no thread nor query."""
     token = _token(request)
-    principal = principal_of(request, engine, token) if token else None
+    principal = None
+    if token:
+        known, principal = cached_principal(request, token)
+        if not known:
+            principal = await run_in_threadpool(principal_of, request, engine, token)
     if principal is None:
         raise HTTPException(status_code=401, detail="authentication required", headers={"WWW-Authenticate": "Bearer"})
     return principal

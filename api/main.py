@@ -65,6 +65,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     app.state.layer_cache = LayerCache()
     app.state.token_cache = {}
     app.state.session_attempts = {}
+    app.state.refresh_stamps = {}
     if engine is not None:
         app.state.engine = engine
     if settings.cors_origins:

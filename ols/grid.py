@@ -50,9 +50,9 @@ def weights(cells: np.ndarray) -> W:
 
 
 def polygon(cell: int) -> Polygon:
-    """The hexagon of a cell (lon/lat)."""
+    """The hexagon of a cell (lon/lat, to the micro-degree: about 10 cm, and half the JSON)."""
     boundary = h3.cell_to_boundary(to_str([cell])[0])
-    return Polygon([(lng, lat) for lat, lng in boundary])
+    return Polygon([(round(lng, 6), round(lat, 6)) for lat, lng in boundary])
 
 
 def outline(cells: Iterable[int]) -> BaseGeometry:
