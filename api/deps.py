@@ -18,13 +18,13 @@ SESSION_COOKIE = "ols_session"
 TOKEN_CACHE_SECONDS = 300
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The engine created at start-up."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     """The API settings of this app."""
     settings: ApiSettings = request.app.state.settings
     return settings

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.cache import LayerCache
@@ -39,6 +40,37 @@ class JsonFormatter(logging.Formatter):
         payload = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
                    "message": record.getMessage(), **getattr(record, "fields", {})}  # fmt: skip
         return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+class Guard:
+    """Pure ASGI middleware: refuse oversize requests, add security headers, log one JSON line per request."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.headers = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        status = 0
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), *self.headers]
+            await send(message)
+
+        if length.isdigit() and int(length) > self.max_bytes:
+            await JSONResponse({"detail": "request too large"}, status_code=413)(scope, receive, send_with_headers)
+        else:
+            await self.app(scope, receive, send_with_headers)
+        log.info("request", extra={"fields": {"method": scope["method"], "path": scope["path"], "status": status,
+                                              "ms": round(1000 * (time.perf_counter() - started), 2)}})  # fmt: skip
 
 
 def check_settings(settings: ApiSettings) -> None:
@@ -72,20 +104,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT",
                            "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])  # fmt: skip
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_upload_mb * (1 << 20):
-            response: Response = JSONResponse({"detail": "request too large"}, status_code=413)
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        log.info("request", extra={"fields": {
-            "method": request.method, "path": request.url.path, "status": response.status_code,
-            "ms": round(1000 * (time.perf_counter() - started), 2)}})  # fmt: skip
-        return response
-
+    app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
     for module in (meta, layers, zones, dealpoints, data, admin):
         app.include_router(module.router, prefix=PREFIX)

@@ -47,7 +47,18 @@ class LayerParams:
         return HeatmapQuery(self.period, self.resolution, self.family, self.category, self.source)
 
 
-Params = Annotated[LayerParams, Depends()]
+async def layer_params(
+    period: PeriodParam,
+    resolution: ResolutionParam = 9,
+    family: CodeParam = None,
+    category: CodeParam = None,
+    source: SourceParam = None,
+) -> LayerParams:
+    """The layer query (async: no thread is spent on building it)."""
+    return LayerParams(period, resolution, family, category, source)
+
+
+Params = Annotated[LayerParams, Depends(layer_params)]
 
 
 class TileParams:
