@@ -8,4 +8,3 @@ export OLS_SHARED_DATA=${OLS_SHARED_DATA:-$PWD/../shared/data}
 .venv/bin/ols db start
 .venv/bin/ols db migrate
 .venv/bin/ols demo --out out/demo
-.venv/bin/ols batches list
