@@ -11,15 +11,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.cache import LayerCache
-from api.routers import admin, data, dealpoints, layers, meta, zones
+from api.routers import admin, data, dealpoints, layers, meta, pages, zones
 from ols import __version__, db
 from ols.errors import ConfigurationError
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
+from web.page import VENDOR, WEB
 
 PREFIX = "/api/v1"
 SECURITY_HEADERS = {
@@ -108,6 +110,10 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     errors.install(app)
     for module in (meta, layers, zones, dealpoints, data, admin):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    if VENDOR.exists():
+        app.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
     return app
 
 

@@ -69,6 +69,14 @@ class FamilyInfo(BaseModel):
     categories: list[CategoryInfo]
 
 
+class SourceInfo(BaseModel):
+    """A partner."""
+
+    code: str
+    name: str
+    kind: str
+
+
 class TableRows(BaseModel):
     """A table: its rows, and how small counts were treated."""
 

@@ -597,6 +597,7 @@ def demo(
     """Load Mons-en-Barœul, ingest synthetic partner exports, refresh its last two semesters (the main job)."""
     from etl.demo.run import demo_semesters, run_demo
     from ols.refresh import refresh
+    from ols.users import reset_demo_users
     from ols.zones import sync_declared
 
     engine = _engine()
@@ -605,6 +606,11 @@ def demo(
         typer.echo(f"{sync_declared(connection, ZONES_FOLDER)} zones déclarées chargées depuis {ZONES_FOLDER}")
     for period in demo_semesters():
         _print_summary(refresh(engine, period))
+    with engine.begin() as connection:
+        logins = reset_demo_users(connection)
+    typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")
+    for role, (name, token) in logins.items():
+        typer.echo(f"  {role:<12} {name:<24} {token}")
 
 
 if __name__ == "__main__":

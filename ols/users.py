@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from ols.errors import InvalidInputError
 from ols.models import ROLES, User
@@ -68,3 +68,19 @@ def disable_user(connection: Connection, name: str) -> bool:
     """Disable a user (its token stops working); True if it existed."""
     result = connection.execute(update(User).where(User.name == name).values(disabled=True))
     return bool(result.rowcount)
+
+
+DEMO_USERS = {
+    "coordinator": ("demo-coordonnateur", None),
+    "police": ("demo-police-municipale", None),
+    "partner": ("demo-bailleur", "bailleur-demo"),
+    "elu": ("demo-elu", None),
+    "public": ("demo-public", None),
+}
+
+
+def reset_demo_users(connection: Connection) -> dict[str, tuple[str, str]]:
+    """Recreate one demo user per role; role → (name, token). Only for the demo territory."""
+    connection.execute(delete(User).where(User.name.in_([name for name, _ in DEMO_USERS.values()])))
+    return {role: (name, create_user(connection, name, role=role, source=source))
+            for role, (name, source) in DEMO_USERS.items()}  # fmt: skip

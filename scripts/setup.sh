@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib gdal-bin python3-venv)
+SYSTEM_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib gdal-bin python3-venv ${OLS_EXTRA_PACKAGES:-})
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "Installing system packages: ${missing[*]}"
   sudo_cmd=()
@@ -29,3 +30,8 @@ if ! cmp -s requirements.lock .venv/.installed-lock 2>/dev/null; then
 fi
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>/dev/null \
   || .venv/bin/python -m pip install -q --no-deps -e .
+
+# Leaflet and its plugins, pinned in web/package-lock.json, served by the API (never from a CDN).
+if ! cmp -s web/package-lock.json web/node_modules/.ols-installed-lock 2>/dev/null; then
+  (cd web && npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ols-installed-lock)
+fi

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import deque
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import select, text
 
 from api.deps import SESSION_COOKIE, CurrentUser, EngineDep, SettingsDep, principal_of
-from api.schemas import ERRORS, CategoryInfo, FamilyInfo, Health, PeriodInfo, SessionIn, SessionOut
+from api.schemas import (
+    ERRORS,
+    CategoryInfo,
+    FamilyInfo,
+    FeatureCollection,
+    Health,
+    PeriodInfo,
+    SessionIn,
+    SessionOut,
+    SourceInfo,
+)
 from ols import __version__
 from ols.models import Refresh
 from ols.nomenclature import FAMILIES, categories_of
@@ -86,3 +98,49 @@ def close_session(response: Response) -> Response:
     response.delete_cookie(SESSION_COOKIE)
     response.status_code = 204
     return response
+
+
+@router.get("/sources", response_model=list[SourceInfo])
+def sources(engine: EngineDep, user: CurrentUser) -> list[SourceInfo]:
+    """The partners whose facts the observatory holds."""
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT code, name, kind FROM source ORDER BY name")).all()
+    return [SourceInfo(code=code, name=name, kind=kind) for code, name, kind in rows]
+
+
+@router.get("/territories", response_model=FeatureCollection)
+def territories(engine: EngineDep, user: CurrentUser) -> dict[str, Any]:
+    """The outlines of the territories the caller may see."""
+    query = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory"
+    params: dict[str, Any] = {}
+    if user.territories:
+        query += " WHERE code = ANY(:codes)"
+        params["codes"] = list(user.territories)
+    with engine.connect() as connection:
+        rows = connection.execute(text(query + " ORDER BY code"), params).all()
+    features = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(geometry),
+            "properties": {"code": code, "name": name, "insee": insee},
+        }
+        for code, name, insee, geometry in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/places", response_model=FeatureCollection)
+def places(
+    engine: EngineDep, user: CurrentUser, kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None
+) -> dict[str, Any]:
+    """Named sensitive places (metro stations, schools, equipment, cameras), public knowledge."""
+    query = "SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place"
+    params: dict[str, Any] = {}
+    if kind:
+        query += " WHERE kind = :kind"
+        params["kind"] = kind
+    with engine.connect() as connection:
+        rows = connection.execute(text(query + " ORDER BY kind, name"), params).all()
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"kind": kind_, "name": name}} for kind_, name, lon, lat in rows]  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}

@@ -23,6 +23,7 @@ from ols.zones import sync_declared
 
 ROLES = ("coordinator", "police", "partner", "elu", "public")
 PERIOD = "2026-S1"
+PREVIOUS = "2025-S2"
 DEAL_POINT_LABEL = "Hall du 12 — point de deal de test"
 
 
@@ -41,7 +42,10 @@ def api_engine(
         sync_declared(connection, Path(__file__).parents[2] / "data" / "zones")
         create_deal_point(connection, label=DEAL_POINT_LABEL, lon=3.1098, lat=50.6423,
                           reported_on=parse_period(PERIOD).start, by="test")  # fmt: skip
-    refresh(engine, parse_period(PERIOD), settings=CartographySettings(hotspot_resolutions=(8, 9, 10), permutations=99))
+    for period in (PREVIOUS, PERIOD):
+        refresh(
+            engine, parse_period(period), settings=CartographySettings(hotspot_resolutions=(8, 9, 10), permutations=99)
+        )
     yield engine
     engine.dispose()
     with admin.connect() as connection:

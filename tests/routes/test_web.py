@@ -1,0 +1,127 @@
+"""The map page in a real headless Chromium, against the real app served on loopback.
+
+Screenshots are written to ``out/screenshots/`` for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.routes.conftest import PERIOD, PREVIOUS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(app: Any) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    while not uv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _login(browser: Browser, server: str, token: str, *, offline: bool = True) -> tuple[Page, list[str]]:
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    blocked: list[str] = []
+    if offline:
+
+        def guard(route: Any) -> None:
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+    page.goto(server + "/")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-ols-ready='1']", timeout=30_000)
+    return page, blocked
+
+
+def _wait_loaded(page: Page, loads: int, timeout: float = 20.0) -> None:
+    """Poll from Python: the page's CSP (no eval) forbids Playwright's in-page wait_for_function."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.evaluate("window.OLS_STATE.loads") > loads and page.evaluate("document.body.dataset.olsReady") == "1":
+            return
+        time.sleep(0.05)
+    raise AssertionError("the layers did not reload")
+
+
+def test_coordinator_map_offline(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, blocked = _login(browser, server, tokens["coordinator"])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "map-coordinator.png"))
+    assert page.locator("path.ols-heat").count() > 20
+    assert page.locator("path.ols-zone").count() >= 2
+    assert page.locator("path.ols-deal").count() >= 1
+    assert page.locator(".leaflet-control-layers").inner_text().count("Points de deal") == 1
+    assert page.locator(".leaflet-draw").count() == 1  # the coordinator draws declared zones
+    assert "Légende" in page.locator("#ols-legend").inner_text()
+    assert any("tile.openstreetmap.org" in url for url in blocked)  # tiles failed, the layers did not
+    assert not any(url.startswith(("https://cdn", "https://code.jquery", "https://netdna")) for url in blocked)
+    page.close()
+
+
+def test_changing_the_semester_reloads_the_layers(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    assert page.evaluate("window.OLS_STATE.period") == PERIOD
+    before = page.evaluate("window.OLS_STATE.loads")
+    page.select_option("#ols-period", PREVIOUS)
+    _wait_loaded(page, before)
+    assert page.evaluate("window.OLS_STATE.period") == PREVIOUS
+    assert page.locator("path.ols-heat").count() > 20
+    page.select_option("#ols-family", "property")
+    _wait_loaded(page, before + 1)
+    page.screenshot(path=str(SHOTS / "map-police-previous-semester.png"))
+    page.close()
+
+
+def test_partner_sees_no_deal_point_layer(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["partner"])
+    assert "Points de deal" not in page.locator(".leaflet-control-layers").inner_text()
+    assert page.locator("path.ols-deal").count() == 0
+    assert page.locator(".leaflet-draw").count() == 0
+    assert page.locator("path.ols-heat").count() > 0
+    page.close()
+
+
+def test_presentation_mode_for_the_meeting_screen(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["elu"])
+    page.click("#ols-presentation")
+    assert "presentation" in page.evaluate("document.body.className")
+    assert page.locator("path.ols-heat").count() > 0
+    page.screenshot(path=str(SHOTS / "map-elu-presentation.png"))
+    page.close()
