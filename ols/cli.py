@@ -589,6 +589,39 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
                 access_log=False)  # fmt: skip
 
 
+export_app = typer.Typer(help="Map snapshots and tables for the bilan (audited).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("map")
+def export_map_command(
+    period: Annotated[str, typer.Option()],
+    out: Annotated[Path, typer.Option(help="carte.png or carte.pdf")],
+    layers: Annotated[str, typer.Option(help="heatmap,zones,boundary,places,deal_points")] = "heatmap,zones",
+    resolution: int = 9,
+    family: Annotated[str | None, typer.Option()] = None,
+    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+) -> None:
+    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), for the given audience."""
+    import getpass
+
+    from ols import audit
+    from ols.mapexport import Snapshot, export_map
+    from ols.periods import parse_period
+    from ols.settings import api_settings
+    from ols.users import Principal
+
+    user = Principal(name=getpass.getuser(), role=role)
+    spec = Snapshot(
+        parse_period(period), tuple(layers.split(",")), resolution, family, api_settings().suppression_threshold
+    )
+    with _engine().begin() as connection:
+        export_map(connection, spec, user, out)
+        parameters = {"period": period, "layers": layers, "resolution": resolution, "out": out.name}
+        audit.record(connection, user=user.name, role=role, action="export", resource="map", parameters=parameters)
+    typer.echo(f"carte écrite : {out}")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),

@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from api.deps import CurrentUser, EngineDep, SettingsDep, require
 from api.schemas import ERRORS, PERIOD_PATTERN, FeatureCollection, TableRows
 from ols import audit
 from ols.events import raw_events
 from ols.indicators import local_evolution
+from ols.mapexport import Snapshot, render
 from ols.nearrepeat import near_repeat
 from ols.periods import parse_period
-from ols.privacy import excluded_categories, sees_deal_points, sees_raw_events, suppress_table, suppressed
+from ols.privacy import (
+    allowed_resolution,
+    excluded_categories,
+    sees_deal_points,
+    sees_raw_events,
+    suppress_table,
+    suppressed,
+)
 from ols.profiles import time_profile
 from ols.users import Principal
 
@@ -117,3 +125,32 @@ def near_repeat_risk(
                      parameters={"period": period, "as_of": as_of.isoformat() if as_of else None},
                      client=request.client.host if request.client else None)  # fmt: skip
         return near_repeat(connection, parse_period(period), as_of=as_of)
+
+
+@router.get("/exports/map", responses={200: {"content": {"image/png": {}, "application/pdf": {}}}})
+def export_map(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    period: PeriodParam,
+    layers: Annotated[
+        str,
+        Query(pattern=r"^(heatmap|zones|boundary|places|deal_points)(,(heatmap|zones|boundary|places|deal_points))*$"),
+    ] = "heatmap,zones",
+    resolution: Annotated[int, Query(ge=8, le=10)] = 9,
+    image_format: Annotated[str, Query(alias="format", pattern="^(png|pdf)$")] = "png",
+) -> Response:
+    """A print-quality map snapshot of what the caller may see (audited)."""
+    if not allowed_resolution(user.role, resolution):
+        raise HTTPException(status_code=403, detail=f"role {user.role} only gets resolution 8 or coarser")
+    spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, None, settings.suppression_threshold)
+    with engine.begin() as connection:
+        body = render(connection, spec, user, image_format=image_format)
+        audit.record(connection, user=user.name, role=user.role, action="export", resource="map",
+                     parameters={"period": period, "layers": layers, "resolution": resolution, "format": image_format},
+                     client=request.client.host if request.client else None)  # fmt: skip
+    media = "application/pdf" if image_format == "pdf" else "image/png"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="carte-{period}.{image_format}"'}
+    )
