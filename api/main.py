@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.cache import LayerCache
-from api.routers import admin, data, dealpoints, layers, meta, pages, zones
+from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, zones
 from ols import __version__, db
 from ols.errors import ConfigurationError
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
@@ -110,6 +110,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     errors.install(app)
     for module in (meta, layers, zones, dealpoints, data, admin):
         app.include_router(module.router, prefix=PREFIX)
+    app.include_router(ogc.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     if VENDOR.exists():

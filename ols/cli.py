@@ -622,6 +622,33 @@ def export_map_command(
     typer.echo(f"carte écrite : {out}")
 
 
+@export_app.command("gpkg")
+def export_gpkg_command(
+    period: Annotated[str, typer.Option()],
+    out: Annotated[Path, typer.Option(help="obs.gpkg")],
+    crs: Annotated[int, typer.Option(help="2154 (Lambert-93) or 4326")] = 2154,
+    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+) -> None:
+    """A GeoPackage of the period's layers for QGIS (hexagons, hot spots, zones, places, territories)."""
+    import getpass
+
+    from ols import audit
+    from ols.gpkg import CRS_CHOICES, export_gpkg
+    from ols.periods import parse_period
+    from ols.settings import api_settings
+    from ols.users import Principal
+
+    if crs not in CRS_CHOICES:
+        raise typer.BadParameter("--crs is 2154 or 4326")
+    user = Principal(name=getpass.getuser(), role=role)
+    with _engine().begin() as connection:
+        layers = export_gpkg(connection, parse_period(period), user, out, crs=crs,
+                             threshold=api_settings().suppression_threshold)  # fmt: skip
+        parameters = {"period": period, "crs": crs, "out": out.name}
+        audit.record(connection, user=user.name, role=role, action="export", resource="gpkg", parameters=parameters)
+    typer.echo(f"{out}: {', '.join(layers)} (EPSG:{crs})")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),

@@ -1,0 +1,166 @@
+"""OGC API – Features (read-only) of the latest refreshed period: hexagons, zones, places.
+
+Enough of Part 1 (Core + GeoJSON) for GDAL's ``OAPIF:`` driver and QGIS: landing page,
+conformance, collections, items with ``limit``/``offset``/``bbox`` and ``next`` links. The same
+roles and suppression as the rest of the API apply (send the token in the Authorization header).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from sqlalchemy import Connection, text
+
+from api.deps import CurrentUser, EngineDep, SettingsDep
+from api.schemas import ERRORS
+from ols.grid import polygon, to_str
+from ols.heatmap import HeatmapQuery, cell_counts
+from ols.layers import zones_geojson
+from ols.periods import Period, parse_period
+from ols.privacy import COARSE_ROLES, COARSEST_RESOLUTION_FOR_COARSE_ROLES, sees_zones, suppress_count, suppressed
+from ols.users import Principal
+
+router = APIRouter(prefix="/ogc", responses=ERRORS, tags=["OGC API Features"])
+COLLECTIONS = {
+    "hexagones": "Carte de chaleur H3 du dernier semestre rafraîchi",
+    "zones": "Zones de vigilance (calculées et déclarées)",
+    "lieux": "Lieux sensibles",
+}
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+BBOX = r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+def _latest(connection: Connection) -> Period:
+    name = connection.execute(text("SELECT period FROM refresh ORDER BY refreshed_at DESC LIMIT 1")).scalar()
+    if name is None:
+        raise HTTPException(status_code=404, detail="no refreshed period yet")
+    return parse_period(str(name))
+
+
+@router.get("")
+def landing(request: Request) -> dict[str, Any]:
+    """Landing page."""
+    base = _base(request)
+    return {"title": "OLS — Observatoire Local de la Sécurité", "links": [
+        {"href": base, "rel": "self", "type": "application/json"},
+        {"href": f"{base}/conformance", "rel": "conformance", "type": "application/json"},
+        {"href": f"{base}/collections", "rel": "data", "type": "application/json"},
+        {"href": str(request.base_url).rstrip("/") + "/api/v1/openapi.json", "rel": "service-desc",
+         "type": "application/vnd.oai.openapi+json;version=3.0"},
+    ]}  # fmt: skip
+
+
+@router.get("/conformance")
+def conformance() -> dict[str, Any]:
+    """The conformance classes implemented."""
+    return {"conformsTo": CONFORMANCE}
+
+
+def _collection(base: str, name: str) -> dict[str, Any]:
+    return {"id": name, "title": COLLECTIONS[name], "itemType": "feature",
+            "crs": ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"],
+            "links": [{"href": f"{base}/collections/{name}/items", "rel": "items", "type": "application/geo+json"},
+                      {"href": f"{base}/collections/{name}", "rel": "self", "type": "application/json"}]}  # fmt: skip
+
+
+@router.get("/collections")
+def collections(request: Request, user: CurrentUser) -> dict[str, Any]:
+    """The collections the caller may read."""
+    names = [name for name in COLLECTIONS if name != "zones" or sees_zones(user.role)]
+    base = _base(request)
+    return {"collections": [_collection(base, name) for name in names],
+            "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}]}  # fmt: skip
+
+
+@router.get("/collections/{name}")
+def collection(
+    request: Request, user: CurrentUser, name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")]
+) -> dict[str, Any]:
+    """One collection's description."""
+    if name == "zones" and not sees_zones(user.role):
+        raise HTTPException(status_code=403, detail=f"role {user.role} may not see vigilance zones")
+    return _collection(_base(request), name)
+
+
+def _features(connection: Connection, name: str, user: Principal, threshold: int) -> list[dict[str, Any]]:
+    period = _latest(connection)
+    if name == "zones":
+        if not sees_zones(user.role):
+            raise HTTPException(status_code=403, detail=f"role {user.role} may not see vigilance zones")
+        features: list[dict[str, Any]] = zones_geojson(connection, period)["features"]
+        for index, feature in enumerate(features, start=1):
+            feature["id"] = index
+        return features
+    if name == "lieux":
+        rows = connection.execute(text("SELECT id, kind, name, ST_X(geom), ST_Y(geom) FROM place ORDER BY id")).all()
+        return [{"type": "Feature", "id": ident, "geometry": {"type": "Point", "coordinates": [x, y]},
+                 "properties": {"kind": kind, "name": label}} for ident, kind, label, x, y in rows]  # fmt: skip
+    resolution = COARSEST_RESOLUTION_FOR_COARSE_ROLES if user.role in COARSE_ROLES else 9
+    cells = cell_counts(connection, HeatmapQuery(period, resolution), user)
+    hide = suppressed(user.role)
+    names = to_str(cell for cell, _ in cells)
+    return [{"type": "Feature", "id": index, "geometry": polygon(cell).__geo_interface__,
+             "properties": {"h3": h3, "period": period.name, "resolution": resolution,
+                            **(suppress_count(count, threshold) if hide else {"count": count})}}
+            for index, ((cell, count), h3) in enumerate(zip(cells, names, strict=True), start=1)]  # fmt: skip
+
+
+def _in_bbox(feature: dict[str, Any], box: tuple[float, ...]) -> bool:
+    coordinates = feature["geometry"]["coordinates"]
+    while isinstance(coordinates[0], list | tuple) and isinstance(coordinates[0][0], list | tuple):
+        coordinates = [point for part in coordinates for point in part]
+    points = coordinates if isinstance(coordinates[0], list | tuple) else [coordinates]
+    return any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y, *_ in points)
+
+
+@router.get("/collections/{name}/items")
+def items(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    bbox: Annotated[str | None, Query(pattern=BBOX)] = None,
+) -> dict[str, Any]:
+    """Features of a collection (GeoJSON), paged."""
+    with engine.connect() as connection:
+        features = _features(connection, name, user, settings.suppression_threshold)
+    if bbox:
+        box = tuple(float(value) for value in bbox.split(","))
+        features = [feature for feature in features if _in_bbox(feature, box)]
+    page = features[offset : offset + limit]
+    base = f"{_base(request)}/collections/{name}/items"
+    links = [{"href": f"{base}?limit={limit}&offset={offset}", "rel": "self", "type": "application/geo+json"}]
+    if offset + limit < len(features):
+        links.append({"href": f"{base}?limit={limit}&offset={offset + limit}", "rel": "next",
+                      "type": "application/geo+json"})  # fmt: skip
+    return {"type": "FeatureCollection", "features": page, "numberMatched": len(features),
+            "numberReturned": len(page), "links": links}  # fmt: skip
+
+
+@router.get("/collections/{name}/items/{feature_id}")
+def item(
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
+    feature_id: Annotated[int, Path(ge=1)],
+) -> dict[str, Any]:
+    """One feature."""
+    with engine.connect() as connection:
+        features = _features(connection, name, user, settings.suppression_threshold)
+    found = next((feature for feature in features if feature["id"] == feature_id), None)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no feature {feature_id} in {name}")
+    return found
