@@ -649,6 +649,35 @@ def export_gpkg_command(
     typer.echo(f"{out}: {', '.join(layers)} (EPSG:{crs})")
 
 
+@app.command("report")
+def report_command(
+    kind: Annotated[str, typer.Argument(help="weekly, monthly or annual")],
+    week: Annotated[str | None, typer.Option(help="2024-W48 (weekly)")] = None,
+    month: Annotated[str | None, typer.Option(help="2024-11 (monthly)")] = None,
+    year: Annotated[str | None, typer.Option(help="2024 (annual)")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the HTML, PDF, XLSX and CSV files")] = Path("out/reports"),
+    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+) -> None:
+    """Récapitulatif hebdomadaire, bilan mensuel or bilan annuel: HTML + PDF + tables (XLSX, CSV)."""
+    import getpass
+
+    from ols import audit
+    from ols.reports import BUILDERS, write_report
+    from ols.settings import api_settings
+    from ols.users import Principal
+
+    period = {"weekly": week, "monthly": month, "annual": year}.get(kind)
+    if kind not in BUILDERS or period is None:
+        raise typer.BadParameter("ols report weekly --week W | monthly --month M | annual --year Y")
+    user = Principal(name=getpass.getuser(), role=role)
+    with _engine().begin() as connection:
+        files = write_report(connection, kind, period, user, out, threshold=api_settings().suppression_threshold)
+        audit.record(connection, user=user.name, role=role, action="export", resource=f"report-{kind}",
+                     parameters={"period": period})  # fmt: skip
+    for path in files:
+        typer.echo(str(path))
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib gdal-bin python3-venv ${OLS_EXTRA_PACKAGES:-})
+SYSTEM_PACKAGES=(postgresql-15 postgresql-15-postgis-3 postgresql-contrib gdal-bin python3-venv libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core ${OLS_EXTRA_PACKAGES:-})
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,0 +1,72 @@
+"""Reports opened and checked against the tables they print; spreadsheet-safe tables."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from pypdf import PdfReader
+from sqlalchemy import Engine
+
+from ols.indicators import local_evolution
+from ols.periods import parse_period
+from ols.reports import write_report
+from ols.tables import to_excel_csv
+from ols.users import Principal
+
+
+def _text(path: Path) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        files = write_report(connection, "annual", "2025", Principal("test", "police"), tmp_path)
+        expected = local_evolution(connection, parse_period("2025"), by="family").set_index("key")
+    pdf = next(path for path in files if path.suffix == ".pdf")
+    words = _text(pdf)
+    assert "Bilan annuel du CLSPD" in words and "DIFFUSION RESTREINTE" in words
+    total = expected.loc["total"]
+    assert f"Total {total['2023']} {total['2024']} {total['2025']} {total['evolution']}" in words
+    for family in ("Stupéfiants", "Atteintes aux biens", "Cadre de vie"):
+        assert family in words
+    assert "Carte et zones — 1er semestre" not in words or "zone(s)" in words
+    workbook = openpyxl.load_workbook(next(path for path in files if path.suffix == ".xlsx"))
+    assert {"evolution_family", "evolution_source"} <= set(workbook.sheetnames)
+    sheet = workbook["evolution_family"]
+    assert [cell.value for cell in sheet[1]][:4] == ["famille", "2023", "2024", "2025"]
+    csv = next(path for path in files if path.name.endswith("evolution_family.csv"))
+    raw = csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"famille;2023;2024;2025" in raw
+    assert len(PdfReader(pdf).pages) >= 2
+
+
+def test_weekly_report_for_the_mayor_hides_small_counts(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        files = write_report(connection, "weekly", "2026-W10", Principal("test", "elu"), tmp_path)
+        police = write_report(connection, "weekly", "2026-W10", Principal("test", "police"), tmp_path / "police")
+    words = _text(next(path for path in files if path.suffix == ".pdf"))
+    assert "Récapitulatif hebdomadaire" in words and "semaine 10 de 2026" in words
+    assert "< 5" in words and "points de deal" not in words.lower() and "DIFFUSION RESTREINTE" not in words
+    table = pd.read_csv(next(path for path in files if path.name.endswith("comparaison.csv")), sep=";",
+                        encoding="utf-8-sig", dtype=str)  # fmt: skip
+    numbers = pd.to_numeric(table.drop(columns="famille").stack(), errors="coerce").dropna()
+    assert not ((numbers > 0) & (numbers < 5)).any()
+    assert "Nouveaux points de deal" in _text(next(path for path in police if path.suffix == ".pdf"))
+
+
+def test_monthly_report_lists_the_zones(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        files = write_report(connection, "monthly", "2026-03", Principal("test", "coordinator"), tmp_path)
+    words = _text(next(path for path in files if path.suffix == ".pdf"))
+    assert "Bilan mensuel de la cellule de veille" in words and "Zones de vigilance du 1er semestre 2026" in words
+
+
+def test_csv_is_excel_ready_and_formula_safe() -> None:
+    frame = pd.DataFrame({"libellé": ['=HYPERLINK("http://x")', "+33", "Tags", "@SUM(A1)"], "faits": [1, 2, 3, 4]})
+    text = to_excel_csv(frame)
+    assert text.startswith("\ufefflibellé;faits\r\n")
+    rows = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=";", dtype=str)
+    assert rows["libellé"].tolist() == ['\'=HYPERLINK("http://x")', "'+33", "Tags", "'@SUM(A1)"]
