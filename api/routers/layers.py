@@ -146,8 +146,9 @@ def hotspots_layer(
     period: PeriodParam,
     resolution: ResolutionParam = 9,
     family: CodeParam = None,
+    significant_only: bool = False,
 ) -> dict[str, Any]:
-    """Gi* hot spots: every cell of the study area with count, z, p, p_fdr and class."""
+    """Gi* hot spots: every cell of the study area with count, z, p, p_fdr and class (or only the significant)."""
     _check_resolution(user, resolution)
     spec = parse_period(period)
     if suppressed(user.role) and family in ("drugs",):
@@ -157,6 +158,8 @@ def hotspots_layer(
         metadata = layer_metadata(connection, spec, family=family or "*", resolution=resolution,
                                   method={"resolution": resolution})  # fmt: skip
     records: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+    if significant_only:
+        records = [row for row in records if row["class"] != "not_significant"]
     rows = _suppressed_rows(records, user, settings.suppression_threshold)
     features = [{"type": "Feature", "geometry": polygon(int(row["h3"], 16)).__geo_interface__, "properties": row}
                 for row in rows]  # fmt: skip

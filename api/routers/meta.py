@@ -134,7 +134,7 @@ def places(
     engine: EngineDep, user: CurrentUser, kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None
 ) -> dict[str, Any]:
     """Named sensitive places (metro stations, schools, equipment, cameras), public knowledge."""
-    query = "SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place"
+    query = "SELECT kind, name, ST_X(geom), ST_Y(geom), attributes FROM place"
     params: dict[str, Any] = {}
     if kind:
         query += " WHERE kind = :kind"
@@ -142,5 +142,14 @@ def places(
     with engine.connect() as connection:
         rows = connection.execute(text(query + " ORDER BY kind, name"), params).all()
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"kind": kind_, "name": name}} for kind_, name, lon, lat in rows]  # fmt: skip
+                 "properties": {"kind": kind_, "name": name, "radius_m": _radius(attributes)}}
+                for kind_, name, lon, lat, attributes in rows]  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
+
+
+def _radius(attributes: dict[str, Any]) -> float | None:
+    """A camera's coverage radius in metres (``radius_m`` attribute), when the place has one."""
+    try:
+        return float(attributes["radius_m"])
+    except (KeyError, TypeError, ValueError):
+        return None

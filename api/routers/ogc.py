@@ -32,7 +32,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-BBOX = r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$"
+NUMBER = r"-?[0-9]{1,3}(\.[0-9]+)?"
+BBOX = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
 
 
 def _base(request: Request) -> str:
@@ -138,6 +139,8 @@ def items(
         features = _features(connection, name, user, settings.suppression_threshold)
     if bbox:
         box = tuple(float(value) for value in bbox.split(","))
+        if not (box[0] <= box[2] and box[1] <= box[3]):
+            raise HTTPException(status_code=422, detail="bbox is minlon,minlat,maxlon,maxlat")
         features = [feature for feature in features if _in_bbox(feature, box)]
     page = features[offset : offset + limit]
     base = f"{_base(request)}/collections/{name}/items"

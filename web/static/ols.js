@@ -55,8 +55,13 @@
   fillCategories();
   L.geoJSON(territories, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" } }).addTo(groups.boundary);
   L.geoJSON(places, {
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
-      .bindTooltip(f.properties.name + " (" + f.properties.kind + ")"),
+    pointToLayer: (f, latlng) => {
+      const marker = L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
+        .bindTooltip(f.properties.name + " (" + f.properties.kind + ")");
+      if (f.properties.radius_m == null) { return marker; }
+      return L.featureGroup([marker, L.circle(latlng, { radius: f.properties.radius_m, color: "#1f4e9e", weight: 1,
+        fillOpacity: 0.1, className: "ols-camera" })]);
+    },
   }).addTo(groups.places);
 
   function colour(count, breaks) {
@@ -95,7 +100,8 @@
   }
 
   async function loadHotspots(params) {
-    const data = await get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family });
+    const data = await get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family,
+      significant_only: true });
     groups.hotspots.clearLayers();
     const significant = data.features.filter((f) => f.properties.class.startsWith("hot_95") || f.properties.class.startsWith("hot_99")
       || f.properties.class.startsWith("cold_95") || f.properties.class.startsWith("cold_99"));
