@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -106,6 +107,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT",
                            "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])  # fmt: skip
 
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
     for module in (meta, layers, zones, dealpoints, data, admin):

@@ -33,6 +33,13 @@ class FeatureCollection(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+class HeatmapCells(BaseModel):
+    """The heatmap as H3 cells and counts (null: suppressed), with the same metadata."""
+
+    metadata: dict[str, Any]
+    cells: list[tuple[str, int | None]]
+
+
 class Health(BaseModel):
     """Service health."""
 

@@ -67,25 +67,44 @@ def breaks(counts: list[int]) -> list[int]:
     return sorted({int(np.ceil(value)) for value in quantiles})
 
 
+def _visible(
+    connection: Connection, query: HeatmapQuery, principal: Principal, threshold: int
+) -> tuple[list[tuple[str, dict[str, Any]]], list[int], bool]:
+    cells = cell_counts(connection, query, principal)
+    hide = suppressed(principal.role)
+    shown = [(name, suppress_count(count, threshold) if hide else
+              {"count": count, "count_label": str(count), "suppressed": False})
+             for name, (_, count) in zip(to_str(c for c, _ in cells), cells, strict=True)]  # fmt: skip
+    visible = [count for _, count in cells if not hide or count >= threshold]
+    return shown, visible, hide
+
+
+def _metadata(
+    query: HeatmapQuery, visible: list[int], hide: bool, threshold: int, refreshed_at: str, size: int
+) -> dict[str, Any]:
+    return {
+        "period": query.period.name, "label": query.period.label, "resolution": query.resolution,
+        "family": query.family, "category": query.category, "source": query.source,
+        "suppression_threshold": threshold if hide else None, "breaks": breaks(visible),
+        "refreshed_at": refreshed_at, "cells": size,
+    }  # fmt: skip
+
+
 def heatmap(
     connection: Connection, query: HeatmapQuery, principal: Principal, *, threshold: int, refreshed_at: str
 ) -> dict[str, Any]:
     """The GeoJSON FeatureCollection of the heatmap, with its metadata."""
-    cells = cell_counts(connection, query, principal)
-    hide = suppressed(principal.role)
-    features = []
-    for cell, (_, count) in zip(to_str(c for c, _ in cells), cells, strict=True):
-        properties = {"h3": cell, **(suppress_count(count, threshold) if hide else
-                                     {"count": count, "count_label": str(count), "suppressed": False})}  # fmt: skip
-        features.append({"type": "Feature", "geometry": mapping(polygon(int(cell, 16))), "properties": properties})
-    visible = [count for _, count in cells if not hide or count >= threshold]
-    return {
-        "type": "FeatureCollection",
-        "metadata": {
-            "period": query.period.name, "label": query.period.label, "resolution": query.resolution,
-            "family": query.family, "category": query.category, "source": query.source,
-            "suppression_threshold": threshold if hide else None, "breaks": breaks(visible),
-            "refreshed_at": refreshed_at, "cells": len(features),
-        },
-        "features": features,
-    }  # fmt: skip
+    shown, visible, hide = _visible(connection, query, principal, threshold)
+    features = [{"type": "Feature", "geometry": mapping(polygon(int(name, 16))), "properties": {"h3": name, **counts}}
+                for name, counts in shown]  # fmt: skip
+    metadata = _metadata(query, visible, hide, threshold, refreshed_at, len(shown))
+    return {"type": "FeatureCollection", "metadata": metadata, "features": features}
+
+
+def heatmap_cells(
+    connection: Connection, query: HeatmapQuery, principal: Principal, *, threshold: int, refreshed_at: str
+) -> dict[str, Any]:
+    """The same heatmap as H3 ids and counts only (the map draws the hexagons itself: ten times lighter)."""
+    shown, visible, hide = _visible(connection, query, principal, threshold)
+    return {"metadata": _metadata(query, visible, hide, threshold, refreshed_at, len(shown)),
+            "cells": [[name, counts["count"]] for name, counts in shown]}  # fmt: skip

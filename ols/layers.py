@@ -33,18 +33,23 @@ def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
     return {"refreshed_at": row.refreshed_at.isoformat(), "method": row.method, **row.summary}
 
 
-def hotspot_frame(connection: Connection, period: Period, *, resolution: int, family: str | None) -> pd.DataFrame:
-    """One row per cell of the study area: h3, count, z, p, p_fdr, class."""
+def hotspot_frame(
+    connection: Connection, period: Period, *, resolution: int, family: str | None, significant_only: bool = False
+) -> pd.DataFrame:
+    """One row per cell of the study area (or per significant cell): h3, count, z, p, p_fdr, class."""
     record = refresh_record(connection, period)
     key = family or ALL_FAMILIES
     if family and family not in FAMILY_BY_CODE:
         msg = f"unknown family {family!r} (families: {', '.join(FAMILY_BY_CODE)})"
         raise NotFoundError(msg)
-    rows = connection.execute(
+    query = (
         select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.p, Hotspot.p_fdr, Hotspot.hotspot_class)
         .where(Hotspot.period == period.name, Hotspot.resolution == resolution, Hotspot.family == key)
         .order_by(Hotspot.h3)
-    ).all()
+    )
+    if significant_only:
+        query = query.where(Hotspot.hotspot_class != "not_significant")
+    rows = connection.execute(query).all()
     if not rows and resolution not in record["method"].get("resolutions", []):
         msg = f"no hot spots at resolution {resolution} (refreshed: {record['method'].get('resolutions')})"
         raise NotFoundError(msg)

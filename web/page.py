@@ -34,7 +34,7 @@ def map_page(
     west, south, east, north = bounds
     page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None,
                       control_scale=True)  # fmt: skip
-    page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js")]
+    page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js"), ("h3", "/vendor/h3-js/dist/h3-js.umd.js")]
     page.default_css = [("leaflet_css", "/vendor/leaflet/dist/leaflet.css"), ("ols_css", "/static/ols.css")]
     if basemap in BASEMAPS:
         url, attribution = BASEMAPS[basemap]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -10,14 +11,15 @@ from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentUser, EngineDep, SettingsDep, require
-from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection
+from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
 from ols.editions import comparison
 from ols.grid import polygon, to_str
-from ols.heatmap import HeatmapQuery, cell_counts, heatmap
+from ols.heatmap import HeatmapQuery, cell_counts, heatmap, heatmap_cells
 from ols.layers import hotspot_frame, layer_metadata, refresh_record, zones_geojson
 from ols.models import EmergingHotspot
 from ols.periods import Period, parse_period
 from ols.privacy import allowed_resolution, sees_zones, suppress_count, suppressed
+from ols.settings import ApiSettings
 from ols.tiles import heatmap_tile, zones_tile
 from ols.users import Principal
 
@@ -97,22 +99,25 @@ def _fresh_stamp(request: Request, engine: Engine, period: Period) -> str:
     return stamp
 
 
-def _build(engine: Engine, query: HeatmapQuery, user: Principal, threshold: int, stamp: str) -> dict[str, Any]:
+def _build(
+    engine: Engine,
+    build: Callable[..., dict[str, Any]],
+    query: HeatmapQuery,
+    user: Principal,
+    threshold: int,
+    stamp: str,
+) -> dict[str, Any]:
     with engine.connect() as connection:
-        return heatmap(connection, query, user, threshold=threshold, refreshed_at=stamp)
+        return build(connection, query, user, threshold=threshold, refreshed_at=stamp)
 
 
-@router.get("/heatmap", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
-async def heatmap_layer(
-    request: Request, engine: EngineDep, settings: SettingsDep, user: CurrentUser, params: Params
+async def _cached(
+    request: Request, engine: Engine, settings: ApiSettings, user: Principal, params: LayerParams, kind: str
 ) -> Response:
-    """Events per H3 hexagon for a refreshed period (counts below the threshold hidden for most roles).
-
-    Served from memory as gzip-ready bytes with an ETag; a hit costs no thread and no query.
-    """
+    """Serve a heatmap form from memory as gzip-ready bytes with an ETag; a hit costs no thread and no query."""
     _check_resolution(user, params.resolution)
     query = params.heatmap()
-    key = ("heatmap", query, user.role, user.territories, settings.suppression_threshold)
+    key = (kind, query, user.role, user.territories, settings.suppression_threshold)
     cache = request.app.state.layer_cache
     known = request.app.state.refresh_stamps.get(query.period.name)
     stamp = known[1] if known and known[0] > time.monotonic() else None
@@ -121,15 +126,33 @@ async def heatmap_layer(
         fresh: str = await run_in_threadpool(_fresh_stamp, request, engine, query.period)
         entry = cache.get(key, fresh)
         if entry is None:
-            payload = await run_in_threadpool(_build, engine, query, user, settings.suppression_threshold, fresh)
+            build = heatmap if kind == "heatmap" else heatmap_cells
+            payload = await run_in_threadpool(_build, engine, build, query, user, settings.suppression_threshold, fresh)
             entry = cache.put(key, fresh, payload)
     headers = {"ETag": entry.etag, "Cache-Control": "private, max-age=0, must-revalidate", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == entry.etag:
         return Response(status_code=304, headers=headers)
+    media = "application/geo+json" if kind == "heatmap" else "application/json"
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped, media_type="application/geo+json", headers=headers)
-    return Response(entry.body, media_type="application/geo+json", headers=headers)
+        return Response(entry.gzipped, media_type=media, headers=headers)
+    return Response(entry.body, media_type=media, headers=headers)
+
+
+@router.get("/heatmap", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
+async def heatmap_layer(
+    request: Request, engine: EngineDep, settings: SettingsDep, user: CurrentUser, params: Params
+) -> Response:
+    """Events per H3 hexagon for a refreshed period (counts below the threshold hidden for most roles)."""
+    return await _cached(request, engine, settings, user, params, "heatmap")
+
+
+@router.get("/heatmap/cells", response_model=HeatmapCells, responses={304: {"description": "Not modified"}})
+async def heatmap_cells_layer(
+    request: Request, engine: EngineDep, settings: SettingsDep, user: CurrentUser, params: Params
+) -> Response:
+    """The heatmap as ``[h3, count]`` pairs (null count: suppressed), for clients that draw hexagons themselves."""
+    return await _cached(request, engine, settings, user, params, "cells")
 
 
 def _suppressed_rows(rows: list[dict[str, Any]], user: Principal, threshold: int) -> list[dict[str, Any]]:
@@ -154,12 +177,10 @@ def hotspots_layer(
     if suppressed(user.role) and family in ("drugs",):
         raise HTTPException(status_code=403, detail="this family's hot spots are reserved to police roles")
     with engine.connect() as connection:
-        frame = hotspot_frame(connection, spec, resolution=resolution, family=family)
+        frame = hotspot_frame(connection, spec, resolution=resolution, family=family, significant_only=significant_only)
         metadata = layer_metadata(connection, spec, family=family or "*", resolution=resolution,
                                   method={"resolution": resolution})  # fmt: skip
     records: list[dict[str, Any]] = [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
-    if significant_only:
-        records = [row for row in records if row["class"] != "not_significant"]
     rows = _suppressed_rows(records, user, settings.suppression_threshold)
     features = [{"type": "Feature", "geometry": polygon(int(row["h3"], 16)).__geo_interface__, "properties": row}
                 for row in rows]  # fmt: skip

@@ -27,6 +27,8 @@
     heatmap: "Carte de chaleur", hotspots: "Points chauds significatifs (Gi*)", zones: "Zones de vigilance",
     places: "Lieux sensibles", boundary: "Limite communale", deal: "Points de deal",
   };
+  groups.heatmap.on("click", (event) => L.popup().setLatLng(event.latlng)
+    .setContent(event.layer.options.olsLabel + " faits").openOn(map));
   const control = L.control.layers(null, null, { collapsed: false, position: "bottomleft" }).addTo(map);
   ["heatmap", "hotspots", "zones", "places", "boundary"].concat(police ? ["deal"] : []).forEach((key) => {
     groups[key].addTo(map);
@@ -86,16 +88,16 @@
   }
 
   async function loadHeatmap(params) {
-    const data = await get("/heatmap", params);
+    const data = await get("/heatmap/cells", params);
     groups.heatmap.clearLayers();
-    const renderer = data.features.length > 4000 ? L.canvas() : L.svg();
-    L.geoJSON(data, {
-      renderer,
-      style: (f) => ({ className: "ols-heat", color: "#555", weight: 0.3, fillOpacity: 0.65,
-        fillColor: colour(f.properties.count, data.metadata.breaks) }),
-      onEachFeature: (f, layer) => layer.bindTooltip(f.properties.count_label + " faits"),
-    }).addTo(groups.heatmap);
-    state.counts.heatmap = data.features.length;
+    const renderer = data.cells.length > 4000 ? L.canvas() : L.svg();
+    const threshold = data.metadata.suppression_threshold;
+    data.cells.forEach(([cell, count]) => {
+      const label = count == null ? "< " + threshold : String(count);
+      groups.heatmap.addLayer(L.polygon(h3.cellToBoundary(cell), { renderer, className: "ols-heat", color: "#555",
+        weight: 0.3, fillOpacity: 0.65, fillColor: colour(count, data.metadata.breaks), olsLabel: label }));
+    });
+    state.counts.heatmap = data.cells.length;
     legend(data.metadata);
   }
 
@@ -159,7 +161,7 @@
     status("Chargement…");
     document.body.dataset.olsReady = "0";
     try {
-      await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints(), loadProfile(params)]);
+      await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints()]);
       state.loads += 1;
       state.period = params.period;
       status("");
@@ -167,6 +169,7 @@
       status("Erreur : " + error.message);
     }
     document.body.dataset.olsReady = "1";
+    loadProfile(params).catch((error) => status("Profil horaire : " + error.message));
   }
 
   ["ols-period", "ols-category", "ols-source", "ols-resolution"].forEach((id) => $(id).addEventListener("change", reload));
