@@ -372,3 +372,49 @@ class Cell(Base):
     h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger)
     geom: Mapped[Any] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True))
+
+
+class StreetEdge(Base):
+    """One directed street segment of a territory's network (two-way streets have both directions)."""
+
+    __tablename__ = "street_edge"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    network: Mapped[str] = mapped_column(String(64), index=True)
+    u: Mapped[int] = mapped_column(BigInteger)
+    v: Mapped[int] = mapped_column(BigInteger)
+    length_m: Mapped[float]
+    oneway: Mapped[bool]
+    name: Mapped[str | None] = mapped_column(Text)
+    highway: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
+
+
+class PatrolPlan(Base):
+    """A patrol plan as it was handed to the teams (kept for the rotation and for evaluation)."""
+
+    __tablename__ = "patrol_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    window: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[dict[str, Any]]
+
+
+class PatrolStop(Base):
+    """A stop of a plan, and whether the team made it (from the main courante)."""
+
+    __tablename__ = "patrol_stop"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("patrol_plan.id", ondelete="CASCADE"), index=True)
+    team: Mapped[int] = mapped_column(SmallInteger)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    key: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    arrival: Mapped[str] = mapped_column(String(5))
+    dwell_min: Mapped[int] = mapped_column(SmallInteger)
+    lon: Mapped[float]
+    lat: Mapped[float]
+    done: Mapped[bool | None]
