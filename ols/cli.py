@@ -789,6 +789,28 @@ def patrol_log(
     typer.echo(f"plan {plan_id}, équipe {team}, arrêt {stop} : {'fait' if done else 'non fait'}")
 
 
+def _demo_patrol(engine: Engine, out: Path, period: Any) -> None:
+    """A Friday-evening plan for two pedestrian teams from the town hall (straight lines: no streets for Mons)."""
+    from ols.patrol import parse_window, plan, rotate
+    from ols.patrol_outputs import save_plan, to_geojson, to_gpx, to_pdf
+    from ols.patrol_sources import from_observatory, recent_visits
+    from ols.streets import graph_of, load_edges
+
+    window = parse_window("ven 18:00-23:00")
+    with engine.begin() as connection:
+        start = _start_point(connection, "Mairie de Mons")
+        places = rotate(from_observatory(connection, period, window), recent_visits(connection))
+        edges = load_edges(connection)
+        result = plan(places, window=window, teams=2, mode="pedestre", start=start, stops=6,
+                      graph=graph_of(edges, "pedestre") if edges else None, seed=2024)  # fmt: skip
+        save_plan(connection, result, {"period": period.name, "demo": True})
+    (out / "plan-vendredi.geojson").write_text(json.dumps(to_geojson(result), ensure_ascii=False), encoding="utf-8")
+    (out / "plan-vendredi.gpx").write_text(to_gpx(result), encoding="utf-8")
+    (out / "plan-vendredi.pdf").write_bytes(to_pdf(result))
+    teams = "; ".join(f"équipe {r.team} : {len(r.stops)} arrêts" for r in result.routes)
+    typer.echo(f"Plan de patrouille du vendredi soir : {out}/plan-vendredi.pdf (.gpx, .geojson) — {teams}")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
@@ -806,6 +828,7 @@ def demo(
         typer.echo(f"{sync_declared(connection, ZONES_FOLDER)} zones déclarées chargées depuis {ZONES_FOLDER}")
     for period in demo_semesters():
         _print_summary(refresh(engine, period))
+    _demo_patrol(engine, out, demo_semesters()[-1])
     with engine.begin() as connection:
         logins = reset_demo_users(connection)
     typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")

@@ -7,6 +7,7 @@ from typing import Any
 
 import gpxpy
 import gpxpy.gpx
+import h3
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,7 +34,9 @@ def to_geojson(result: Plan) -> dict[str, Any]:
             features.append({"type": "Feature", "geometry": point, "properties": {
                 "kind": "stop", "team": route.team, "order": stop.position, "arrival": stop.arrival,
                 "dwell_min": stop.dwell_min, "reason": stop.candidate.reason, "key": stop.candidate.key}})  # fmt: skip
+    shares = result.share_by(lambda c: h3.latlng_to_cell(c.lat, c.lon, 8))
     return {"type": "FeatureCollection", "window": result.window.text, "mode": result.mode, "notes": result.notes,
+            "time_share_by_area": {"area": "H3 resolution 8 cell (about a quartier)", "shares": shares},
             "features": features}  # fmt: skip
 
 

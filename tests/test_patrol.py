@@ -104,6 +104,7 @@ def test_outputs_gpx_geojson_pdf(laffitte: list[object]) -> None:
     assert [f["geometry"]["type"] for f in routes] == ["LineString", "LineString"]
     assert routes[0]["geometry"]["coordinates"][0] == routes[0]["geometry"]["coordinates"][-1]
     assert {"order", "arrival", "dwell_min", "reason"} <= set(collection["features"][1]["properties"])
+    assert sum(collection["time_share_by_area"]["shares"].values()) == pytest.approx(1.0, abs=0.01)
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(to_pdf(result))).pages)
     assert "Équipe 1" in text and "lieu " in text and "Plan de patrouille" in text
 

@@ -45,6 +45,20 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[str], int]] = [
     ),
     (
         "POST",
+        "/api/v1/patrols/plan",
+        {
+            "period": PERIOD,
+            "window": "ven 18:00-23:00",
+            "stops": 3,
+            "start_lon": 3.1098,
+            "start_lat": 50.6423,
+            "seed": 1,
+        },
+        POLICE,
+        200,
+    ),
+    (
+        "POST",
         "/api/v1/zones",
         {"code": "Z-{role}", "name": "n", "rationale": "r", "owner": "o", "geometry": ZONE},
         {"coordinator"},

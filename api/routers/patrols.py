@@ -1,0 +1,59 @@
+"""Patrol plans for the police municipale (police roles and the coordinator)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import EngineDep, require
+from api.schemas import ERRORS, PERIOD_PATTERN
+from ols import audit
+from ols.patrol import parse_window, plan, rotate
+from ols.patrol_outputs import save_plan, to_geojson
+from ols.patrol_sources import from_observatory, recent_visits
+from ols.periods import parse_period
+from ols.privacy import sees_deal_points
+from ols.streets import graph_of, load_edges
+from ols.users import Principal
+
+router = APIRouter(responses=ERRORS)
+Police = Annotated[Principal, Depends(require(sees_deal_points, "plan patrols"))]
+
+
+class PlanRequest(BaseModel):
+    """What a shift needs: period, window, teams, mode, start, stops per team."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(pattern=PERIOD_PATTERN)
+    window: str = Field(min_length=5, max_length=40, examples=["ven 18:00-23:00"])
+    teams: int = Field(default=2, ge=1, le=6)
+    mode: str = Field(default="pedestre", pattern="^(pedestre|cycliste|vehicule)$")
+    start_lon: float = Field(ge=-180, le=180)
+    start_lat: float = Field(ge=-90, le=90)
+    stops: int = Field(default=8, ge=1, le=20)
+    seed: int | None = None
+    families: list[str] | None = None
+
+
+@router.post("/patrols/plan")
+def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, user: Police) -> dict[str, Any]:
+    """Plan a shift: GeoJSON with one route per team and one point per stop (arrival, dwell, reason)."""
+    try:
+        window = parse_window(body.window)
+    except ValueError as error:
+        raise HTTPException(status_code=422, detail=str(error)) from error
+    with engine.begin() as connection:
+        places = rotate(from_observatory(connection, parse_period(body.period), window, families=body.families),
+                        recent_visits(connection))  # fmt: skip
+        edges = load_edges(connection)
+        graph = graph_of(edges, body.mode) if edges else None
+        result = plan(places, window=window, teams=body.teams, mode=body.mode, start=(body.start_lon, body.start_lat),
+                      stops=body.stops, graph=graph, seed=body.seed)  # fmt: skip
+        plan_id = save_plan(connection, result, body.model_dump())
+        audit.record(connection, user=user.name, role=user.role, action="plan", resource="patrols",
+                     parameters={"plan_id": plan_id, **body.model_dump()},
+                     client=request.client.host if request.client else None)  # fmt: skip
+    return {"plan_id": plan_id, **to_geojson(result)}
