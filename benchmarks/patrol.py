@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ols.patrol import Candidate, parse_window, plan
+from ols.patrol import Candidate, Shift, parse_window, plan
 from ols.settings import data_settings
 from ols.streets import graph_of, read_edges
 
@@ -35,8 +35,7 @@ def main() -> None:
                       for i, p in enumerate(picks)]  # fmt: skip
         centre = tuple(np.mean([graph.nodes[nodes[p]]["xy"] for p in picks], axis=0))
         started = time.perf_counter()
-        result = plan(candidates, window=parse_window("ven 18:00-23:59"), teams=2, mode="vehicule", start=centre,
-                      stops=10, graph=graph, seed=3)  # fmt: skip
+        result = plan(candidates, Shift(parse_window("ven 18:00-23:59"), 2, "vehicule", centre, 10, seed=3), graph)
         planned = time.perf_counter() - started
         stops = [len(route.stops) for route in result.routes]
         print(

@@ -725,6 +725,7 @@ def patrol_plan(
     mode: Annotated[str, typer.Option(help="pedestre, cycliste or vehicule")] = "pedestre",
     start: Annotated[str, typer.Option(help="'Hôtel de ville' (a loaded place) or 'lon,lat'")] = "Hôtel de ville",
     stops: Annotated[int, typer.Option(help="Stops per team")] = 8,
+    dwell: Annotated[int, typer.Option(help="Typical stop in minutes (randomised, kept within 10–16)")] = 12,
     seed: int | None = None,
     streets: Annotated[Path | None, typer.Option(help="Plan on this street file instead of the loaded network")] = None,
     candidates: Annotated[Path | None, typer.Option(help="GeoJSON points to visit (optional 'weight')")] = None,
@@ -732,7 +733,7 @@ def patrol_plan(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Plan the stops and routes of a shift, explain each stop, and write GPX, GeoJSON or PDF."""
-    from ols.patrol import parse_window, plan, rotate
+    from ols.patrol import Shift, parse_window, plan, rotate
     from ols.patrol_outputs import save_plan, to_geojson, to_gpx, to_pdf
     from ols.patrol_sources import from_file, from_observatory, recent_visits
     from ols.periods import parse_period
@@ -752,8 +753,9 @@ def patrol_plan(
         places = rotate(places, recent_visits(connection))
         edges = read_edges(streets) if streets is not None else load_edges(connection)
         graph = graph_of(edges, mode) if edges else None
-        result = plan(places, window=shift, teams=teams, mode=mode, start=origin, stops=stops, graph=graph, seed=seed)
-        plan_id = save_plan(connection, result, {"period": period, "teams": teams, "stops": stops, "seed": seed})
+        result = plan(places, Shift(shift, teams, mode, origin, stops, dwell, seed), graph)
+        parameters = {"period": period, "teams": teams, "stops": stops, "dwell": dwell, "seed": seed}
+        plan_id = save_plan(connection, result, parameters)
     writers = {".gpx": lambda: to_gpx(result).encode(), ".pdf": lambda: to_pdf(result),
                ".geojson": lambda: json.dumps(to_geojson(result), ensure_ascii=False).encode(),
                ".json": lambda: json.dumps(to_geojson(result), ensure_ascii=False).encode()}  # fmt: skip
@@ -791,7 +793,7 @@ def patrol_log(
 
 def _demo_patrol(engine: Engine, out: Path, period: Any) -> None:
     """A Friday-evening plan for two pedestrian teams from the town hall (straight lines: no streets for Mons)."""
-    from ols.patrol import parse_window, plan, rotate
+    from ols.patrol import Shift, parse_window, plan, rotate
     from ols.patrol_outputs import save_plan, to_geojson, to_gpx, to_pdf
     from ols.patrol_sources import from_observatory, recent_visits
     from ols.streets import graph_of, load_edges
@@ -801,8 +803,9 @@ def _demo_patrol(engine: Engine, out: Path, period: Any) -> None:
         start = _start_point(connection, "Mairie de Mons")
         places = rotate(from_observatory(connection, period, window), recent_visits(connection))
         edges = load_edges(connection)
-        result = plan(places, window=window, teams=2, mode="pedestre", start=start, stops=6,
-                      graph=graph_of(edges, "pedestre") if edges else None, seed=2024)  # fmt: skip
+        result = plan(
+            places, Shift(window, 2, "pedestre", start, 6, seed=2024), graph_of(edges, "pedestre") if edges else None
+        )
         save_plan(connection, result, {"period": period.name, "demo": True})
     (out / "plan-vendredi.geojson").write_text(json.dumps(to_geojson(result), ensure_ascii=False), encoding="utf-8")
     (out / "plan-vendredi.gpx").write_text(to_gpx(result), encoding="utf-8")

@@ -232,9 +232,14 @@ def solve_order(matrix: np.ndarray, *, seconds: float = 1.0) -> list[int]:
     return order
 
 
+def dwell_minutes(rng: np.random.Generator, mean: int) -> int:
+    """A stop length around ``mean``, randomised and kept within 10–16 minutes (Koper curve)."""
+    return int(np.clip(mean + rng.integers(-3, 4), DWELL_RANGE[0], DWELL_RANGE[1]))
+
+
 def _route_team(
     network: Network, team: int, start: tuple[float, float], members: list[Candidate], window: Window,
-    rng: np.random.Generator,
+    rng: np.random.Generator, dwell_mean: int,
 ) -> TeamRoute:  # fmt: skip
     start_node = network.snap(*start)
     stops = [Stop(c, network.snap(c.lon, c.lat), team=team) for c in members]
@@ -243,7 +248,9 @@ def _route_team(
         nodes = [start_node] + [s.node for s in stops]
         matrix = network.distances(points, nodes)
         order = solve_order(matrix, seconds=0.2)
-        dwell = [int(rng.integers(DWELL_RANGE[0], DWELL_RANGE[1] + 1)) for _ in stops]
+        if len(order) > 2 and rng.random() < 0.5:
+            order = [order[0], *order[:0:-1]]  # the same loop the other way round: no fixed rounds
+        dwell = [dwell_minutes(rng, dwell_mean) for _ in stops]
         travel = sum(matrix[a][b] for a, b in zip(order, [*order[1:], 0], strict=True)) / network.speed
         if travel + sum(dwell) <= window.minutes or not stops:
             break
@@ -271,11 +278,23 @@ def _route_team(
     return TeamRoute(team, visited, path_nodes, line, distance, duration)
 
 
-def plan(
-    candidates: list[Candidate], *, window: Window, teams: int, mode: str, start: tuple[float, float], stops: int,
-    graph: nx.DiGraph | None, seed: int | None = None,
-) -> Plan:  # fmt: skip
+@dataclass(frozen=True)
+class Shift:
+    """What the police municipale asks for: when, how many teams, how they move, from where, how many stops."""
+
+    window: Window
+    teams: int
+    mode: str
+    start: tuple[float, float]
+    stops: int
+    dwell: int = 12
+    seed: int | None = None
+
+
+def plan(candidates: list[Candidate], shift: Shift, graph: nx.DiGraph | None) -> Plan:
     """Choose, share out and route the stops of a shift."""
+    window, teams, mode, start, stops, seed, dwell = (shift.window, shift.teams, shift.mode, shift.start, shift.stops,
+                                                      shift.seed, shift.dwell)  # fmt: skip
     if teams < 1 or stops < 1:
         msg = "teams and stops must be at least 1"
         raise InvalidInputError(msg)
@@ -283,7 +302,7 @@ def plan(
     network = Network(graph, mode)
     network.prepare()
     chosen = choose(candidates, stops * teams, rng)
-    routes = [_route_team(network, team + 1, start, members, window, rng)
+    routes = [_route_team(network, team + 1, start, members, window, rng, dwell)
               for team, members in enumerate(split_teams(chosen, teams, start))]  # fmt: skip
     notes = [STRAIGHT_LINE_NOTE] if graph is None else []
     if len(chosen) < stops * teams:

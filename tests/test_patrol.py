@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from ols.patrol import STRAIGHT_LINE_NOTE, Candidate, parse_window, plan, rotate
+from ols.patrol import STRAIGHT_LINE_NOTE, Candidate, Shift, parse_window, plan, rotate
 from ols.patrol_outputs import to_geojson, to_gpx, to_pdf
 from ols.streets import graph_of, read_edges
 
@@ -47,7 +47,7 @@ def test_window_parser() -> None:
 def test_routes_follow_streets_and_fit_the_shift(laffitte: list[object], mode: str) -> None:
     graph = graph_of(laffitte, mode)  # type: ignore[arg-type]
     directed = graph_of(laffitte, "vehicule")  # type: ignore[arg-type]
-    result = plan(_candidates(1), window=WINDOW, teams=2, mode=mode, start=START, stops=6, graph=graph, seed=7)
+    result = plan(_candidates(1), Shift(WINDOW, 2, mode, START, 6, seed=7), graph)
     assert len(result.routes) == 2 and not result.straight_line
     for route in result.routes:
         assert route.stops, "each team gets stops"
@@ -76,18 +76,17 @@ def test_driving_respects_one_way_streets(laffitte: list[object]) -> None:
 
 def test_rotation_spreads_visits_over_nights(laffitte: list[object]) -> None:
     graph = graph_of(laffitte, "pedestre")  # type: ignore[arg-type]
-    first = plan(_candidates(2), window=WINDOW, teams=2, mode="pedestre", start=START, stops=6, graph=graph, seed=11)
+    first = plan(_candidates(2), Shift(WINDOW, 2, "pedestre", START, 6, seed=11), graph)
     visited = {stop.candidate.key: 1 for route in first.routes for stop in route.stops}
-    again = plan(_candidates(2), window=WINDOW, teams=2, mode="pedestre", start=START, stops=6, graph=graph, seed=11)
-    rotated = plan(rotate(_candidates(2), visited), window=WINDOW, teams=2, mode="pedestre", start=START, stops=6,
-                   graph=graph, seed=11)  # fmt: skip
+    again = plan(_candidates(2), Shift(WINDOW, 2, "pedestre", START, 6, seed=11), graph)
+    rotated = plan(rotate(_candidates(2), visited), Shift(WINDOW, 2, "pedestre", START, 6, seed=11), graph)
     keys = lambda p: {s.candidate.key for r in p.routes for s in r.stops}  # noqa: E731
     assert keys(again) == keys(first)  # same seed, same plan: reproducible
     assert len(keys(rotated) & keys(first)) < len(keys(first)) / 2
 
 
 def test_straight_line_fallback_says_so() -> None:
-    result = plan(_candidates(3), window=WINDOW, teams=1, mode="pedestre", start=START, stops=4, graph=None, seed=1)
+    result = plan(_candidates(3), Shift(WINDOW, 1, "pedestre", START, 4, seed=1), None)
     assert result.straight_line and STRAIGHT_LINE_NOTE in result.notes
     route = result.routes[0]
     assert len(route.line.coords) == len(route.stops) + 2  # start, each stop, start
@@ -96,7 +95,7 @@ def test_straight_line_fallback_says_so() -> None:
 
 def test_outputs_gpx_geojson_pdf(laffitte: list[object]) -> None:
     graph = graph_of(laffitte, "cycliste")  # type: ignore[arg-type]
-    result = plan(_candidates(4), window=WINDOW, teams=2, mode="cycliste", start=START, stops=5, graph=graph, seed=5)
+    result = plan(_candidates(4), Shift(WINDOW, 2, "cycliste", START, 5, seed=5), graph)
     gpx = gpxpy.parse(to_gpx(result))
     assert len(gpx.tracks) == 2 and len(gpx.waypoints) == sum(len(r.stops) for r in result.routes)
     collection = to_geojson(result)
@@ -120,7 +119,7 @@ def test_montreal_segments_in_mtm8(shared: Path) -> None:
         Candidate(f"m{i}", x, y, float(w), "test")
         for i, ((x, y), w) in enumerate(zip(xs, rng.uniform(1, 5, len(xs)), strict=True))
     ]
-    result = plan(candidates, window=WINDOW, teams=2, mode="pedestre", start=tuple(xs[0]), stops=5, graph=graph, seed=2)
+    result = plan(candidates, Shift(WINDOW, 2, "pedestre", tuple(xs[0]), 5, seed=2), graph)
     assert all(route.stops for route in result.routes)
 
 
@@ -131,7 +130,7 @@ def test_cli_plans_from_files_without_a_territory(database_url: str, shared: Pat
     (tmp_path / "places.geojson").write_text(json.dumps(places), encoding="utf-8")
     env = dict(os.environ, OLS_DATABASE_URL=database_url)
     base = [sys.executable, "-m", "ols.cli", "patrol", "plan", "--window", "ven 18:00-23:00", "--teams", "2",
-            "--mode", "pedestre", "--start", f"{START[0]},{START[1]}", "--stops", "4", "--seed", "3",
+            "--mode", "pedestre", "--start", f"{START[0]},{START[1]}", "--stops", "4", "--dwell", "12", "--seed", "3",
             "--streets", str(shared / "street_network" / "maisons_laffitte_osmnx.graphml"),
             "--candidates", str(tmp_path / "places.geojson")]  # fmt: skip
     for suffix in ("gpx", "geojson", "pdf"):

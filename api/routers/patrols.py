@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import EngineDep, require
 from api.schemas import ERRORS, PERIOD_PATTERN
 from ols import audit
-from ols.patrol import parse_window, plan, rotate
+from ols.patrol import Shift, parse_window, plan, rotate
 from ols.patrol_outputs import save_plan, to_geojson
 from ols.patrol_sources import from_observatory, recent_visits
 from ols.periods import parse_period
@@ -50,8 +50,8 @@ def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, user: Po
                         recent_visits(connection))  # fmt: skip
         edges = load_edges(connection)
         graph = graph_of(edges, body.mode) if edges else None
-        result = plan(places, window=window, teams=body.teams, mode=body.mode, start=(body.start_lon, body.start_lat),
-                      stops=body.stops, graph=graph, seed=body.seed)  # fmt: skip
+        shift = Shift(window, body.teams, body.mode, (body.start_lon, body.start_lat), body.stops, seed=body.seed)
+        result = plan(places, shift, graph)
         plan_id = save_plan(connection, result, body.model_dump())
         audit.record(connection, user=user.name, role=user.role, action="plan", resource="patrols",
                      parameters={"plan_id": plan_id, **body.model_dump()},
