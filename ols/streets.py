@@ -45,13 +45,14 @@ def _length(line: LineString) -> float:
     return float(GEOD.geometry_length(line))
 
 
-def _graphml_edges(path: Path) -> list[Edge]:
-    graph = nx.read_graphml(path)
+def _graph_edges(graph: nx.MultiDiGraph) -> list[Edge]:
+    """Edges of a networkx street graph (OSMnx's, read from GraphML or built from OSM XML)."""
     coords = {node: (float(data["x"]), float(data["y"])) for node, data in graph.nodes(data=True)}
     ids = {node: index for index, node in enumerate(graph.nodes)}
     edges = []
     for u, v, data in graph.edges(data=True):
-        line = wkt.loads(data["geometry"]) if "geometry" in data else LineString([coords[u], coords[v]])
+        geometry = data.get("geometry")
+        line = wkt.loads(geometry) if isinstance(geometry, str) else geometry or LineString([coords[u], coords[v]])
         length = float(data["length"]) if "length" in data else _length(line)
         oneway = str(data.get("oneway", "False")).lower() in TRUE
         edges.append(Edge(ids[u], ids[v], length, oneway, data.get("name"), data.get("highway"), line))
@@ -86,14 +87,11 @@ def read_edges(path: Path, *, layer: str | None = None) -> list[Edge]:
     """The directed edges of a street file: GraphML (OSMnx), .osm XML, or a GeoPackage/GeoJSON of segments."""
     suffix = path.suffix.lower()
     if suffix in (".graphml", ".gml"):
-        return _graphml_edges(path)
+        return _graph_edges(nx.read_graphml(path))
     if suffix == ".osm":
         import osmnx
 
-        graph = osmnx.graph_from_xml(path, simplify=True)
-        graphml = path.with_suffix(".ols.graphml")
-        osmnx.save_graphml(graph, graphml)
-        return _graphml_edges(graphml)
+        return _graph_edges(osmnx.graph_from_xml(path, simplify=True))
     if suffix in (".gpkg", ".geojson", ".json", ".shp"):
         return _segment_edges(path, layer)
     msg = f"{path.name}: streets are read from .graphml, .osm, .gpkg or .geojson files (.osm.pbf: convert to .osm)"

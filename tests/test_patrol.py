@@ -143,3 +143,22 @@ def test_cli_plans_from_files_without_a_territory(database_url: str, shared: Pat
     logged = subprocess.run([sys.executable, "-m", "ols.cli", "patrol", "log", "--plan", str(plan_id), "--team", "1",
                              "--stop", "2"], env=env, capture_output=True, text=True, check=True)  # fmt: skip
     assert "fait" in logged.stdout
+
+
+def test_osm_xml_extract(tmp_path: Path) -> None:
+    """A small OSM XML extract (the documented format): a two-way street and a one-way street."""
+    osm = tmp_path / "quartier.osm"
+    osm.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><osm version="0.6" generator="ols-test">'
+        '<node id="1" lat="50.640" lon="3.100" version="1"/><node id="2" lat="50.640" lon="3.102" version="1"/>'
+        '<node id="3" lat="50.641" lon="3.102" version="1"/><node id="4" lat="50.641" lon="3.100" version="1"/>'
+        '<way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>'
+        '<way id="11" version="1"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/>'
+        '<tag k="oneway" v="yes"/></way></osm>',
+        encoding="utf-8",
+    )
+    edges = read_edges(osm)
+    assert sorted(edge.oneway for edge in edges) == [False, False, True]
+    assert all(200 < edge.length_m < 300 for edge in edges)
+    assert graph_of(edges, "vehicule").number_of_edges() < graph_of(edges, "pedestre").number_of_edges() + 1
+    assert list(tmp_path.iterdir()) == [osm]  # nothing written beside the user's file
