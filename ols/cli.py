@@ -730,6 +730,12 @@ def patrol_plan(
     streets: Annotated[Path | None, typer.Option(help="Plan on this street file instead of the loaded network")] = None,
     candidates: Annotated[Path | None, typer.Option(help="GeoJSON points to visit (optional 'weight')")] = None,
     families: Annotated[str | None, typer.Option(help="Families that score the places, comma-separated")] = None,
+    holidays: Annotated[
+        bool | None,
+        typer.Option(
+            "--holidays/--school-days", help="Score with school-holiday days' facts only, or school days' only (zone B)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Plan the stops and routes of a shift, explain each stop, and write GPX, GeoJSON or PDF."""
@@ -748,7 +754,7 @@ def patrol_plan(
         else:
             if period is None:
                 raise typer.BadParameter("--period is needed unless --candidates gives the places")
-            places = from_observatory(connection, parse_period(period), shift,
+            places = from_observatory(connection, parse_period(period), shift, holidays=holidays,
                                       families=families.split(",") if families else None)  # fmt: skip
         places = rotate(places, recent_visits(connection))
         edges = read_edges(streets) if streets is not None else load_edges(connection)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from shapely.geometry import shape
 from sqlalchemy import Connection, text
+from vacances_scolaires_france import SchoolHolidayDates
 
 from ols.aggregates import IN_PERIOD, period_params
 from ols.errors import InvalidInputError
@@ -17,6 +18,7 @@ from ols.periods import Period
 DAY_NAMES = dict(enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")))
 TOP_CELLS = 40
 EVENING = 18
+SCHOOL_EXIT = {16, 17}
 
 
 def from_file(path: Path) -> list[Candidate]:
@@ -36,26 +38,48 @@ def from_file(path: Path) -> list[Candidate]:
     return candidates
 
 
-def from_observatory(
-    connection: Connection, period: Period, window: Window, *, families: list[str] | None = None,
-    timezone: str = "Europe/Paris",
-) -> list[Candidate]:  # fmt: skip
-    """Hot cells of the window's facts, near-repeat burglaries, declared zones, stations in the evening."""
-    day = DAY_NAMES[window.weekday]
-    hours = sorted(window.hours())
-    params = {**period_params(period, timezone), "dow": window.weekday + 1, "hours": hours,
-              "families": families or [], "top": TOP_CELLS}  # fmt: skip
+def _hot_cells(
+    connection: Connection, period: Period, window: Window, params: dict[str, object], holidays: bool | None
+) -> list[Candidate]:
+    """Cells with the most facts on this weekday and these hours (on holiday days, or school days, if asked)."""
     rows = connection.execute(
-        text("SELECT h3_r10, count(*), ST_X(ST_Centroid(ST_Collect(geom))), ST_Y(ST_Centroid(ST_Collect(geom))) "
+        text("SELECT h3_r10, (occurred_at AT TIME ZONE :tz)::date, count(*), ST_X(ST_Centroid(ST_Collect(geom))), "
+             "ST_Y(ST_Centroid(ST_Collect(geom))) "
              f"FROM event WHERE {IN_PERIOD} AND time_precision = 'minute' "
              "AND extract(isodow FROM occurred_at AT TIME ZONE :tz) = :dow "
              "AND extract(hour FROM occurred_at AT TIME ZONE :tz) = ANY(:hours) "
-             "AND (cardinality(CAST(:families AS text[])) = 0 OR family = ANY(:families)) "
-             "GROUP BY 1 ORDER BY 2 DESC LIMIT :top"), params,
+             "AND (cardinality(CAST(:families AS text[])) = 0 OR family = ANY(:families)) GROUP BY 1, 2"), params,
     ).all()  # fmt: skip
-    candidates = [Candidate(f"h3:{cell}", lon, lat, float(count),
-                            f"{count} faits le {day} {window.text.split(' ', 1)[1]} ({period.label})")
-                  for (cell, count, lon, lat), cell in zip(rows, to_str(r[0] for r in rows), strict=True)]  # fmt: skip
+    if holidays is not None:
+        calendar = SchoolHolidayDates()
+        rows = [row for row in rows if bool(calendar.is_holiday_for_zone(row[1], "B")) == holidays]
+    cells: dict[int, list[float]] = {}
+    for cell, _, count, lon, lat in rows:
+        total = cells.setdefault(cell, [0.0, 0.0, 0.0])
+        total[0] += count
+        total[1] += lon * count
+        total[2] += lat * count
+    top = sorted(cells.items(), key=lambda item: -item[1][0])[:TOP_CELLS]
+    when = {True: ", jours de vacances scolaires", False: ", jours d'école", None: ""}[holidays]
+    day = DAY_NAMES[window.weekday]
+    return [Candidate(f"h3:{name}", lon / count, lat / count, count,
+                      f"{count:.0f} faits le {day} {window.text.split(' ', 1)[1]}{when} ({period.label})")
+            for (_, (count, lon, lat)), name in zip(top, to_str(cell for cell, _ in top), strict=True)]  # fmt: skip
+
+
+def from_observatory(
+    connection: Connection, period: Period, window: Window, *, families: list[str] | None = None,
+    timezone: str = "Europe/Paris", holidays: bool | None = None,
+) -> list[Candidate]:  # fmt: skip
+    """Hot cells of the window's facts, near-repeat burglaries, declared zones, schools at the exit, stations at night.
+
+    ``holidays`` (True or False) scores places with the facts of school-holiday days only, or of school days only
+    (zone B), for a shift that falls in or out of the holidays.
+    """
+    hours = sorted(window.hours())
+    params = {**period_params(period, timezone), "dow": window.weekday + 1, "hours": hours,
+              "families": families or []}  # fmt: skip
+    candidates = _hot_cells(connection, period, window, params, holidays)
     typical = sorted(c.weight for c in candidates)[len(candidates) // 2] if candidates else 1.0
     recent = connection.execute(
         text("SELECT ST_X(geom), ST_Y(geom), (occurred_at AT TIME ZONE :tz)::date FROM event "
@@ -72,6 +96,11 @@ def from_observatory(
     ).all()  # fmt: skip
     candidates += [Candidate(f"zone:{code}", lon, lat, typical, f"zone de vigilance déclarée : {name}")
                    for code, name, lon, lat in zones]  # fmt: skip
+    if window.weekday < 5 and not holidays and set(hours) & SCHOOL_EXIT:
+        query = ("SELECT name, ST_X(geom), ST_Y(geom) FROM place WHERE kind IN ('school', 'ecole', 'college', 'lycee') "
+                 "AND geom && (SELECT ST_Extent(geom)::geometry FROM territory)")  # fmt: skip
+        candidates += [Candidate(f"place:{name}", lon, lat, typical, f"sortie d'école : {name}")
+                       for name, lon, lat in connection.execute(text(query)).all()]  # fmt: skip
     if any(hour >= EVENING for hour in hours):
         query = ("SELECT name, ST_X(geom), ST_Y(geom) FROM place WHERE kind = 'metro' "
                  "AND geom && (SELECT ST_Extent(geom)::geometry FROM territory)")  # fmt: skip
