@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PERIOD_PATTERN = (
     r"^(19|20)[0-9]{2}(-S[12]|-(0[1-9]|1[0-2])|-W(0[1-9]|[1-4][0-9]|5[0-3])|-YTD(0[1-9]|1[0-2]))?$"
@@ -101,7 +101,21 @@ class Comparison(BaseModel):
     continuing: list[dict[str, Any]]
 
 
-class DeclaredZoneIn(BaseModel):
+class Input(BaseModel):
+    """A request body: unknown fields refused, and no NUL character in any text (PostgreSQL refuses them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            msg = "text must not contain NUL characters"
+            raise ValueError(msg)
+        return value
+
+
+class DeclaredZoneIn(Input):
     """A declared vigilance zone as the coordinator draws it (GeoJSON geometry in WGS84)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -116,7 +130,7 @@ class DeclaredZoneIn(BaseModel):
     geometry: dict[str, Any]
 
 
-class DealPointIn(BaseModel):
+class DealPointIn(Input):
     """A point de deal reported in cellule de veille."""
 
     model_config = ConfigDict(extra="forbid")
@@ -129,7 +143,7 @@ class DealPointIn(BaseModel):
     notes: str = Field(default="", max_length=4000)
 
 
-class DealPointPatch(BaseModel):
+class DealPointPatch(Input):
     """A new report, a status change or new notes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -145,7 +159,7 @@ class Created(BaseModel):
     id: int | str
 
 
-class SessionIn(BaseModel):
+class SessionIn(Input):
     """A token exchanged for a session cookie (the web map's login)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,11 +7,13 @@ once, and gives every test that asks for ``engine`` a fresh copy of it.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -20,13 +22,14 @@ from ols.cluster import ensure_running
 from ols.settings import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")  # CI gets the same examples every run: a red CI is a real regression
 TEMPLATE = "ols_test_template"
 
 
 def shared_data() -> Path:
     """The shared public data, as the product reads it (``OLS_SHARED_DATA``)."""
-    import os
-
     path = Path(os.environ.get("OLS_SHARED_DATA", ROOT.parent / "shared" / "data"))
     assert path.exists(), f"shared data not found at {path}: set OLS_SHARED_DATA"
     return path
@@ -41,8 +44,6 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def server_url() -> str:
     """URL of the maintenance database of a running PostGIS server."""
-    import os
-
     configured = os.environ.get("OLS_TEST_DATABASE_URL")
     if configured:
         return configured

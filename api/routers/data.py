@@ -101,7 +101,7 @@ def profiles(
     user: CurrentUser,
     period: PeriodParam,
     family: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
-    zone: Annotated[str | None, Query(max_length=64)] = None,
+    zone: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = None,
 ) -> dict[str, Any]:
     """Hour × weekday grid (facts without an hour counted apart), school holidays vs school periods."""
     with engine.connect() as connection:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.deps import EngineDep, require
-from api.schemas import ERRORS, PERIOD_PATTERN
+from api.schemas import ERRORS, PERIOD_PATTERN, Input
 from ols import audit
 from ols.patrol import Shift, parse_window, plan, rotate
 from ols.patrol_outputs import save_plan, to_geojson
@@ -22,10 +22,8 @@ router = APIRouter(responses=ERRORS)
 Police = Annotated[Principal, Depends(require(sees_deal_points, "plan patrols"))]
 
 
-class PlanRequest(BaseModel):
+class PlanRequest(Input):
     """What a shift needs: period, window, teams, mode, start, stops per team."""
-
-    model_config = ConfigDict(extra="forbid")
 
     period: str = Field(pattern=PERIOD_PATTERN)
     window: str = Field(min_length=5, max_length=40, examples=["ven 18:00-23:00"])
@@ -35,7 +33,7 @@ class PlanRequest(BaseModel):
     start_lat: float = Field(ge=-90, le=90)
     stops: int = Field(default=8, ge=1, le=20)
     seed: int | None = None
-    families: list[str] | None = None
+    families: list[str] | None = Field(default=None, max_length=8)
 
 
 @router.post("/patrols/plan")

@@ -34,7 +34,9 @@ def test_schema_conformance(app: Any, tokens: dict[str, str]) -> None:
     for operation in _operations(app):
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+        )
         def check(case: Any) -> None:
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
