@@ -93,6 +93,9 @@ def measure(database: str, token: str) -> tuple[float, int, int]:
                 "performance.getEntriesByType('resource')).reduce((t, e) => t + e.transferSize, 0)"
             )
             features = page.evaluate("window.OLS_STATE.counts.heatmap")
+            shots = Path(__file__).resolve().parents[1] / "out" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"benchmark-{features}-cells.png"))
             slow = page.evaluate(
                 "performance.getEntriesByType('resource').filter(e => e.duration > 150)"
                 ".map(e => e.name.split('?')[0].split('/').slice(-2).join('/') + ' ' + Math.round(e.duration))"

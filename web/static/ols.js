@@ -27,8 +27,12 @@
     heatmap: "Carte de chaleur", hotspots: "Points chauds significatifs (Gi*)", zones: "Zones de vigilance",
     places: "Lieux sensibles", boundary: "Limite communale", deal: "Points de deal",
   };
-  groups.heatmap.on("click", (event) => L.popup().setLatLng(event.latlng)
-    .setContent(event.layer.options.olsLabel + " faits").openOn(map));
+  map.on("click", (event) => {
+    if (!map.hasLayer(groups.heatmap) || !state.heatmapLabels) { return; }
+    const cell = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.heatmapResolution);
+    const label = state.heatmapLabels.get(cell);
+    if (label) { L.popup().setLatLng(event.latlng).setContent(label + " faits").openOn(map); }
+  });
   const control = L.control.layers(null, null, { collapsed: false, position: "bottomleft" }).addTo(map);
   ["heatmap", "hotspots", "zones", "places", "boundary"].concat(police ? ["deal"] : []).forEach((key) => {
     groups[key].addTo(map);
@@ -87,16 +91,62 @@
     $("ols-legend").innerHTML = "<h3>Légende — " + meta.label + "</h3>" + rows.join("");
   }
 
+  // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
+  const HexCanvas = L.Layer.extend({
+    initialize(cells) { this.cells = cells; },
+    onAdd(target) {
+      this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
+      target.getPanes().overlayPane.appendChild(this.canvas);
+      target.on("moveend zoomend resize", this.redraw, this);
+      this.redraw();
+    },
+    onRemove(target) { L.DomUtil.remove(this.canvas); target.off("moveend zoomend resize", this.redraw, this); },
+    redraw() {
+      const size = map.getSize();
+      const ratio = window.devicePixelRatio || 1;
+      this.canvas.width = size.x * ratio;
+      this.canvas.height = size.y * ratio;
+      this.canvas.style.width = size.x + "px";
+      this.canvas.style.height = size.y + "px";
+      L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
+      const context = this.canvas.getContext("2d");
+      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const view = map.getBounds().pad(0.05);
+      context.globalAlpha = 0.65;
+      context.strokeStyle = "rgba(85,85,85,0.5)";
+      context.lineWidth = 0.3;
+      this.cells.forEach((cell) => {
+        if (!view.contains(cell.centre)) { return; }
+        context.beginPath();
+        cell.boundary.forEach(([lat, lng], index) => {
+          const point = map.latLngToContainerPoint([lat, lng]);
+          if (index === 0) { context.moveTo(point.x, point.y); } else { context.lineTo(point.x, point.y); }
+        });
+        context.closePath();
+        context.fillStyle = cell.fill;
+        context.fill();
+        context.stroke();
+      });
+    },
+  });
+
   async function loadHeatmap(params) {
     const data = await get("/heatmap/cells", params);
     groups.heatmap.clearLayers();
-    const renderer = data.cells.length > 4000 ? L.canvas() : L.svg();
     const threshold = data.metadata.suppression_threshold;
-    data.cells.forEach(([cell, count]) => {
-      const label = count == null ? "< " + threshold : String(count);
-      groups.heatmap.addLayer(L.polygon(h3.cellToBoundary(cell), { renderer, className: "ols-heat", color: "#555",
-        weight: 0.3, fillOpacity: 0.65, fillColor: colour(count, data.metadata.breaks), olsLabel: label }));
+    const labels = new Map();
+    const cells = data.cells.map(([cell, count]) => {
+      labels.set(cell, count == null ? "< " + threshold : String(count));
+      return { boundary: h3.cellToBoundary(cell), centre: h3.cellToLatLng(cell), fill: colour(count, data.metadata.breaks) };
     });
+    if (cells.length > 1000) {
+      groups.heatmap.addLayer(new HexCanvas(cells));
+    } else {
+      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { className: "ols-heat", color: "#555",
+        weight: 0.3, fillOpacity: 0.65, fillColor: cell.fill })));
+    }
+    state.heatmapLabels = labels;
+    state.heatmapResolution = Number(params.resolution);
     state.counts.heatmap = data.cells.length;
     legend(data.metadata);
   }
