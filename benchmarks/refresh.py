@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,10 +67,13 @@ def write_events(path: Path, bounds: tuple[float, float, float, float], rows: in
     ).to_csv(path, index=False)
 
 
-def bench_area(name: str, bounds: tuple[float, float, float, float], rows: int, folder: Path) -> None:
+def ingest_area(
+    bounds: tuple[float, float, float, float], rows: int, folder: Path, *, seed: int
+) -> tuple[str, Any, float]:
+    """A fresh database with a territory over ``bounds`` and ``rows`` ingested events: (url, report, seconds)."""
     csv, mapping = folder / "events.csv", folder / "mapping.yaml"
     mapping.write_text(yaml.safe_dump(MAPPING, allow_unicode=True), encoding="utf-8")
-    write_events(csv, bounds, rows, seed=7)
+    write_events(csv, bounds, rows, seed=seed)
     url = fresh_database(db.database_url())
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -78,7 +82,13 @@ def bench_area(name: str, bounds: tuple[float, float, float, float], rows: int, 
         )
     started = time.perf_counter()
     report = ingest_file(engine, csv, source_code="police-municipale", mapping=load_mapping(mapping))
-    ingest_s = time.perf_counter() - started
+    engine.dispose()
+    return url, report, time.perf_counter() - started
+
+
+def bench_area(name: str, bounds: tuple[float, float, float, float], rows: int, folder: Path) -> None:
+    url, report, ingest_s = ingest_area(bounds, rows, folder, seed=7)
+    engine = create_engine(url)
     settings = CartographySettings(hotspot_resolutions=(9,), zone_resolution=9)
     summary = refresh(engine, parse_period(SEMESTER), settings=settings)
     with engine.connect() as connection:

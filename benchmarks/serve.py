@@ -17,6 +17,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,10 +67,27 @@ def prepare() -> tuple[str, str, int]:
     return url, token, len(cells)
 
 
-def free_port() -> int:
+@contextmanager
+def served(database: str) -> Iterator[str]:
+    """``ols serve`` on a free loopback port for the database, until the block ends; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        port = int(probe.getsockname()[1])
+    env = dict(os.environ, OLS_DATABASE_URL=database)
+    server = subprocess.Popen([sys.executable, "-m", "ols.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/api/v1/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -107,20 +126,10 @@ def wrk(url: str, token: str, clients: int, seconds: int) -> float | None:
 
 def main() -> None:
     database, token, cells = prepare()
-    port = free_port()
-    env = dict(os.environ, OLS_DATABASE_URL=database)
-    server = subprocess.Popen([sys.executable, "-m", "ols.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}/api/v1/heatmap?period={PERIOD}&resolution=9"
+    with served(database) as base:
+        url = f"{base}/api/v1/heatmap?period={PERIOD}&resolution=9"
         headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip"}
         with httpx.Client() as client:
-            for _ in range(100):
-                try:
-                    if client.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
             first = time.perf_counter()
             warm = client.get(url, headers=headers)
             cold_ms = 1000 * (time.perf_counter() - first)
@@ -154,9 +163,6 @@ def main() -> None:
         print(f"live ST_AsGeoJSON FeatureCollection of the same cells (peer): p50 {live_p50:.1f} ms")
         targets = "targets: p50 <= 5 ms, p95 <= 15 ms, >= 10x, >= 1,000 req/s"
         print(f"ratio live / cached p50: {live_p50 / p50:.1f}x ({targets})")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -9,33 +9,23 @@ transferred (page, assets and layers, as sent: gzip where the API compresses). L
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-import yaml
 from playwright.sync_api import sync_playwright
-from shapely.geometry import MultiPolygon, box
 from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ingest import MAPPING, fresh_database
-from refresh import write_events
+from refresh import ingest_area
+from serve import served
 
-from etl.ingest import ingest_file
-from etl.mapping import load_mapping
-from ols import db
 from ols.mapexport import Snapshot, render
 from ols.periods import parse_period
 from ols.refresh import refresh
 from ols.settings import CartographySettings
-from ols.territories import Boundary, save_territory
 from ols.users import Principal, create_user
 
 AREAS = {"city": (3.00, 50.58, 3.20, 50.71), "metropolitan box": (2.70, 50.40, 3.34, 50.82)}
@@ -44,79 +34,54 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def prepare(bounds: tuple[float, float, float, float], rows: int, folder: Path) -> tuple[str, str, int]:
-    csv, mapping = folder / "events.csv", folder / "mapping.yaml"
-    mapping.write_text(yaml.safe_dump(MAPPING, allow_unicode=True), encoding="utf-8")
-    write_events(csv, bounds, rows, seed=5)
-    url = fresh_database(db.database_url())
+def prepare(bounds: tuple[float, float, float, float], rows: int, folder: Path) -> tuple[str, str]:
+    """A refreshed semester over ``bounds`` and a coordinator token."""
+    url, _, _ = ingest_area(bounds, rows, folder, seed=5)
     engine = create_engine(url)
-    with engine.begin() as connection:
-        save_territory(connection, code="bench", name="bench", boundary=Boundary(MultiPolygon([box(*bounds)])),
-                       source="bench")  # fmt: skip
-    ingest_file(engine, csv, source_code="police-municipale", mapping=load_mapping(mapping))
-    summary = refresh(engine, parse_period(PERIOD), settings=CartographySettings(hotspot_resolutions=(9,),
-                                                                                 zone_resolution=9))  # fmt: skip
+    refresh(engine, parse_period(PERIOD), settings=CartographySettings(hotspot_resolutions=(9,), zone_resolution=9))
     with engine.begin() as connection:
         token = create_user(connection, f"bench-{time.time_ns()}", role="coordinator")
-    cells = int(summary["hotspots"]["r9"] and sum(summary["hotspots"]["r9"].values()))
     engine.dispose()
-    return url, token, cells
+    return url, token
 
 
 def measure(database: str, token: str) -> tuple[float, int, int]:
     """(seconds to full render, bytes transferred, heatmap features) of the map page."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, OLS_DATABASE_URL=database)
-    server = subprocess.Popen([sys.executable, "-m", "ols.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            context.add_cookies([{"name": "ols_session", "value": token, "url": base}])
-            page = context.new_page()
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
-            page.goto(f"{base}/?basemap=none")
-            page.wait_for_selector("body[data-ols-ready='1']", state="attached", timeout=60_000)
-            seconds = page.evaluate("performance.now()") / 1000
-            weight = page.evaluate(
-                "performance.getEntriesByType('navigation').concat("
-                "performance.getEntriesByType('resource')).reduce((t, e) => t + e.transferSize, 0)"
-            )
-            features = page.evaluate("window.OLS_STATE.counts.heatmap")
-            shots = Path(__file__).resolve().parents[1] / "out" / "screenshots"
-            shots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shots / f"benchmark-{features}-cells.png"))
-            slow = page.evaluate(
-                "performance.getEntriesByType('resource').filter(e => e.duration > 150)"
-                ".map(e => e.name.split('?')[0].split('/').slice(-2).join('/') + ' ' + Math.round(e.duration))"
-            )
-            if slow:
-                print("  slow requests (ms):", ", ".join(slow))
-            page.goto(f"{base}/?basemap=none")
-            page.wait_for_selector("body[data-ols-ready='1']", state="attached", timeout=60_000)
-            warm = page.evaluate("performance.now()") / 1000
-            browser.close()
-        print(f"  second visit (server cache warm): {warm:.2f} s")
-        return seconds, int(weight), int(features)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with served(database) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        context.add_cookies([{"name": "ols_session", "value": token, "url": base}])
+        page = context.new_page()
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base) else route.abort())
+        page.goto(f"{base}/?basemap=none")
+        page.wait_for_selector("body[data-ols-ready='1']", state="attached", timeout=60_000)
+        seconds = page.evaluate("performance.now()") / 1000
+        weight = page.evaluate(
+            "performance.getEntriesByType('navigation').concat("
+            "performance.getEntriesByType('resource')).reduce((t, e) => t + e.transferSize, 0)"
+        )
+        features = page.evaluate("window.OLS_STATE.counts.heatmap")
+        shots = Path(__file__).resolve().parents[1] / "out" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"benchmark-{features}-cells.png"))
+        slow = page.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.duration > 150)"
+            ".map(e => e.name.split('?')[0].split('/').slice(-2).join('/') + ' ' + Math.round(e.duration))"
+        )
+        if slow:
+            print("  slow requests (ms):", ", ".join(slow))
+        page.goto(f"{base}/?basemap=none")
+        page.wait_for_selector("body[data-ols-ready='1']", state="attached", timeout=60_000)
+        warm = page.evaluate("performance.now()") / 1000
+        browser.close()
+    print(f"  second visit (server cache warm): {warm:.2f} s")
+    return seconds, int(weight), int(features)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name, bounds in AREAS.items():
-            database, token, _ = prepare(bounds, 300_000, Path(folder))
+            database, token = prepare(bounds, 300_000, Path(folder))
             seconds, weight, features = measure(database, token)
             print(
                 f"{name}: {features:,} hexagons, first full render {seconds:.2f} s, "
