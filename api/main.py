@@ -115,8 +115,9 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     app.include_router(ogc.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if VENDOR.exists():
-        app.mount("/vendor", StaticFiles(directory=VENDOR), name="vendor")
+    vendor = settings.web_vendor or VENDOR
+    if vendor.exists():
+        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
     return app
 
 

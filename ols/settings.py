@@ -81,6 +81,7 @@ class ApiSettings(BaseSettings):
     suppression_threshold: int = 5
     zones_dir: Path = Path("data/zones")
     session_attempts_per_minute: int = 10
+    web_vendor: Path | None = None
 
 
 @lru_cache
