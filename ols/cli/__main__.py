@@ -1,0 +1,5 @@
+"""``python -m ols.cli``."""
+
+from ols.cli import main
+
+main()
