@@ -14,7 +14,6 @@ per-row ``hashlib`` call took over a second (``benchmarks/ingest.py``).
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 
 import numpy as np
@@ -26,17 +25,27 @@ M2 = np.uint64(0x94D049BB133111EB)
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a bijection of uint64 with full avalanche."""
+    """splitmix64 finaliser, in place: a bijection of uint64 with full avalanche."""
+    scratch = np.empty_like(values)
     with np.errstate(over="ignore"):
-        values = (values ^ (values >> np.uint64(30))) * M1
-        values = (values ^ (values >> np.uint64(27))) * M2
-    mixed: np.ndarray = values ^ (values >> np.uint64(31))
-    return mixed
+        for shift, multiplier in ((30, M1), (27, M2)):
+            np.right_shift(values, np.uint64(shift), out=scratch)
+            values ^= scratch
+            values *= multiplier
+        np.right_shift(values, np.uint64(31), out=scratch)
+        values ^= scratch
+    return values
 
 
 def _combine(state: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """A new state from ``state`` and a field (boost's hash_combine, then the finaliser)."""
     with np.errstate(over="ignore"):
-        return _mix(state ^ (field.astype(np.uint64) + GOLDEN + (state << np.uint64(6)) + (state >> np.uint64(2))))
+        mixed = field.astype(np.uint64)
+        mixed += GOLDEN
+        mixed += state << np.uint64(6)
+        mixed += state >> np.uint64(2)
+        mixed ^= state
+    return _mix(mixed)
 
 
 def _seed(source_code: str, half: str) -> np.uint64:
@@ -46,45 +55,94 @@ def _seed(source_code: str, half: str) -> np.uint64:
 
 def _text_hash(values: pd.Series, seed: np.uint64) -> np.ndarray:
     """Keyed SipHash of each text value, computed once per distinct value."""
-    codes, uniques = pd.factorize(values.astype(str), sort=False)
+    codes, uniques = pd.factorize(values, sort=False)
     key = f"{int(seed):016x}"
     hashed = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key)
     return np.asarray(hashed, dtype=np.uint64)[codes]
 
 
-def _half(rows: pd.DataFrame, has_ref: np.ndarray, seed: np.uint64, rank: np.ndarray | None) -> np.ndarray:
-    size = len(rows)
-    state = np.full(size, seed, dtype=np.uint64)
-    content = [
+def _fields(rows: pd.DataFrame, seed: np.uint64) -> list[np.ndarray]:
+    """A fact's content as 64-bit words: category, time, position (to the micrometre of a degree)."""
+    return [
         _text_hash(rows["category"], seed),
         rows["occurred_epoch"].to_numpy(dtype=np.int64).view(np.uint64),
         np.round(rows["lon"].to_numpy(dtype=float) * 1e6).astype(np.int64).view(np.uint64),
         np.round(rows["lat"].to_numpy(dtype=float) * 1e6).astype(np.int64).view(np.uint64),
     ]
-    if rank is not None:
-        content.append(rank.astype(np.uint64))
-    for field in content:
+
+
+def _chain(seed: np.uint64, fields: list[np.ndarray]) -> np.ndarray:
+    state = np.full(len(fields[0]), seed, dtype=np.uint64)
+    for field in fields:
         state = _combine(state, field)
-    by_ref = _combine(np.full(size, seed ^ GOLDEN, dtype=np.uint64), _text_hash(rows["partner_ref"], seed))
-    return np.where(has_ref, by_ref, state)
+    return state
 
 
-def fact_hashes(rows: pd.DataFrame, source_code: str) -> tuple[np.ndarray, np.ndarray]:
-    """The two 64-bit halves of each fact's id."""
-    has_ref = (rows["partner_ref"].astype(str) != "").to_numpy()
-    high_seed, low_seed = _seed(source_code, "high"), _seed(source_code, "low")
-    high = _half(rows, has_ref, high_seed, None)
-    repeated = pd.Series(high).duplicated(keep=False).to_numpy() & ~has_ref
-    rank = np.zeros(len(rows), dtype=np.int64)
-    if repeated.any():
-        rank[repeated] = pd.Series(high[repeated]).groupby(high[repeated]).cumcount().to_numpy()
-        high = _half(rows, has_ref, high_seed, rank)
-    return high, _half(rows, has_ref, low_seed, rank)
+class FactIds:
+    """The ids of one file's facts, computed chunk after chunk in file order.
 
+    The rank of a row among identical earlier rows is counted across chunks (a sorted array of
+    the content hashes seen so far), so a file cut into chunks gets the ids it would get whole.
+    Rows carrying a partner reference are identified by it alone; a reference seen earlier in
+    the file makes the row a duplicate (``first`` is False).
+    """
 
-def as_uuid_text(high: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """32-hex-digit texts (PostgreSQL reads them as UUIDs), as a numpy bytes array."""
-    packed = np.empty((len(high), 2), dtype=">u8")
-    packed[:, 0] = high
-    packed[:, 1] = low
-    return np.frombuffer(binascii.hexlify(packed.tobytes()), dtype="S32")
+    def __init__(self, source_code: str) -> None:
+        self._seeds = (_seed(source_code, "high"), _seed(source_code, "low"))
+        self._seen = np.zeros(0, dtype=np.uint64)
+        self._refs: set[tuple[int, int]] = set()
+
+    def _ranks(self, content: np.ndarray) -> np.ndarray:
+        """How many earlier rows of the file had each row's content.
+
+        The chunk is sorted (equal contents in file order) and looked up in the sorted hashes
+        of earlier chunks; sorted queries walk that array in order.
+        """
+        size = len(content)
+        order = np.argsort(content)
+        ordered = content[order]
+        if size > 1 and (ordered[1:] == ordered[:-1]).any():
+            order = np.lexsort((np.arange(size), content))
+            ordered = content[order]
+        left = np.searchsorted(self._seen, ordered, side="left")
+        found = left < len(self._seen)
+        found[found] = self._seen[left[found]] == ordered[found]
+        earlier = np.zeros(size, dtype=np.int64)
+        if found.any():
+            earlier[found] = np.searchsorted(self._seen, ordered[found], side="right") - left[found]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if size else np.zeros(0, dtype=np.int64)
+        within = np.arange(size) - np.repeat(starts, np.diff(np.r_[starts, size]))
+        ranks = np.empty(size, dtype=np.int64)
+        ranks[order] = earlier + within
+        self._seen = np.sort(np.concatenate([self._seen, ordered]), kind="stable")
+        return ranks
+
+    def _first(self, high: np.ndarray, low: np.ndarray, has_ref: np.ndarray) -> np.ndarray:
+        """False for a referenced row whose reference came earlier in the file."""
+        first = np.ones(len(high), dtype=bool)
+        if not has_ref.any():
+            return first
+        indices = np.flatnonzero(has_ref)
+        keys = list(zip(high[indices].tolist(), low[indices].tolist(), strict=True))
+        for index, key in zip(indices, keys, strict=True):
+            if key in self._refs:
+                first[index] = False
+            else:
+                self._refs.add(key)
+        return first
+
+    def __call__(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The two 64-bit halves of each row's id, and whether it is the id's first row in the file."""
+        has_ref = (rows["partner_ref"].astype(str) != "").to_numpy()
+        fields = _fields(rows, self._seeds[0])
+        contents = [_chain(seed, fields) for seed in self._seeds]
+        ranks = np.zeros(len(rows), dtype=np.uint64)
+        ranks[~has_ref] = self._ranks(contents[0][~has_ref])
+        halves = []
+        for seed, content in zip(self._seeds, contents, strict=True):
+            half = _combine(content, ranks)
+            if has_ref.any():
+                start = np.full(len(rows), seed ^ GOLDEN, dtype=np.uint64)
+                half = np.where(has_ref, _combine(start, _text_hash(rows["partner_ref"], seed)), half)
+            halves.append(half)
+        return halves[0], halves[1], self._first(halves[0], halves[1], has_ref)

@@ -2,36 +2,42 @@
 
 A file is one batch and one transaction: either every row ends up as an event, a duplicate or a
 rejected row with its reason, or (on any error, Ctrl-C included) the database is left as it was.
-The same file ingested twice for the same source changes nothing.
+The same file ingested twice for the same source changes nothing. Rows are validated in chunks,
+and each chunk's facts are sent to PostgreSQL while the next chunk is validated (``etl.load``).
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from geoalchemy2.shape import to_shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, Row, insert, select, text
 
-from etl.fingerprint import as_uuid_text, fact_hashes
+from etl.fingerprint import FactIds
 from etl.geocode import Geocoder
-from etl.load import copy_events, insert_rejected, stored_ids
+from etl.load import Loader, event_batch, event_schema, insert_rejected, loader_for
 from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
-from etl.validate import Context, TerritoryArea, validate
+from etl.validate import Context, TerritoryArea, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.models import Batch, Place, Source, Territory
 from ols.nomenclature import CATEGORY_BY_CODE
 
 ProgressHook = Callable[[str, int, int], None]
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 100_000
+FIRST_CHUNK_ROWS = 12_500
 SENSITIVE = [code for code, category in CATEGORY_BY_CODE.items() if category.sensitive]
 
 
@@ -64,10 +70,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _prepared(geom: BaseGeometry) -> BaseGeometry:
+    """The geometry with its spatial index built, for fast point-in-polygon tests on every row."""
+    shapely.prepare(geom)
+    return geom
+
+
 def load_context(connection: Connection, mapping: Mapping) -> Context:
     """Territories, named places and the geocoder the mapping needs."""
     territories = [
-        TerritoryArea(id=row.id, code=row.code, insee=row.insee, geom=to_shape(row.geom))
+        TerritoryArea(id=row.id, code=row.code, insee=row.insee, geom=_prepared(to_shape(row.geom)))
         for row in connection.execute(select(Territory.__table__).order_by(Territory.id))
     ]
     if not territories:
@@ -132,24 +144,64 @@ def _check_columns(path: Path, table: RawTable, mapping: Mapping) -> None:
         raise InvalidInputError(msg)
 
 
-def _validate_in_chunks(
-    table: RawTable, mapping: Mapping, context: Context, progress: ProgressHook | None
-) -> pd.DataFrame:
-    parts = []
-    total = len(table)
-    for start in range(0, max(total, 1), CHUNK_ROWS):
-        stop = min(start + CHUNK_ROWS, total)
-        chunk = RawTable(
+def _chunks(table: RawTable) -> Iterator[RawTable]:
+    """The table in pieces, the first ones small (doubling up to ``CHUNK_ROWS``) so that PostgreSQL gets rows early."""
+    bounds, size = [0], FIRST_CHUNK_ROWS
+    while bounds[-1] < len(table):
+        bounds.append(min(bounds[-1] + size, len(table)))
+        size = min(2 * size, CHUNK_ROWS)
+    for start, stop in itertools.pairwise(bounds if len(bounds) > 1 else [0, 0]):
+        yield RawTable(
             frame=table.frame.iloc[start:stop].reset_index(drop=True),
             lines=table.lines[start:stop],
             x=None if table.x is None else table.x[start:stop],
             y=None if table.y is None else table.y[start:stop],
             crs=table.crs,
         )
-        parts.append(validate(chunk, mapping, context))
-        if progress:
-            progress("Validation", stop, total)
-    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass
+class _Staged:
+    """What the validation of a file left: its rejected rows, and how many rows were read and valid."""
+
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+    read: int = 0
+    valid: int = 0
+
+
+def _stage(
+    table: RawTable,
+    mapping: Mapping,
+    context: Context,
+    source: Row[Any],
+    batch_id: int,
+    loader: Loader,
+    progress: ProgressHook | None,
+) -> _Staged:
+    """Validate chunk after chunk, COPYing each chunk's facts (first of their id in the file) to the loader."""
+    staged, fact_ids = _Staged(), FactIds(source.code)
+    levels = list(dict.fromkeys([mapping.confidentiality or source.default_confidentiality, "police"]))
+    schema = event_schema(attributes=bool(mapping.attributes))
+    with loader.copy(schema) as write:
+        for chunk, rows in validate_chunks(_chunks(table), mapping, context):
+            ok = rows["reason"].isna().to_numpy()
+            valid = rows if ok.all() else rows[ok]
+            high, low, first = fact_ids(valid)
+            facts = valid if first.all() else valid[first].copy()
+            sensitive = facts["category"].isin(SENSITIVE).to_numpy()
+            codes = np.where(sensitive, levels.index("police"), 0)
+            facts["confidentiality"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(levels))
+            if mapping.attributes:
+                facts["attributes"] = _json_lines(chunk.frame.loc[ok, mapping.attributes][first])
+            write(event_batch(facts, high[first], low[first], source_id=source.id, batch_id=batch_id, schema=schema))
+            if not ok.all():
+                rejected = rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()]))
+                staged.rejected.append(rejected)
+            staged.valid += int(ok.sum())
+            staged.read += len(chunk)
+            if progress:
+                progress("Validation", staged.read, len(table))
+    return staged
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:
@@ -172,7 +224,7 @@ def ingest_file(
 ) -> BatchReport:
     """Ingest one partner file as one batch, in one transaction."""
     sha256 = file_sha256(path)
-    with engine.begin() as connection:
+    with ExitStack() as after_transaction, engine.begin() as connection:
         source = _source(connection, source_code)
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": source.id})
         previous = _previous(connection, source, sha256, path)
@@ -182,25 +234,14 @@ def ingest_file(
         _check_columns(path, table, mapping)
         refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
         context = load_context(connection, mapping)
-        rows = _validate_in_chunks(table, mapping, context, progress)
-        ok = rows["reason"].isna().to_numpy()
-        frame = table.frame
-        high, low = fact_hashes(rows[ok], source.code)
-        ids = as_uuid_text(high, low)
-        fresh = ~pd.DataFrame({"high": high, "low": low}).duplicated().to_numpy()
-        fresh &= ~stored_ids(connection, ids, source_id=source.id)
-        accepted = rows[ok][fresh].assign(
-            attributes=_json_lines(frame.loc[ok, mapping.attributes][fresh]),
-            confidentiality=np.where(
-                rows.loc[ok, "category"][fresh].isin(SENSITIVE),
-                "police",
-                mapping.confidentiality or source.default_confidentiality,
-            ),
-        )
-        rejected = rows[~ok].assign(raw=_json_lines(frame.loc[~ok, mapping.used_columns()]))
-        batch_id = connection.execute(
-            insert(Batch).returning(Batch.id),
+        batch_id = connection.execute(text("SELECT nextval(pg_get_serial_sequence('batch', 'id'))")).scalar_one()
+        loader = loader_for(engine, connection, batch_id=batch_id, rows=len(table))
+        after_transaction.callback(loader.close)
+        staged = _stage(table, mapping, context, source, batch_id, loader, progress)
+        connection.execute(
+            insert(Batch),
             {
+                "id": batch_id,
                 "source_id": source.id,
                 "sha256": sha256,
                 "filename": path.name,
@@ -208,21 +249,26 @@ def ingest_file(
                 "mapping": mapping.model_dump(mode="json"),
                 "ingested_by": ingested_by or getpass.getuser(),
             },
-        ).scalar_one()
+        )
         if progress:
-            progress("Écriture", 0, len(rows))
-        inserted = copy_events(connection, accepted, high[fresh], low[fresh], source_id=source.id, batch_id=batch_id)
+            progress("Écriture", 0, len(table))
+        inserted = loader.store(connection, source_id=source.id)
+        rejected = pd.concat(staged.rejected, ignore_index=True) if staged.rejected else pd.DataFrame()
         insert_rejected(connection, rejected, batch_id=batch_id)
         report = BatchReport(
             batch_id=batch_id,
             source=source.code,
             file=path.name,
             sha256=sha256,
-            rows_read=len(rows),
+            rows_read=len(table),
             accepted=inserted,
-            duplicates=int(ok.sum()) - inserted,
-            rejected=int((~ok).sum()),
-            rejected_by_reason={str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()},
+            duplicates=staged.valid - inserted,
+            rejected=len(rejected),
+            rejected_by_reason=(
+                {str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()}
+                if len(rejected)
+                else {}
+            ),
         )
         connection.execute(
             text("UPDATE batch SET rows_read=:r, accepted=:a, duplicates=:d, rejected=:j WHERE id=:id"),
@@ -235,5 +281,5 @@ def ingest_file(
             },
         )
         if progress:
-            progress("Écriture", len(rows), len(rows))
+            progress("Écriture", len(table), len(table))
         return report

@@ -7,10 +7,11 @@ with their category, date and precision, lon/lat, territory and H3 cells.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,8 @@ REASONS = {
     "outside_territory": "hors territoire",
 }
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
+ISO_SEPARATORS = {"%Y-%m-%d": None, "%Y-%m-%d %H:%M:%S": " ", "%Y-%m-%dT%H:%M:%S": "T"}
+PerRow = pd.Categorical | np.ndarray
 H3_RESOLUTIONS = (8, 9, 10)
 
 
@@ -74,11 +77,7 @@ class Verdicts:
         self.reason = np.full(size, None, dtype=object)
         self.column = np.full(size, None, dtype=object)
         self.message = np.full(size, None, dtype=object)
-
-    @property
-    def ok(self) -> np.ndarray:
-        """Rows not rejected so far."""
-        return np.asarray(pd.isna(self.reason), dtype=bool)
+        self.ok = np.ones(size, dtype=bool)
 
     def reject(
         self, mask: np.ndarray, reason: str, column: str | None, detail: pd.Series | np.ndarray | str | None = None
@@ -87,6 +86,7 @@ class Verdicts:
         target = np.asarray(mask, dtype=bool) & self.ok
         if not target.any():
             return
+        self.ok &= ~target
         self.reason[target] = reason
         self.column[target] = column
         base = REASONS[reason]
@@ -106,13 +106,36 @@ def _per_unique(values: pd.Series, function: Callable[[str], object]) -> np.ndar
     return results[codes]
 
 
-def _labels(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts) -> tuple[pd.Series, np.ndarray]:
-    raw = frame[mapping.label].astype(str).str.strip()
+def _categorical(codes: np.ndarray, values: list[str | None]) -> pd.Categorical:
+    """Per-row values from the values of distinct codes (-1: none), without hashing a row again."""
+    categories = list(dict.fromkeys(value for value in values if value is not None))
+    position = {value: index for index, value in enumerate(categories)}
+    recoded = np.array([-1 if value is None else position[value] for value in values] + [-1], dtype=np.int32)
+    return _from_codes(recoded[codes], categories)
+
+
+def _from_codes(codes: np.ndarray, categories: Iterable[object]) -> pd.Categorical:
+    return cast(pd.Categorical, pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(categories))))
+
+
+def _constant(value: str, size: int) -> pd.Categorical:
+    return _from_codes(np.zeros(size, dtype=np.int8), [value])
+
+
+def _labels(
+    frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts
+) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
+    """The partner's label, its harmonised category and that category's family."""
+    text = frame[mapping.label].astype(str).str.strip()
     table = mapping.label_table()
-    category = _per_unique(raw, lambda label: table.get(name_key(label)))
-    verdicts.reject((raw == "").to_numpy(), "missing_label", mapping.label)
-    verdicts.reject(np.asarray(pd.isna(category), dtype=bool), "unknown_label", mapping.label, raw)
-    return raw, category
+    codes, uniques = pd.factorize(text, sort=False)
+    raw = _from_codes(codes, uniques)
+    categories = [table.get(name_key(str(label))) for label in uniques]
+    category = _categorical(codes, categories)
+    family = _categorical(codes, [family_of(code) if code else None for code in categories])
+    verdicts.reject((text == "").to_numpy(), "missing_label", mapping.label)
+    verdicts.reject(np.asarray(category.isna(), dtype=bool), "unknown_label", mapping.label, text)
+    return raw, category, family
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:
@@ -135,16 +158,33 @@ def _exact(parsed: pa.Array, text: pa.Array, fmt: str) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.scalar(None, type=parsed.type), parsed)
 
 
+def _iso(text: pa.Array, fmt: str) -> pa.Array | None:
+    """Arrow's ISO 8601 cast (several times faster than ``strptime``) when every cell has the format's shape."""
+    if fmt not in ISO_SEPARATORS or len(text) == 0:
+        return None
+    separator = ISO_SEPARATORS[fmt]
+    if not pc.all(pc.equal(pc.utf8_length(text), 10 if separator is None else 19)).as_py():
+        return None
+    if separator and not pc.all(pc.equal(pc.utf8_slice_codeunits(text, 10, 11), separator)).as_py():
+        return None
+    try:
+        return pc.cast(text, pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        return None
+
+
 def _parse_formats(values: pd.Series, formats: list[str]) -> pd.Series:
     """Datetimes parsed with the first format that fits each cell (NaT where none does).
 
-    Arrow's C++ ``strptime`` does the bulk; cells it cannot parse exactly (unpadded numbers,
-    codes Arrow lacks, impossible dates) are retried with pandas, which validates them.
+    Arrow's C++ ISO cast or ``strptime`` does the bulk; cells it cannot parse exactly (unpadded
+    numbers, codes Arrow lacks, impossible dates) are retried with pandas, which validates them.
     """
     text = _arrow_text(values)
     parsed: pa.Array = pa.nulls(len(text), type=pa.timestamp("s"))
     for fmt in formats:
-        attempt = _exact(pc.strptime(text, format=fmt, unit="s", error_is_null=True), text, fmt)
+        attempt = _iso(text, fmt)
+        if attempt is None:
+            attempt = _exact(pc.strptime(text, format=fmt, unit="s", error_is_null=True), text, fmt)
         parsed = pc.coalesce(parsed, attempt)
     result = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[s]")
     retry = (result.isna() & (values.astype(str).str.strip() != "")).to_numpy()
@@ -156,7 +196,9 @@ def _parse_formats(values: pd.Series, formats: list[str]) -> pd.Series:
     return result
 
 
-def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime) -> tuple[np.ndarray, np.ndarray]:
+def _dates(
+    frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime
+) -> tuple[np.ndarray, pd.Categorical]:
     """Epoch seconds (UTC) and time precision of each row."""
     spec = mapping.date
     values = frame[spec.column].astype(str).str.strip()
@@ -164,7 +206,7 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
     verdicts.reject((values == "").to_numpy(), "missing_date", spec.column)
     verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values)
     has_time = any("%H" in fmt for fmt in spec.formats)
-    precision = np.full(len(frame), "minute" if has_time else "day", dtype=object)
+    precision = _constant(spec.precision or ("minute" if has_time else "day"), len(frame))
     if spec.time_column:
         times = frame[spec.time_column].astype(str).str.strip()
         clock = _parse_formats(times, spec.time_formats)
@@ -176,11 +218,10 @@ def _dates(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datet
         )
         offset = (clock - clock.dt.normalize()).fillna(pd.Timedelta(0))
         parsed = parsed + offset
-        precision = np.where(clock.notna().to_numpy(), "minute", "day").astype(object)
+        if spec.precision is None:
+            precision = _from_codes(clock.notna().to_numpy().astype(np.int8), ["day", "minute"])
     if spec.precision == "month":
         parsed = parsed.dt.to_period("M").dt.to_timestamp()
-    if spec.precision is not None:
-        precision[:] = spec.precision
     local = parsed.dt.tz_localize(
         spec.timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
     )
@@ -212,11 +253,11 @@ def _numbers(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _coordinates(
     table: RawTable, mapping: Mapping, context: Context, verdicts: Verdicts
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, PerRow]:
     """Lon/lat in WGS84 and the location precision of each row."""
     spec = mapping.location
     frame = table.frame
-    precision = np.full(len(frame), spec.precision, dtype=object)
+    precision = _constant(spec.precision, len(frame))
     if spec.type in ("address", "place"):
         return _named_locations(frame, mapping, context, verdicts, precision)
     if spec.type == "geometry":
@@ -240,8 +281,8 @@ def _coordinates(
 
 
 def _named_locations(
-    frame: pd.DataFrame, mapping: Mapping, context: Context, verdicts: Verdicts, precision: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    frame: pd.DataFrame, mapping: Mapping, context: Context, verdicts: Verdicts, precision: PerRow
+) -> tuple[np.ndarray, np.ndarray, PerRow]:
     spec = mapping.location
     if spec.type == "place":
         assert spec.place is not None
@@ -298,11 +339,10 @@ def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
     of a point's res-10 cell is not always the res-8 cell the point lies in (the hexagon drawn).
     """
 
-    def cells(resolution: int) -> np.ndarray:
-        return np.asarray(coordinates_to_cells(lat, lon, resolution)).astype(np.uint64).view(np.int64)
-
-    with ThreadPoolExecutor(len(H3_RESOLUTIONS)) as pool:  # h3ronpy releases the GIL
-        return dict(zip(H3_RESOLUTIONS, pool.map(cells, H3_RESOLUTIONS), strict=True))
+    return {
+        resolution: np.asarray(coordinates_to_cells(lat, lon, resolution)).astype(np.uint64).view(np.int64)
+        for resolution in H3_RESOLUTIONS
+    }
 
 
 def _objects(values: np.ndarray) -> pd.Series:
@@ -310,42 +350,59 @@ def _objects(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object, copy=False)
 
 
-def _family(code: str) -> str | None:
-    return family_of(code) if code else None
-
-
-def validate(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFrame:
-    """All rows with their harmonised values, and ``reason``/``column``/``message`` where rejected."""
+def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFrame:
+    """All rows with their harmonised values but H3 cells, and ``reason``/``column``/``message`` where rejected."""
     frame = table.frame
     verdicts = Verdicts(len(frame))
-    raw_label, category = _labels(frame, mapping, verdicts)
+    raw_label, category, family = _labels(frame, mapping, verdicts)
     epoch, time_precision = _dates(frame, mapping, verdicts, context.now)
     lon, lat, location_precision = _coordinates(table, mapping, context, verdicts)
     territory = _territories(lon, lat, context, verdicts)
-    ok = verdicts.ok
-    cells = h3_cells(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
-    insee = np.array([t.insee for t in context.territories] + [None], dtype=object)
     ids = np.array([t.id for t in context.territories] + [0], dtype=np.int64)
     ref = frame[mapping.ref].astype(str).str.strip() if mapping.ref else pd.Series("", index=frame.index)
     return pd.DataFrame(
         {
             "line": table.lines,
-            "category": _objects(category),
-            "family": _objects(_per_unique(pd.Series(category, dtype=object).fillna(""), _family)),
+            "category": category,
+            "family": family,
             "raw_label": raw_label,
             "occurred_epoch": epoch,
-            "time_precision": _objects(time_precision),
-            "lon": lon,
-            "lat": lat,
-            "location_precision": _objects(location_precision),
-            "h3_r8": cells[8],
-            "h3_r9": cells[9],
-            "h3_r10": cells[10],
+            "time_precision": time_precision,
+            "lon": np.where(verdicts.ok, lon, 0.0),
+            "lat": np.where(verdicts.ok, lat, 0.0),
+            "location_precision": pd.Categorical(location_precision),
             "territory_id": ids[territory],
-            "commune_insee": _objects(insee[territory]),
+            "commune_insee": _categorical(territory, [t.insee for t in context.territories]),
             "partner_ref": ref,
             "reason": _objects(verdicts.reason),
             "column": _objects(verdicts.column),
             "message": _objects(verdicts.message),
         }
     )
+
+
+def _with_cells(rows: pd.DataFrame, cells: dict[int, np.ndarray]) -> pd.DataFrame:
+    for resolution, values in cells.items():
+        rows[f"h3_r{resolution}"] = values
+    return rows
+
+
+def validate_chunks(
+    chunks: Iterable[RawTable], mapping: Mapping, context: Context
+) -> Iterator[tuple[RawTable, pd.DataFrame]]:
+    """Each chunk with its rows: harmonised values, H3 cells, and ``reason``/``column``/``message`` where rejected.
+
+    A chunk's H3 cells (the costliest step) are computed in a thread while the next chunk is
+    checked and the caller handles the previous one (h3ronpy releases the GIL). Rejected rows get a point at (0, 0) and
+    its cells; they are never stored as events.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pending: tuple[RawTable, pd.DataFrame, Future[dict[int, np.ndarray]]] | None = None
+        for chunk in chunks:
+            rows = _checked(chunk, mapping, context)
+            future = pool.submit(h3_cells, rows["lon"].to_numpy(), rows["lat"].to_numpy())
+            if pending is not None:
+                yield pending[0], _with_cells(pending[1], pending[2].result())
+            pending = (chunk, rows, future)
+        if pending is not None:
+            yield pending[0], _with_cells(pending[1], pending[2].result())

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     SmallInteger,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -126,7 +128,10 @@ class Batch(Base):
     """One ingested file: what it was, how it was read, by whom, and what became of its rows."""
 
     __tablename__ = "batch"
-    __table_args__ = (UniqueConstraint("source_id", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "sha256"),
+        UniqueConstraint("id", "source_id", name="batch_id_source_id_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
@@ -166,11 +171,13 @@ class Event(Base):
         CheckConstraint(_in("confidentiality", CONFIDENTIALITY_LEVELS), name="event_confidentiality"),
         Index("event_geom", "geom", postgresql_using="gist"),
         Index("event_occurred_at", "occurred_at"),
+        ForeignKeyConstraint(["batch_id", "source_id"], ["batch.id", "batch.source_id"], name="event_batch_fkey"),
+        {"postgresql_partition_by": "LIST (batch_id)"},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.id"))
+    source_id: Mapped[int] = mapped_column(SmallInteger)
+    batch_id: Mapped[int] = mapped_column(primary_key=True)
     territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id"))
     category: Mapped[str] = mapped_column(String(48))
     family: Mapped[str] = mapped_column(String(32))
@@ -186,7 +193,7 @@ class Event(Base):
     partner_ref: Mapped[str | None] = mapped_column(Text)
     confidentiality: Mapped[str] = mapped_column(String(16))
     line: Mapped[int] = mapped_column(Integer)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
 
 
 class CellCount(Base):

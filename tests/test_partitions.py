@@ -1,0 +1,229 @@
+"""Large files: staged, indexed and attached as a partition of their own; ids stable across chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pytest
+import yaml
+from alembic import command
+from sqlalchemy import Engine, text
+
+import etl.ingest
+import etl.load
+from etl.fingerprint import FactIds
+from etl.ingest import ingest_file
+from etl.mapping import load_mapping
+from ols.db import alembic_config
+from tests.helpers import add_territory, count, write_csv
+
+MAPPING = {
+    "name": "t",
+    "format": "csv",
+    "label": "nature",
+    "date": {"column": "date", "formats": ["%Y-%m-%d %H:%M:%S"]},
+    "location": {"type": "lonlat", "lon": "lon", "lat": "lat"},
+    "categories": {"Tags": "graffiti", "Cambriolage": "residential_burglary"},
+}
+TABLES = ("batch", "event", "rejected_row")
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "large" file is 100 rows or more, read 30 rows at a time (after a first chunk of 7)."""
+    monkeypatch.setattr(etl.load, "PARTITION_MIN_ROWS", 100)
+    monkeypatch.setattr(etl.ingest, "FIRST_CHUNK_ROWS", 7)
+    monkeypatch.setattr(etl.ingest, "CHUNK_ROWS", 30)
+
+
+def _rows(count_: int, *, seed: int = 1) -> list[dict[str, str]]:
+    """Facts with a few unknown labels, and identical rows (distinct facts) across chunk boundaries."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        {
+            "nature": "Tags" if i % 9 else "???",
+            "date": f"2024-0{1 + i % 9}-1{i % 10} 2{i % 4}:{10 + i % 50}:00",
+            "lon": f"{3.1 + rng.uniform(0, 0.05):.6f}",
+            "lat": f"{50.6 + rng.uniform(0, 0.05):.6f}",
+        }
+        for i in range(count_)
+    ]
+    for copy, original in ((35, 2), (36, 2), (100, 50)):
+        if copy < count_:
+            rows[copy] = dict(rows[original])
+    return rows
+
+
+def _known(rows: list[dict[str, str]]) -> int:
+    return sum(row["nature"] == "Tags" for row in rows)
+
+
+def _setup(engine: Engine, tmp_path: Path) -> Path:
+    add_territory(engine, (3.0, 50.0, 3.5, 51.0))
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(yaml.safe_dump(MAPPING), encoding="utf-8")
+    return mapping
+
+
+def _partitions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "WHERE i.inhparent = 'event'::regclass ORDER BY 1"
+                )
+            ).scalars()
+        )
+
+
+def _staged(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'ols_staging'")).scalars()
+        )
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_large_file_becomes_a_partition_with_its_indexes(engine: Engine, tmp_path: Path) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = _rows(240)
+    path = write_csv(tmp_path / "large.csv", rows)
+    report = ingest_file(engine, path, source_code="mediation", mapping=mapping)
+    known = _known(rows)
+    assert (report.rows_read, report.accepted, report.duplicates, report.rejected) == (240, known, 0, 240 - known)
+    assert report.rejected_by_reason == {"unknown_label": 240 - known}
+    name = f"event_batch_{report.batch_id}"
+    assert _partitions(engine) == [name, "event_default"]
+    assert _staged(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() == known
+        assert connection.execute(text("SELECT count(DISTINCT id) FROM event")).scalar_one() == known
+        indexes = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": name})
+        definitions = " ".join(indexes.scalars())
+        kinds = connection.execute(
+            text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": name}
+        ).scalars()
+        assert "".join(kinds) == "ccccffp"  # 3 checks + batch check, batch and territory keys, primary key
+    assert "gist (geom)" in definitions
+    assert "(occurred_at)" in definitions
+    assert "UNIQUE INDEX" in definitions
+    again = ingest_file(engine, path, source_code="mediation", mapping=mapping)
+    assert again.already_ingested
+    assert [count(engine, table) for table in TABLES] == [1, known, 240 - known]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_facts_already_stored_are_duplicates_in_either_path(engine: Engine, tmp_path: Path) -> None:
+    """A second large file repeating stored facts, then a small one: both count them as duplicates."""
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = _rows(240)
+    first = ingest_file(engine, write_csv(tmp_path / "a.csv", rows), source_code="mediation", mapping=mapping)
+    extra = _rows(60, seed=2)
+    overlap = ingest_file(
+        engine, write_csv(tmp_path / "b.csv", rows[:150] + extra), source_code="mediation", mapping=mapping
+    )
+    assert (overlap.accepted, overlap.duplicates) == (_known(extra), _known(rows[:150]))
+    small = ingest_file(engine, write_csv(tmp_path / "c.csv", rows[:40]), source_code="mediation", mapping=mapping)
+    assert (small.accepted, small.duplicates, small.rejected) == (0, _known(rows[:40]), 40 - _known(rows[:40]))
+    assert count(engine, "event") == first.accepted + overlap.accepted
+    assert len(_partitions(engine)) == 3
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_failed_large_ingest_leaves_no_partition_nor_staging_table(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    path = write_csv(tmp_path / "large.csv", _rows(240))
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(etl.ingest, "insert_rejected", interrupted)  # after the partition was attached
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(engine, path, source_code="mediation", mapping=mapping)
+    assert [count(engine, table) for table in TABLES] == [0, 0, 0]
+    assert _partitions(engine) == ["event_default"]
+    assert _staged(engine) == []
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_staging_table_left_by_a_killed_ingest_is_dropped_by_the_next(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE ols_staging.event_batch_999 (LIKE event)"))
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as live:  # another ingest, still running
+        live.execute("SELECT pg_advisory_lock(%s, %s)", (etl.load.STAGING_LOCKS, 998))
+        live.execute("CREATE TABLE ols_staging.event_batch_998 (LIKE event)")
+        ingest_file(engine, write_csv(tmp_path / "large.csv", _rows(120)), source_code="mediation", mapping=mapping)
+        assert _staged(engine) == ["event_batch_998"]
+
+
+def test_ids_do_not_depend_on_how_the_file_is_cut() -> None:
+    rng = np.random.default_rng(0)
+    size = 5000
+    rows = pd.DataFrame(
+        {
+            "category": rng.choice(["graffiti", "residential_burglary"], size),
+            "occurred_epoch": rng.integers(0, 4, size),
+            "lon": rng.integers(0, 3, size) * 0.5,
+            "lat": np.zeros(size),
+            "partner_ref": [""] * size,
+        }
+    )
+    whole = FactIds("pm")(rows)
+    cut = FactIds("pm")
+    pieces = [cut(rows.iloc[start : start + 700].reset_index(drop=True)) for start in range(0, size, 700)]
+    for half in (0, 1):
+        assert (np.concatenate([piece[half] for piece in pieces]) == whole[half]).all()
+    assert not pd.DataFrame({"high": whole[0], "low": whole[1]}).duplicated().any()  # identical rows, distinct ids
+
+
+def test_a_fact_keeps_its_id_whether_or_not_its_file_repeats_rows() -> None:
+    rows = pd.DataFrame(
+        {
+            "category": ["graffiti", "graffiti", "graffiti"],
+            "occurred_epoch": [10, 20, 20],
+            "lon": [3.1, 3.2, 3.2],
+            "lat": [50.6, 50.6, 50.6],
+            "partner_ref": ["", "", ""],
+        }
+    )
+    alone = FactIds("pm")(rows.iloc[:1])
+    among_repeats = FactIds("pm")(rows)
+    assert (alone[0][0], alone[1][0]) == (among_repeats[0][0], among_repeats[1][0])
+
+
+def test_a_reference_seen_earlier_in_the_file_is_a_duplicate() -> None:
+    rows = pd.DataFrame(
+        {
+            "category": ["graffiti"] * 4,
+            "occurred_epoch": [1, 2, 3, 4],
+            "lon": [3.1] * 4,
+            "lat": [50.6] * 4,
+            "partner_ref": ["A", "B", "A", ""],
+        }
+    )
+    ids = FactIds("pm")
+    assert ids(rows.iloc[:2])[2].tolist() == [True, True]
+    assert ids(rows.iloc[2:].reset_index(drop=True))[2].tolist() == [False, True]
+
+
+def test_the_partition_migration_keeps_the_events(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = _rows(40)
+    ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=mapping)
+    config = alembic_config(database_url)
+    command.downgrade(config, "0005")
+    assert _partitions(engine) == []
+    assert count(engine, "event") == _known(rows)
+    command.upgrade(config, "head")
+    assert _partitions(engine) == ["event_default"]
+    assert count(engine, "event") == _known(rows)
