@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
@@ -56,10 +57,10 @@ EVENT_SCHEMA = pa.schema(
     ]
 )
 ATTRIBUTES = pa.field("attributes", pa.binary())
-PG_EPOCH = 946_684_800
 PARTITION_MIN_ROWS = 50_000
 STAGING_SCHEMA = "ols_staging"
 STAGING_LOCKS = 0x4F4C53
+STAGED_NAME = re.compile(r"event_batch_(\d+)")
 CSV_ROWS = 250_000
 POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
@@ -202,10 +203,14 @@ class PartitionLoad:
         self._batch = batch_id
         self.name = f"event_batch_{batch_id}"
         self._staged = f"{STAGING_SCHEMA}.{self.name}"
-        self._owner = psycopg.connect(self._url, autocommit=True)
-        self._owner.execute("SELECT pg_advisory_lock(%s, %s)", (STAGING_LOCKS, batch_id))
-        drop_orphans(self._owner)
         self._copied = 0
+        self._owner = psycopg.connect(self._url, autocommit=True)
+        try:
+            self._owner.execute("SELECT pg_advisory_lock(%s, %s)", (STAGING_LOCKS, batch_id))
+            drop_orphans(self._owner)
+        except BaseException:
+            self._owner.close()
+            raise
 
     @contextlib.contextmanager
     def copy(self, schema: pa.Schema) -> Iterator[Write]:
@@ -232,6 +237,7 @@ class PartitionLoad:
         ).rowcount
 
     def _index(self, statement: str) -> None:
+        """Build one index on a connection of its own (no parallel workers: the builds already fill the cores)."""
         with psycopg.connect(self._url, autocommit=True) as builder:
             builder.execute("SET max_parallel_maintenance_workers = 0")
             builder.execute(statement)
@@ -263,7 +269,9 @@ def drop_orphans(raw: psycopg.Connection) -> list[str]:
     dropped = []
     tables = raw.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (STAGING_SCHEMA,)).fetchall()
     for (name,) in tables:
-        batch = int(name.rsplit("_", 1)[-1])
+        if not (match := STAGED_NAME.fullmatch(name)):
+            continue
+        batch = int(match.group(1))
         locked = raw.execute("SELECT pg_try_advisory_lock(%s, %s)", (STAGING_LOCKS, batch)).fetchone()
         if locked and locked[0]:
             raw.execute(f'DROP TABLE IF EXISTS {STAGING_SCHEMA}."{name}"')

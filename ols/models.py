@@ -162,7 +162,11 @@ class RejectedRow(Base):
 
 
 class Event(Base):
-    """One fact: what (harmonised category), when (with precision), where (with precision), who said it."""
+    """One fact: what (harmonised category), when (with precision), where (with precision), who said it.
+
+    Partitioned by batch: a large file's events form a partition of their own (``event_batch_N``),
+    the others share ``event_default`` (``etl.load``, migration 0006).
+    """
 
     __tablename__ = "event"
     __table_args__ = (
