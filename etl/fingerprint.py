@@ -3,7 +3,9 @@
 Within one source, a fact with a partner reference is identified by that reference; a fact
 without one by its category, time, position (to the micrometre of a degree) and its rank among
 identical rows of the same file (police.uk, for instance, publishes several identical
-anonymised rows for distinct crimes).
+anonymised rows for distinct crimes). The rank enters the low half always and the high half
+from the second identical row on: the first of identical rows keeps the id the fact has in a
+file where it appears once, and facts keep the ids the first version of OLS gave them.
 
 The id is 128 bits, stored as a UUID: two 64-bit hashes of those fields, each chained with the
 splitmix64 finaliser from its own seed (both seeds derived from the source code); text fields
@@ -61,10 +63,9 @@ def _text_hash(values: pd.Series, seed: np.uint64) -> np.ndarray:
     return np.asarray(hashed, dtype=np.uint64)[codes]
 
 
-def _fields(rows: pd.DataFrame, seed: np.uint64) -> list[np.ndarray]:
-    """A fact's content as 64-bit words: category, time, position (to the micrometre of a degree)."""
+def _when_where(rows: pd.DataFrame) -> list[np.ndarray]:
+    """A fact's time and position (to the micrometre of a degree) as 64-bit words."""
     return [
-        _text_hash(rows["category"], seed),
         rows["occurred_epoch"].to_numpy(dtype=np.int64).view(np.uint64),
         np.round(rows["lon"].to_numpy(dtype=float) * 1e6).astype(np.int64).view(np.uint64),
         np.round(rows["lat"].to_numpy(dtype=float) * 1e6).astype(np.int64).view(np.uint64),
@@ -134,15 +135,17 @@ class FactIds:
     def __call__(self, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The two 64-bit halves of each row's id, and whether it is the id's first row in the file."""
         has_ref = (rows["partner_ref"].astype(str) != "").to_numpy()
-        fields = _fields(rows, self._seeds[0])
-        contents = [_chain(seed, fields) for seed in self._seeds]
+        when_where = _when_where(rows)
+        contents = [_chain(seed, [_text_hash(rows["category"], seed), *when_where]) for seed in self._seeds]
         ranks = np.zeros(len(rows), dtype=np.uint64)
         ranks[~has_ref] = self._ranks(contents[0][~has_ref])
-        halves = []
-        for seed, content in zip(self._seeds, contents, strict=True):
-            half = _combine(content, ranks)
-            if has_ref.any():
+        high, low = contents
+        repeated = ranks > 0
+        high[repeated] = _combine(high[repeated], ranks[repeated])
+        low = _combine(low, ranks)
+        halves = [high, low]
+        if has_ref.any():
+            for index, seed in enumerate(self._seeds):
                 start = np.full(len(rows), seed ^ GOLDEN, dtype=np.uint64)
-                half = np.where(has_ref, _combine(start, _text_hash(rows["partner_ref"], seed)), half)
-            halves.append(half)
+                halves[index] = np.where(has_ref, _combine(start, _text_hash(rows["partner_ref"], seed)), halves[index])
         return halves[0], halves[1], self._first(halves[0], halves[1], has_ref)

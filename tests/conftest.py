@@ -2,7 +2,8 @@
 
 The session starts (or reuses) a private cluster under ``.ols/test`` through the same embedded
 cluster code the product uses (or uses ``OLS_TEST_DATABASE_URL``), migrates a template database
-once, and gives every test that asks for ``engine`` a fresh copy of it.
+once, and gives every test that asks for ``engine`` a fresh copy of it. A cluster the session
+started is stopped at its end, so that CI runs do not leave servers behind.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from ols import db
-from ols.cluster import ensure_running
+from ols.cluster import Cluster, ensure_running
 from ols.settings import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +43,18 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server_url() -> str:
-    """URL of the maintenance database of a running PostGIS server."""
+def server_url() -> Iterator[str]:
+    """URL of the maintenance database of a running PostGIS server (stopped after, if this session started it)."""
     configured = os.environ.get("OLS_TEST_DATABASE_URL")
     if configured:
-        return configured
-    cluster = ensure_running(DatabaseSettings(home=ROOT / ".ols" / "test", database_url=None))
-    return cluster.url
+        yield configured
+        return
+    settings = DatabaseSettings(home=ROOT / ".ols" / "test", database_url=None)
+    was_running = Cluster.from_settings(settings).status() == "running"
+    cluster = ensure_running(settings)
+    yield cluster.url
+    if not was_running:
+        cluster.stop()
 
 
 def _admin(url: str) -> Engine:

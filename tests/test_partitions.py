@@ -196,9 +196,11 @@ def test_a_fact_keeps_its_id_whether_or_not_its_file_repeats_rows() -> None:
             "partner_ref": ["", "", ""],
         }
     )
-    alone = FactIds("pm")(rows.iloc[:1])
     among_repeats = FactIds("pm")(rows)
-    assert (alone[0][0], alone[1][0]) == (among_repeats[0][0], among_repeats[1][0])
+    for row in (0, 1):  # a fact alone in its file, and the first of two identical rows
+        alone = FactIds("pm")(rows.iloc[row : row + 1].reset_index(drop=True))
+        assert (alone[0][0], alone[1][0]) == (among_repeats[0][row], among_repeats[1][row])
+    assert among_repeats[0][2] != among_repeats[0][1]
 
 
 def test_a_reference_seen_earlier_in_the_file_is_a_duplicate() -> None:
@@ -227,3 +229,19 @@ def test_the_partition_migration_keeps_the_events(engine: Engine, database_url: 
     command.upgrade(config, "head")
     assert _partitions(engine) == ["event_default"]
     assert count(engine, "event") == _known(rows)
+
+
+def test_fact_ids_are_stable_across_versions() -> None:
+    """Stored ids must not change with the code: a partner's next export must find its facts again."""
+    rows = pd.DataFrame(
+        {
+            "category": ["graffiti", "residential_burglary"],
+            "occurred_epoch": [1_700_000_000, 1_700_003_600],
+            "lon": [3.123456, 3.1],
+            "lat": [50.654321, 50.6],
+            "partner_ref": ["", "PV-42"],
+        }
+    )
+    high, low, _ = FactIds("police-municipale")(rows)
+    ids = [f"{h:016x}{lo:016x}" for h, lo in zip(high, low, strict=True)]
+    assert ids == ["e7b9666794178e2757da9e5d006cc321", "36d4ed9e622f6954a91b4628f8bdd4c6"]
