@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
 from ols.errors import InvalidInputError
+from ols.geofiles import read_geofile
 from ols.models import Place
 from ols.names import name_key
 
@@ -28,7 +29,7 @@ def read_places(path: Path, *, name_column: str = "name") -> gpd.GeoDataFrame:
         points = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
         places = gpd.GeoDataFrame(frame, geometry=points, crs=4326)
     else:
-        places = gpd.read_file(path).to_crs(4326)
+        places = read_geofile(path).to_crs(4326)
     if name_column not in places.columns:
         msg = f"{path.name}: no column {name_column!r}"
         raise InvalidInputError(msg)

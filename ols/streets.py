@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -21,6 +20,7 @@ from shapely.geometry import LineString
 from sqlalchemy import Connection, delete, insert, text
 
 from ols.errors import InvalidInputError
+from ols.geofiles import read_geofile
 from ols.models import StreetEdge
 
 GEOD = Geod(ellps="WGS84")
@@ -62,7 +62,7 @@ def _graph_edges(graph: nx.MultiDiGraph) -> list[Edge]:
 
 
 def _segment_edges(path: Path, layer: str | None) -> list[Edge]:
-    frame = gpd.read_file(path, layer=layer)
+    frame = read_geofile(path, layer=layer)
     if frame.crs is None:
         msg = f"{path.name}: the road segments have no CRS"
         raise InvalidInputError(msg)

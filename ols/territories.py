@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas as gpd
 import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
@@ -14,6 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
 from ols.errors import InvalidInputError
+from ols.geofiles import read_geofile
 from ols.models import Territory
 
 COMMUNE_CODE_COLUMNS = ("code", "insee", "code_insee", "INSEE_COM", "insee_com", "codgeo", "CODGEO")
@@ -44,7 +44,7 @@ def read_boundary(path: Path, *, commune: str | None = None) -> Boundary:
 
     With ``commune``, keep only the feature whose INSEE code is ``commune`` (communes files).
     """
-    frame = gpd.read_file(path)
+    frame = read_geofile(path)
     if frame.crs is None:
         msg = f"{path.name}: the file has no CRS"
         raise InvalidInputError(msg)

@@ -55,3 +55,12 @@ def test_errors_are_one_clear_line(database_url: str, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mapping no_such_mapping not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unreadable_boundary_file_is_named_without_a_traceback(database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "contour.geojson"
+    path.write_text("ceci n'est pas du GeoJSON", encoding="utf-8")
+    result = _ols(database_url, "territory", "load", "--code", "T", "--name", "T", "--boundary", str(path))
+    assert result.returncode == 1
+    assert "contour.geojson : fichier géographique illisible" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
