@@ -150,7 +150,7 @@ def _chunks(table: RawTable) -> Iterator[RawTable]:
     while bounds[-1] < len(table):
         bounds.append(min(bounds[-1] + size, len(table)))
         size = min(2 * size, CHUNK_ROWS)
-    for start, stop in itertools.pairwise(bounds if len(bounds) > 1 else [0, 0]):
+    for start, stop in itertools.pairwise(bounds):
         yield RawTable(
             frame=table.frame.iloc[start:stop].reset_index(drop=True),
             lines=table.lines[start:stop],

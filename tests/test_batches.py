@@ -91,3 +91,12 @@ def test_street_name_columns_are_not_mistaken_for_names(engine: Engine, tmp_path
     path, mapping = _setup(engine, tmp_path, _rows(5, **{"nom_voie": "Rue X", "Nom de la station": "Mons Sart"}))
     report = ingest_file(engine, path, source_code="mediation", mapping=load_mapping(mapping))
     assert report.accepted == 4
+
+
+def test_a_file_with_only_its_header_is_an_empty_batch(engine: Engine, tmp_path: Path) -> None:
+    _, mapping = _setup(engine, tmp_path, [])
+    path = tmp_path / "vide.csv"
+    path.write_text("ref,nature,date,lon,lat,observations\n", encoding="utf-8")
+    report = ingest_file(engine, path, source_code="mediation", mapping=load_mapping(mapping))
+    assert (report.rows_read, report.accepted, report.duplicates, report.rejected) == (0, 0, 0, 0)
+    assert [count(engine, table) for table in TABLES] == [1, 0, 0]
