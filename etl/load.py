@@ -9,7 +9,10 @@ validated (psycopg's queued writer sends from a thread of its own), into a stagi
 - a large file becomes a partition of its own. Its staging table, in the ``ols_staging``
   schema, is created and filled in one transaction (so PostgreSQL writes no WAL for it with
   ``wal_level=minimal`` and freezes its rows), cleared of stored facts, and indexed on two
-  connections at once (the GiST index beside the B-trees, one core each). The ingest
+  connections at once (the GiST index beside the B-trees, one core each), and analysed: the
+  refresh that follows needs its statistics (without them a semester profile took twice as
+  long), and autovacuum would not do it soon enough, if ever, on a table nobody writes to again.
+  A sample of 9,000 rows (statistics target 30) costs a third of the default one. The ingest
   transaction then attaches it to ``event``, which re-indexes nothing. If the ingest fails the
   staging table is dropped; one left behind by a killed process is dropped by the next large
   ingest: a live staging table is held by a session advisory lock, an orphan is not.
@@ -60,6 +63,7 @@ ATTRIBUTES = pa.field("attributes", pa.binary())
 PARTITION_MIN_ROWS = 50_000
 STAGING_SCHEMA = "ols_staging"
 STAGING_LOCKS = 0x4F4C53
+STATISTICS_TARGET = 30
 STAGED_NAME = re.compile(r"event_batch_(\d+)")
 CSV_ROWS = 250_000
 POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
@@ -252,6 +256,8 @@ class PartitionLoad:
         ]
         with ThreadPoolExecutor(2) as pool:
             list(pool.map(self._index, statements))
+        self._owner.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
+        self._owner.execute(f"ANALYZE {self._staged}")
         connection.execute(text(f"ALTER TABLE {self._staged} ADD PRIMARY KEY USING INDEX {self.name}_pkey"))
         connection.execute(text(f"ALTER TABLE {self._staged} SET SCHEMA public"))
         connection.execute(text(f"ALTER TABLE event ATTACH PARTITION {self.name} FOR VALUES IN ({self._batch})"))

@@ -108,6 +108,8 @@ def test_a_large_file_becomes_a_partition_with_its_indexes(engine: Engine, tmp_p
             text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": name}
         ).scalars()
         assert "".join(kinds) == "ccccffp"  # 3 checks + batch check, batch and territory keys, primary key
+        analysed = connection.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = :t"), {"t": name})
+        assert analysed.scalar_one() >= 10  # the refresh that follows gets row counts and value spreads
     assert "gist (geom)" in definitions
     assert "(occurred_at)" in definitions
     assert "UNIQUE INDEX" in definitions
