@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ import etl.load
 from etl.fingerprint import FactIds
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
+from etl.validate import validate_chunks
 from ols.db import alembic_config
 from tests.helpers import add_territory, count, write_csv
 
@@ -148,6 +151,27 @@ def test_a_failed_large_ingest_leaves_no_partition_nor_staging_table(
     monkeypatch.setattr(etl.ingest, "insert_rejected", interrupted)  # after the partition was attached
     with pytest.raises(KeyboardInterrupt):
         ingest_file(engine, path, source_code="mediation", mapping=mapping)
+    assert [count(engine, table) for table in TABLES] == [0, 0, 0]
+    assert _partitions(engine) == ["event_default"]
+    assert _staged(engine) == []
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_an_error_while_rows_stream_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+
+    def failing(*args: Any, **kwargs: Any) -> Iterator[object]:
+        for number, item in enumerate(validate_chunks(*args, **kwargs)):
+            if number == 3:
+                msg = "disk full"
+                raise OSError(msg)
+            yield item
+
+    monkeypatch.setattr(etl.ingest, "validate_chunks", failing)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_file(engine, write_csv(tmp_path / "large.csv", _rows(240)), source_code="mediation", mapping=mapping)
     assert [count(engine, table) for table in TABLES] == [0, 0, 0]
     assert _partitions(engine) == ["event_default"]
     assert _staged(engine) == []
