@@ -271,3 +271,21 @@ def test_fact_ids_are_stable_across_versions() -> None:
     high, low, _ = FactIds("police-municipale")(rows)
     ids = [f"{h:016x}{lo:016x}" for h, lo in zip(high, low, strict=True)]
     assert ids == ["e7b9666794178e2757da9e5d006cc321", "36d4ed9e622f6954a91b4628f8bdd4c6"]
+
+
+def test_iso_dates_take_the_fast_path_and_impossible_ones_still_fall_out(engine: Engine, tmp_path: Path) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = [
+        {"nature": "Tags", "date": "2024-03-10 21:15:00", "lon": "3.1", "lat": "50.6"},
+        {"nature": "Tags", "date": "2024-07-01 08:00:00", "lon": "3.2", "lat": "50.6"},
+    ]
+    clean = ingest_file(engine, write_csv(tmp_path / "iso.csv", rows), source_code="mediation", mapping=mapping)
+    assert clean.accepted == 2
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM event ORDER BY 1")
+        ).scalars()
+        assert list(stored) == ["2024-03-10 20:15", "2024-07-01 06:00"]  # Paris winter and summer time
+    rows.append({"nature": "Tags", "date": "2024-02-30 10:00:00", "lon": "3.3", "lat": "50.6"})
+    mixed = ingest_file(engine, write_csv(tmp_path / "mixed.csv", rows), source_code="mediation", mapping=mapping)
+    assert (mixed.accepted, mixed.duplicates, mixed.rejected_by_reason) == (0, 2, {"invalid_date": 1})
