@@ -1,7 +1,7 @@
 """Ingest benchmark: 1,000,000 generated partner rows through ``ols ingest``'s code path vs geopandas.
 
 Both paths run in the same process on the same database (a fresh database on the configured
-server, or on the embedded cluster, dropped at the end, with a checkpoint before each path): the
+server, or on the embedded cluster, dropped at exit, with a checkpoint before each path): the
 OLS path (read CSV, validate, H3 at three resolutions, fingerprint and deduplicate, COPY into a
 staging table, index, attach it as the batch's partition) and
 ``geopandas.GeoDataFrame.to_postgis`` of the same rows (read CSV, build points, write). Prints
@@ -11,6 +11,7 @@ rows/s for both and the ratio. Usage: ``.venv/bin/python benchmarks/ingest.py [-
 from __future__ import annotations
 
 import argparse
+import atexit
 import tempfile
 import time
 import uuid
@@ -63,7 +64,7 @@ def write_rows(path: Path, rows: int, seed: int) -> None:
 
 
 def fresh_database(server: str) -> str:
-    """A new migrated database on the server; returns its URL."""
+    """A new migrated database on the server, dropped when the benchmark exits; returns its URL."""
     name = f"ols_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -75,6 +76,7 @@ def fresh_database(server: str) -> str:
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     engine.dispose()
     db.migrate(url)
+    atexit.register(drop_database, server, url)
     return url
 
 
@@ -131,15 +133,11 @@ def main() -> None:
         csv, mapping_path = Path(folder) / "bench.csv", Path(folder) / "bench.yaml"
         mapping_path.write_text(yaml.safe_dump(MAPPING, allow_unicode=True), encoding="utf-8")
         write_rows(csv, args.rows, args.seed)
-        server = db.database_url()
-        url = fresh_database(server)
-        try:
-            checkpoint(url)
-            ols_seconds, accepted = bench_ols(url, csv, mapping_path)
-            checkpoint(url)
-            gpd_seconds = bench_geopandas(url, csv)
-        finally:
-            drop_database(server, url)
+        url = fresh_database(db.database_url())
+        checkpoint(url)
+        ols_seconds, accepted = bench_ols(url, csv, mapping_path)
+        checkpoint(url)
+        gpd_seconds = bench_geopandas(url, csv)
     assert accepted == args.rows, f"only {accepted} of {args.rows} rows accepted"
     ols_rate, gpd_rate = args.rows / ols_seconds, args.rows / gpd_seconds
     print(f"rows: {args.rows:,}")
