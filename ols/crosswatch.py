@@ -79,7 +79,7 @@ def _group_counts(
         text(f"SELECT {column}, count(*) FROM event WHERE {IN_PERIOD} "
              "AND (family = ANY(:codes) OR category = ANY(:codes)) GROUP BY 1"),
         {**period_params(period, timezone), "codes": group},
-    ).tuples().all()  # fmt: skip
+    ).all()  # fmt: skip
     return dict(rows)
 
 

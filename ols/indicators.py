@@ -114,7 +114,7 @@ def _labels(grouping: str, connection: Connection) -> dict[str, str]:
         return {code: family.label for code, family in FAMILY_BY_CODE.items()}
     if grouping == "category":
         return {code: category.label for code, category in CATEGORY_BY_CODE.items()}
-    return dict(connection.execute(text("SELECT code, name FROM source")).tuples().all())
+    return dict(connection.execute(text("SELECT code, name FROM source")).all())
 
 
 def _denominators(connection: Connection, territory: str | None) -> tuple[int | None, int | None]:
@@ -168,7 +168,7 @@ def local_evolution(
             text(f"SELECT {key}, count(*) FROM event e JOIN source s ON s.id = e.source_id "
                  f"JOIN territory t ON t.id = e.territory_id WHERE {IN_PERIOD}{where} GROUP BY 1"),
             {**period_params(span, timezone), "territory": territory, "excluded": list(excluded)},
-        ).tuples().all()  # fmt: skip
+        ).all()  # fmt: skip
         counts[name] = dict(rows)
     keys = sorted(set().union(*counts.values()))
     labels = _labels(by, connection)

@@ -115,5 +115,5 @@ def recent_visits(connection: Connection, *, plans: int = 3) -> dict[str, int]:
     rows = connection.execute(
         text("SELECT key, count(*) FROM patrol_stop WHERE plan_id IN "
              "(SELECT id FROM patrol_plan ORDER BY id DESC LIMIT :plans) GROUP BY key"), {"plans": plans},
-    ).tuples().all()  # fmt: skip
+    ).all()  # fmt: skip
     return dict(rows)

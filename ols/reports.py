@@ -73,16 +73,10 @@ class Section:
 
 
 def _family_counts(connection: Connection, period: Period, user: Principal) -> dict[str, int]:
-    rows = (
-        connection.execute(
-            text(
-                f"SELECT family, count(*) FROM event WHERE {IN_PERIOD} AND NOT (category = ANY(:excluded)) GROUP BY 1"
-            ),
-            {**period_params(period, "Europe/Paris"), "excluded": list(excluded_categories(user.role))},
-        )
-        .tuples()
-        .all()
-    )
+    rows = connection.execute(
+        text(f"SELECT family, count(*) FROM event WHERE {IN_PERIOD} AND NOT (category = ANY(:excluded)) GROUP BY 1"),
+        {**period_params(period, "Europe/Paris"), "excluded": list(excluded_categories(user.role))},
+    ).all()
     return dict(rows)
 
 
@@ -91,7 +85,8 @@ def _suppress(frame: pd.DataFrame, columns: list[str], user: Principal, threshol
         return frame
     records = [{str(key): value for key, value in row.items()} for row in frame.astype(object).to_dict("records")]
     rows = suppress_table(records, columns, threshold)
-    return pd.DataFrame(rows, columns=frame.columns).fillna({column: f"< {threshold}" for column in columns})
+    shown = pd.DataFrame(rows, columns=frame.columns).astype(dict.fromkeys(columns, object))
+    return shown.fillna({column: f"< {threshold}" for column in columns})
 
 
 def _comparison_table(connection: Connection, periods: list[Period], user: Principal, threshold: int) -> Table:
