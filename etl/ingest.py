@@ -235,7 +235,7 @@ def ingest_file(
         refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
         context = load_context(connection, mapping)
         batch_id = connection.execute(text("SELECT nextval(pg_get_serial_sequence('batch', 'id'))")).scalar_one()
-        loader = loader_for(engine, connection, batch_id=batch_id, rows=len(table))
+        loader = loader_for(engine, connection, batch_id=batch_id, source_id=source.id, lines=table.lines)
         after_transaction.callback(loader.close)
         staged = _stage(table, mapping, context, source, batch_id, loader, progress)
         connection.execute(

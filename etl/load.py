@@ -6,25 +6,32 @@ validated (psycopg's queued writer sends from a thread of its own), into a stagi
 - a small file (the usual monthly export) goes from a temporary table into ``event``'s default
   partition with one ``INSERT ... SELECT`` that skips the facts already stored, all inside the
   ingest transaction;
-- a large file becomes a partition of its own. Its staging table, in the ``ols_staging``
-  schema, is created and filled in one transaction (so PostgreSQL writes no WAL for it with
-  ``wal_level=minimal`` and freezes its rows), cleared of stored facts, and indexed on two
-  connections at once (the GiST index beside the B-trees, one core each), and analysed: the
-  refresh that follows needs its statistics (without them a semester profile took twice as
-  long), and autovacuum would not do it soon enough, if ever, on a table nobody writes to again.
-  A sample of 9,000 rows (statistics target 30) costs a third of the default one. The ingest
-  transaction then attaches it to ``event``, which re-indexes nothing. If the ingest fails the
-  staging table is dropped; one left behind by a killed process is dropped by the next large
-  ingest: a live staging table is held by a session advisory lock, an orphan is not.
+- a large file becomes a partition of its own, split by line range into a few leaves that shrink
+  towards the end of the file (``leaf_bounds``). Each leaf is a table of the ``ols_staging``
+  schema, created and filled in one transaction (so PostgreSQL writes no WAL for it with
+  ``wal_level=minimal`` and freezes its rows). As soon as a leaf is full it is committed, cleared
+  of stored facts and indexed on builder connections (GiST beside the B-trees), then analysed,
+  while the next leaves still stream in: only the last, smallest leaf's indexes wait for the end
+  of the file. The refresh that follows needs the statistics (without them a semester profile
+  took twice as long), and autovacuum would not gather them soon enough, if ever, on tables
+  nobody writes to again; each leaf's sample is its share of 9,000 rows (3,000 at least). In the ingest
+  transaction each leaf then gets its keys (validated while later leaves are still indexing),
+  the leaves are gathered under ``event_batch_N``, which is attached to ``event``: nothing is
+  re-indexed. If the ingest fails the leaves are dropped; one left behind by a killed process is
+  dropped by the next large ingest: a live ingest's staging tables are held by a session
+  advisory lock, an orphan's are not.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import re
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -64,7 +71,15 @@ PARTITION_MIN_ROWS = 50_000
 STAGING_SCHEMA = "ols_staging"
 STAGING_LOCKS = 0x4F4C53
 STATISTICS_TARGET = 30
-STAGED_NAME = re.compile(r"event_batch_(\d+)")
+MIN_STATISTICS_TARGET = 10
+LEAF_MIN_ROWS = 100_000
+LEAF_SHARES = (3, 2, 1)
+BUILDERS = 3
+LIKE_EVENT = "(LIKE event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+EVENT_FOREIGN_KEYS = (
+    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'event'::regclass AND contype = 'f'"
+)
+STAGED_NAME = re.compile(r"event_batch_(\d+)(?:_\d+)?")
 CSV_ROWS = 250_000
 POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
 
@@ -199,15 +214,57 @@ class SmallLoad:
         """Nothing to release: the temporary table goes with the transaction."""
 
 
-class PartitionLoad:
-    """A large file staged, deduplicated and indexed on connections of its own, then attached."""
+@dataclass
+class _Leaf:
+    """One line range of a large batch: a table of its own, staged, then indexed on the builders."""
 
-    def __init__(self, engine: Engine, batch_id: int) -> None:
+    name: str
+    low: int
+    high: int
+    copied: int = 0
+    dropped: int = 0
+    builds: list[Future[None]] = field(default_factory=list)
+    _pending: int = 2
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def built_one(self) -> bool:
+        """Count one finished index build; True for the last one."""
+        with self._lock:
+            self._pending -= 1
+            return self._pending == 0
+
+
+def leaf_bounds(lines: np.ndarray) -> list[tuple[int, int]]:
+    """Line ranges ``[low, high)`` of a large batch's leaves, from the file's line numbers.
+
+    The first leaves are indexed while the next ones stream in, so only the last leaf's indexes
+    wait for the end of the file: leaves shrink towards the end. Files with lines out of order
+    (no reader makes them) stay in one leaf.
+    """
+    size = len(lines)
+    whole = [(int(lines.min()), int(lines.max()) + 1)] if size else [(0, 1)]
+    count = min(len(LEAF_SHARES), size // LEAF_MIN_ROWS)
+    if count < 2 or np.any(np.diff(lines) <= 0):
+        return whole
+    shares = np.array(LEAF_SHARES[-count:], dtype=float)
+    cuts = np.round(np.cumsum(shares / shares.sum())[:-1] * size).astype(int)
+    edges = [int(lines[0]), *(int(lines[cut]) for cut in cuts), int(lines[-1]) + 1]
+    return list(itertools.pairwise(edges))
+
+
+class PartitionLoad:
+    """A large file staged in line-range leaves, each indexed as soon as it is full, then attached."""
+
+    def __init__(self, engine: Engine, *, batch_id: int, source_id: int, lines: np.ndarray) -> None:
         self._url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._batch = batch_id
+        self._source = source_id
         self.name = f"event_batch_{batch_id}"
-        self._staged = f"{STAGING_SCHEMA}.{self.name}"
-        self._copied = 0
+        self._leaves = [_Leaf(f"{self.name}_{k}", low, high) for k, (low, high) in enumerate(leaf_bounds(lines), 1)]
+        self._rows = max(len(lines), 1)
+        self._builders = ThreadPoolExecutor(BUILDERS, thread_name_prefix="ols-index")
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection] = []
         self._owner = psycopg.connect(self._url, autocommit=True)
         try:
             self._owner.execute("SELECT pg_advisory_lock(%s, %s)", (STAGING_LOCKS, batch_id))
@@ -216,57 +273,119 @@ class PartitionLoad:
             self._owner.close()
             raise
 
+    def _staged(self, name: str) -> str:
+        return f"{STAGING_SCHEMA}.{name}"
+
     @contextlib.contextmanager
-    def copy(self, schema: pa.Schema) -> Iterator[Write]:
-        """An open COPY into the staging table, created in the same transaction (no WAL, frozen rows)."""
+    def _leaf_copy(self, leaf: _Leaf, schema: pa.Schema) -> Iterator[Write]:
+        """An open COPY into the leaf's table, created in the same transaction (no WAL, frozen rows)."""
         with self._owner.transaction():
             self._owner.execute(
-                f"CREATE TABLE {self._staged} (LIKE event INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-                f"CONSTRAINT {self.name}_batch CHECK (batch_id = {self._batch}))"
+                f"CREATE TABLE {self._staged(leaf.name)} (LIKE event INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+                f"CONSTRAINT {leaf.name}_range CHECK (batch_id = {self._batch} "
+                f"AND line >= {leaf.low} AND line < {leaf.high}))"
             )
-            with _binary_copy(self._owner, self._staged, schema, freeze=True) as write:
+            with _binary_copy(self._owner, self._staged(leaf.name), schema, freeze=True) as write:
+                yield write
 
-                def counted(batch: pa.RecordBatch) -> None:
-                    write(batch)
-                    self._copied += batch.num_rows
+    @contextlib.contextmanager
+    def copy(self, schema: pa.Schema) -> Iterator[Write]:
+        """An open COPY that fills the leaves in turn, each committed and sent to be indexed when full."""
+        leaves = iter(self._leaves)
+        leaf = next(leaves)
+        with contextlib.ExitStack() as stack:
+            write = stack.enter_context(self._leaf_copy(leaf, schema))
 
-                yield counted
+            def routed(batch: pa.RecordBatch) -> None:
+                nonlocal leaf, write
+                lines = batch.column("line").to_numpy()
+                while True:
+                    cut = int(np.searchsorted(lines, leaf.high))
+                    if cut:
+                        write(batch.slice(0, cut))
+                        leaf.copied += cut
+                    if cut == len(lines):
+                        return
+                    stack.close()
+                    self._index(leaf)
+                    leaf = next(leaves)
+                    write = stack.enter_context(self._leaf_copy(leaf, schema))
+                    batch, lines = batch.slice(cut), lines[cut:]
 
-    def _drop_stored(self, source_id: int) -> int:
-        stored = self._owner.execute("SELECT EXISTS (SELECT 1 FROM event WHERE source_id = %s)", (source_id,))
+            yield routed
+        self._index(leaf)
+        self._leaves = self._leaves[: self._leaves.index(leaf) + 1]
+
+    def _drop_stored(self, leaf: _Leaf) -> int:
+        stored = self._owner.execute("SELECT EXISTS (SELECT 1 FROM event WHERE source_id = %s)", (self._source,))
         if not (row := stored.fetchone()) or not row[0]:
             return 0
         return self._owner.execute(
-            f"DELETE FROM {self._staged} s USING event e WHERE e.source_id = %s AND e.id = s.id", (source_id,)
+            f"DELETE FROM {self._staged(leaf.name)} s USING event e WHERE e.source_id = %s AND e.id = s.id",
+            (self._source,),
         ).rowcount
 
-    def _index(self, statement: str) -> None:
-        """Build one index on a connection of its own (no parallel workers: the builds already fill the cores)."""
-        with psycopg.connect(self._url, autocommit=True) as builder:
-            builder.execute("SET max_parallel_maintenance_workers = 0")
+    def _index(self, leaf: _Leaf) -> None:
+        """Drop the leaf's facts already stored, then build its indexes, GiST beside the B-trees."""
+        leaf.dropped = self._drop_stored(leaf)
+        table = self._staged(leaf.name)
+        statements = [
+            [f"CREATE INDEX {leaf.name}_geom ON {table} USING gist (geom)"],
+            [
+                f"CREATE UNIQUE INDEX {leaf.name}_pkey ON {table} (id, batch_id, line)",
+                f"CREATE INDEX {leaf.name}_occurred_at ON {table} (occurred_at)",
+            ],
+        ]
+        leaf.builds = [self._builders.submit(self._build, leaf, group) for group in statements]
+
+    def _builder(self) -> psycopg.Connection:
+        """This builder thread's connection (no parallel workers: the builds already fill the cores)."""
+        if not hasattr(self._local, "connection"):
+            self._local.connection = psycopg.connect(self._url, autocommit=True)
+            self._local.connection.execute("SET max_parallel_maintenance_workers = 0")
+            self._connections.append(self._local.connection)
+        connection: psycopg.Connection = self._local.connection
+        return connection
+
+    def _build(self, leaf: _Leaf, statements: list[str]) -> None:
+        """Run index builds; the last build of a leaf then analyses it, with a sample sized to its share."""
+        builder = self._builder()
+        for statement in statements:
             builder.execute(statement)
+        if leaf.built_one():
+            target = max(MIN_STATISTICS_TARGET, round(STATISTICS_TARGET * leaf.copied / self._rows))
+            builder.execute(f"SET default_statistics_target = {target}")
+            builder.execute(f"ANALYZE {self._staged(leaf.name)}")
 
     def store(self, connection: Connection, *, source_id: int) -> int:
-        """Drop the facts already stored, index side by side, then attach as ``event``'s partition."""
-        kept = self._copied - self._drop_stored(source_id)
-        statements = [
-            f"CREATE INDEX {self.name}_geom ON {self._staged} USING gist (geom)",
-            f"CREATE UNIQUE INDEX {self.name}_pkey ON {self._staged} (id, batch_id)",
-            f"CREATE INDEX {self.name}_occurred_at ON {self._staged} (occurred_at)",
-        ]
-        with ThreadPoolExecutor(2) as pool:
-            list(pool.map(self._index, statements))
-        self._owner.execute(f"SET default_statistics_target = {STATISTICS_TARGET}")
-        self._owner.execute(f"ANALYZE {self._staged}")
-        connection.execute(text(f"ALTER TABLE {self._staged} ADD PRIMARY KEY USING INDEX {self.name}_pkey"))
-        connection.execute(text(f"ALTER TABLE {self._staged} SET SCHEMA public"))
+        """Give each indexed leaf its keys, gather the leaves under the batch's partition, attach it."""
+        definitions = list(connection.execute(text(EVENT_FOREIGN_KEYS)).scalars())
+        for leaf in self._leaves:
+            for build in leaf.builds:
+                build.result()
+            table = self._staged(leaf.name)
+            for number, definition in enumerate(definitions, 1):
+                connection.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {leaf.name}_fkey{number} {definition}"))
+            connection.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {leaf.name}_pkey"))
+        parent = self._staged(self.name)
+        connection.execute(text(f"CREATE TABLE {parent} {LIKE_EVENT} PARTITION BY RANGE (line)"))
+        for leaf in self._leaves:
+            bounds = f"FOR VALUES FROM ({leaf.low}) TO ({leaf.high})"
+            connection.execute(text(f"ALTER TABLE {parent} ATTACH PARTITION {self._staged(leaf.name)} {bounds}"))
+        connection.execute(text(f"ALTER TABLE {parent} ADD PRIMARY KEY (id, batch_id, line)"))
+        for name in [leaf.name for leaf in self._leaves] + [self.name]:
+            connection.execute(text(f"ALTER TABLE {self._staged(name)} SET SCHEMA public"))
         connection.execute(text(f"ALTER TABLE event ATTACH PARTITION {self.name} FOR VALUES IN ({self._batch})"))
-        return kept
+        return sum(leaf.copied - leaf.dropped for leaf in self._leaves)
 
     def close(self) -> None:
-        """Drop the staging table if the ingest did not attach it, and release the lock."""
+        """Stop the builds, drop the leaves if the ingest did not attach them, and release the lock."""
+        self._builders.shutdown(cancel_futures=True)
+        for builder in self._connections:
+            builder.close()
         with contextlib.suppress(psycopg.Error):
-            self._owner.execute(f"DROP TABLE IF EXISTS {self._staged}")
+            for leaf in self._leaves:
+                self._owner.execute(f"DROP TABLE IF EXISTS {self._staged(leaf.name)}")
         self._owner.close()
 
 
@@ -286,9 +405,11 @@ def drop_orphans(raw: psycopg.Connection) -> list[str]:
     return dropped
 
 
-def loader_for(engine: Engine, connection: Connection, *, batch_id: int, rows: int) -> Loader:
+def loader_for(engine: Engine, connection: Connection, *, batch_id: int, source_id: int, lines: np.ndarray) -> Loader:
     """A partition of its own for a large file, the default partition for a small one."""
-    return PartitionLoad(engine, batch_id) if rows >= PARTITION_MIN_ROWS else SmallLoad(connection)
+    if len(lines) < PARTITION_MIN_ROWS:
+        return SmallLoad(connection)
+    return PartitionLoad(engine, batch_id=batch_id, source_id=source_id, lines=lines)
 
 
 def _copy_csv(connection: Connection, statement: str, table: pa.Table) -> None:

@@ -164,8 +164,9 @@ class RejectedRow(Base):
 class Event(Base):
     """One fact: what (harmonised category), when (with precision), where (with precision), who said it.
 
-    Partitioned by batch: a large file's events form a partition of their own (``event_batch_N``),
-    the others share ``event_default`` (``etl.load``, migration 0006).
+    Partitioned by batch: a large file's events form a partition of their own (``event_batch_N``,
+    itself split by line range), the others share ``event_default`` (``etl.load``, migrations
+    0006 and 0007).
     """
 
     __tablename__ = "event"
@@ -196,7 +197,7 @@ class Event(Base):
     commune_insee: Mapped[str | None] = mapped_column(String(5))
     partner_ref: Mapped[str | None] = mapped_column(Text)
     confidentiality: Mapped[str] = mapped_column(String(16))
-    line: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
 
 

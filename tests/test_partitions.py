@@ -36,8 +36,9 @@ TABLES = ("batch", "event", "rejected_row")
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A "large" file is 100 rows or more, read 30 rows at a time (after a first chunk of 7)."""
+    """A "large" file is 100 rows or more, read 30 rows at a time (after a first chunk of 7), in leaves of 60+."""
     monkeypatch.setattr(etl.load, "PARTITION_MIN_ROWS", 100)
+    monkeypatch.setattr(etl.load, "LEAF_MIN_ROWS", 60)
     monkeypatch.setattr(etl.ingest, "FIRST_CHUNK_ROWS", 7)
     monkeypatch.setattr(etl.ingest, "CHUNK_ROWS", 30)
 
@@ -71,14 +72,15 @@ def _setup(engine: Engine, tmp_path: Path) -> Path:
     return mapping
 
 
-def _partitions(engine: Engine) -> list[str]:
+def _partitions(engine: Engine, parent: str = "event") -> list[str]:
     with engine.connect() as connection:
         return list(
             connection.execute(
                 text(
                     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "WHERE i.inhparent = 'event'::regclass ORDER BY 1"
-                )
+                    "WHERE i.inhparent = CAST(:parent AS regclass) ORDER BY 1"
+                ),
+                {"parent": parent},
             ).scalars()
         )
 
@@ -91,7 +93,7 @@ def _staged(engine: Engine) -> list[str]:
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_a_large_file_becomes_a_partition_with_its_indexes(engine: Engine, tmp_path: Path) -> None:
+def test_a_large_file_becomes_a_partition_split_in_indexed_leaves(engine: Engine, tmp_path: Path) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
     rows = _rows(240)
     path = write_csv(tmp_path / "large.csv", rows)
@@ -101,24 +103,49 @@ def test_a_large_file_becomes_a_partition_with_its_indexes(engine: Engine, tmp_p
     assert report.rejected_by_reason == {"unknown_label": 240 - known}
     name = f"event_batch_{report.batch_id}"
     assert _partitions(engine) == [name, "event_default"]
+    leaves = _partitions(engine, name)
+    assert leaves == [f"{name}_{k}" for k in (1, 2, 3)]  # 240 rows in leaves of 60+: shares 3, 2, 1
     assert _staged(engine) == []
     with engine.connect() as connection:
         assert connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() == known
         assert connection.execute(text("SELECT count(DISTINCT id) FROM event")).scalar_one() == known
-        indexes = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": name})
-        definitions = " ".join(indexes.scalars())
-        kinds = connection.execute(
-            text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": name}
+        bounds = connection.execute(
+            text("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = ANY(:l) ORDER BY relname"),
+            {"l": leaves},
         ).scalars()
-        assert "".join(kinds) == "ccccffp"  # 3 checks + batch check, batch and territory keys, primary key
-        analysed = connection.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = :t"), {"t": name})
-        assert analysed.scalar_one() >= 10  # the refresh that follows gets row counts and value spreads
-    assert "gist (geom)" in definitions
-    assert "(occurred_at)" in definitions
-    assert "UNIQUE INDEX" in definitions
+        assert list(bounds) == [
+            "FOR VALUES FROM (2) TO (122)",
+            "FOR VALUES FROM (122) TO (202)",
+            "FOR VALUES FROM (202) TO (242)",
+        ]
+        for leaf in leaves:
+            held = connection.execute(text(f"SELECT min(line), max(line), count(*) FROM {leaf}")).one()
+            assert held[2] > 0
+            indexes = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": leaf})
+            definitions = " ".join(indexes.scalars())
+            assert "gist (geom)" in definitions
+            assert "(occurred_at)" in definitions
+            assert "UNIQUE INDEX" in definitions
+            kinds = connection.execute(
+                text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": leaf}
+            ).scalars()
+            assert "".join(kinds) == "ccccffp"  # 3 checks + batch and line range, batch and territory keys, key
+            analysed = connection.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = :t"), {"t": leaf})
+            assert analysed.scalar_one() >= 10  # the refresh that follows gets row counts and value spreads
+        plan = connection.execute(text(f"EXPLAIN SELECT * FROM event WHERE batch_id = {report.batch_id} AND line = 5"))
+        assert f"{name}_1" in " ".join(plan.scalars())
     again = ingest_file(engine, path, source_code="mediation", mapping=mapping)
     assert again.already_ingested
     assert [count(engine, table) for table in TABLES] == [1, known, 240 - known]
+
+
+def test_leaves_cover_the_lines_and_shrink_towards_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = np.arange(1_000_000) + 2
+    bounds = etl.load.leaf_bounds(lines)
+    assert bounds == [(2, 500_002), (500_002, 833_335), (833_335, 1_000_002)]
+    assert etl.load.leaf_bounds(lines[:150_000]) == [(2, 150_002)]  # one leaf under twice the leaf size
+    assert len(etl.load.leaf_bounds(lines[:250_000])) == 2
+    assert etl.load.leaf_bounds(lines[::-1].copy()) == [(2, 1_000_002)]  # lines out of order: one leaf
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -157,14 +184,15 @@ def test_a_failed_large_ingest_leaves_no_partition_nor_staging_table(
 
 
 @pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("failing_chunk", [3, 6])  # inside the first leaf; once it is committed and indexing
 def test_an_error_while_rows_stream_leaves_nothing(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_chunk: int
 ) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
 
     def failing(*args: Any, **kwargs: Any) -> Iterator[object]:
         for number, item in enumerate(validate_chunks(*args, **kwargs)):
-            if number == 3:
+            if number == failing_chunk:
                 msg = "disk full"
                 raise OSError(msg)
             yield item
@@ -184,6 +212,7 @@ def test_a_staging_table_left_by_a_killed_ingest_is_dropped_by_the_next(
     mapping = load_mapping(_setup(engine, tmp_path))
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE ols_staging.event_batch_999 (LIKE event)"))
+        connection.execute(text("CREATE TABLE ols_staging.event_batch_997_2 (LIKE event)"))
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(url, autocommit=True) as live:  # another ingest, still running
         live.execute("SELECT pg_advisory_lock(%s, %s)", (etl.load.STAGING_LOCKS, 998))
@@ -242,6 +271,28 @@ def test_a_reference_seen_earlier_in_the_file_is_a_duplicate() -> None:
     ids = FactIds("pm")
     assert ids(rows.iloc[:2])[2].tolist() == [True, True]
     assert ids(rows.iloc[2:].reset_index(drop=True))[2].tolist() == [False, True]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_the_line_key_migration_merges_the_leaves_back_and_splits_nothing_on_the_way_up(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = _rows(240)
+    report = ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=mapping)
+    name = f"event_batch_{report.batch_id}"
+    config = alembic_config(database_url)
+    command.downgrade(config, "0006")
+    assert _partitions(engine) == [name, "event_default"]
+    assert _partitions(engine, name) == []
+    assert count(engine, "event") == _known(rows)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        definition = connection.execute(
+            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'event_pkey'")
+        ).scalar_one()
+    assert definition == "PRIMARY KEY (id, batch_id, line)"
+    assert count(engine, "event") == _known(rows)
 
 
 def test_the_partition_migration_keeps_the_events(engine: Engine, database_url: str, tmp_path: Path) -> None:
