@@ -26,11 +26,11 @@ from sqlalchemy import Connection, Engine, Row, insert, select, text
 
 from etl.fingerprint import FactIds
 from etl.geocode import Geocoder
-from etl.load import Loader, event_batch, event_schema, insert_rejected, loader_for
+from etl.load import Defaults, Loader, event_batch, event_schema, insert_rejected, loader_for
 from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
-from etl.validate import Context, TerritoryArea, validate_chunks
+from etl.validate import Context, TerritoryArea, file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.models import Batch, Place, Source, Territory
 from ols.nomenclature import CATEGORY_BY_CODE
@@ -38,7 +38,7 @@ from ols.nomenclature import CATEGORY_BY_CODE
 ProgressHook = Callable[[str, int, int], None]
 CHUNK_ROWS = 100_000
 FIRST_CHUNK_ROWS = 12_500
-SENSITIVE = [code for code, category in CATEGORY_BY_CODE.items() if category.sensitive]
+SENSITIVE = {code for code, category in CATEGORY_BY_CODE.items() if category.sensitive}
 
 
 @dataclass
@@ -181,8 +181,11 @@ def _stage(
     """Validate chunk after chunk, COPYing each chunk's facts (first of their id in the file) to the loader."""
     staged, fact_ids = _Staged(), FactIds(source.code)
     levels = list(dict.fromkeys([mapping.confidentiality or source.default_confidentiality, "police"]))
-    schema = event_schema(attributes=bool(mapping.attributes))
-    with loader.copy(schema) as write:
+    constants = {"source_id": source.id, "batch_id": batch_id, **file_constants(mapping, context)}
+    if len(levels) == 1 or not SENSITIVE.intersection(mapping.categories.values()):
+        constants["confidentiality"] = levels[0]
+    schema = event_schema(attributes=bool(mapping.attributes), constants=constants)
+    with loader.copy(schema, Defaults(constants)) as write:
         for chunk, rows in validate_chunks(_chunks(table), mapping, context):
             ok = rows["reason"].isna().to_numpy()
             valid = rows if ok.all() else rows[ok]
@@ -193,7 +196,8 @@ def _stage(
             facts["confidentiality"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(levels))
             if mapping.attributes:
                 facts["attributes"] = _json_lines(chunk.frame.loc[ok, mapping.attributes][first])
-            write(event_batch(facts, high[first], low[first], source_id=source.id, batch_id=batch_id, schema=schema))
+            _check_constants(facts, constants)
+            write(event_batch(facts, high[first], low[first], schema=schema))
             if not ok.all():
                 rejected = rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()]))
                 staged.rejected.append(rejected)
@@ -202,6 +206,22 @@ def _stage(
             if progress:
                 progress("Validation", staged.read, len(table))
     return staged
+
+
+def _holds_only(values: pd.Series, value: object) -> bool:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = list(values.cat.categories)
+        code = categories.index(value) if value in categories else -1
+        return bool((values.cat.codes.to_numpy() == code).all())
+    return bool((values.to_numpy() == value).all())
+
+
+def _check_constants(facts: pd.DataFrame, constants: dict[str, object]) -> None:
+    """Make sure the values sent as column defaults are those of every row (a cheap guard)."""
+    for column, value in constants.items():
+        if column in facts.columns and not _holds_only(facts[column], value):
+            msg = f"internal error: {column} is not {value!r} on every row"
+            raise AssertionError(msg)
 
 
 def _json_lines(frame: pd.DataFrame) -> list[str]:

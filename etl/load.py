@@ -29,7 +29,7 @@ import io
 import itertools
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from pgpq import ArrowToPostgresBinaryEncoder
+from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Engine, text
 
@@ -86,12 +87,15 @@ POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", 
 Write = Callable[[pa.RecordBatch], None]
 
 
-def event_schema(*, attributes: bool) -> pa.Schema:
-    """The columns COPied into ``event``: ``attributes`` only when the mapping keeps some.
+def event_schema(*, attributes: bool, constants: Iterable[str] = ()) -> pa.Schema:
+    """The columns COPied for a file: not its ``constants``, and ``attributes`` only when kept.
 
-    Without them the column's default (``{}``) costs the server no JSON parsing.
+    A column missing from the COPY takes the staging table's default: ``{}`` for attributes (no
+    JSON for the server to parse), the file's value for its constants (``Defaults``).
     """
-    return EVENT_SCHEMA.append(ATTRIBUTES) if attributes else EVENT_SCHEMA
+    skipped = set(constants)
+    fields = [field for field in EVENT_SCHEMA if field.name not in skipped]
+    return pa.schema([*fields, ATTRIBUTES] if attributes else fields)
 
 
 def ewkb_points(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -120,38 +124,67 @@ def _text(values: pd.Series) -> pa.Array:
     return array.dictionary_decode() if pa.types.is_dictionary(array.type) else array.cast(pa.string())
 
 
-def event_batch(
-    rows: pd.DataFrame, high: np.ndarray, low: np.ndarray, *, source_id: int, batch_id: int, schema: pa.Schema
-) -> pa.RecordBatch:
-    """Validated rows and their ids as an Arrow batch of ``schema`` (what pgpq encodes for COPY)."""
-    size = len(rows)
-    ids = np.empty((size, 2), dtype=">u8")
+def _ids(high: np.ndarray, low: np.ndarray) -> pa.Array:
+    ids = np.empty((len(high), 2), dtype=">u8")
     ids[:, 0] = high
     ids[:, 1] = low
-    ref = rows["partner_ref"].astype(object)
-    columns = {
-        "id": _fixed(ids, 16),
-        "source_id": pa.array(np.full(size, source_id, dtype=np.int16)),
-        "batch_id": pa.array(np.full(size, batch_id, dtype=np.int32)),
-        "territory_id": pa.array(rows["territory_id"].to_numpy(np.int32)),
-        "category": _text(rows["category"]),
-        "family": _text(rows["family"]),
-        "raw_label": _text(rows["raw_label"]),
-        "occurred_at": pa.array(rows["occurred_epoch"].to_numpy(np.int64) * 1_000_000, type=pa.timestamp("us")),
-        "time_precision": _text(rows["time_precision"]),
-        "geom": _fixed(ewkb_points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)), POINT_EWKB.itemsize),
-        "location_precision": _text(rows["location_precision"]),
-        "h3_r8": pa.array(rows["h3_r8"].to_numpy(np.int64)),
-        "h3_r9": pa.array(rows["h3_r9"].to_numpy(np.int64)),
-        "h3_r10": pa.array(rows["h3_r10"].to_numpy(np.int64)),
-        "commune_insee": _text(rows["commune_insee"]),
-        "partner_ref": _text(ref.where(ref != "", None)),
-        "confidentiality": _text(rows["confidentiality"]),
-        "line": pa.array(rows["line"].to_numpy(np.int32)),
-    }
-    if "attributes" in schema.names:
-        columns["attributes"] = _jsonb(_text(rows["attributes"]))
-    return pa.record_batch([columns[name] for name in schema.names], schema=schema)
+    return _fixed(ids, 16)
+
+
+def _optional_text(values: pd.Series) -> pa.Array:
+    """Text cells, NULL where empty."""
+    text = values.astype(object)
+    return _text(text.where(text != "", None))
+
+
+def _column(rows: pd.DataFrame, name: str) -> pa.Array:
+    """One COPY column from the validated rows."""
+    if name == "occurred_at":
+        return pa.array(rows["occurred_epoch"].to_numpy(np.int64) * 1_000_000, type=pa.timestamp("us"))
+    if name == "geom":
+        points = ewkb_points(rows["lon"].to_numpy(float), rows["lat"].to_numpy(float))
+        return _fixed(points, POINT_EWKB.itemsize)
+    if name == "attributes":
+        return _jsonb(_text(rows["attributes"]))
+    if name == "partner_ref":
+        return _optional_text(rows["partner_ref"])
+    kind = EVENT_SCHEMA.field(name).type
+    if pa.types.is_string(kind):
+        return _text(rows[name])
+    return pa.array(rows[name].to_numpy(kind.to_pandas_dtype()))
+
+
+def event_batch(rows: pd.DataFrame, high: np.ndarray, low: np.ndarray, *, schema: pa.Schema) -> pa.RecordBatch:
+    """Validated rows and their ids as an Arrow batch of ``schema`` (what pgpq encodes for COPY)."""
+    columns = [_ids(high, low) if name == "id" else _column(rows, name) for name in schema.names]
+    return pa.record_batch(columns, schema=schema)
+
+
+class Defaults:
+    """The values a file shares on every row, set as column defaults of the table its COPY fills.
+
+    Set before the COPY and dropped after it (in the same transaction), so that a staging table
+    attached to ``event`` keeps no default of its own.
+    """
+
+    def __init__(self, constants: dict[str, object]) -> None:
+        self.constants = constants
+
+    def _alter(self, raw: psycopg.Connection, table: str, clause: Callable[[object], sql.Composable]) -> None:
+        if self.constants:
+            clauses = [
+                sql.SQL("ALTER COLUMN {} ").format(sql.Identifier(column)) + clause(value)
+                for column, value in self.constants.items()
+            ]
+            raw.execute(sql.SQL("ALTER TABLE {} {}").format(sql.SQL(table), sql.SQL(", ").join(clauses)))
+
+    def set(self, raw: psycopg.Connection, table: str) -> None:
+        """Give ``table`` the file's values as column defaults."""
+        self._alter(raw, table, lambda value: sql.SQL("SET DEFAULT {}").format(sql.Literal(value)))
+
+    def drop(self, raw: psycopg.Connection, table: str) -> None:
+        """Take the file's defaults off ``table`` again."""
+        self._alter(raw, table, lambda value: sql.SQL("DROP DEFAULT"))
 
 
 @contextlib.contextmanager
@@ -175,8 +208,8 @@ def _driver(connection: Connection) -> psycopg.Connection:
 class Loader(Protocol):
     """Where a batch's facts are COPied, and how they join ``event``."""
 
-    def copy(self, schema: pa.Schema) -> contextlib.AbstractContextManager[Write]:
-        """An open COPY of ``schema``'s columns into the staging table."""
+    def copy(self, schema: pa.Schema, defaults: Defaults) -> contextlib.AbstractContextManager[Write]:
+        """An open COPY of ``schema``'s columns into the staging table, the others from ``defaults``."""
 
     def store(self, connection: Connection, *, source_id: int) -> int:
         """Put the staged facts not stored yet into ``event`` (in the ingest transaction); return how many."""
@@ -192,9 +225,10 @@ class SmallLoad:
         self._connection = connection
 
     @contextlib.contextmanager
-    def copy(self, schema: pa.Schema) -> Iterator[Write]:
+    def copy(self, schema: pa.Schema, defaults: Defaults) -> Iterator[Write]:
         """An open COPY into a temporary table dropped at commit."""
         self._connection.execute(text("CREATE TEMP TABLE ols_incoming (LIKE event INCLUDING DEFAULTS) ON COMMIT DROP"))
+        defaults.set(_driver(self._connection), "ols_incoming")
         with _binary_copy(_driver(self._connection), "ols_incoming", schema) as write:
             yield write
 
@@ -277,7 +311,7 @@ class PartitionLoad:
         return f"{STAGING_SCHEMA}.{name}"
 
     @contextlib.contextmanager
-    def _leaf_copy(self, leaf: _Leaf, schema: pa.Schema) -> Iterator[Write]:
+    def _leaf_copy(self, leaf: _Leaf, schema: pa.Schema, defaults: Defaults) -> Iterator[Write]:
         """An open COPY into the leaf's table, created in the same transaction (no WAL, frozen rows)."""
         with self._owner.transaction():
             self._owner.execute(
@@ -285,16 +319,18 @@ class PartitionLoad:
                 f"CONSTRAINT {leaf.name}_range CHECK (batch_id = {self._batch} "
                 f"AND line >= {leaf.low} AND line < {leaf.high}))"
             )
+            defaults.set(self._owner, self._staged(leaf.name))
             with _binary_copy(self._owner, self._staged(leaf.name), schema, freeze=True) as write:
                 yield write
+            defaults.drop(self._owner, self._staged(leaf.name))
 
     @contextlib.contextmanager
-    def copy(self, schema: pa.Schema) -> Iterator[Write]:
+    def copy(self, schema: pa.Schema, defaults: Defaults) -> Iterator[Write]:
         """An open COPY that fills the leaves in turn, each committed and sent to be indexed when full."""
         leaves = iter(self._leaves)
         leaf = next(leaves)
         with contextlib.ExitStack() as stack:
-            write = stack.enter_context(self._leaf_copy(leaf, schema))
+            write = stack.enter_context(self._leaf_copy(leaf, schema, defaults))
 
             def routed(batch: pa.RecordBatch) -> None:
                 nonlocal leaf, write
@@ -309,7 +345,7 @@ class PartitionLoad:
                     stack.close()
                     self._index(leaf)
                     leaf = next(leaves)
-                    write = stack.enter_context(self._leaf_copy(leaf, schema))
+                    write = stack.enter_context(self._leaf_copy(leaf, schema, defaults))
                     batch, lines = batch.slice(cut), lines[cut:]
 
             yield routed

@@ -187,13 +187,47 @@ def _parse_formats(values: pd.Series, formats: list[str]) -> pd.Series:
             attempt = _exact(pc.strptime(text, format=fmt, unit="s", error_is_null=True), text, fmt)
         parsed = pc.coalesce(parsed, attempt)
     result = pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index).astype("datetime64[s]")
-    retry = (result.isna() & (values.astype(str).str.strip() != "")).to_numpy()
+    missing = result.isna().to_numpy()
+    if not missing.any():
+        return result
+    retry = missing & np.asarray(pc.not_equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
     for fmt in formats if retry.any() else []:
         todo = retry & result.isna().to_numpy()
         if todo.any():
             again = pd.to_datetime(values[todo].astype(str).str.strip(), format=fmt, errors="coerce")
             result[todo] = again.astype("datetime64[s]")
     return result
+
+
+def _time_precision(mapping: Mapping) -> str | None:
+    """The time precision of every row of the mapping's files, or None where each row has its own.
+
+    With a separate time column, a row without a time is precise to the day, one with a time to
+    the minute (unless the mapping forces a precision).
+    """
+    spec = mapping.date
+    if spec.precision:
+        return spec.precision
+    if spec.time_column:
+        return None
+    return "minute" if any("%H" in fmt for fmt in spec.formats) else "day"
+
+
+def file_constants(mapping: Mapping, context: Context) -> dict[str, object]:
+    """Event columns that hold the same value on every row of a file read with ``mapping``.
+
+    Known before the first row is read, they are not sent row by row: the loader gives them as
+    column defaults to the table it fills (``etl.load``).
+    """
+    constants: dict[str, object] = {}
+    if len(context.territories) == 1:
+        constants["territory_id"] = context.territories[0].id
+        constants["commune_insee"] = context.territories[0].insee
+    if (time_precision := _time_precision(mapping)) is not None:
+        constants["time_precision"] = time_precision
+    if mapping.location.type != "address":
+        constants["location_precision"] = mapping.location.precision
+    return constants
 
 
 def _dates(
@@ -205,8 +239,7 @@ def _dates(
     parsed = _parse_formats(values, spec.formats)
     verdicts.reject((values == "").to_numpy(), "missing_date", spec.column)
     verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values)
-    has_time = any("%H" in fmt for fmt in spec.formats)
-    precision = _constant(spec.precision or ("minute" if has_time else "day"), len(frame))
+    precision = _constant(_time_precision(mapping) or "day", len(frame))
     if spec.time_column:
         times = frame[spec.time_column].astype(str).str.strip()
         clock = _parse_formats(times, spec.time_formats)
@@ -218,7 +251,7 @@ def _dates(
         )
         offset = (clock - clock.dt.normalize()).fillna(pd.Timedelta(0))
         parsed = parsed + offset
-        if spec.precision is None:
+        if _time_precision(mapping) is None:
             precision = _from_codes(clock.notna().to_numpy().astype(np.int8), ["day", "minute"])
     if spec.precision == "month":
         parsed = parsed.dt.to_period("M").dt.to_timestamp()

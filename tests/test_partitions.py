@@ -19,7 +19,7 @@ import etl.load
 from etl.fingerprint import FactIds
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from etl.validate import validate_chunks
+from etl.validate import file_constants, validate_chunks
 from ols.db import alembic_config
 from tests.helpers import add_territory, count, write_csv
 
@@ -137,6 +137,76 @@ def test_a_large_file_becomes_a_partition_split_in_indexed_leaves(engine: Engine
     again = ingest_file(engine, path, source_code="mediation", mapping=mapping)
     assert again.already_ingested
     assert [count(engine, table) for table in TABLES] == [1, known, 240 - known]
+
+
+@pytest.mark.usefixtures("small_chunks")
+@pytest.mark.parametrize("size", [40, 240])  # a small file (temporary table), a large one (leaves)
+def test_values_a_file_shares_are_sent_once_as_defaults_and_not_left_behind(
+    engine: Engine, tmp_path: Path, size: int
+) -> None:
+    add_territory(engine, (3.0, 50.0, 3.5, 51.0), insee="59410")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(yaml.safe_dump({**MAPPING, "categories": {"Tags": "graffiti", "???": "deal_point_report"}}))
+    loaded = load_mapping(mapping)
+    with engine.connect() as connection:
+        context = etl.ingest.load_context(connection, loaded)
+    assert file_constants(loaded, context) == {
+        "territory_id": context.territories[0].id,
+        "commune_insee": "59410",
+        "time_precision": "minute",
+        "location_precision": "exact",
+    }
+    rows = _rows(size)
+    report = ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=loaded)
+    assert report.rejected == 0
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text(
+                "SELECT e.source_id = s.id, e.batch_id, e.territory_id, e.commune_insee, e.time_precision, "
+                "e.location_precision, e.confidentiality, count(*) FROM event e JOIN source s ON s.code = 'mediation' "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 7"
+            )
+        ).all()
+        defaults = connection.execute(
+            text(
+                "SELECT DISTINCT a.attname FROM pg_attrdef d JOIN pg_attribute a ON (a.attrelid, a.attnum) = "
+                "(d.adrelid, d.adnum) JOIN pg_class c ON c.oid = d.adrelid WHERE c.relname LIKE 'event%'"
+            )
+        ).scalars()
+        assert list(defaults) == ["attributes"]
+    territory = context.territories[0].id
+    deal_reports = sum(row["nature"] == "???" for row in rows)
+    assert [tuple(row) for row in stored] == [
+        (True, report.batch_id, territory, "59410", "minute", "exact", "partners", size - deal_reports),
+        (True, report.batch_id, territory, "59410", "minute", "exact", "police", deal_reports),
+    ]
+
+
+def test_rows_keep_their_own_values_where_a_file_does_not_share_them(engine: Engine, tmp_path: Path) -> None:
+    add_territory(engine, (3.0, 50.0, 3.125, 51.0), code="A", insee="59001")
+    add_territory(engine, (3.125, 50.0, 3.5, 51.0), code="B", insee="59002")
+    mapping = tmp_path / "m.yaml"
+    date = {"column": "date", "formats": ["%Y-%m-%d"], "time_column": "heure", "time_formats": ["%H:%M"]}
+    spec = {**MAPPING, "date": date}
+    mapping.write_text(yaml.safe_dump(spec))
+    loaded = load_mapping(mapping)
+    with engine.connect() as connection:
+        assert file_constants(loaded, etl.ingest.load_context(connection, loaded)) == {"location_precision": "exact"}
+    rows = [{**row, "date": row["date"][:10], "heure": "" if i % 2 else "21:30"} for i, row in enumerate(_rows(40))]
+    ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=loaded)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text(
+                "SELECT t.code, e.commune_insee, e.time_precision, count(*) FROM event e "
+                "JOIN territory t ON t.id = e.territory_id GROUP BY 1, 2, 3 ORDER BY 1, 3"
+            )
+        ).all()
+    assert {(code, insee, precision) for code, insee, precision, _ in stored} == {
+        ("A", "59001", "day"),
+        ("A", "59001", "minute"),
+        ("B", "59002", "day"),
+        ("B", "59002", "minute"),
+    }
 
 
 def test_leaves_cover_the_lines_and_shrink_towards_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
