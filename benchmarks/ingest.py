@@ -2,8 +2,8 @@
 
 Both paths run in the same process on the same database (a fresh database on the configured
 server, or on the embedded cluster, dropped at exit, with a checkpoint before each path): the
-OLS path (read CSV, validate, H3 at three resolutions, fingerprint and deduplicate, COPY into a
-staging table, index, attach it as the batch's partition) and
+OLS path (read CSV, validate, H3 at three resolutions, fingerprint and deduplicate, COPY into
+line-range leaves, each indexed as soon as it is full, attached as the batch's partition) and
 ``geopandas.GeoDataFrame.to_postgis`` of the same rows (read CSV, build points, write). Prints
 rows/s for both and the ratio. Usage: ``.venv/bin/python benchmarks/ingest.py [--rows N]``.
 """
