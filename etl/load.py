@@ -258,14 +258,14 @@ class _Leaf:
     copied: int = 0
     dropped: int = 0
     builds: list[Future[None]] = field(default_factory=list)
-    _pending: int = 2
+    pending: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def built_one(self) -> bool:
         """Count one finished index build; True for the last one."""
         with self._lock:
-            self._pending -= 1
-            return self._pending == 0
+            self.pending -= 1
+            return self.pending == 0
 
 
 def leaf_bounds(lines: np.ndarray) -> list[tuple[int, int]]:
@@ -372,6 +372,7 @@ class PartitionLoad:
                 f"CREATE INDEX {leaf.name}_occurred_at ON {table} (occurred_at)",
             ],
         ]
+        leaf.pending = len(statements)
         leaf.builds = [self._builders.submit(self._build, leaf, group) for group in statements]
 
     def _builder(self) -> psycopg.Connection:
