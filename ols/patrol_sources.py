@@ -7,11 +7,11 @@ from pathlib import Path
 
 from shapely.geometry import shape
 from sqlalchemy import Connection, text
-from vacances_scolaires_france import SchoolHolidayDates
 
 from ols.aggregates import IN_PERIOD, period_params
 from ols.errors import InvalidInputError
 from ols.grid import to_str
+from ols.holidays import school_holidays
 from ols.patrol import Candidate, Window
 from ols.periods import Period
 
@@ -51,8 +51,8 @@ def _hot_cells(
              "AND (cardinality(CAST(:families AS text[])) = 0 OR family = ANY(:families)) GROUP BY 1, 2"), params,
     ).all()  # fmt: skip
     if holidays is not None:
-        calendar = SchoolHolidayDates()
-        rows = [row for row in rows if bool(calendar.is_holiday_for_zone(row[1], "B")) == holidays]
+        on_holiday = school_holidays({row[1] for row in rows})
+        rows = [row for row in rows if on_holiday[row[1]] == holidays]
     cells: dict[int, list[float]] = {}
     for cell, _, count, lon, lat in rows:
         total = cells.setdefault(cell, [0.0, 0.0, 0.0])

@@ -7,32 +7,17 @@ is spread invisibly over hours it may not have happened in.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, text
-from vacances_scolaires_france import SchoolHolidayDates
 
 from ols.aggregates import IN_PERIOD, period_params
-from ols.errors import UnsupportedHolidayError
+from ols.holidays import HOLIDAY_ZONE, school_holidays
 from ols.periods import Period
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 EVENING = range(18, 24)
-HOLIDAY_ZONE = "B"
-
-
-def _holidays(days: set[date], zone: str) -> dict[date, bool]:
-    calendar = SchoolHolidayDates()
-    known = {}
-    for day in days:
-        try:
-            known[day] = bool(calendar.is_holiday_for_zone(day, zone))
-        except Exception as error:  # the package raises for years it does not know
-            msg = f"school holidays unknown for {day.year} (vacances-scolaires-france): {error}"
-            raise UnsupportedHolidayError(msg) from error
-    return known
 
 
 def time_profile(
@@ -59,7 +44,7 @@ def time_profile(
              f"FROM event e WHERE {' AND '.join(filters).replace('occurred_at', 'e.occurred_at')} GROUP BY 1, 2, 3, 4"),
         params,
     ).all()  # fmt: skip
-    holiday = _holidays({row[0] for row in rows}, holiday_zone)
+    holiday = school_holidays({row[0] for row in rows}, holiday_zone)
     grid = np.zeros((7, 24), dtype=int)
     unknown_hour = np.zeros(7, dtype=int)
     split = {"vacances": np.zeros((7, 24), dtype=int), "periode_scolaire": np.zeros((7, 24), dtype=int)}

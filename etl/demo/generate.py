@@ -21,7 +21,8 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point
-from vacances_scolaires_france import SchoolHolidayDates
+
+from ols.holidays import school_holidays
 
 MARK = "SYNTHETIQUE"
 INSEE = "59410"
@@ -174,8 +175,8 @@ class Territory:
 
 
 def _day_weights(days: list[date]) -> tuple[np.ndarray, np.ndarray]:
-    holidays = SchoolHolidayDates()
-    on_holiday = np.array([holidays.is_holiday_for_zone(day, "B") for day in days])
+    holidays = school_holidays(days)
+    on_holiday = np.array([holidays[day] for day in days])
     weekend = np.array([day.weekday() >= 4 for day in days])
     return np.where(weekend, 1.35, 1.0) * np.where(on_holiday, 1.25, 1.0), on_holiday
 
