@@ -53,7 +53,8 @@ def hotspot_frame(
     if not rows and resolution not in record["method"].get("resolutions", []):
         msg = f"no hot spots at resolution {resolution} (refreshed: {record['method'].get('resolutions')})"
         raise NotFoundError(msg)
-    frame = pd.DataFrame(rows, columns=["h3", "count", "z", "p", "p_fdr", "class"])
+    # Plain tuples: pandas reads SQLAlchemy rows through its generic path, 8x slower (90 ms for 20,000 cells).
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "count", "z", "p", "p_fdr", "class"])
     frame["h3"] = to_str(frame["h3"])
     return frame
 
