@@ -258,6 +258,7 @@ def ingest_file(
         loader = loader_for(engine, connection, batch_id=batch_id, source_id=source.id, lines=table.lines)
         after_transaction.callback(loader.close)
         staged = _stage(table, mapping, context, source, batch_id, loader, progress)
+        loader.claim(connection)
         connection.execute(
             insert(Batch),
             {

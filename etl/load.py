@@ -14,12 +14,12 @@ validated (psycopg's queued writer sends from a thread of its own), into a stagi
   while the next leaves still stream in: only the last, smallest leaf's indexes wait for the end
   of the file. The refresh that follows needs the statistics (without them a semester profile
   took twice as long), and autovacuum would not gather them soon enough, if ever, on tables
-  nobody writes to again; each leaf's sample is its share of 9,000 rows (3,000 at least). In the ingest
-  transaction each leaf then gets its keys (validated while later leaves are still indexing),
-  the leaves are gathered under ``event_batch_N``, which is attached to ``event``: nothing is
-  re-indexed. If the ingest fails the leaves are dropped; one left behind by a killed process is
-  dropped by the next large ingest: a live ingest's staging tables are held by a session
-  advisory lock, an orphan's are not.
+  nobody writes to again; each leaf's sample is its share of 9,000 rows (3,000 at least). In the
+  ingest transaction the leaves are gathered under ``event_batch_N``, which is attached to
+  ``event``: nothing is re-indexed, and the attach checks the foreign keys (large batches are
+  attached one at a time, see ``PartitionLoad.claim``). If the ingest fails the leaves are
+  dropped; one left behind by a killed process is dropped by the next large ingest: a live
+  ingest's staging tables are held by a session advisory lock, an orphan's are not.
 """
 
 from __future__ import annotations
@@ -71,15 +71,13 @@ ATTRIBUTES = pa.field("attributes", pa.binary())
 PARTITION_MIN_ROWS = 50_000
 STAGING_SCHEMA = "ols_staging"
 STAGING_LOCKS = 0x4F4C53
+KEYS_LOCK = 0x4F4C53_4B455953
 STATISTICS_TARGET = 30
 MIN_STATISTICS_TARGET = 10
 LEAF_MIN_ROWS = 100_000
 LEAF_SHARES = (3, 2, 1)
 BUILDERS = 3
 LIKE_EVENT = "(LIKE event INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-EVENT_FOREIGN_KEYS = (
-    "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'event'::regclass AND contype = 'f'"
-)
 STAGED_NAME = re.compile(r"event_batch_(\d+)(?:_\d+)?")
 CSV_ROWS = 250_000
 POINT_EWKB = np.dtype([("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")])
@@ -211,6 +209,9 @@ class Loader(Protocol):
     def copy(self, schema: pa.Schema, defaults: Defaults) -> contextlib.AbstractContextManager[Write]:
         """An open COPY of ``schema``'s columns into the staging table, the others from ``defaults``."""
 
+    def claim(self, connection: Connection) -> None:
+        """Take the locks storing will need, before the ingest transaction writes its batch row."""
+
     def store(self, connection: Connection, *, source_id: int) -> int:
         """Put the staged facts not stored yet into ``event`` (in the ingest transaction); return how many."""
 
@@ -231,6 +232,9 @@ class SmallLoad:
         defaults.set(_driver(self._connection), "ols_incoming")
         with _binary_copy(_driver(self._connection), "ols_incoming", schema) as write:
             yield write
+
+    def claim(self, connection: Connection) -> None:
+        """Nothing to take: inserting into ``event`` conflicts with no other ingest."""
 
     def store(self, connection: Connection, *, source_id: int) -> int:
         """Insert the staged facts whose id no stored event has."""
@@ -394,26 +398,38 @@ class PartitionLoad:
             builder.execute(f"SET default_statistics_target = {target}")
             builder.execute(f"ANALYZE {self._staged(leaf.name)}")
 
+    def claim(self, connection: Connection) -> None:
+        """Large batches are attached one at a time, each ingest waiting before it writes its batch row.
+
+        Attaching adds the partition's foreign keys, which locks ``batch`` against writers until
+        commit: two ingests holding their own new batch rows would otherwise wait for each other.
+        """
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": KEYS_LOCK})
+
     def store(self, connection: Connection, *, source_id: int) -> int:
-        """Give each indexed leaf its keys, gather the leaves under the batch's partition, attach it."""
-        definitions = list(connection.execute(text(EVENT_FOREIGN_KEYS)).scalars())
-        for leaf in self._leaves:
-            for build in leaf.builds:
-                build.result()
-            table = self._staged(leaf.name)
-            for number, definition in enumerate(definitions, 1):
-                connection.execute(text(f"ALTER TABLE {table} ADD CONSTRAINT {leaf.name}_fkey{number} {definition}"))
-            connection.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {leaf.name}_pkey"))
-        parent = self._staged(self.name)
-        connection.execute(text(f"CREATE TABLE {parent} {LIKE_EVENT} PARTITION BY RANGE (line)"))
-        for leaf in self._leaves:
-            bounds = f"FOR VALUES FROM ({leaf.low}) TO ({leaf.high})"
-            connection.execute(text(f"ALTER TABLE {parent} ATTACH PARTITION {self._staged(leaf.name)} {bounds}"))
-        connection.execute(text(f"ALTER TABLE {parent} ADD PRIMARY KEY (id, batch_id, line)"))
-        for name in [leaf.name for leaf in self._leaves] + [self.name]:
-            connection.execute(text(f"ALTER TABLE {self._staged(name)} SET SCHEMA public"))
+        """Gather the leaves under the batch's partition and attach it, the last leaf once indexed.
+
+        Attaching checks the foreign keys of the leaves attached: those of all leaves but the last
+        are checked while the last one is still being indexed.
+        """
+        *early, last = self._leaves
+        connection.execute(text(f"CREATE TABLE {self.name} {LIKE_EVENT} PARTITION BY RANGE (line)"))
+        for leaf in early:
+            self._attach(connection, leaf)
+        connection.execute(text(f"ALTER TABLE {self.name} ADD PRIMARY KEY (id, batch_id, line)"))
         connection.execute(text(f"ALTER TABLE event ATTACH PARTITION {self.name} FOR VALUES IN ({self._batch})"))
+        self._attach(connection, last)
         return sum(leaf.copied - leaf.dropped for leaf in self._leaves)
+
+    def _attach(self, connection: Connection, leaf: _Leaf) -> None:
+        """Once its indexes are built, make the leaf a partition of the batch's partition."""
+        for build in leaf.builds:
+            build.result()
+        table = self._staged(leaf.name)
+        connection.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY USING INDEX {leaf.name}_pkey"))
+        connection.execute(text(f"ALTER TABLE {table} SET SCHEMA public"))
+        bounds = f"FOR VALUES FROM ({leaf.low}) TO ({leaf.high})"
+        connection.execute(text(f"ALTER TABLE {self.name} ATTACH PARTITION {leaf.name} {bounds}"))
 
     def close(self) -> None:
         """Stop the builds, drop the leaves if the ingest did not attach them, and release the lock."""

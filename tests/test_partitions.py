@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ import psycopg
 import pytest
 import yaml
 from alembic import command
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 import etl.ingest
 import etl.load
@@ -207,6 +210,31 @@ def test_rows_keep_their_own_values_where_a_file_does_not_share_them(engine: Eng
         ("B", "59002", "day"),
         ("B", "59002", "minute"),
     }
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_two_large_files_ingested_at_once_both_land(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both hold their batch row when they come to take the keys: they must not deadlock."""
+    mapping = load_mapping(_setup(engine, tmp_path))
+    together = threading.Barrier(2)
+    store = etl.load.PartitionLoad.store
+
+    def meeting(self: etl.load.PartitionLoad, connection: Connection, *, source_id: int) -> int:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=3)  # both at this point at once, unless one waits for the other
+        return store(self, connection, source_id=source_id)
+
+    monkeypatch.setattr(etl.load.PartitionLoad, "store", meeting)
+    files = [
+        (write_csv(tmp_path / f"{code}.csv", _rows(240, seed=seed)), code)
+        for seed, code in ((1, "mediation"), (2, "transport"))
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda item: ingest_file(engine, item[0], source_code=item[1], mapping=mapping), files))
+    assert sorted(len(_partitions(engine, f"event_batch_{r.batch_id}")) for r in reports) == [3, 3]
+    assert count(engine, "event") == sum(r.accepted for r in reports)
 
 
 def test_leaves_cover_the_lines_and_shrink_towards_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
