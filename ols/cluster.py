@@ -139,6 +139,15 @@ class Cluster:
         """Stop the server (fast shutdown: open transactions roll back)."""
         self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir)])
 
+    def remove(self, home: Path) -> None:
+        """Stop the server if it runs, then delete the data directory and the link ``home`` keeps to it."""
+        if self.status() == "running":
+            self.stop()
+        shutil.rmtree(self.datadir)
+        link = home / "cluster"
+        if link.is_symlink() and link.resolve() == self.datadir.resolve():
+            link.unlink()
+
     def ensure_database(self) -> None:
         """Create the ``ols`` database with PostGIS if the cluster does not have it yet."""
         exists = self._run(

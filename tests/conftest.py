@@ -3,7 +3,8 @@
 The session starts (or reuses) a private cluster under ``.ols/test`` through the same embedded
 cluster code the product uses (or uses ``OLS_TEST_DATABASE_URL``), migrates a template database
 once, and gives every test that asks for ``engine`` a fresh copy of it. A cluster the session
-started is stopped at its end, so that CI runs do not leave servers behind.
+started is stopped at its end, and one it created is removed, so that CI runs on fresh clones
+leave neither servers nor data directories behind.
 """
 
 from __future__ import annotations
@@ -44,16 +45,19 @@ def shared() -> Path:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """URL of the maintenance database of a running PostGIS server (stopped after, if this session started it)."""
+    """URL of the maintenance database of a running PostGIS server (left as this session found it)."""
     configured = os.environ.get("OLS_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    settings = DatabaseSettings(home=ROOT / ".ols" / "test", database_url=None)
-    was_running = Cluster.from_settings(settings).status() == "running"
+    home = ROOT / ".ols" / "test"
+    settings = DatabaseSettings(home=home, database_url=None)
+    state = Cluster.from_settings(settings).status()
     cluster = ensure_running(settings)
     yield cluster.url
-    if not was_running:
+    if state == "absent":
+        cluster.remove(home.resolve())
+    elif state == "stopped":
         cluster.stop()
 
 

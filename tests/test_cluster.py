@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 
+from ols.cluster import Cluster, ensure_running
 from ols.db import alembic_config, current_revision
+from ols.settings import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +48,17 @@ def test_cli_db_commands_drive_the_embedded_cluster(server_url: str) -> None:
     assert url.startswith("postgresql+psycopg://ols@/ols?host=")
     with create_engine(url).connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_removed_cluster_leaves_no_data_directory_behind(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    settings = DatabaseSettings(home=tmp_path / "home", database_url=None, pg_port=port)
+    cluster = ensure_running(settings)
+    with create_engine(cluster.url).connect() as connection:
+        assert connection.execute(text("SELECT postgis_lib_version() IS NOT NULL")).scalar_one()
+    cluster.remove((tmp_path / "home").resolve())
+    assert not cluster.datadir.exists()
+    assert not (tmp_path / "home" / "cluster").exists()
+    assert Cluster.from_settings(settings).status() == "absent"
