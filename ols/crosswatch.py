@@ -20,6 +20,8 @@ import scipy.sparse as sp
 from scipy.stats import false_discovery_control, norm
 from sqlalchemy import Connection, text
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.aggregates import IN_PERIOD, period_params
 from ols.errors import InvalidInputError
 from ols.grid import study_area, to_str, weights
@@ -72,13 +74,14 @@ def colocation(
 
 
 def _group_counts(
-    connection: Connection, period: Period, group: list[str], resolution: int, timezone: str
+    connection: Connection, period: Period, group: list[str], resolution: int, timezone: str, audience: Audience
 ) -> dict[int, int]:
     column = {8: "h3_r8", 9: "h3_r9", 10: "h3_r10"}[resolution]
+    facts = audience.facts("e")
     rows = connection.execute(
-        text(f"SELECT {column}, count(*) FROM event WHERE {IN_PERIOD} "
-             "AND (family = ANY(:codes) OR category = ANY(:codes)) GROUP BY 1"),
-        {**period_params(period, timezone), "codes": group},
+        text(f"SELECT e.{column}, count(*) FROM event e WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')} "
+             f"AND (e.family = ANY(:codes) OR e.category = ANY(:codes)){facts.sql} GROUP BY 1"),
+        {**period_params(period, timezone), "codes": group, **facts.params},
     ).all()  # fmt: skip
     return dict(rows)
 
@@ -88,13 +91,15 @@ def crosswatch(
     period: Period,
     area: Any,
     groups: list[list[str]],
+    audience: Audience,
     *,
     resolution: int = 10,
     timezone: str = "Europe/Paris",
     permutations: int = PERMUTATIONS,
 ) -> dict[str, Any]:
-    """Flagged cells of co-occurrence of the groups in the period, with the method."""
-    by_group = [_group_counts(connection, period, group, resolution, timezone) for group in groups]
+    """Flagged cells of co-occurrence of the groups in the period, with the method (police audiences)."""
+    audience.require(Layer.CROSSWATCH)
+    by_group = [_group_counts(connection, period, group, resolution, timezone, audience) for group in groups]
     cells = study_area(area, resolution, np.array(sorted(set().union(*by_group)), dtype=np.int64))
     counts = np.column_stack([[found.get(int(cell), 0) for cell in cells] for found in by_group]).astype(float)
     result = colocation(cells, counts, permutations=permutations)

@@ -13,19 +13,21 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point, mapping
 from sqlalchemy import Connection, insert, select, text, update
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.errors import InvalidInputError, NotFoundError
 from ols.models import DEAL_POINT_STATUSES, DealPoint, DealPointChange
 
 
-def _territory_of(connection: Connection, lon: float, lat: float) -> int:
+def _territory_of(connection: Connection, lon: float, lat: float) -> tuple[int, str]:
     found = connection.execute(
-        text("SELECT id FROM territory WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) LIMIT 1"),
-        {"lon": lon, "lat": lat},
-    ).scalar()
+        text("SELECT id, code FROM territory WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
+             "LIMIT 1"), {"lon": lon, "lat": lat},
+    ).one_or_none()  # fmt: skip
     if found is None:
         msg = "the point lies outside every territory of the observatory"
         raise InvalidInputError(msg)
-    return int(found)
+    return int(found[0]), str(found[1])
 
 
 def _check_status(status: str) -> None:
@@ -36,18 +38,21 @@ def _check_status(status: str) -> None:
 
 def create(
     connection: Connection,
+    audience: Audience,
     *,
     label: str,
     lon: float,
     lat: float,
     reported_on: date,
-    by: str,
     status: str = "actif",
     notes: str = "",
 ) -> int:
-    """Record a newly reported point de deal; return its id."""
+    """Record a newly reported point de deal, in one of the audience's territories; return its id."""
+    audience.require(Layer.DEAL_POINTS)
     _check_status(status)
-    territory = _territory_of(connection, lon, lat)
+    territory, code = _territory_of(connection, lon, lat)
+    audience.check_territory(code)
+    by = audience.name
     point_id = connection.execute(insert(DealPoint).values(
         label=label, territory_id=territory, geom=from_shape(Point(lon, lat), srid=4326), first_reported=reported_on,
         last_reported=reported_on, reports=1, status=status, notes=notes,
@@ -59,18 +64,21 @@ def create(
 
 def update_point(
     connection: Connection,
+    audience: Audience,
     point_id: int,
     *,
-    by: str,
     reported_on: date | None = None,
     status: str | None = None,
     notes: str | None = None,
 ) -> None:
     """A new report (counted, last date moved), a status change or new notes, kept in the history."""
-    row = connection.execute(select(DealPoint.__table__).where(DealPoint.id == point_id)).one_or_none()
+    audience.require(Layer.DEAL_POINTS)
+    within = audience.within("deal_point")
+    row = connection.execute(select(DealPoint.__table__).where(DealPoint.id == point_id, within.clause)).one_or_none()
     if row is None:
         msg = f"no point de deal {point_id}"
         raise NotFoundError(msg)
+    by = audience.name
     values: dict[str, Any] = {}
     change: dict[str, Any] = {"event": "updated"}
     if reported_on is not None:
@@ -89,19 +97,17 @@ def update_point(
         connection.execute(insert(DealPointChange).values(deal_point_id=point_id, by=by, change=change))
 
 
-def listing(connection: Connection, *, territories: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The points de deal (of the given territories) as GeoJSON, each with its history."""
+def listing(connection: Connection, audience: Audience) -> dict[str, Any]:
+    """The points de deal of the audience's territories as GeoJSON, each with its history."""
+    audience.require(Layer.DEAL_POINTS)
+    facts = audience.within("d")
     query = (
         "SELECT d.id, d.label, d.status, d.first_reported, d.last_reported, d.reports, d.notes, "
         "ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, t.code AS territory "
-        "FROM deal_point d JOIN territory t ON t.id = d.territory_id"
+        f"FROM deal_point d JOIN territory t ON t.id = d.territory_id WHERE TRUE{facts.sql}"
     )
-    params: dict[str, Any] = {}
-    if territories:
-        query += " WHERE t.code = ANY(:territories)"
-        params["territories"] = list(territories)
     features = []
-    for row in connection.execute(text(query + " ORDER BY d.id"), params):
+    for row in connection.execute(text(query + " ORDER BY d.id"), facts.params):
         history = connection.execute(
             select(DealPointChange.at, DealPointChange.by, DealPointChange.change)
             .where(DealPointChange.deal_point_id == row.id)

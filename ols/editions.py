@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer, Role
 from ols.errors import InvalidInputError, NotFoundError
 from ols.layers import hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zones_geojson
 from ols.models import Edition
@@ -17,28 +19,33 @@ from ols.periods import Period
 from ols.zones import compare, zones_of
 
 
-def comparison(connection: Connection, period: Period) -> dict[str, list[dict[str, Any]]]:
-    """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one."""
-    current = zones_of(connection, period.name, "computed")
-    previous = zones_of(connection, period.previous().name, "computed")
-    declared = zones_of(connection, period.name, "declared", valid_on=period.start)
+def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
+    """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
+    among the zones the audience may see."""
+    audience.require(Layer.ZONES)
+    where = audience.area("zone.geom").clause
+    current = zones_of(connection, period.name, "computed", scope=audience.scope, where=where)
+    previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, where=where)
+    declared = zones_of(connection, period.name, "declared", valid_on=period.start, where=where)
     return compare(current, previous, declared)
 
 
 def publish(connection: Connection, period: Period, *, by: str) -> int:
-    """Freeze the period's cartography as an edition; an edition is never overwritten."""
+    """Freeze the period's cartography, as the coordinator sees it, as an edition; never overwritten."""
     existing = connection.execute(select(Edition.published_at).where(Edition.period == period.name)).scalar()
     if existing is not None:
         msg = f"{period.name} was published on {existing:%Y-%m-%d %H:%M}; editions are frozen"
         raise InvalidInputError(msg)
+    audience = Audience(by, Role.COORDINATOR)
     record = refresh_record(connection, period)
     resolution = int(record["method"]["resolution"])
-    frame = hotspot_frame(connection, period, resolution=resolution, family=None)
+    frame = hotspot_frame(connection, period, audience, resolution=resolution)
+    metadata = layer_metadata(connection, period, family="*", resolution=resolution)
     content = {
         "summary": record,
-        "hotspots": hotspots_geojson(frame, layer_metadata(connection, period, family="*", resolution=resolution)),
-        "zones": zones_geojson(connection, period),
-        "comparison": comparison(connection, period),
+        "hotspots": hotspots_geojson(frame, metadata, audience),
+        "zones": zones_geojson(connection, period, audience),
+        "comparison": comparison(connection, period, audience),
     }
     inserted = connection.execute(
         insert(Edition).returning(Edition.id),

@@ -1,4 +1,4 @@
-"""Raw events for the roles allowed to read them (police, coordinator; partners: their own source)."""
+"""Raw events for the audiences allowed to read them (police, coordinator; partners: their own source)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.aggregates import IN_PERIOD, period_params
 from ols.periods import Period
-from ols.users import Principal
 
 MAX_EVENTS = 10_000
 
 
 def raw_events(
     connection: Connection,
-    principal: Principal,
+    audience: Audience,
     *,
     period: Period,
     bbox: tuple[float, float, float, float] | None = None,
@@ -23,7 +24,8 @@ def raw_events(
     timezone: str = "Europe/Paris",
     limit: int = MAX_EVENTS,
 ) -> dict[str, Any]:
-    """Events as GeoJSON points (no free text beyond the mapped attributes, no person)."""
+    """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience."""
+    audience.require(Layer.EVENTS)
     sql = ("SELECT e.id::text, e.category, e.family, e.raw_label, e.occurred_at, e.time_precision, "
            "e.location_precision, ST_X(e.geom), ST_Y(e.geom), s.code, t.code, e.partner_ref "
            "FROM event e JOIN source s ON s.id = e.source_id JOIN territory t ON t.id = e.territory_id "
@@ -35,13 +37,12 @@ def raw_events(
     if family:
         sql += " AND e.family = :family"
         params["family"] = family
-    if principal.role == "partner":
+    if audience.own_source:
         sql += " AND s.code = :own_source"
-        params["own_source"] = principal.source_code
-    if principal.territories:
-        sql += " AND t.code = ANY(:territories)"
-        params["territories"] = list(principal.territories)
-    rows = connection.execute(text(sql + " ORDER BY e.occurred_at LIMIT :limit"), params | {"limit": limit + 1}).all()
+        params["own_source"] = audience.own_source
+    facts = audience.facts("e")
+    rows = connection.execute(text(sql + facts.sql + " ORDER BY e.occurred_at LIMIT :limit"),
+                              params | facts.params | {"limit": limit + 1}).all()  # fmt: skip
     features = [{
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": {"id": ident, "category": category, "family": family_, "raw_label": label,

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, text
 
+from ols.access.audience import Audience
+from ols.access.disclosure import MODULUS, cell_key
+from ols.access.roles import Layer
 from ols.aggregates import IN_PERIOD, period_params
 from ols.errors import InvalidInputError
 from ols.models import OfficialIndicator
@@ -87,26 +90,33 @@ class Years:
         return self.n2.name, self.n1.name, self.n.name
 
 
-def evolution_table(counts: pd.DataFrame, columns: tuple[str, str, str]) -> pd.DataFrame:
-    """From ``key``, ``label`` and one column per period, add N vs N-1 and N-2 → N evolutions.
+def with_evolution(table: pd.DataFrame, columns: tuple[str, str, str]) -> pd.DataFrame:
+    """Add N vs N-1 and N-2 → N evolutions to a table of counts (None: a count not shown, so no evolution).
 
     A % evolution from zero is undefined and left empty, never shown as infinite.
     """
     n2, n1, n = columns
+
+    def change(now: Any, before: Any, *, percent: bool) -> float | None:
+        if now is None or before is None or pd.isna(now) or pd.isna(before) or (percent and before == 0):
+            return None
+        return round(100 * (now - before) / before, 1) if percent else float(now - before)
+
+    out = table.copy()
+    out["evolution"] = [change(a, b, percent=False) for a, b in zip(out[n], out[n1], strict=True)]
+    out["evolution_pct"] = [change(a, b, percent=True) for a, b in zip(out[n], out[n1], strict=True)]
+    out["evolution_n2_pct"] = [change(a, b, percent=True) for a, b in zip(out[n], out[n2], strict=True)]
+    out["evolution"] = out["evolution"].astype("Int64")
+    return out.astype({"evolution_pct": float, "evolution_n2_pct": float})
+
+
+def evolution_table(counts: pd.DataFrame, columns: tuple[str, str, str]) -> pd.DataFrame:
+    """From ``key``, ``label`` and one column per period of exact counts, add a total row and the evolutions."""
     table = counts.copy()
     for column in columns:
         table[column] = table[column].fillna(0).astype(int)
-    table["evolution"] = table[n] - table[n1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["evolution_pct"] = np.where(table[n1] > 0, 100 * (table[n] - table[n1]) / table[n1], np.nan)
-        table["evolution_n2_pct"] = np.where(table[n2] > 0, 100 * (table[n] - table[n2]) / table[n2], np.nan)
-    sums = {column: int(table[column].sum()) for column in columns}
-    total: dict[str, object] = {"key": "total", "label": "Total", **sums, "evolution": sums[n] - sums[n1]}
-    total["evolution_pct"] = 100 * (sums[n] - sums[n1]) / sums[n1] if sums[n1] else np.nan
-    total["evolution_n2_pct"] = 100 * (sums[n] - sums[n2]) / sums[n2] if sums[n2] else np.nan
-    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
-    table[["evolution_pct", "evolution_n2_pct"]] = table[["evolution_pct", "evolution_n2_pct"]].round(1)
-    return table
+    total = {"key": "total", "label": "Total", **{column: int(table[column].sum()) for column in columns}}
+    return with_evolution(pd.concat([table, pd.DataFrame([total])], ignore_index=True), columns)
 
 
 def _labels(grouping: str, connection: Connection) -> dict[str, str]:
@@ -117,12 +127,15 @@ def _labels(grouping: str, connection: Connection) -> dict[str, str]:
     return dict(connection.execute(text("SELECT code, name FROM source")).all())
 
 
-def _denominators(connection: Connection, territory: str | None) -> tuple[int | None, int | None]:
-    query = (
-        "SELECT sum(population), sum(dwellings), bool_and(population IS NOT NULL), "
-        "bool_and(dwellings IS NOT NULL) FROM territory"
-    )
-    row = connection.execute(text(query + (" WHERE code = :t" if territory else "")), {"t": territory}).one()
+def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
+    """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
+    query = ("SELECT sum(population), sum(dwellings), bool_and(population IS NOT NULL), "
+             "bool_and(dwellings IS NOT NULL) FROM territory")  # fmt: skip
+    params: dict[str, Any] = {}
+    if audience.territories:
+        query += " WHERE code = ANY(:codes)"
+        params["codes"] = list(audience.territories)
+    row = connection.execute(text(query), params).one()
     return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
 
 
@@ -133,51 +146,61 @@ def with_rates(
     if population is None and dwellings is None:
         return table
 
-    def rate(row: pd.Series) -> float:
-        per_dwelling = by == "category" and row["key"] == "residential_burglary"
-        base = dwellings if per_dwelling else population
-        return round(1000 * float(row[column]) / base, 2) if base else float("nan")
+    def rate(key: str, value: Any) -> float | None:
+        base = dwellings if by == "category" and key == "residential_burglary" else population
+        return round(1000 * float(value) / base, 2) if base and value is not None and not pd.isna(value) else None
 
-    return table.assign(rate_per_thousand=table.apply(rate, axis=1))
+    rates = [rate(key, value) for key, value in zip(table["key"], table[column], strict=True)]
+    return table.assign(rate_per_thousand=pd.Series(rates, index=table.index, dtype=float))
+
+
+def _span_counts(
+    connection: Connection, span: Period, audience: Audience, key: str, timezone: str
+) -> dict[str, tuple[int, int]]:
+    facts = audience.facts("e")
+    rows = connection.execute(
+        text(f"SELECT {key}, count(*), {cell_key('e')} FROM event e JOIN source s ON s.id = e.source_id "
+             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
+        {**period_params(span, timezone), **facts.params},
+    ).all()  # fmt: skip
+    return {str(name): (int(count), int(keys)) for name, count, keys in rows}
 
 
 def local_evolution(
     connection: Connection,
     period: Period,
+    audience: Audience,
     *,
     by: str = "family",
     timezone: str = "Europe/Paris",
-    territory: str | None = None,
-    excluded: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Evolution table of the observatory's own counts for ``period`` vs the two years before.
+    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
 
-    With the territory's denominators, N's rate per 1,000 is added; with ``by="category"``, the
-    matching SSMSI indicator is named, so that the official figures can be shown beside.
-    ``excluded`` categories are left out (the sensitive ones, for roles below the police).
+    Counts cover the audience's categories and territories and are published for it (the total
+    row too, from its own facts, never as a sum of shown rows); evolutions and N's rate per 1,000
+    (with the territories' denominators) are computed from what is shown. With ``by="category"``,
+    the matching SSMSI indicator is named, so that the official figures can be shown beside.
     """
+    audience.require(Layer.INDICATORS)
     if by not in GROUPINGS:
         msg = f"--by must be one of {', '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
-    years = Years.ending(period)
+    years = Years.ending(audience.period(period))
     key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
-    where = ("" if territory is None else " AND t.code = :territory") + " AND NOT (e.category = ANY(:excluded))"
-    counts: dict[str, dict[str, int]] = {}
-    for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True):
-        rows = connection.execute(
-            text(f"SELECT {key}, count(*) FROM event e JOIN source s ON s.id = e.source_id "
-                 f"JOIN territory t ON t.id = e.territory_id WHERE {IN_PERIOD}{where} GROUP BY 1"),
-            {**period_params(span, timezone), "territory": territory, "excluded": list(excluded)},
-        ).all()  # fmt: skip
-        counts[name] = dict(rows)
+    counts = {name: _span_counts(connection, span, audience, key, timezone)
+              for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     keys = sorted(set().union(*counts.values()))
     labels = _labels(by, connection)
-    frame = pd.DataFrame({"key": keys, "label": [labels.get(k, k) for k in keys],
-                          **{name: [counts[name].get(k, 0) for k in keys] for name in years.names()}})  # fmt: skip
-    table = evolution_table(frame, years.names())
+    frame = pd.DataFrame({"key": [*keys, "total"], "label": [*(labels.get(k, k) for k in keys), "Total"]})
+    for name, found in counts.items():
+        cells = [found.get(k, (0, 0)) for k in keys]
+        cells.append((sum(n for n, _ in found.values()), sum(c for _, c in found.values()) % MODULUS))
+        frame[name] = pd.array(audience.publish(connection, [n for n, _ in cells], [c for _, c in cells]),
+                               dtype="Int64")  # fmt: skip
+    table = with_evolution(frame, years.names())
     if by == "category":
         table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
-    population, dwellings = _denominators(connection, territory)
+    population, dwellings = _denominators(connection, audience)
     return with_rates(table, years.n.name, by=by, population=population, dwellings=dwellings)
 
 

@@ -1,7 +1,10 @@
-"""Map layers read back from the database: hot spots and zones, as tables or GeoJSON.
+"""Map layers read back from the database for an audience: hot spots, emerging hot spots, zones.
 
 Every layer carries its period, its method and its sources, so that a map or an export can say
-how it was made.
+how it was made; every layer is cut for its audience (:mod:`ols.access`): the scope of categories
+it was computed on, the cells and zones of the reader's territories, the counts it may receive
+(the heatmap's own, so that no difference of two layers reveals anything), and no z-score or
+p-value for the roles below the police (a z-score is a linear function of the exact counts).
 """
 
 from __future__ import annotations
@@ -11,17 +14,20 @@ import json
 from typing import Any
 
 import pandas as pd
-from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.errors import NotFoundError
 from ols.grid import polygon, to_str
-from ols.models import Hotspot, Refresh, Zone
+from ols.heatmap import HeatmapQuery, visible_cells
+from ols.models import Refresh
 from ols.nomenclature import FAMILY_BY_CODE
 from ols.periods import Period
 
 ALL_FAMILIES = "*"
+EXACT_COLUMNS = ("z", "p", "p_fdr")
 
 
 def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
@@ -34,29 +40,45 @@ def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
 
 
 def hotspot_frame(
-    connection: Connection, period: Period, *, resolution: int, family: str | None, significant_only: bool = False
+    connection: Connection,
+    period: Period,
+    audience: Audience,
+    *,
+    resolution: int | None = None,
+    family: str | None = None,
+    significant_only: bool = False,
 ) -> pd.DataFrame:
-    """One row per cell of the study area (or per significant cell): h3, count, z, p, p_fdr, class."""
-    record = refresh_record(connection, period)
-    key = family or ALL_FAMILIES
+    """One row per cell of the audience's study area (or per significant cell): h3, count, class (, z, p, p_fdr).
+
+    The classes are those of Gi* on the categories the audience may see, over the whole
+    observatory (a hot spot across a border is one hot spot); the cells are those whose centre
+    lies in the audience's territories; the counts are the audience's heatmap counts.
+    """
+    audience.require(Layer.HOTSPOTS)
+    record = refresh_record(connection, audience.period(period))
+    grid = audience.resolution(resolution)
     if family and family not in FAMILY_BY_CODE:
         msg = f"unknown family {family!r} (families: {', '.join(FAMILY_BY_CODE)})"
         raise NotFoundError(msg)
-    query = (
-        select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.p, Hotspot.p_fdr, Hotspot.hotspot_class)
-        .where(Hotspot.period == period.name, Hotspot.resolution == resolution, Hotspot.family == key)
-        .order_by(Hotspot.h3)
-    )
-    if significant_only:
-        query = query.where(Hotspot.hotspot_class != "not_significant")
-    rows = connection.execute(query).all()
-    if not rows and resolution not in record["method"].get("resolutions", []):
-        msg = f"no hot spots at resolution {resolution} (refreshed: {record['method'].get('resolutions')})"
+    if grid not in record["method"].get("resolutions", []):
+        msg = f"no hot spots at resolution {grid} (refreshed: {record['method'].get('resolutions')})"
         raise NotFoundError(msg)
+    area = audience.area("g.geom", centre=True)
+    join = " JOIN h3_cell g ON g.h3 = hs.h3" if area.sql else ""
+    only = " AND hs.class <> 'not_significant'" if significant_only else ""
+    rows = connection.execute(
+        text(f"SELECT hs.h3, hs.class, hs.z, hs.p, hs.p_fdr FROM hotspot hs{join} WHERE hs.period = :period "
+             f"AND hs.scope = :scope AND hs.resolution = :resolution AND hs.family = :family{only}{area.sql} "
+             "ORDER BY hs.h3"),
+        {"period": period.name, "scope": audience.scope, "resolution": grid, "family": family or ALL_FAMILIES}
+        | area.params,
+    ).all()  # fmt: skip
+    counts = dict(visible_cells(connection, HeatmapQuery(period, grid, family), audience))
     # Plain tuples: pandas reads SQLAlchemy rows through its generic path, 8x slower (90 ms for 20,000 cells).
-    frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "count", "z", "p", "p_fdr", "class"])
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "class", *EXACT_COLUMNS])
+    frame.insert(1, "count", pd.Series([counts.get(int(cell), 0) for cell in frame["h3"]], dtype=object))
     frame["h3"] = to_str(frame["h3"])
-    return frame
+    return frame.drop(columns=list(EXACT_COLUMNS)) if audience.suppressed else frame
 
 
 def layer_metadata(connection: Connection, period: Period, **extra: Any) -> dict[str, Any]:
@@ -66,17 +88,18 @@ def layer_metadata(connection: Connection, period: Period, **extra: Any) -> dict
             "sources": record.get("sources", []), "refreshed_at": record["refreshed_at"], **extra}  # fmt: skip
 
 
-def hotspots_geojson(frame: pd.DataFrame, metadata: dict[str, Any]) -> dict[str, Any]:
-    """A FeatureCollection of hexagons with the Gi* columns, and the layer's metadata."""
+def hotspots_geojson(frame: pd.DataFrame, metadata: dict[str, Any], audience: Audience) -> dict[str, Any]:
+    """A FeatureCollection of hexagons with the layer's columns, and the layer's metadata."""
     features = [
-        {"type": "Feature", "geometry": mapping(polygon(int(h3_int))), "properties": row}
+        {"type": "Feature", "geometry": mapping(polygon(int(h3_int))),
+         "properties": row | {"count_label": audience.count_label(row["count"]), "suppressed": row["count"] is None}}
         for h3_int, row in zip((int(cell, 16) for cell in frame["h3"]), frame.to_dict("records"), strict=True)
-    ]
+    ]  # fmt: skip
     return {"type": "FeatureCollection", "metadata": metadata, "features": features}
 
 
 def hotspots_csv(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
-    """CSV of the Gi* columns, each row stamped with the period, family, resolution and method."""
+    """CSV of the layer's columns, each row stamped with the period, family, resolution and method."""
     out = frame.assign(
         period=metadata["period"], family=metadata["family"], resolution=metadata["resolution"],
         method=json.dumps(metadata["method"], ensure_ascii=False), sources=" ".join(metadata["sources"]),
@@ -86,21 +109,75 @@ def hotspots_csv(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def zones_geojson(connection: Connection, period: Period) -> dict[str, Any]:
-    """Computed zones of the period and the declared zones valid during it."""
+def emerging_geojson(connection: Connection, period: Period, audience: Audience) -> dict[str, Any]:
+    """Space-time patterns of the semesters ending with ``period``, on the audience's categories and cells."""
+    audience.require(Layer.EMERGING)
+    record = refresh_record(connection, audience.period(period))
+    grid = audience.resolution(int(record["method"]["resolution"]))
+    area = audience.area("g.geom", centre=True)
     rows = connection.execute(
-        select(Zone.__table__)
-        .where((Zone.kind == "declared") | ((Zone.kind == "computed") & (Zone.period == period.name)))
-        .order_by(Zone.kind, Zone.code)
-    ).all()
+        text("SELECT e.h3, e.pattern, e.trend_tau, e.trend_p, e.hot_periods, e.cold_periods FROM emerging_hotspot e "
+             f"JOIN h3_cell g ON g.h3 = e.h3 WHERE e.period = :period AND e.scope = :scope{area.sql} ORDER BY e.h3"),
+        {"period": period.name, "scope": audience.scope} | area.params,
+    ).all()  # fmt: skip
+    features = []
+    for row, name in zip(rows, to_str(row[0] for row in rows), strict=True):
+        properties = {"h3": name, "pattern": row.pattern, "hot_periods": row.hot_periods,
+                      "cold_periods": row.cold_periods}  # fmt: skip
+        if not audience.suppressed:
+            properties |= {"trend_tau": row.trend_tau, "trend_p": row.trend_p}
+        features.append({"type": "Feature", "geometry": mapping(polygon(row.h3)), "properties": properties})
+    return {"type": "FeatureCollection", "metadata": {"period": period.name, "resolution": grid,
+                                                      "method": record["method"]}, "features": features}  # fmt: skip
+
+
+def _zone_events(connection: Connection, ids: list[int], audience: Audience) -> dict[int, int | None]:
+    """Events in each computed zone's cells, counted and published for the audience."""
+    facts = audience.facts("c")
+    rows = connection.execute(
+        text("SELECT z.id, sum(c.count)::bigint, sum(c.cell_key)::bigint FROM zone z JOIN cell_count c "
+             "ON c.period = z.period AND c.resolution = (z.stats->>'resolution')::int AND c.h3 = ANY(z.cells) "
+             f"WHERE z.id = ANY(:ids){facts.sql} GROUP BY z.id"),
+        {"ids": ids} | facts.params,
+    ).all()  # fmt: skip
+    published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
+    return {int(row[0]): count for row, count in zip(rows, published, strict=True)}
+
+
+ZONE_COLUMNS = "z.id, z.kind, z.code, z.period, z.name, z.rationale, z.owner, z.review_date, z.valid_from, z.valid_to"
+
+
+def visible_zones(connection: Connection, period: Period, audience: Audience) -> list[Any]:
+    """Rows of the zones the audience may see: its scope's computed zones of the period and the declared
+    zones valid during it, meeting its territories."""
+    audience.require(Layer.ZONES)
+    area = audience.area("z.geom")
+    rows = connection.execute(
+        text(f"SELECT {ZONE_COLUMNS}, z.stats, ST_AsGeoJSON(z.geom, 6) AS geometry FROM zone z "
+             f"WHERE (z.kind = 'declared' OR (z.period = :period AND z.scope = :scope)){area.sql} "
+             "ORDER BY z.kind, z.code"),
+        {"period": audience.period(period).name, "scope": audience.scope} | area.params,
+    ).all()  # fmt: skip
+    return [row for row in rows if row.kind == "computed" or _valid_during(row, period)]
+
+
+def _valid_during(row: Any, period: Period) -> bool:
+    """Whether a declared zone is valid at some time of the period."""
+    return not ((row.valid_from and row.valid_from >= period.end) or (row.valid_to and row.valid_to < period.start))
+
+
+def zones_geojson(connection: Connection, period: Period, audience: Audience) -> dict[str, Any]:
+    """The zones the audience may see (:func:`visible_zones`), with figures counted for it."""
+    rows = visible_zones(connection, period, audience)
+    events = _zone_events(connection, [row.id for row in rows if row.kind == "computed"], audience)
     features = []
     for row in rows:
-        if row.kind == "declared" and (
-            (row.valid_from and row.valid_from >= period.end) or (row.valid_to and row.valid_to < period.start)
-        ):
-            continue
-        properties = {key: value for key, value in row._mapping.items() if key not in ("geom", "id")}
+        properties = {key: value for key, value in row._mapping.items() if key not in ("geometry", "id", "stats")}
         for key in ("review_date", "valid_from", "valid_to"):
             properties[key] = properties[key].isoformat() if properties[key] else None
-        features.append({"type": "Feature", "geometry": mapping(to_shape(row.geom)), "properties": properties})
+        properties["stats"] = {}
+        if row.kind == "computed":
+            stats = {key: value for key, value in row.stats.items() if not (audience.suppressed and key == "max_z")}
+            properties["stats"] = stats | {"events": events.get(row.id, 0)}
+        features.append({"type": "Feature", "geometry": json.loads(row.geometry), "properties": properties})
     return {"type": "FeatureCollection", "features": features}

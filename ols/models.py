@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ols.access.roles import Role
+
 TIME_PRECISIONS = ("minute", "day", "month")
 LOCATION_PRECISIONS = ("exact", "address", "street", "zone")
 CONFIDENTIALITY_LEVELS = ("open", "partners", "police")
@@ -214,14 +216,24 @@ class CellCount(Base):
     territory_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     family: Mapped[str] = mapped_column(String(32))
     count: Mapped[int] = mapped_column(Integer)
+    cell_key: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+
+
+SCOPE_CHECK = "scope IN ('full', 'open')"
 
 
 class Hotspot(Base):
-    """Gi* of one cell of the study area for a period, resolution and family ('*': all families)."""
+    """Gi* of one cell of the study area for a period, scope, resolution and family ('*': all families).
+
+    The ``full`` scope counts every category; the ``open`` scope leaves out the sensitive ones, for
+    the audiences that may not see them (:mod:`ols.access`).
+    """
 
     __tablename__ = "hotspot"
+    __table_args__ = (CheckConstraint(SCOPE_CHECK, name="hotspot_scope"),)
 
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     family: Mapped[str] = mapped_column(String(32), primary_key=True)
     h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -233,11 +245,13 @@ class Hotspot(Base):
 
 
 class EmergingHotspot(Base):
-    """Space-time pattern of one cell over the semesters ending with ``period``."""
+    """Space-time pattern of one cell over the semesters ending with ``period``, for one scope."""
 
     __tablename__ = "emerging_hotspot"
+    __table_args__ = (CheckConstraint(SCOPE_CHECK, name="emerging_hotspot_scope"),)
 
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     family: Mapped[str] = mapped_column(String(32), primary_key=True)
     h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -249,16 +263,18 @@ class EmergingHotspot(Base):
 
 
 class Zone(Base):
-    """A vigilance zone: computed from hot spots for a period, or declared by partners."""
+    """A vigilance zone: computed from a scope's hot spots for a period (with its cells), or declared by partners."""
 
     __tablename__ = "zone"
     __table_args__ = (
         CheckConstraint("kind IN ('computed', 'declared')", name="zone_kind"),
-        UniqueConstraint("kind", "period", "code"),
+        CheckConstraint(SCOPE_CHECK, name="zone_scope"),
+        UniqueConstraint("kind", "scope", "period", "code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
     code: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(32), default="")
     name: Mapped[str] = mapped_column(Text)
@@ -269,6 +285,7 @@ class Zone(Base):
     valid_to: Mapped[date_ | None] = mapped_column(Date)
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    cells: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default=text("'{}'"))
 
 
 class Refresh(Base):
@@ -311,7 +328,6 @@ class OfficialIndicator(Base):
     source_file: Mapped[str] = mapped_column(Text)
 
 
-ROLES = ("coordinator", "police", "partner", "elu", "public")
 DEAL_POINT_STATUSES = ("actif", "en_surveillance", "demantele")
 
 
@@ -319,7 +335,7 @@ class User(Base):
     """A person or service allowed to use the API: a role, a territory scope, a hashed token."""
 
     __tablename__ = "app_user"
-    __table_args__ = (CheckConstraint(_in("role", ROLES), name="app_user_role"),)
+    __table_args__ = (CheckConstraint(_in("role", tuple(role.value for role in Role)), name="app_user_role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
@@ -330,6 +346,27 @@ class User(Base):
     token_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     disabled: Mapped[bool] = mapped_column(default=False)
+
+
+class UserSession(Base):
+    """A web session: the SHA-256 of its id (the cookie holds the id, signed), its user and its expiry."""
+
+    __tablename__ = "app_session"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DisclosureKey(Base):
+    """The observatory's secret for the cell-key rounding of published counts (one row, drawn at creation)."""
+
+    __tablename__ = "disclosure_key"
+    __table_args__ = (CheckConstraint("id = 1", name="disclosure_key_single"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    secret: Mapped[int] = mapped_column(BigInteger)
 
 
 class AuditEntry(Base):

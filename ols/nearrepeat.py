@@ -19,6 +19,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point, mapping
 from sqlalchemy import Connection, text
 
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.aggregates import IN_PERIOD, period_params
 from ols.periods import Period
 from ols.zones import TO_L93, TO_WGS84, reproject
@@ -99,17 +101,21 @@ def knox(
 def near_repeat(
     connection: Connection,
     period: Period,
+    audience: Audience,
     *,
     as_of: date | None = None,
     category: str = "residential_burglary",
     timezone: str = "Europe/Paris",
     permutations: int = PERMUTATIONS,
 ) -> dict[str, Any]:
-    """Knox table of the period's burglaries and the risk zones of the most recent ones."""
+    """Knox table of the period's burglaries in the audience's territories and the risk zones of the recent ones."""
+    audience.require(Layer.NEAR_REPEAT)
+    facts = audience.facts("e")
     rows = connection.execute(
-        text("SELECT id::text, ST_X(geom), ST_Y(geom), (occurred_at AT TIME ZONE :tz)::date, time_precision "
-             f"FROM event WHERE category = :category AND {IN_PERIOD} ORDER BY occurred_at"),
-        {**period_params(period, timezone), "category": category},
+        text("SELECT e.id::text, ST_X(e.geom), ST_Y(e.geom), (e.occurred_at AT TIME ZONE :tz)::date, e.time_precision "
+             f"FROM event e WHERE e.category = :category AND {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}"
+             f"{facts.sql} ORDER BY e.occurred_at"),
+        {**period_params(period, timezone), "category": category, **facts.params},
     ).all()  # fmt: skip
     dated = [row for row in rows if row[4] != "month"]
     result: dict[str, Any] = {"period": period.name, "category": category, "events": len(dated),

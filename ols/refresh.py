@@ -18,16 +18,22 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import Connection, Engine, delete, insert, select, text
 
 from ols import aggregates
+from ols.access.audience import SCOPES, SENSITIVE_CATEGORIES, Scope
+from ols.emerging import ALPHA as EMERGING_ALPHA
 from ols.emerging import classify_series
 from ols.grid import study_area, weights
 from ols.hotspots import GiStar, gi_star, method
 from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory
+from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period, semesters_until
 from ols.settings import CartographySettings, cartography_settings
 from ols.tiles import store_cells
 from ols.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
 
 ALL_FAMILIES = "*"
+COARSE_RESOLUTION = 8
+NO_PATTERN = ("no_pattern", float("nan"), float("nan"), 0, 0)
+SENSITIVE_FAMILIES = frozenset({ALL_FAMILIES, *(CATEGORY_BY_CODE[code].family for code in SENSITIVE_CATEGORIES)})
 
 
 @dataclass
@@ -53,99 +59,134 @@ class Context:
         return f"{name} (~{round(metres, -1):.0f} m)"
 
 
-def _store_hotspots(connection: Connection, period: str, resolution: int, family: str, result: GiStar) -> None:
+def _store_hotspots(
+    connection: Connection, period: str, scope: Scope, resolution: int, family: str, result: GiStar
+) -> None:
     raw = connection.connection.driver_connection
     assert raw is not None
-    columns = "period, resolution, family, h3, count, z, p, p_fdr, class"
+    columns = "period, scope, resolution, family, h3, count, z, p, p_fdr, class"
     rows = zip(result.cells.tolist(), np.asarray(result.counts).tolist(), result.z.tolist(), result.p.tolist(),
                result.p_fdr.tolist(), result.classes.tolist(), strict=True)  # fmt: skip
     with raw.cursor() as cursor, cursor.copy(f"COPY hotspot ({columns}) FROM STDIN") as copy:
         for cell, count, z, p, p_fdr, name in rows:
-            copy.write_row((period, resolution, family, cell, count, z, p, p_fdr, name))
+            copy.write_row((period, scope, resolution, family, cell, count, z, p, p_fdr, name))
+
+
+def _copy_hotspots(connection: Connection, period: str, resolution: int, family: str) -> None:
+    """A family without sensitive categories has the same open hot spots as full ones: copy them."""
+    connection.execute(
+        text("INSERT INTO hotspot (period, scope, resolution, family, h3, count, z, p, p_fdr, class) "
+             "SELECT period, 'open', resolution, family, h3, count, z, p, p_fdr, class FROM hotspot "
+             "WHERE period = :p AND scope = 'full' AND resolution = :r AND family = :f"),
+        {"p": period, "r": resolution, "f": family},
+    )  # fmt: skip
+
+
+def resolutions(settings: CartographySettings) -> list[int]:
+    """Resolutions of the hot spots: the configured ones, the zones', and the coarse grid every reader may see."""
+    return sorted({*settings.hotspot_resolutions, settings.zone_resolution, COARSE_RESOLUTION})
+
+
+def _families(connection: Connection, period: str) -> dict[Scope, list[str]]:
+    """The families with facts in the period, in each scope."""
+    rows = connection.execute(
+        text("SELECT family, bool_or(NOT (category = ANY(:x))) FROM cell_count WHERE period = :p GROUP BY 1 "
+             "ORDER BY 1"), {"p": period, "x": list(SENSITIVE_CATEGORIES)},
+    ).all()  # fmt: skip
+    return {"full": [family for family, _ in rows], "open": [family for family, has_open in rows if has_open]}
 
 
 def hotspots(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, Any]:
-    """Gi* for all families together and each family, at every configured resolution and the zones'."""
+    """Gi* for all families together and each family, per scope, at every resolution.
+
+    A family without sensitive categories has the same hot spots in both scopes: they are copied.
+    """
     connection.execute(delete(Hotspot).where(Hotspot.period == period.name))
-    families = (
-        connection.execute(
-            text("SELECT DISTINCT family FROM cell_count WHERE period = :p ORDER BY 1"), {"p": period.name}
-        )
-        .scalars()
-        .all()
-    )
     significant: dict[str, Any] = {}
-    for resolution in sorted({*settings.hotspot_resolutions, settings.zone_resolution}):
+    families = _families(connection, period.name)
+    for resolution in resolutions(settings):
         everything = aggregates.cell_totals(connection, period.name, resolution)
         cells = study_area(context.area, resolution, everything.index.to_numpy())
         store_cells(connection, cells, resolution)
         w = weights(cells)
-        for family in [ALL_FAMILIES, *families]:
-            totals = (
-                everything
-                if family == ALL_FAMILIES
-                else aggregates.cell_totals(connection, period.name, resolution, family)
-            )
-            counts = totals.reindex(cells, fill_value=0).to_numpy()
-            result = gi_star(cells, counts, permutations=settings.permutations, w=w)
-            _store_hotspots(connection, period.name, resolution, family, result)
-            if family == ALL_FAMILIES:
-                classes, counted = np.unique(result.classes, return_counts=True)
-                significant[f"r{resolution}"] = {str(c): int(n) for c, n in zip(classes, counted, strict=True)}
+        for scope in SCOPES:
+            excluded = SENSITIVE_CATEGORIES if scope == "open" else ()
+            for family in [ALL_FAMILIES, *families[scope]]:
+                if scope == "open" and family not in SENSITIVE_FAMILIES:
+                    _copy_hotspots(connection, period.name, resolution, family)
+                    continue
+                only = None if family == ALL_FAMILIES else family
+                totals = everything if only is None and not excluded else aggregates.cell_totals(
+                    connection, period.name, resolution, only, excluded=excluded)  # fmt: skip
+                counts = totals.reindex(cells, fill_value=0).to_numpy()
+                result = gi_star(cells, counts, permutations=settings.permutations, w=w)
+                _store_hotspots(connection, period.name, scope, resolution, family, result)
+                if family == ALL_FAMILIES and scope == "full":
+                    classes, counted = np.unique(result.classes, return_counts=True)
+                    significant[f"r{resolution}"] = {str(c): int(n) for c, n in zip(classes, counted, strict=True)}
     return significant
 
 
-def emerging(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, int]:
-    """Emerging hot-spot patterns of all families over the last semesters (semesters only)."""
-    connection.execute(delete(EmergingHotspot).where(EmergingHotspot.period == period.name))
-    if period.kind != "semester":
-        return {}
+def _emerging_rows(
+    period: Period, cells: np.ndarray, series: list[pd.Series], settings: CartographySettings, scope: Scope, w: Any
+) -> list[dict[str, Any]]:
     resolution = settings.zone_resolution
-    series = [aggregates.live_cell_totals(connection, semester, resolution, timezone=settings.timezone)
-              for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
-    cells = study_area(context.area, resolution, np.concatenate([s.index.to_numpy() for s in series]))
-    w = weights(cells)
     results = [gi_star(cells, s.reindex(cells, fill_value=0).to_numpy(), permutations=settings.permutations, w=w)
                for s in series]  # fmt: skip
     z = np.vstack([r.z for r in results])
     p = np.vstack([r.p_fdr for r in results])
+    ever = ((p <= EMERGING_ALPHA) & (z != 0)).any(axis=0)  # a cell never significant has no pattern: skip the test
     rows = []
     for index, cell in enumerate(cells):
-        pattern, tau, trend_p, hot, cold = classify_series(z[:, index], p[:, index])
-        rows.append(
-            {
-                "period": period.name,
-                "resolution": resolution,
-                "family": ALL_FAMILIES,
-                "h3": int(cell),
-                "pattern": pattern,
-                "trend_tau": None if np.isnan(tau) else tau,
-                "trend_p": None if np.isnan(trend_p) else trend_p,
-                "hot_periods": hot,
-                "cold_periods": cold,
-            }
-        )
-    connection.execute(insert(EmergingHotspot), rows)
-    counts = pd.Series([row["pattern"] for row in rows]).value_counts().sort_index()
-    return {str(pattern): int(count) for pattern, count in counts.items()}
+        pattern, tau, trend_p, hot, cold = classify_series(z[:, index], p[:, index]) if ever[index] else NO_PATTERN
+        rows.append({"period": period.name, "scope": scope, "resolution": resolution, "family": ALL_FAMILIES,
+                     "h3": int(cell), "pattern": pattern, "trend_tau": None if np.isnan(tau) else tau,
+                     "trend_p": None if np.isnan(trend_p) else trend_p, "hot_periods": hot,
+                     "cold_periods": cold})  # fmt: skip
+    return rows
+
+
+def emerging(connection: Connection, period: Period, context: Context, settings: CartographySettings) -> dict[str, int]:
+    """Emerging hot-spot patterns of all families over the last semesters, per scope (semesters only)."""
+    connection.execute(delete(EmergingHotspot).where(EmergingHotspot.period == period.name))
+    if period.kind != "semester":
+        return {}
+    found: dict[str, int] = {}
+    series = [aggregates.live_scope_totals(connection, semester, settings.zone_resolution, timezone=settings.timezone,
+                                           excluded=SENSITIVE_CATEGORIES)
+              for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
+    cells = study_area(context.area, settings.zone_resolution, np.concatenate([s.index.to_numpy() for s in series]))
+    w = weights(cells)
+    for scope in SCOPES:
+        rows = _emerging_rows(period, cells, [s[scope] for s in series], settings, scope, w)
+        connection.execute(insert(EmergingHotspot), rows)
+        if scope == "full":
+            counts = pd.Series([row["pattern"] for row in rows]).value_counts().sort_index()
+            found = {str(pattern): int(count) for pattern, count in counts.items()}
+    return found
 
 
 def computed_zones(
     connection: Connection, period: Period, context: Context, settings: CartographySettings
 ) -> list[dict[str, Any]]:
-    """Computed zones from the all-families hot spots at the zone resolution."""
+    """Computed zones of each scope from its all-families hot spots at the zone resolution; the full ones."""
     resolution = settings.zone_resolution
-    rows = connection.execute(
-        select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.hotspot_class).where(
-            Hotspot.period == period.name, Hotspot.resolution == resolution, Hotspot.family == ALL_FAMILIES
-        )
-    ).all()
-    cells, counts, z, classes = (np.array(column) for column in zip(*rows, strict=True)) if rows else ([],) * 4
-    zones = hot_clusters(np.asarray(cells, dtype=np.int64), np.asarray(counts), np.asarray(z, dtype=float),
-                         np.asarray(classes, dtype=object))  # fmt: skip
-    saved = save_computed(connection, period.name, zones, resolution=resolution)
-    return [{"code": zone["code"], "name": zone["name"], **zone["stats"],
-             "near": context.nearest_place(zone["geom"])} for zone in saved]  # fmt: skip
+    summary: list[dict[str, Any]] = []
+    for scope in SCOPES:
+        rows = connection.execute(
+            select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.hotspot_class).where(
+                Hotspot.period == period.name, Hotspot.scope == scope, Hotspot.resolution == resolution,
+                Hotspot.family == ALL_FAMILIES,
+            )
+        ).all()  # fmt: skip
+        cells, counts, z, classes = (np.array(column) for column in zip(*rows, strict=True)) if rows else ([],) * 4
+        zones = hot_clusters(np.asarray(cells, dtype=np.int64), np.asarray(counts), np.asarray(z, dtype=float),
+                             np.asarray(classes, dtype=object))  # fmt: skip
+        saved = save_computed(connection, period.name, zones, resolution=resolution, scope=scope)
+        if scope == "full":
+            summary = [{"code": zone["code"], "name": zone["name"], **zone["stats"],
+                        "near": context.nearest_place(zone["geom"])} for zone in saved]  # fmt: skip
+    return summary
 
 
 def refresh(engine: Engine, period: Period, *, settings: CartographySettings | None = None) -> dict[str, Any]:
@@ -166,8 +207,7 @@ def refresh(engine: Engine, period: Period, *, settings: CartographySettings | N
             "period": period.name, "label": period.label, "events": events, "sources": list(sources),
             "hotspots": significant, "emerging": patterns, "zones": zones,
             "method": method(settings.zone_resolution, permutations=settings.permutations)
-            | {"resolutions": sorted({*settings.hotspot_resolutions, settings.zone_resolution}),
-               "zone_classes": list(HOT_CLASSES)},
+            | {"resolutions": resolutions(settings), "zone_classes": list(HOT_CLASSES)},
         }  # fmt: skip
         connection.execute(delete(Refresh).where(Refresh.period == period.name))
         connection.execute(

@@ -70,17 +70,25 @@ DEVELOPMENT_SECRET = "dev-only-secret-change-me"
 
 
 class ApiSettings(BaseSettings):
-    """The HTTP service: environment, secrets, CORS, upload limits, small-count suppression."""
+    """The HTTP service: environment, secrets, CORS, proxies, upload limits, small-count suppression.
+
+    ``suppression_threshold`` is also the base to which the counts of the roles below the police
+    are rounded (:mod:`ols.access.disclosure`); ``session_attempts_per_minute`` is the number of
+    failed logins or tokens after which a client address waits; ``trusted_proxies`` are the only
+    addresses whose ``X-Forwarded-For`` is believed.
+    """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
 
     environment: str = "development"
     secret_key: str = DEVELOPMENT_SECRET
     cors_origins: list[str] = Field(default_factory=list)
-    max_upload_mb: int = 50
-    suppression_threshold: int = 5
+    trusted_proxies: list[str] = Field(default_factory=list)
+    max_upload_mb: int = Field(50, ge=1)
+    suppression_threshold: int = Field(5, ge=2, le=20)
     zones_dir: Path = Path("data/zones")
-    session_attempts_per_minute: int = 10
+    session_attempts_per_minute: int = Field(10, ge=1)
+    session_hours: int = Field(12, ge=1, le=24 * 30)
     web_vendor: Path | None = None
 
 

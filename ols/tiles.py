@@ -1,8 +1,9 @@
 """Mapbox vector tiles of the heatmap and zones layers, built by PostGIS (``ST_AsMVT``).
 
-The heatmap tile reuses the heatmap's own counts (already scoped and suppressed for the caller)
-and joins them to the stored hexagons of ``h3_cell``, which every refresh fills for its study
-areas (this PostGIS has no H3 functions).
+Both layers are cut for the caller's audience: the heatmap tile reuses the heatmap's own counts,
+the zones tile the zones the audience may see. The heatmap's cells are joined to the stored
+hexagons of ``h3_cell``, which every refresh fills for its study areas (this PostGIS has no H3
+functions).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from collections.abc import Iterable
 from shapely import to_wkb
 from sqlalchemy import Connection, text
 
+from ols.access.audience import Audience
 from ols.grid import polygon
+from ols.heatmap import HeatmapQuery, visible_cells
+from ols.layers import visible_zones
 from ols.periods import Period
 
 ENVELOPE = "ST_TileEnvelope(:z, :x, :y)"
@@ -32,10 +36,12 @@ def store_cells(connection: Connection, cells: Iterable[int], resolution: int) -
     return len(new)
 
 
-def heatmap_tile(
-    connection: Connection, z: int, x: int, y: int, cells: list[int], counts: list[int | None], labels: list[str]
-) -> bytes:
-    """The ``heatmap`` layer of one tile from already-prepared cell counts."""
+def heatmap_tile(connection: Connection, z: int, x: int, y: int, query: HeatmapQuery, audience: Audience) -> bytes:
+    """The ``heatmap`` layer of one tile: the audience's heatmap cells (:func:`ols.heatmap.visible_cells`)."""
+    visible = visible_cells(connection, query, audience)
+    cells = [cell for cell, _ in visible]
+    counts = [count for _, count in visible]
+    labels = [audience.count_label(count) for count in counts]
     row = connection.execute(
         text(
             "WITH counts AS (SELECT * FROM unnest(CAST(:cells AS bigint[]), CAST(:counts AS int[]), "
@@ -50,14 +56,15 @@ def heatmap_tile(
     return bytes(row or b"")
 
 
-def zones_tile(connection: Connection, z: int, x: int, y: int, period: Period) -> bytes:
-    """The ``zones`` layer of one tile: computed zones of the period and declared zones."""
+def zones_tile(connection: Connection, z: int, x: int, y: int, period: Period, audience: Audience) -> bytes:
+    """The ``zones`` layer of one tile: the zones the audience may see (:func:`ols.layers.visible_zones`)."""
+    ids = [row.id for row in visible_zones(connection, period, audience)]
     row = connection.execute(
         text(
             f"WITH tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), {ENVELOPE}) AS geom, code, name, kind "
-            f"FROM zone WHERE (kind = 'declared' OR period = :period) AND geom && ST_Transform({ENVELOPE}, 4326)) "
+            f"FROM zone WHERE id = ANY(:ids) AND geom && ST_Transform({ENVELOPE}, 4326)) "
             "SELECT ST_AsMVT(tile, 'zones') FROM tile"
         ),
-        {"z": z, "x": x, "y": y, "period": period.name},
+        {"z": z, "x": x, "y": y, "ids": ids},
     ).scalar_one()
     return bytes(row or b"")

@@ -24,7 +24,7 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, TextClause, delete, insert, select
 
 from ols.errors import InvalidInputError, NotFoundError
 from ols.grid import outline, weights
@@ -88,22 +88,29 @@ def hot_clusters(cells: np.ndarray, counts: np.ndarray, z: np.ndarray, classes: 
 
 
 def save_computed(
-    connection: Connection, period: str, zones: list[ComputedZone], *, resolution: int
+    connection: Connection, period: str, zones: list[ComputedZone], *, resolution: int, scope: str = "full"
 ) -> list[dict[str, Any]]:
-    """Replace the computed zones of a period; return what was stored."""
-    connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period))
+    """Replace the computed zones of a period and scope, with their cells; return what was stored.
+
+    The open scope's zones (without the sensitive categories) are numbered on their own: their
+    codes end in ``-O1``, ``-O2``… so that no code names two different areas.
+    """
+    connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period, Zone.scope == scope))
     saved = []
+    letter = "Z" if scope == "full" else "O"
     for number, zone in enumerate(zones, start=1):
         area_km2 = reproject(zone.geom, TO_L93).area / 1e6
         row = {
             "kind": "computed",
-            "code": f"{period}-Z{number}",
+            "scope": scope,
+            "code": f"{period}-{letter}{number}",
             "period": period,
             "name": f"Zone de vigilance n°{number}",
             "rationale": "Cellules H3 contiguës significativement chaudes (Gi*, 95 % après FDR)",
             "owner": "calcul OLS",
             "stats": {"cells": len(zone.cells), "events": zone.events, "max_z": round(zone.max_z, 3),
                       "area_km2": round(area_km2, 4), "resolution": resolution},
+            "cells": [int(cell) for cell in zone.cells],
         }  # fmt: skip
         connection.execute(insert(Zone), {**row, "geom": from_shape(zone.geom, srid=4326)})
         saved.append({**row, "geom": zone.geom})
@@ -143,11 +150,22 @@ def sync_declared(connection: Connection, folder: Path) -> int:
     return len(zones)
 
 
-def zones_of(connection: Connection, period: str, kind: str, *, valid_on: date | None = None) -> list[dict[str, Any]]:
-    """Zones of a kind (computed: of the period; declared: valid on ``valid_on``) with shapely outlines."""
+def zones_of(
+    connection: Connection,
+    period: str,
+    kind: str,
+    *,
+    valid_on: date | None = None,
+    scope: str = "full",
+    where: TextClause | None = None,
+) -> list[dict[str, Any]]:
+    """Zones of a kind (computed: of the period and scope; declared: valid on ``valid_on``) with shapely outlines,
+    among those meeting ``where`` when given."""
     query = select(Zone.__table__).where(Zone.kind == kind)
+    if where is not None:
+        query = query.where(where)
     if kind == "computed":
-        query = query.where(Zone.period == period)
+        query = query.where(Zone.period == period, Zone.scope == scope)
     rows = []
     for row in connection.execute(query.order_by(Zone.code)):
         if valid_on and ((row.valid_from and row.valid_from > valid_on) or (row.valid_to and row.valid_to < valid_on)):

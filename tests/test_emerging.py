@@ -44,3 +44,13 @@ def test_mann_kendall_is_kendalls_tau_against_time() -> None:
     reference = kendalltau(np.arange(7), series)
     assert (tau, p) == pytest.approx((reference.statistic, reference.pvalue))
     assert tau == pytest.approx(17 / 21)  # 19 concordant, 2 discordant pairs
+
+
+def test_a_cell_never_significant_has_no_pattern_as_the_refresh_assumes() -> None:
+    from ols.refresh import NO_PATTERN
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        z, p = rng.normal(0, 2, 6), rng.uniform(0.051, 1, 6)
+        pattern, tau, trend_p, hot, cold = classify_series(z, p)
+        assert (pattern, hot, cold) == (NO_PATTERN[0], 0, 0) and np.isnan(tau) and np.isnan(trend_p)

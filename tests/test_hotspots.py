@@ -60,7 +60,8 @@ def london(template_url: str, server_url: str, shared: Path) -> Iterator[tuple[E
 def _stored(engine: Engine, resolution: int, family: str = "*") -> list[tuple[int, int, float, float, float, str]]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(
-            "SELECT h3, count, z, p, p_fdr, class FROM hotspot WHERE period = '2017' AND resolution = :r "
+            "SELECT h3, count, z, p, p_fdr, class FROM hotspot WHERE period = '2017' AND scope = 'full' "
+            "AND resolution = :r "
             "AND family = :f ORDER BY h3"), {"r": resolution, "f": family})]  # fmt: skip
 
 

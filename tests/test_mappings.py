@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from etl.demo.generate import MARK
 from etl.demo.run import SOURCES, run_demo
 from etl.mapping import builtin_mappings, load_mapping
+from ols.access.audience import Audience
 from ols.nomenclature import CATEGORY_BY_CODE
 
 EXPECTED_REJECTIONS = {
@@ -111,10 +112,10 @@ def test_demo_cartography(demo: tuple[Engine, Path, list[object]]) -> None:
     assert summary["zones"], "the demo's hot spots around stations and blocks must give zones"
     assert any("MONS" in (zone["near"] or "") for zone in summary["zones"])
     with engine.connect() as connection:
-        table = local_evolution(connection, parse_period("2025"), by="category").set_index("key")
+        table = local_evolution(connection, parse_period("2025"), Audience.operator(), by="category").set_index("key")
         counted = connection.execute(text("SELECT count(*) FROM event WHERE extract(year FROM occurred_at AT TIME "
                                           "ZONE 'Europe/Paris') = 2025")).scalar_one()  # fmt: skip
-        zones = zone_counts(connection, parse_period("2026-S1"), timezone="Europe/Paris")
+        zones = zone_counts(connection, parse_period("2026-S1"), Audience.operator(), timezone="Europe/Paris")
     assert table.loc["total", "2025"] == counted
     assert table.loc["residential_burglary", "ssmsi"] == "Cambriolages de logement"
     assert pd.isna(table.loc["residential_burglary", "rate_per_thousand"])  # no dwellings known: no rate

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ols.cli.common import app, migrated_engine, print_table
+from ols.cli.common import app, migrated_engine, operator, print_table
 
 zones_app = typer.Typer(help="Vigilance zones: declared files and computed zones.", no_args_is_help=True)
 editions_app = typer.Typer(help="Published (frozen) semester cartographies.", no_args_is_help=True)
@@ -65,15 +65,16 @@ def hotspots_command(
     if output_format not in ("geojson", "csv"):
         raise typer.BadParameter("--format is geojson or csv")
     spec = parse_period(period)
+    audience = operator()
     with migrated_engine().connect() as connection:
-        frame = hotspot_frame(connection, spec, resolution=resolution, family=family)
+        frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family)
         metadata = layer_metadata(
             connection, spec, family=family or "*", resolution=resolution, method={"resolution": resolution}
         )
     if output_format == "csv":
         sys.stdout.write(hotspots_csv(frame, metadata))
     else:
-        sys.stdout.write(json.dumps(hotspots_geojson(frame, metadata), ensure_ascii=False))
+        sys.stdout.write(json.dumps(hotspots_geojson(frame, metadata, audience), ensure_ascii=False))
 
 
 @zones_app.command("sync")
@@ -97,7 +98,7 @@ def zones_counts(
     from ols.settings import cartography_settings
 
     with migrated_engine().connect() as connection:
-        frame = zone_counts(connection, parse_period(period), timezone=cartography_settings().timezone)
+        frame = zone_counts(connection, parse_period(period), operator(), timezone=cartography_settings().timezone)
     print_table(frame, output_format)
 
 
@@ -108,7 +109,7 @@ def zones_compare(period: Annotated[str, typer.Option()]) -> None:
     from ols.periods import parse_period
 
     with migrated_engine().connect() as connection:
-        result = comparison(connection, parse_period(period))
+        result = comparison(connection, parse_period(period), operator())
     typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
 
 
@@ -157,11 +158,14 @@ def indicators_evolution(
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """N-2, N-1, N and their evolution, from the observatory's own counts."""
+    from dataclasses import replace
+
     from ols.indicators import local_evolution
     from ols.periods import parse_period
 
+    audience = replace(operator(), territories=(territory,) if territory else ())
     with migrated_engine().connect() as connection:
-        frame = local_evolution(connection, parse_period(period), by=by, territory=territory)
+        frame = local_evolution(connection, parse_period(period), audience, by=by)
     print_table(frame, output_format)
 
 
@@ -191,7 +195,7 @@ def profile_command(
     from ols.profiles import time_profile
 
     with migrated_engine().connect() as connection:
-        typer.echo(json.dumps(time_profile(connection, parse_period(period), family=family, zone=zone)))
+        typer.echo(json.dumps(time_profile(connection, parse_period(period), operator(), family=family, zone=zone)))
 
 
 @app.command("near-repeat")
@@ -206,7 +210,8 @@ def near_repeat_command(
     from ols.periods import parse_period
 
     with migrated_engine().connect() as connection:
-        result = near_repeat(connection, parse_period(period), as_of=date.fromisoformat(as_of) if as_of else None)
+        result = near_repeat(connection, parse_period(period), operator(),
+                             as_of=date.fromisoformat(as_of) if as_of else None)  # fmt: skip
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 
@@ -223,5 +228,6 @@ def crosswatch_command(
 
     with migrated_engine().connect() as connection:
         area = Context.load(connection).area
-        result = crosswatch(connection, parse_period(period), area, parse_groups(groups), resolution=resolution)
+        result = crosswatch(connection, parse_period(period), area, parse_groups(groups), operator(),
+                            resolution=resolution)  # fmt: skip
     typer.echo(json.dumps(result, ensure_ascii=False))

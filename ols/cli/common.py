@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Any
 
@@ -11,6 +12,8 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from ols import db
+from ols.access.audience import Audience
+from ols.access.roles import Role
 from ols.errors import OLSError
 
 app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -26,6 +29,21 @@ def main() -> None:
     except OLSError as error:
         console.print(f"[red]erreur:[/red] {error}")
         sys.exit(1)
+
+
+def audience_for(role: Role, territories: list[str] | None = None, source: str | None = None) -> Audience:
+    """The audience an export or a report is made for, by the person at the command line."""
+    from ols.settings import api_settings
+
+    return Audience.of(getpass.getuser(), role.value, territories=tuple(territories or ()), source=source,
+                       threshold=api_settings().suppression_threshold)  # fmt: skip
+
+
+def operator() -> Audience:
+    """The audience of the commands an operator runs for itself (the coordinator's)."""
+    from ols.settings import api_settings
+
+    return Audience.operator(threshold=api_settings().suppression_threshold)
 
 
 def migrated_engine() -> Engine:

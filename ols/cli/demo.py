@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import Engine
 
 from ols.cli.cartography import ZONES_FOLDER, print_summary
-from ols.cli.common import app, migrated_engine
+from ols.cli.common import app, migrated_engine, operator
 from ols.cli.patrols import start_point
 
 
@@ -24,7 +24,7 @@ def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
     window = parse_window("ven 18:00-23:00")
     with engine.begin() as connection:
         start = start_point(connection, "Mairie de Mons")
-        places = rotate(from_observatory(connection, period, window), recent_visits(connection))
+        places = rotate(from_observatory(connection, period, window, operator()), recent_visits(connection))
         edges = load_edges(connection)
         result = plan(
             places, Shift(window, 2, "pedestre", start, 6, seed=2024), graph_of(edges, "pedestre") if edges else None
@@ -44,8 +44,8 @@ def demo(
 ) -> None:
     """Load Mons-en-Barœul, ingest synthetic partner exports, refresh its last two semesters (the main job)."""
     from etl.demo.run import demo_semesters, run_demo
+    from ols.access.users import reset_demo_users
     from ols.refresh import refresh
-    from ols.users import reset_demo_users
     from ols.zones import sync_declared
 
     engine = migrated_engine()
@@ -59,4 +59,4 @@ def demo(
         logins = reset_demo_users(connection)
     typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")
     for role, (name, token) in logins.items():
-        typer.echo(f"  {role:<12} {name:<24} {token}")
+        typer.echo(f"  {role.value:<12} {name:<24} {token}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ols.cli.common import app, console, migrated_engine
+from ols.cli.common import app, console, migrated_engine, operator
 
 patrol_app = typer.Typer(help="Patrol planning for the police municipale.", no_args_is_help=True)
 app.add_typer(patrol_app, name="patrol")
@@ -71,7 +71,7 @@ def patrol_plan(
         else:
             if period is None:
                 raise typer.BadParameter("--period is needed unless --candidates gives the places")
-            places = from_observatory(connection, parse_period(period), shift, holidays=holidays,
+            places = from_observatory(connection, parse_period(period), shift, operator(), holidays=holidays,
                                       families=families.split(",") if families else None)  # fmt: skip
         places = rotate(places, recent_visits(connection))
         edges = read_edges(streets) if streets is not None else load_edges(connection)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ols.cli.common import app, migrated_engine, print_table
+from ols.access.roles import Role
+from ols.cli.common import app, audience_for, migrated_engine, print_table
 
 users_app = typer.Typer(help="API users: roles, territory scope, tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The append-only audit log of sensitive reads and exports.", no_args_is_help=True)
@@ -18,24 +19,24 @@ app.add_typer(audit_app, name="audit")
 @users_app.command("add")
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="coordinator, police, partner, elu or public")],
+    role: Annotated[Role, typer.Option(help="The user's role")],
     territory: Annotated[
         list[str] | None, typer.Option(help="Territory code the user may see (repeat); all if omitted")
     ] = None,
     source: Annotated[str | None, typer.Option(help="For a partner: its source code")] = None,
 ) -> None:
     """Create a user and print its token once (only its argon2 hash is stored)."""
-    from ols.users import create_user
+    from ols.access.users import create_user
 
     with migrated_engine().begin() as connection:
-        token = create_user(connection, name, role=role, territories=territory or [], source=source)
+        token = create_user(connection, name, role=role.value, territories=territory or [], source=source)
     typer.echo(token)
 
 
 @users_app.command("disable")
 def users_disable(name: str) -> None:
-    """Disable a user: its token stops working."""
-    from ols.users import disable_user
+    """Disable a user: its token and its sessions stop working at once."""
+    from ols.access.users import disable_user
 
     with migrated_engine().begin() as connection:
         found = disable_user(connection, name)
@@ -61,12 +62,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the API (uvicorn) on the embedded or configured database."""
     import uvicorn
 
-    from api.main import configure_logging
+    from api.main import configure_logging, server_options
+    from ols.settings import api_settings
 
     migrated_engine()
     configure_logging()
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
-                access_log=False)  # fmt: skip
+                access_log=False, **server_options(api_settings()))  # fmt: skip
 
 
 export_app = typer.Typer(help="Map snapshots and tables for the bilan (audited).", no_args_is_help=True)
@@ -78,27 +80,25 @@ def export_map_command(
     period: Annotated[str, typer.Option()],
     out: Annotated[Path, typer.Option(help="carte.png or carte.pdf")],
     layers: Annotated[str, typer.Option(help="heatmap,zones,boundary,places,deal_points")] = "heatmap,zones",
-    resolution: int = 9,
+    resolution: Annotated[int | None, typer.Option(help="8, 9 or 10 (default: the audience's usual grid)")] = None,
     family: Annotated[str | None, typer.Option()] = None,
-    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+    role: Annotated[Role, typer.Option(help="Audience of the map")] = Role.COORDINATOR,
+    territory: Annotated[list[str] | None, typer.Option(help="Audience's territory (repeat); all if omitted")] = None,
+    source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
 ) -> None:
-    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), for the given audience."""
-    import getpass
-
+    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), cut for the given audience."""
     from ols import audit
     from ols.mapexport import Snapshot, export_map
     from ols.periods import parse_period
-    from ols.settings import api_settings
-    from ols.users import Principal
 
-    user = Principal(name=getpass.getuser(), role=role)
-    spec = Snapshot(
-        parse_period(period), tuple(layers.split(",")), resolution, family, api_settings().suppression_threshold
-    )
+    audience = audience_for(role, territory, source)
+    spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, family)
     with migrated_engine().begin() as connection:
-        export_map(connection, spec, user, out)
-        parameters = {"period": period, "layers": layers, "resolution": resolution, "out": out.name}
-        audit.record(connection, user=user.name, role=role, action="export", resource="map", parameters=parameters)
+        export_map(connection, spec, audience, out)
+        parameters = {"period": period, "layers": layers, "resolution": resolution, "out": out.name,
+                      "territories": list(audience.territories)}  # fmt: skip
+        audit.record(connection, user=audience.name, role=role, action="export", resource="map",
+                     parameters=parameters)  # fmt: skip
     typer.echo(f"carte écrite : {out}")
 
 
@@ -107,25 +107,23 @@ def export_gpkg_command(
     period: Annotated[str, typer.Option()],
     out: Annotated[Path, typer.Option(help="obs.gpkg")],
     crs: Annotated[int, typer.Option(help="2154 (Lambert-93) or 4326")] = 2154,
-    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+    role: Annotated[Role, typer.Option(help="Audience of the GeoPackage")] = Role.COORDINATOR,
+    territory: Annotated[list[str] | None, typer.Option(help="Audience's territory (repeat); all if omitted")] = None,
+    source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
 ) -> None:
     """A GeoPackage of the period's layers for QGIS (hexagons, hot spots, zones, places, territories)."""
-    import getpass
-
     from ols import audit
     from ols.gpkg import CRS_CHOICES, export_gpkg
     from ols.periods import parse_period
-    from ols.settings import api_settings
-    from ols.users import Principal
 
     if crs not in CRS_CHOICES:
         raise typer.BadParameter("--crs is 2154 or 4326")
-    user = Principal(name=getpass.getuser(), role=role)
+    audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
-        layers = export_gpkg(connection, parse_period(period), user, out, crs=crs,
-                             threshold=api_settings().suppression_threshold)  # fmt: skip
-        parameters = {"period": period, "crs": crs, "out": out.name}
-        audit.record(connection, user=user.name, role=role, action="export", resource="gpkg", parameters=parameters)
+        layers = export_gpkg(connection, parse_period(period), audience, out, crs=crs)
+        parameters = {"period": period, "crs": crs, "out": out.name, "territories": list(audience.territories)}
+        audit.record(connection, user=audience.name, role=role, action="export", resource="gpkg",
+                     parameters=parameters)  # fmt: skip
     typer.echo(f"{out}: {', '.join(layers)} (EPSG:{crs})")
 
 
@@ -136,23 +134,21 @@ def report_command(
     month: Annotated[str | None, typer.Option(help="2024-11 (monthly)")] = None,
     year: Annotated[str | None, typer.Option(help="2024 (annual)")] = None,
     out: Annotated[Path, typer.Option(help="Folder for the HTML, PDF, XLSX and CSV files")] = Path("out/reports"),
-    role: Annotated[str, typer.Option(help="Audience: coordinator, police, partner, elu or public")] = "coordinator",
+    role: Annotated[Role, typer.Option(help="Audience of the report")] = Role.COORDINATOR,
+    territory: Annotated[list[str] | None, typer.Option(help="Audience's territory (repeat); all if omitted")] = None,
+    source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
 ) -> None:
     """Récapitulatif hebdomadaire, bilan mensuel or bilan annuel: HTML + PDF + tables (XLSX, CSV)."""
-    import getpass
-
     from ols import audit
     from ols.reports import BUILDERS, write_report
-    from ols.settings import api_settings
-    from ols.users import Principal
 
     period = {"weekly": week, "monthly": month, "annual": year}.get(kind)
     if kind not in BUILDERS or period is None:
         raise typer.BadParameter("ols report weekly --week W | monthly --month M | annual --year Y")
-    user = Principal(name=getpass.getuser(), role=role)
+    audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
-        files = write_report(connection, kind, period, user, out, threshold=api_settings().suppression_threshold)
-        audit.record(connection, user=user.name, role=role, action="export", resource=f"report-{kind}",
-                     parameters={"period": period})  # fmt: skip
+        files = write_report(connection, kind, period, audience, out)
+        audit.record(connection, user=audience.name, role=role, action="export", resource=f"report-{kind}",
+                     parameters={"period": period, "territories": list(audience.territories)})  # fmt: skip
     for path in files:
         typer.echo(str(path))

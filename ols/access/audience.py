@@ -1,0 +1,211 @@
+"""The audience of an output: built once per request or command, it decides what its reader gets.
+
+An audience is who reads (role, territories, partner source) and the suppression threshold of the
+observatory. Readers in ``ols`` ask it which categories, territories and resolution to use, which
+layers exist, and pass it every count they send out (:meth:`Audience.publish`): the rules of
+:mod:`ols.access.roles` and :mod:`ols.access.disclosure` are applied here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import Connection, TextClause, text
+
+from ols.access import disclosure
+from ols.access.roles import RIGHTS, Layer, Rights, Role, parse_role
+from ols.access.users import Principal
+from ols.errors import InvalidInputError, OLSError
+from ols.nomenclature import CATEGORIES
+from ols.periods import Period
+
+RESOLUTIONS = (8, 9, 10)
+DEFAULT_RESOLUTION = 9
+SENSITIVE_CATEGORIES = tuple(category.code for category in CATEGORIES if category.sensitive)
+Scope = Literal["full", "open"]
+SCOPES: tuple[Scope, ...] = ("full", "open")
+LAYER_LABELS = {
+    Layer.HEATMAP: "la carte de chaleur", Layer.HOTSPOTS: "les points chauds", Layer.EMERGING: "les tendances",
+    Layer.ZONES: "les zones de vigilance", Layer.PLACES: "les lieux", Layer.BOUNDARY: "les limites",
+    Layer.DEAL_POINTS: "les points de deal", Layer.EVENTS: "les faits bruts",
+    Layer.NEAR_REPEAT: "le risque de répétition",
+    Layer.CROSSWATCH: "la veille croisée", Layer.PROFILES: "les profils horaires", Layer.INDICATORS: "les indicateurs",
+    Layer.PATROLS: "les patrouilles", Layer.MANAGE: "l'administration de l'observatoire",
+}  # fmt: skip
+
+
+class AccessDenied(OLSError, PermissionError):
+    """The audience may not receive what was asked (a layer, a resolution, a period)."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A SQL condition (to append after ``WHERE …``) and its parameters."""
+
+    sql: str
+    params: dict[str, Any]
+
+    @property
+    def clause(self) -> TextClause:
+        """The condition as a SQLAlchemy clause, for Core queries."""
+        return text(self.sql.removeprefix(" AND ") or "TRUE").bindparams(**self.params)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who reads an output, and the observatory's threshold: everything an output is cut by."""
+
+    name: str
+    role: Role
+    territories: tuple[str, ...] = ()
+    source: str | None = None
+    threshold: int = 5
+
+    @classmethod
+    def of(cls, name: str, role: str, *, territories: tuple[str, ...] = (), source: str | None = None,
+           threshold: int = 5) -> Audience:  # fmt: skip
+        """The audience of a user (an unknown role is refused)."""
+        return cls(name, parse_role(role), tuple(territories), source, threshold)
+
+    @classmethod
+    def for_user(cls, user: Principal, *, threshold: int = 5) -> Audience:
+        """The audience of an authenticated user."""
+        return cls(user.name, user.role, user.territories, user.source_code, threshold)
+
+    @classmethod
+    def operator(cls, *, threshold: int = 5) -> Audience:
+        """The person at the command line of the observatory's server: the coordinator."""
+        return cls(getpass.getuser(), Role.COORDINATOR, threshold=threshold)
+
+    @property
+    def rights(self) -> Rights:
+        """The rights of the role."""
+        return RIGHTS[self.role]
+
+    @property
+    def suppressed(self) -> bool:
+        """Whether counts go through disclosure control (every role below the police)."""
+        return not self.rights.full
+
+    @property
+    def scope(self) -> Scope:
+        """The category set of the derived layers it reads: all categories, or the open ones."""
+        return "open" if self.suppressed else "full"
+
+    @property
+    def excluded_categories(self) -> tuple[str, ...]:
+        """Categories it never receives, in any count."""
+        return SENSITIVE_CATEGORIES if self.suppressed else ()
+
+    @property
+    def resolutions(self) -> tuple[int, ...]:
+        """The H3 resolutions it may ask for."""
+        return tuple(r for r in RESOLUTIONS if r <= self.rights.finest_resolution)
+
+    @property
+    def label(self) -> str:
+        """The role in French."""
+        return self.rights.label
+
+    @property
+    def marking(self) -> str | None:
+        """The marking its outputs carry ("DIFFUSION RESTREINTE" for police-level data)."""
+        return None if self.suppressed else "DIFFUSION RESTREINTE"
+
+    @property
+    def own_source(self) -> str | None:
+        """For a partner, the source whose raw facts it may read; None for the others."""
+        return self.source if self.role is Role.PARTNER else None
+
+    @property
+    def cache_key(self) -> tuple[object, ...]:
+        """What makes two audiences receive the same data."""
+        return (self.role.value, self.territories, self.own_source, self.threshold)
+
+    def may(self, layer: Layer) -> bool:
+        """Whether the layer exists for this reader."""
+        return layer in self.rights.layers
+
+    def require(self, layer: Layer) -> None:
+        """AccessDenied unless the reader may receive the layer."""
+        if not self.may(layer):
+            msg = f"le rôle {self.label} n'a pas accès à {LAYER_LABELS[layer]}"
+            raise AccessDenied(msg)
+
+    def layers(self) -> list[str]:
+        """The layers it may receive, by name."""
+        return [layer.value for layer in Layer if self.may(layer)]
+
+    def resolution(self, asked: int | None = None) -> int:
+        """The resolution to use: the one asked (if allowed) or the finest usual one it may see."""
+        if asked is None:
+            return min(DEFAULT_RESOLUTION, self.rights.finest_resolution)
+        if asked not in RESOLUTIONS:
+            msg = f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}"
+            raise InvalidInputError(msg)
+        if asked > self.rights.finest_resolution:
+            msg = f"le rôle {self.label} ne reçoit que la maille {self.rights.finest_resolution} ou plus grossière"
+            raise AccessDenied(msg)
+        return asked
+
+    def period(self, period: Period) -> Period:
+        """The period, if it may ask for it: suppressed readers get calendar periods, never day ranges.
+
+        Sliding ranges of days would give many differently rounded views of the same facts.
+        """
+        if self.suppressed and period.kind == "range":
+            msg = (f"le rôle {self.label} consulte des périodes du calendrier (semaine, mois, semestre, année), "
+                   "pas des plages de jours")  # fmt: skip
+            raise AccessDenied(msg)
+        return period
+
+    def category(self, code: str | None) -> str | None:
+        """A category filter it may use (a sensitive one is refused to suppressed readers)."""
+        if code in self.excluded_categories:
+            msg = f"le rôle {self.label} ne reçoit pas la catégorie {code}"
+            raise AccessDenied(msg)
+        return code
+
+    def facts(self, alias: str = "e") -> Filter:
+        """SQL restricting events or cell counts (aliased ``alias``) to its categories and territories."""
+        within = self.within(alias)
+        if not self.excluded_categories:
+            return within
+        return Filter(f" AND NOT ({alias}.category = ANY(:audience_excluded)){within.sql}",
+                      {"audience_excluded": list(self.excluded_categories), **within.params})  # fmt: skip
+
+    def within(self, alias: str) -> Filter:
+        """SQL restricting rows with a ``territory_id`` (aliased ``alias``) to its territories."""
+        if not self.territories:
+            return Filter("", {})
+        sql = f" AND {alias}.territory_id IN (SELECT id FROM territory WHERE code = ANY(:audience_territories))"
+        return Filter(sql, {"audience_territories": list(self.territories)})
+
+    def check_territory(self, code: str) -> None:
+        """AccessDenied unless the territory is among its own (every territory when it has none)."""
+        if self.territories and code not in self.territories:
+            msg = f"le territoire {code} est hors du périmètre de {self.name}"
+            raise AccessDenied(msg)
+
+    def area(self, geometry: str, *, centre: bool = False) -> Filter:
+        """SQL keeping geometries that meet its territories (``centre``: whose centre lies in them)."""
+        if not self.territories:
+            return Filter("", {})
+        test = f"ST_Intersects(t.geom, ST_Centroid({geometry}))" if centre else f"ST_Intersects(t.geom, {geometry})"
+        sql = f" AND EXISTS (SELECT 1 FROM territory t WHERE t.code = ANY(:audience_territories) AND {test})"
+        return Filter(sql, {"audience_territories": list(self.territories)})
+
+    def publish(self, connection: Connection, counts: Any, keys: Any) -> list[int | None]:
+        """The counts it receives: as they are for the police, through disclosure control for the others."""
+        values = np.asarray(counts, dtype=np.int64)
+        if not self.suppressed:
+            return [int(value) for value in values.tolist()]
+        return disclosure.rounded(values, np.asarray(keys, dtype=np.int64), threshold=self.threshold,
+                                  salt=disclosure.secret(connection))  # fmt: skip
+
+    def count_label(self, count: int | None) -> str:
+        """A published count as a reader sees it ("< 5" when hidden)."""
+        return f"< {self.threshold}" if count is None else f"{count:,}".replace(",", "\u202f")

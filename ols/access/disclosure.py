@@ -1,0 +1,85 @@
+"""Disclosure control for the roles below the police: the cell-key method, rounding to the threshold.
+
+Why this method. OLS builds its tables on demand: any period, resolution, family, category,
+source, zone or hour asked for. Primary and secondary suppression protect a *fixed* set of tables;
+over tables built on demand, a hidden cell comes back as a total minus its visible parts through
+some other table (issue 11 found it so: all families minus each family, hot spots minus the heatmap,
+totals and rates). The statistical offices that publish flexible tables — the Australian Bureau of
+Statistics (TableBuilder) and the ONS (Census 2021) — use the *cell-key method* for that reason:
+each published count is perturbed by a draw that depends only on the set of records it counts.
+
+How OLS applies it, for every count a suppressed audience receives:
+
+- each fact has a *record key*: a 32-bit hash of its id (itself a hash of the fact);
+- a cell's key is the sum of the record keys of the facts it counts, modulo 2**32: the same facts
+  reached through any table, filter or resolution get the same key, hence the same published value
+  (asking again, or otherwise, teaches nothing new);
+- a count of 0 is published as 0; a count from 1 to ``threshold - 1`` is hidden ("< 5"); any other
+  count is rounded to a multiple of the threshold, up with probability ``(count mod threshold) /
+  threshold`` (so that it is unbiased), the draw being a keyed hash of the cell key and of the
+  observatory's secret (``disclosure_key``, random, drawn when the database is created);
+- rates, evolutions and shares are computed from the published counts only.
+
+What it guarantees. Every count a suppressed reader gets is 0 or a multiple of the threshold, so
+every sum or difference of such counts is too, while a hidden count lies strictly between 0 and the
+threshold: no linear combination of published tables gives a hidden count back. Averaging many
+differently rounded views of the same facts could narrow it down; the cell key makes every view of
+the same facts identical, and suppressed readers may only ask for calendar periods (no day ranges
+to slide), which leaves too few distinct views to average. The price: the figures of the élu and
+public versions are rounded to the nearest 5 and do not always add up exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+MODULUS = 1 << 32
+MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+_secrets: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+def record_key(alias: str = "e") -> str:
+    """SQL: the record key of the events aliased ``alias``: PostgreSQL's 32-bit hash of their id (``uuid_hash``,
+    the hash of hash partitioning: stable, uniform, and nearly free to compute)."""
+    return f"uuid_hash({alias}.id)"
+
+
+def cell_key(alias: str = "e") -> str:
+    """SQL aggregate: the cell key of a group of events (sum of their record keys; reduced in Python)."""
+    return f"sum({record_key(alias)})"
+
+
+def secret(connection: Connection) -> int:
+    """The observatory's disclosure secret (read once per database and process)."""
+    url = connection.engine.url.render_as_string(hide_password=True)
+    with _lock:
+        if url not in _secrets:
+            _secrets[url] = int(connection.execute(text("SELECT secret FROM disclosure_key")).scalar_one())
+        return _secrets[url]
+
+
+def _uniform(keys: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform draw in [0, 1) per cell key: splitmix64's finaliser of the key mixed with the secret."""
+    values = (np.asarray(keys, dtype=np.int64).astype(np.uint64) % np.uint64(MODULUS)) ^ np.uint64(salt % (1 << 64))
+    with np.errstate(over="ignore"):
+        for shift, multiplier in zip((30, 27), MIX, strict=True):
+            values ^= values >> np.uint64(shift)
+            values *= multiplier
+        values ^= values >> np.uint64(31)
+    return (values >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def rounded(counts: np.ndarray, keys: np.ndarray, *, threshold: int, salt: int) -> list[int | None]:
+    """Published counts: 0 stays 0, 1 to ``threshold - 1`` hidden (None), others rounded by their cell key."""
+    values = np.asarray(counts, dtype=np.int64)
+    if values.size == 0:
+        return []
+    remainder = values % threshold
+    up = _uniform(np.asarray(keys, dtype=np.int64), salt) < remainder / threshold
+    published = values - remainder + np.where(up, threshold, 0)
+    hidden = (values > 0) & (values < threshold)
+    return [None if hide else int(value) for value, hide in zip(published.tolist(), hidden.tolist(), strict=True)]

@@ -1,0 +1,124 @@
+"""Users: a role, a territory scope, an optional partner source, and a token stored hashed.
+
+A token is ``ols_<prefix>_<secret>``: the prefix finds the user, the secret is checked against
+its argon2 hash; the token itself is printed once, when the user is created, and never stored.
+Checking a token costs one argon2 verification whether its prefix exists or not, so that the
+answer's timing does not tell a valid prefix from an unknown one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Row, delete, insert, select, update
+
+from ols.access.roles import Role, parse_role
+from ols.errors import InvalidInputError
+from ols.models import Source, Territory, User, UserSession
+
+HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user's id, name, role, territories (empty: all) and own source."""
+
+    id: int
+    name: str
+    role: Role
+    territories: tuple[str, ...] = ()
+    source_code: str | None = None
+
+
+@cache
+def _decoy() -> str:
+    """An argon2 hash that no token matches, verified when a token names no usable user."""
+    return HASHER.hash(secrets.token_urlsafe(32))
+
+
+def _check_scope(connection: Connection, territories: list[str], source: str | None) -> None:
+    known = set(connection.execute(select(Territory.code).where(Territory.code.in_(territories))).scalars())
+    if missing := [code for code in territories if code not in known]:
+        msg = f"unknown territory {', '.join(missing)} (load it first: ols territory load)"
+        raise InvalidInputError(msg)
+    if source and connection.execute(select(Source.id).where(Source.code == source)).scalar() is None:
+        msg = f"unknown source {source!r} (ols sources list)"
+        raise InvalidInputError(msg)
+
+
+def create_user(
+    connection: Connection,
+    name: str,
+    *,
+    role: str,
+    territories: list[str] | None = None,
+    source: str | None = None,
+) -> str:
+    """Create a user and return its token (shown once, stored only as an argon2 hash)."""
+    kind = parse_role(role)
+    if kind is Role.PARTNER and not source:
+        msg = "a partner user needs --source (the partner whose raw events it may see)"
+        raise InvalidInputError(msg)
+    _check_scope(connection, territories or [], source)
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    connection.execute(insert(User).values(
+        name=name, role=kind.value, territories=territories or [], source_code=source, token_prefix=prefix,
+        token_hash=HASHER.hash(secret),
+    ))  # fmt: skip
+    return f"ols_{prefix}_{secret}"
+
+
+def _principal(row: Row[Any]) -> Principal:
+    return Principal(id=row.id, name=row.name, role=Role(row.role), territories=tuple(row.territories),
+                     source_code=row.source_code)  # fmt: skip
+
+
+def authenticate(connection: Connection, token: str) -> Principal | None:
+    """The principal of a valid token, None otherwise (unknown, malformed, disabled or wrong)."""
+    parts = token.split("_", 2)
+    row = None
+    if len(parts) == 3 and parts[0] == "ols":
+        row = connection.execute(
+            select(User.__table__).where(User.token_prefix == parts[1], User.disabled.is_(False))
+        ).one_or_none()
+    try:
+        HASHER.verify(row.token_hash if row is not None else _decoy(), parts[-1])
+    except (VerificationError, InvalidHashError):
+        return None
+    return _principal(row) if row is not None else None
+
+
+def active_user(connection: Connection, user_id: int) -> Principal | None:
+    """The user with this id, unless it was disabled (checked on every request)."""
+    row = connection.execute(select(User.__table__).where(User.id == user_id, User.disabled.is_(False))).one_or_none()
+    return _principal(row) if row is not None else None
+
+
+def disable_user(connection: Connection, name: str) -> bool:
+    """Disable a user: its token and its open sessions stop working at once; True if it existed."""
+    found = connection.execute(update(User).where(User.name == name).values(disabled=True).returning(User.id)).all()
+    for (user_id,) in found:
+        connection.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    return bool(found)
+
+
+DEMO_USERS = {
+    Role.COORDINATOR: ("demo-coordonnateur", None),
+    Role.POLICE: ("demo-police-municipale", None),
+    Role.PARTNER: ("demo-bailleur", "bailleur-demo"),
+    Role.ELU: ("demo-elu", None),
+    Role.PUBLIC: ("demo-public", None),
+}
+
+
+def reset_demo_users(connection: Connection) -> dict[Role, tuple[str, str]]:
+    """Recreate one demo user per role; role → (name, token). Only for the demo territory."""
+    connection.execute(delete(User).where(User.name.in_([name for name, _ in DEMO_USERS.values()])))
+    return {role: (name, create_user(connection, name, role=role.value, source=source))
+            for role, (name, source) in DEMO_USERS.items()}  # fmt: skip
