@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,11 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
 from api.cache import LayerCache
+from api.deps import Throttle
 from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
 from ols import __version__, db
 from ols.errors import ConfigurationError
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
-from web.page import VENDOR, WEB
+from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 SECURITY_HEADERS = {
@@ -30,8 +32,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": content_policy(),
 }
 log = logging.getLogger("ols.api")
 
@@ -46,7 +47,10 @@ class JsonFormatter(logging.Formatter):
 
 
 class Guard:
-    """Pure ASGI middleware: refuse oversize requests, add security headers, log one JSON line per request."""
+    """Pure ASGI middleware: refuse oversize requests, add security headers, log one JSON line per request.
+
+    A response that sets one of the headers itself (the map page's CSP, with its nonce) keeps its own.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -65,7 +69,9 @@ class Guard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                own = [(name, value) for name, value in message.get("headers", [])]
+                present = {name.lower() for name, _ in own}
+                message["headers"] = [*own, *((n, v) for n, v in self.headers if n not in present)]
             await send(message)
 
         if length.isdigit() and int(length) > self.max_bytes:
@@ -99,7 +105,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     app.state.settings = settings
     app.state.layer_cache = LayerCache()
     app.state.token_cache = {}
-    app.state.session_attempts = {}
+    app.state.throttle = Throttle(settings.session_attempts_per_minute)
     app.state.refresh_stamps = {}
     if engine is not None:
         app.state.engine = engine
@@ -119,6 +125,13 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     if vendor.exists():
         app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
     return app
+
+
+def server_options(settings: ApiSettings) -> dict[str, Any]:
+    """uvicorn's options: ``X-Forwarded-For`` is believed only from the proxies of ``OLS_TRUSTED_PROXIES``."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def configure_logging() -> None:

@@ -168,11 +168,13 @@ class SessionIn(Input):
 
 
 class SessionOut(BaseModel):
-    """Who is logged in."""
+    """Who is logged in, and the layers the audience layer grants that user."""
 
     name: str
     role: str
+    role_label: str
     territories: list[str]
+    layers: list[str]
 
 
 class Problem(BaseModel):

@@ -42,6 +42,9 @@ AREAS = {
     "metropolitan box (~20,000 cells)": (2.70, 50.40, 3.34, 50.82),
 }
 SEMESTER = "2025-S2"
+# One sensitive category, as in every real observatory: the refresh then computes the open scope
+# (without it) of the hot spots, emerging hot spots and zones for the roles below the police.
+REFRESH_MAPPING = MAPPING | {"categories": {**MAPPING["categories"], "Trafic": "drug_trafficking"}}
 
 
 def write_events(path: Path, bounds: tuple[float, float, float, float], rows: int, seed: int) -> None:
@@ -62,7 +65,7 @@ def write_events(path: Path, bounds: tuple[float, float, float, float], rows: in
             "lon": np.round(lon, 6),
             "lat": np.round(lat, 6),
             "timestamp": stamps.dt.strftime("%Y-%m-%d %H:%M:%S"),
-            "label": rng.choice(list(MAPPING["categories"]), len(lon)),  # type: ignore[arg-type]
+            "label": rng.choice(list(REFRESH_MAPPING["categories"]), len(lon)),  # type: ignore[arg-type]
         }
     ).to_csv(path, index=False)
 
@@ -72,7 +75,7 @@ def ingest_area(
 ) -> tuple[str, Any, float]:
     """A fresh database with a territory over ``bounds`` and ``rows`` ingested events: (url, report, seconds)."""
     csv, mapping = folder / "events.csv", folder / "mapping.yaml"
-    mapping.write_text(yaml.safe_dump(MAPPING, allow_unicode=True), encoding="utf-8")
+    mapping.write_text(yaml.safe_dump(REFRESH_MAPPING, allow_unicode=True), encoding="utf-8")
     write_events(csv, bounds, rows, seed=seed)
     url = fresh_database(db.database_url())
     engine = create_engine(url)

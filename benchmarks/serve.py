@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ingest import fresh_database
 
 from ols import db
+from ols.access.users import create_user
 from ols.grid import cover
 from ols.models import CellCount, Refresh
 from ols.territories import Boundary, save_territory
 from ols.tiles import store_cells
-from ols.users import create_user
 
 BOUNDS = (2.70, 50.42, 3.32, 50.80)
 PERIOD = "2025-S2"

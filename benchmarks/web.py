@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from refresh import ingest_area
 from serve import served
 
+from ols.access.audience import Audience
+from ols.access.users import create_user
 from ols.mapexport import Snapshot, render
 from ols.periods import parse_period
 from ols.refresh import refresh
 from ols.settings import CartographySettings
-from ols.users import Principal, create_user
 
 AREAS = {"city": (3.00, 50.58, 3.20, 50.71), "metropolitan box": (2.70, 50.40, 3.34, 50.82)}
 PERIOD = "2025-S2"
@@ -91,7 +92,7 @@ def main() -> None:
                 with create_engine(database).connect() as connection:
                     started = time.perf_counter()
                     snapshot = Snapshot(parse_period(PERIOD), ("heatmap", "zones"))
-                    render(connection, snapshot, Principal("bench", "police"), image_format="png")
+                    render(connection, snapshot, Audience.of("bench", "police"), image_format="png")
                     print(f"  ols export map (PNG, A4 200 dpi): {time.perf_counter() - started:.2f} s (target <= 3 s)")
 
 

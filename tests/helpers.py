@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Transformer
 from shapely.geometry import MultiPolygon, box
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from ols.territories import Boundary, save_territory
@@ -34,4 +39,49 @@ def count(engine: Engine, table: str) -> int:
 def write_csv(path: Path, rows: list[dict[str, str]], *, sep: str = ",", encoding: str = "utf-8") -> Path:
     """A partner CSV from rows of text cells."""
     pd.DataFrame(rows).to_csv(path, sep=sep, index=False, encoding=encoding)
+    return path
+
+
+NEIGHBOUR_LABELS = {
+    "Cambriolage de résidence principale": 0.2,
+    "Vol à la roulotte": 0.2,
+    "Destructions dégradations": 0.15,
+    "Coups et blessures volontaires": 0.15,
+    "Trafic de stupéfiants": 0.1,
+    "Usage de stupéfiants": 0.1,
+    "Vol simple": 0.1,
+}
+
+
+def police_nationale_csv(path: Path, outline: BaseGeometry, *, count: int, seed: int) -> Path:
+    """A seeded police-nationale export (``police_nationale`` mapping) of facts inside ``outline``, 2025–2026-S1.
+
+    Half the facts gather around one point of the outline, so that the territory has a hot spot of its own.
+    """
+    rng = np.random.default_rng(seed)
+    west, south, east, north = outline.bounds
+    points: list[tuple[float, float]] = []
+    centre = outline.representative_point()
+    while len(points) < count:
+        if len(points) % 2:
+            x, y = rng.uniform(west, east), rng.uniform(south, north)
+        else:
+            x, y = centre.x + rng.normal(0, 0.002), centre.y + rng.normal(0, 0.0015)
+        if shapely.contains_xy(outline, x, y):
+            points.append((x, y))
+    to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
+    xs, ys = to_l93.transform([p[0] for p in points], [p[1] for p in points])
+    start = datetime(2025, 1, 1)
+    minutes = np.sort(rng.integers(0, int((datetime(2026, 7, 1) - start).total_seconds() // 60), count))
+    stamps = [start + timedelta(minutes=int(m)) for m in minutes]
+    labels = rng.choice(list(NEIGHBOUR_LABELS), size=count, p=list(NEIGHBOUR_LABELS.values()))
+    frame = pd.DataFrame({
+        "N° fait": [f"VA-{i:05d}" for i in range(count)],
+        "Date des faits": [s.strftime("%d/%m/%Y") for s in stamps],
+        "Heure": [s.strftime("%H:%M") for s in stamps],
+        "Nature de l'infraction": labels,
+        "X (L93)": [f"{v:.1f}".replace(".", ",") for v in xs],
+        "Y (L93)": [f"{v:.1f}".replace(".", ",") for v in ys],
+    })  # fmt: skip
+    frame.to_csv(path, sep=";", index=False, encoding="cp1252")
     return path

@@ -1,19 +1,28 @@
 """The map page, built with Folium: an empty Leaflet map, the OLS panel and script, local assets.
 
 Layers are never embedded: ``static/ols.js`` fetches them from the API (so the page stays light
-with 20,000 hexagons and follows the period and filters). Leaflet and Leaflet.draw come from the
-pinned npm packages under ``web/`` and are served by the API, never from a CDN; when the base map's
-tiles cannot load, every OLS layer still shows on a plain background.
+with 20,000 hexagons and follows the period and filters), and only the layers the reader's
+audience grants are offered. Nothing a user typed is written into the page's HTML: the page's
+configuration travels as a JSON data block (with ``<``, ``>`` and ``&`` escaped) that the script
+reads as text, and every inline script carries the response's CSP nonce, so that the policy needs
+no ``'unsafe-inline'`` for scripts. Leaflet and Leaflet.draw come from the pinned npm packages
+under ``web/`` and are served by the API, never from a CDN; when the base map's tiles cannot load,
+every OLS layer still shows on a plain background.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
 import folium
 from folium.plugins import Draw
+
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 
 WEB = Path(__file__).resolve().parent
 VENDOR = WEB / "node_modules"
@@ -25,12 +34,35 @@ BASEMAPS = {
         "© IGN — Géoplateforme (Plan IGN)",
     ),
 }
+SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+POLICY = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+          "script-src 'self'{nonce}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+          "object-src 'none'; form-action 'self'")  # fmt: skip
+
+
+def content_policy(nonce: str | None = None) -> str:
+    """The Content-Security-Policy of OLS's responses (a page with inline scripts passes its nonce)."""
+    return POLICY.format(nonce=f" 'nonce-{nonce}'" if nonce else "")
+
+
+def json_block(value: Any) -> str:
+    """JSON safe inside a ``<script type="application/json">`` element: no markup can close it."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _config(audience: Audience, bounds: tuple[float, float, float, float], presentation: bool, name: str) -> str:
+    return json_block({
+        "map": name, "role": audience.role.value, "role_label": audience.label, "user": audience.name,
+        "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
+        "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
+        "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
+    })  # fmt: skip
 
 
 def map_page(
-    *, bounds: tuple[float, float, float, float], role: str, user: str, basemap: str = "osm", presentation: bool = False
-) -> str:
-    """The HTML of the map page for one user (the role decides the editing tools shown)."""
+    *, bounds: tuple[float, float, float, float], audience: Audience, basemap: str = "osm", presentation: bool = False
+) -> tuple[str, str]:
+    """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry."""
     west, south, east, north = bounds
     page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None,
                       control_scale=True)  # fmt: skip
@@ -39,7 +71,7 @@ def map_page(
     if basemap in BASEMAPS:
         url, attribution = BASEMAPS[basemap]
         folium.TileLayer(url, attr=attribution, name="Fond de plan", max_zoom=19).add_to(page)
-    if role == "coordinator":
+    if audience.may(Layer.MANAGE):
         draw = Draw(  # type: ignore[no-untyped-call]
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
@@ -47,19 +79,14 @@ def map_page(
         draw.default_css = [("leaflet_draw_css", "/vendor/leaflet-draw/dist/leaflet.draw.css")]
         draw.add_to(page)
     page.fit_bounds([[south, west], [north, east]])
-    config = {"map": page.get_name(), "role": role, "user": user, "api": "/api/v1", "presentation": presentation,
-              "bounds": [west, south, east, north]}  # fmt: skip
-    panel = (WEB / "static" / "panel.html").read_text(encoding="utf-8")
     root: Any = page.get_root()
-    root.html.add_child(folium.Element(panel))
-    loader = (
-        f"window.OLS_CONFIG = {json.dumps(config)};"
-        "window.addEventListener('load', function () { var s = document.createElement('script');"
-        " s.src = '/static/ols.js'; document.body.appendChild(s); });"
-    )
-    root.html.add_child(folium.Element(f"<script>{loader}</script>"))
+    root.html.add_child(folium.Element((WEB / "static" / "panel.html").read_text(encoding="utf-8")))
+    config = _config(audience, bounds, presentation, page.get_name())
+    root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
-    return str(root.render())
+    nonce = secrets.token_urlsafe(16)
+    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', str(root.render())), nonce
 
 
 def login_page() -> str:

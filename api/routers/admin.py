@@ -6,19 +6,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 
-from api.deps import EngineDep, SettingsDep, require
+from api.deps import CurrentManager, EngineDep, SettingsDep
 from api.schemas import ERRORS, PERIOD_PATTERN
 from etl.ingest import ingest_file
 from etl.mapping import builtin_mappings, load_mapping
 from ols.periods import parse_period
-from ols.privacy import manages
 from ols.refresh import refresh
-from ols.users import Principal
 
 router = APIRouter(responses=ERRORS)
-Coordinator = Annotated[Principal, Depends(require(manages, "ingest files or refresh"))]
 CHUNK = 1 << 20
 
 
@@ -26,7 +23,7 @@ CHUNK = 1 << 20
 def ingest(
     engine: EngineDep,
     settings: SettingsDep,
-    user: Coordinator,
+    user: CurrentManager,
     file: Annotated[UploadFile, File(description="The partner's export")],
     mapping: Annotated[str, Form(max_length=64, description="Name of a shipped mapping")],
     source: Annotated[str, Form(max_length=64)],
@@ -51,7 +48,7 @@ def ingest(
 
 @router.post("/refresh")
 def refresh_period(
-    engine: EngineDep, user: Coordinator, period: Annotated[str, Query(pattern=PERIOD_PATTERN)]
+    engine: EngineDep, user: CurrentManager, period: Annotated[str, Query(pattern=PERIOD_PATTERN)]
 ) -> dict[str, Any]:
     """Rebuild the period's aggregates, hot spots, emerging hot spots and zones; the summary."""
     return refresh(engine, parse_period(period))

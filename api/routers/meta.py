@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import select, text
 
-from api.deps import SESSION_COOKIE, CurrentUser, EngineDep, SettingsDep, principal_of
+from api.deps import (
+    SESSION_COOKIE,
+    CurrentAudience,
+    CurrentUser,
+    EngineDep,
+    SettingsDep,
+    check_origin,
+    client_address,
+)
 from api.schemas import (
     ERRORS,
     CategoryInfo,
@@ -23,6 +29,9 @@ from api.schemas import (
     SourceInfo,
 )
 from ols import __version__
+from ols.access.audience import Audience
+from ols.access.sessions import close_session, open_session
+from ols.access.users import Principal, authenticate
 from ols.models import Refresh
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
@@ -62,39 +71,45 @@ def nomenclature() -> list[FamilyInfo]:
     ]  # fmt: skip
 
 
-def _throttle(request: Request, limit: int) -> None:
-    attempts: dict[str, deque[float]] = request.app.state.session_attempts
-    now = time.monotonic()
-    window = attempts.setdefault(request.client.host if request.client else "unknown", deque())
-    while window and window[0] < now - 60:
-        window.popleft()
-    if len(window) >= limit:
-        raise HTTPException(status_code=429, detail="too many attempts, wait a minute")
-    window.append(now)
+def _who(user: Principal) -> SessionOut:
+    audience = Audience.for_user(user)
+    return SessionOut(name=user.name, role=user.role, role_label=audience.label,
+                      territories=list(user.territories), layers=audience.layers())  # fmt: skip
 
 
 @router.post("/session", response_model=SessionOut)
-def open_session(body: SessionIn, request: Request, response: Response, engine: EngineDep,
-                 settings: SettingsDep) -> SessionOut:  # fmt: skip
-    """Exchange a token for a session cookie (rate-limited per client)."""
-    _throttle(request, settings.session_attempts_per_minute)
-    principal = principal_of(request, engine, body.token)
-    if principal is None:
-        raise HTTPException(status_code=401, detail="unknown token")
-    response.set_cookie(SESSION_COOKIE, body.token, httponly=True, samesite="strict",
-                        secure=settings.environment != "development", max_age=12 * 3600)  # fmt: skip
-    return SessionOut(name=principal.name, role=principal.role, territories=list(principal.territories))
+def open_session_route(body: SessionIn, request: Request, response: Response, engine: EngineDep,
+                       settings: SettingsDep) -> SessionOut:  # fmt: skip
+    """Exchange a token for a session cookie (failed attempts lock the client address out for a while)."""
+    throttle = request.app.state.throttle
+    throttle.check(client_address(request))
+    check_origin(request, settings)
+    with engine.begin() as connection:
+        principal = authenticate(connection, body.token)
+        if principal is None:
+            throttle.fail(client_address(request))
+            raise HTTPException(status_code=401, detail="jeton refusé")
+        cookie = open_session(connection, principal, key=settings.secret_key, hours=settings.session_hours)
+    secure = settings.environment != "development"
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", secure=secure,
+                        max_age=settings.session_hours * 3600)  # fmt: skip
+    return _who(principal)
 
 
 @router.get("/session", response_model=SessionOut)
 def whoami(user: CurrentUser) -> SessionOut:
-    """Who is logged in."""
-    return SessionOut(name=user.name, role=user.role, territories=list(user.territories))
+    """Who is logged in, and the layers that user may see."""
+    return _who(user)
 
 
 @router.delete("/session", status_code=204)
-def close_session(response: Response) -> Response:
-    """Log out (the cookie is cleared)."""
+def close_session_route(request: Request, response: Response, engine: EngineDep, settings: SettingsDep) -> Response:
+    """Log out: the session is revoked on the server, and the cookie cleared."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        check_origin(request, settings)
+        with engine.begin() as connection:
+            close_session(connection, cookie, key=settings.secret_key)
     response.delete_cookie(SESSION_COOKIE)
     response.status_code = 204
     return response
@@ -109,13 +124,13 @@ def sources(engine: EngineDep, user: CurrentUser) -> list[SourceInfo]:
 
 
 @router.get("/territories", response_model=FeatureCollection)
-def territories(engine: EngineDep, user: CurrentUser) -> dict[str, Any]:
+def territories(engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
     """The outlines of the territories the caller may see."""
     query = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory"
     params: dict[str, Any] = {}
-    if user.territories:
+    if audience.territories:
         query += " WHERE code = ANY(:codes)"
-        params["codes"] = list(user.territories)
+        params["codes"] = list(audience.territories)
     with engine.connect() as connection:
         rows = connection.execute(text(query + " ORDER BY code"), params).all()
     features = [

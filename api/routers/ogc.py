@@ -1,8 +1,9 @@
 """OGC API – Features (read-only) of the latest refreshed period: hexagons, zones, places.
 
 Enough of Part 1 (Core + GeoJSON) for GDAL's ``OAPIF:`` driver and QGIS: landing page,
-conformance, collections, items with ``limit``/``offset``/``bbox`` and ``next`` links. The same
-roles and suppression as the rest of the API apply (send the token in the Authorization header).
+conformance, collections, items with ``limit``/``offset``/``bbox`` and ``next`` links. Every
+collection is read for the caller's audience, as the rest of the API (send the token in the
+Authorization header); a collection it may not see is not listed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from sqlalchemy import Connection, text
 
-from api.deps import CurrentUser, EngineDep, SettingsDep
+from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS
+from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.grid import polygon, to_str
-from ols.heatmap import HeatmapQuery, cell_counts
+from ols.heatmap import HeatmapQuery, visible_cells
 from ols.layers import zones_geojson
 from ols.periods import Period, parse_period
-from ols.privacy import COARSE_ROLES, COARSEST_RESOLUTION_FOR_COARSE_ROLES, sees_zones, suppress_count, suppressed
-from ols.users import Principal
 
 router = APIRouter(prefix="/ogc", responses=ERRORS, tags=["OGC API Features"])
 COLLECTIONS = {
@@ -27,6 +28,7 @@ COLLECTIONS = {
     "zones": "Zones de vigilance (calculées et déclarées)",
     "lieux": "Lieux sensibles",
 }
+LAYERS = {"hexagones": Layer.HEATMAP, "zones": Layer.ZONES, "lieux": Layer.PLACES}
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -74,9 +76,9 @@ def _collection(base: str, name: str) -> dict[str, Any]:
 
 
 @router.get("/collections")
-def collections(request: Request, user: CurrentUser) -> dict[str, Any]:
+def collections(request: Request, audience: CurrentAudience) -> dict[str, Any]:
     """The collections the caller may read."""
-    names = [name for name in COLLECTIONS if name != "zones" or sees_zones(user.role)]
+    names = [name for name in COLLECTIONS if audience.may(LAYERS[name])]
     base = _base(request)
     return {"collections": [_collection(base, name) for name in names],
             "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}]}  # fmt: skip
@@ -84,20 +86,18 @@ def collections(request: Request, user: CurrentUser) -> dict[str, Any]:
 
 @router.get("/collections/{name}")
 def collection(
-    request: Request, user: CurrentUser, name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")]
+    request: Request, audience: CurrentAudience, name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")]
 ) -> dict[str, Any]:
     """One collection's description."""
-    if name == "zones" and not sees_zones(user.role):
-        raise HTTPException(status_code=403, detail=f"role {user.role} may not see vigilance zones")
+    audience.require(LAYERS[name])
     return _collection(_base(request), name)
 
 
-def _features(connection: Connection, name: str, user: Principal, threshold: int) -> list[dict[str, Any]]:
+def _features(connection: Connection, name: str, audience: Audience) -> list[dict[str, Any]]:
+    audience.require(LAYERS[name])
     period = _latest(connection)
     if name == "zones":
-        if not sees_zones(user.role):
-            raise HTTPException(status_code=403, detail=f"role {user.role} may not see vigilance zones")
-        features: list[dict[str, Any]] = zones_geojson(connection, period)["features"]
+        features: list[dict[str, Any]] = zones_geojson(connection, period, audience)["features"]
         for index, feature in enumerate(features, start=1):
             feature["id"] = index
         return features
@@ -105,13 +105,12 @@ def _features(connection: Connection, name: str, user: Principal, threshold: int
         rows = connection.execute(text("SELECT id, kind, name, ST_X(geom), ST_Y(geom) FROM place ORDER BY id")).all()
         return [{"type": "Feature", "id": ident, "geometry": {"type": "Point", "coordinates": [x, y]},
                  "properties": {"kind": kind, "name": label}} for ident, kind, label, x, y in rows]  # fmt: skip
-    resolution = COARSEST_RESOLUTION_FOR_COARSE_ROLES if user.role in COARSE_ROLES else 9
-    cells = cell_counts(connection, HeatmapQuery(period, resolution), user)
-    hide = suppressed(user.role)
+    resolution = audience.resolution()
+    cells = visible_cells(connection, HeatmapQuery(period, resolution), audience)
     names = to_str(cell for cell, _ in cells)
     return [{"type": "Feature", "id": index, "geometry": polygon(cell).__geo_interface__,
-             "properties": {"h3": h3, "period": period.name, "resolution": resolution,
-                            **(suppress_count(count, threshold) if hide else {"count": count})}}
+             "properties": {"h3": h3, "period": period.name, "resolution": resolution, "count": count,
+                            "count_label": audience.count_label(count), "suppressed": count is None}}
             for index, ((cell, count), h3) in enumerate(zip(cells, names, strict=True), start=1)]  # fmt: skip
 
 
@@ -127,8 +126,7 @@ def _in_bbox(feature: dict[str, Any], box: tuple[float, ...]) -> bool:
 def items(
     request: Request,
     engine: EngineDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    audience: CurrentAudience,
     name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -136,7 +134,7 @@ def items(
 ) -> dict[str, Any]:
     """Features of a collection (GeoJSON), paged."""
     with engine.connect() as connection:
-        features = _features(connection, name, user, settings.suppression_threshold)
+        features = _features(connection, name, audience)
     if bbox:
         box = tuple(float(value) for value in bbox.split(","))
         if not (box[0] <= box[2] and box[1] <= box[3]):
@@ -155,14 +153,13 @@ def items(
 @router.get("/collections/{name}/items/{feature_id}")
 def item(
     engine: EngineDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    audience: CurrentAudience,
     name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
     feature_id: Annotated[int, Path(ge=1)],
 ) -> dict[str, Any]:
     """One feature."""
     with engine.connect() as connection:
-        features = _features(connection, name, user, settings.suppression_threshold)
+        features = _features(connection, name, audience)
     found = next((feature for feature in features if feature["id"] == feature_id), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"no feature {feature_id} in {name}")

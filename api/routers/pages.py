@@ -1,4 +1,4 @@
-"""The web pages: the map for a logged-in user, the login form otherwise."""
+"""The web pages: the map for a logged-in user (cut for its audience), the login form otherwise."""
 
 from __future__ import annotations
 
@@ -8,31 +8,37 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
-from api.deps import SESSION_COOKIE, EngineDep, principal_of
-from web.page import login_page, map_page
+from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
+from ols.access.audience import Audience
+from ols.access.sessions import session_user
+from web.page import content_policy, login_page, map_page
 
 router = APIRouter(include_in_schema=False)
+FALLBACK_BOUNDS = (2.9, 50.5, 3.3, 50.8)
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     presentation: Annotated[bool, Query()] = False,
     basemap: Annotated[str, Query(pattern="^(osm|ign|none)$")] = "osm",
 ) -> HTMLResponse:
     """The map (after login), in French; ``?presentation=true`` for the meeting screen."""
-    token = request.cookies.get(SESSION_COOKIE)
-    user = principal_of(request, engine, token) if token else None
-    if user is None:
-        return HTMLResponse(login_page())
+    cookie = request.cookies.get(SESSION_COOKIE)
     with engine.connect() as connection:
+        user = session_user(connection, cookie, key=settings.secret_key) if cookie else None
+        if user is None:
+            return HTMLResponse(login_page())
+        audience = Audience.for_user(user, threshold=settings.suppression_threshold)
         query = "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM territory"
         params: dict[str, object] = {}
-        if user.territories:
+        if audience.territories:
             query += " WHERE code = ANY(:codes)"
-            params["codes"] = list(user.territories)
-        west, south, east, north = connection.execute(text(query + ") t"), params).one()
-    bounds = (west or 2.9, south or 50.5, east or 3.3, north or 50.8)
-    return HTMLResponse(map_page(bounds=bounds, role=user.role, user=user.name, basemap=basemap,
-                                 presentation=presentation))  # fmt: skip
+            params["codes"] = list(audience.territories)
+        extent = connection.execute(text(query + ") t"), params).one()
+    west, south, east, north = (float(v) if v is not None else f for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))
+    html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
+                           presentation=presentation)  # fmt: skip
+    return HTMLResponse(html, headers={"Content-Security-Policy": content_policy(nonce)})

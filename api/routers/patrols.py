@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import Field
 
-from api.deps import EngineDep, require
+from api.deps import CurrentAudience, EngineDep, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, Input
 from ols import audit
 from ols.patrol import Shift, parse_window, plan, rotate
 from ols.patrol_outputs import save_plan, to_geojson
 from ols.patrol_sources import from_observatory, recent_visits
 from ols.periods import parse_period
-from ols.privacy import sees_deal_points
 from ols.streets import graph_of, load_edges
-from ols.users import Principal
 
 router = APIRouter(responses=ERRORS)
-Police = Annotated[Principal, Depends(require(sees_deal_points, "plan patrols"))]
 
 
 class PlanRequest(Input):
@@ -37,21 +34,20 @@ class PlanRequest(Input):
 
 
 @router.post("/patrols/plan")
-def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, user: Police) -> dict[str, Any]:
+def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
     """Plan a shift: GeoJSON with one route per team and one point per stop (arrival, dwell, reason)."""
     try:
         window = parse_window(body.window)
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from error
     with engine.begin() as connection:
-        places = rotate(from_observatory(connection, parse_period(body.period), window, families=body.families),
-                        recent_visits(connection))  # fmt: skip
+        candidates = from_observatory(connection, parse_period(body.period), window, audience, families=body.families)
+        places = rotate(candidates, recent_visits(connection))
         edges = load_edges(connection)
         graph = graph_of(edges, body.mode) if edges else None
         shift = Shift(window, body.teams, body.mode, (body.start_lon, body.start_lat), body.stops, seed=body.seed)
         result = plan(places, shift, graph)
         plan_id = save_plan(connection, result, body.model_dump())
-        audit.record(connection, user=user.name, role=user.role, action="plan", resource="patrols",
-                     parameters={"plan_id": plan_id, **body.model_dump()},
-                     client=request.client.host if request.client else None)  # fmt: skip
+        audit.record(connection, user=audience.name, role=audience.role, action="plan", resource="patrols",
+                     parameters={"plan_id": plan_id, **body.model_dump()}, client=client_address(request))  # fmt: skip
     return {"plan_id": plan_id, **to_geojson(result)}

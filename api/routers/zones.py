@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
-from api.deps import EngineDep, SettingsDep, require
+from api.deps import CurrentManager, EngineDep, SettingsDep
 from api.schemas import ERRORS, Created, DeclaredZoneIn
-from ols.privacy import manages
-from ols.users import Principal
 from ols.zones import delete_declared, save_declared, validate_declared_geometry, write_declared
 
 router = APIRouter(responses=ERRORS)
-Coordinator = Annotated[Principal, Depends(require(manages, "manage declared zones"))]
 ZoneCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
@@ -24,7 +21,7 @@ def _values(body: DeclaredZoneIn) -> dict[str, Any]:
 
 
 @router.post("/zones", response_model=Created, status_code=201)
-def create_zone(body: DeclaredZoneIn, engine: EngineDep, settings: SettingsDep, user: Coordinator) -> Created:
+def create_zone(body: DeclaredZoneIn, engine: EngineDep, settings: SettingsDep, user: CurrentManager) -> Created:
     """Declare a zone (422 with the reason for a self-intersecting, empty, oversize or non-WGS84 polygon)."""
     values = _values(body)
     with engine.begin() as connection:
@@ -35,7 +32,7 @@ def create_zone(body: DeclaredZoneIn, engine: EngineDep, settings: SettingsDep, 
 
 @router.put("/zones/{code}", response_model=Created)
 def replace_zone(code: ZoneCode, body: DeclaredZoneIn, engine: EngineDep, settings: SettingsDep,
-                 user: Coordinator) -> Created:  # fmt: skip
+                 user: CurrentManager) -> Created:  # fmt: skip
     """Replace a declared zone."""
     values = _values(body) | {"code": code}
     with engine.begin() as connection:
@@ -45,7 +42,7 @@ def replace_zone(code: ZoneCode, body: DeclaredZoneIn, engine: EngineDep, settin
 
 
 @router.delete("/zones/{code}", status_code=204)
-def delete_zone(code: ZoneCode, engine: EngineDep, settings: SettingsDep, user: Coordinator) -> Response:
+def delete_zone(code: ZoneCode, engine: EngineDep, settings: SettingsDep, user: CurrentManager) -> Response:
     """Remove a declared zone (database and file)."""
     with engine.begin() as connection:
         delete_declared(connection, settings.zones_dir, code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +44,10 @@ def test_png_is_a4_print_quality_and_not_blank(client: TestClient, tokens: dict[
 
 def test_pdf_for_police_is_marked_restricted(client: TestClient, tokens: dict[str, str]) -> None:
     words = _pdf_text(_export(client, tokens["police"], "pdf", 9))
-    for expected in ("1er semestre 2026", "Légende", "Sources", "Généré le", "500 m", "DIFFUSION RESTREINTE",
+    for expected in ("1er semestre 2026", "Légende", "Sources", "Généré le", "DIFFUSION RESTREINTE",
                      "Point de deal", "Lambert-93"):  # fmt: skip
         assert expected in words, expected
+    assert re.search(r"\d[\d ]* m\b", words)  # the scale bar
 
 
 def test_pdf_for_an_elu_is_suppressed_and_has_no_deal_points(client: TestClient, tokens: dict[str, str]) -> None:

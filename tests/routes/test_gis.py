@@ -31,9 +31,12 @@ def test_geopackage_reads_in_gdal(api_engine: Engine, tmp_path: Path) -> None:
     coarse = pyogrio.read_dataframe(public, layer="hexagones")
     assert set(coarse["resolution"]) == {8} and {name for name, _ in pyogrio.list_layers(public)} == {
         "hexagones",
+        "points_chauds",
         "lieux",
         "territoires",
     }
+    hot = pyogrio.read_dataframe(public, layer="points_chauds")
+    assert {"z", "p", "p_fdr"}.isdisjoint(hot.columns)  # a z-score is a linear function of the exact counts
     assert not ((coarse["faits"] > 0) & (coarse["faits"] < 5)).any()
 
 

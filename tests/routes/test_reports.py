@@ -10,11 +10,11 @@ import pandas as pd
 from pypdf import PdfReader
 from sqlalchemy import Engine
 
+from ols.access.audience import Audience
 from ols.indicators import local_evolution
 from ols.periods import parse_period
 from ols.reports import write_report
 from ols.tables import to_excel_csv
-from ols.users import Principal
 
 
 def _text(path: Path) -> str:
@@ -23,8 +23,9 @@ def _text(path: Path) -> str:
 
 def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path: Path) -> None:
     with api_engine.begin() as connection:
-        files = write_report(connection, "annual", "2025", Principal("test", "police"), tmp_path)
-        expected = local_evolution(connection, parse_period("2025"), by="family").set_index("key")
+        police = Audience.of("test", "police")
+        files = write_report(connection, "annual", "2025", police, tmp_path)
+        expected = local_evolution(connection, parse_period("2025"), police, by="family").set_index("key")
     pdf = next(path for path in files if path.suffix == ".pdf")
     words = _text(pdf)
     assert "Bilan annuel du CLSPD" in words and "DIFFUSION RESTREINTE" in words
@@ -45,8 +46,8 @@ def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path:
 
 def test_weekly_report_for_the_mayor_hides_small_counts(api_engine: Engine, tmp_path: Path) -> None:
     with api_engine.begin() as connection:
-        files = write_report(connection, "weekly", "2026-W10", Principal("test", "elu"), tmp_path)
-        police = write_report(connection, "weekly", "2026-W10", Principal("test", "police"), tmp_path / "police")
+        files = write_report(connection, "weekly", "2026-W10", Audience.of("test", "elu"), tmp_path)
+        police = write_report(connection, "weekly", "2026-W10", Audience.of("test", "police"), tmp_path / "police")
     words = _text(next(path for path in files if path.suffix == ".pdf"))
     assert "Récapitulatif hebdomadaire" in words and "semaine 10 de 2026" in words
     assert "< 5" in words and "points de deal" not in words.lower() and "DIFFUSION RESTREINTE" not in words
@@ -59,7 +60,7 @@ def test_weekly_report_for_the_mayor_hides_small_counts(api_engine: Engine, tmp_
 
 def test_monthly_report_lists_the_zones(api_engine: Engine, tmp_path: Path) -> None:
     with api_engine.begin() as connection:
-        files = write_report(connection, "monthly", "2026-03", Principal("test", "coordinator"), tmp_path)
+        files = write_report(connection, "monthly", "2026-03", Audience.of("test", "coordinator"), tmp_path)
     words = _text(next(path for path in files if path.suffix == ".pdf"))
     assert "Bilan mensuel de la cellule de veille" in words and "Zones de vigilance du 1er semestre 2026" in words
 

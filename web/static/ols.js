@@ -1,50 +1,68 @@
-// The OLS map: fetches every layer from the API for the chosen period and filters.
+// The OLS map: fetches every layer the reader's audience grants from the API, for the chosen period and filters.
+// Every text that comes from data (names, labels, reasons) reaches the page through textContent, never as markup.
 (async function () {
   "use strict";
-  const cfg = window.OLS_CONFIG;
+  const cfg = JSON.parse(document.getElementById("ols-config").textContent);
   const map = window[cfg.map];
-  const police = cfg.role === "coordinator" || cfg.role === "police";
-  const coarse = cfg.role === "elu" || cfg.role === "public";
+  const granted = new Set(cfg.layers);
   const palette = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
   const state = { loads: 0, counts: {} };
   window.OLS_STATE = state;
   const $ = (id) => document.getElementById(id);
   const status = (text) => { $("ols-status").textContent = text; };
 
+  // An element with attributes and children (strings become text nodes).
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attributes || {}).forEach(([key, value]) => {
+      if (key === "style") { Object.assign(node.style, value); } else { node.setAttribute(key, value); }
+    });
+    children.flat().forEach((child) => node.append(child instanceof Node ? child : String(child)));
+    return node;
+  }
+
   async function get(path, params) {
     const url = new URL(cfg.api + path, window.location.origin);
     Object.entries(params || {}).forEach(([key, value]) => { if (value !== "" && value != null) url.searchParams.set(key, value); });
     const response = await fetch(url, { credentials: "same-origin" });
-    if (!response.ok) { throw new Error(path + " " + response.status); }
+    if (response.status === 401) { window.location.replace("/?expired=1"); throw new Error("session expirée"); }
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(typeof body.detail === "string" ? body.detail : "erreur " + response.status);
+    }
     return response.json();
   }
 
   const groups = {
     boundary: L.featureGroup(), heatmap: L.featureGroup(), hotspots: L.featureGroup(),
-    zones: L.featureGroup(), places: L.featureGroup(), deal: L.featureGroup(),
+    zones: L.featureGroup(), places: L.featureGroup(), deal_points: L.featureGroup(),
   };
   const names = {
     heatmap: "Carte de chaleur", hotspots: "Points chauds significatifs (Gi*)", zones: "Zones de vigilance",
-    places: "Lieux sensibles", boundary: "Limite communale", deal: "Points de deal",
+    places: "Lieux sensibles", boundary: "Limite communale", deal_points: "Points de deal",
   };
   map.on("click", (event) => {
     if (!map.hasLayer(groups.heatmap) || !state.heatmapLabels) { return; }
     const cell = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.heatmapResolution);
     const label = state.heatmapLabels.get(cell);
-    if (label) { L.popup().setLatLng(event.latlng).setContent(label + " faits").openOn(map); }
+    if (label) { L.popup().setLatLng(event.latlng).setContent(el("span", {}, label + " faits")).openOn(map); }
   });
   const control = L.control.layers(null, null, { collapsed: false, position: "bottomleft" }).addTo(map);
-  ["heatmap", "hotspots", "zones", "places", "boundary"].concat(police ? ["deal"] : []).forEach((key) => {
+  ["heatmap", "hotspots", "zones", "places", "boundary", "deal_points"].filter((key) => granted.has(key)).forEach((key) => {
     groups[key].addTo(map);
     control.addOverlay(groups[key], names[key]);
   });
 
-  $("ols-user").textContent = cfg.user + " (" + cfg.role + ")";
+  $("ols-user").textContent = cfg.user + " (" + cfg.role_label + ")";
   if (cfg.presentation) { document.body.classList.add("presentation"); }
   $("ols-presentation").addEventListener("click", () => document.body.classList.toggle("presentation"));
+  $("ols-logout").addEventListener("click", async () => {
+    await fetch(cfg.api + "/session", { method: "DELETE", credentials: "same-origin" });
+    window.location.replace("/");
+  });
   const resolution = $("ols-resolution");
-  resolution.value = coarse ? "8" : "9";
-  if (coarse) { Array.from(resolution.options).forEach((o) => { o.disabled = o.value !== "8"; }); }
+  Array.from(resolution.options).forEach((option) => { option.disabled = !cfg.resolutions.includes(Number(option.value)); });
+  resolution.value = String(cfg.resolution);
 
   const [periods, families, sources, territories, places] = await Promise.all([
     get("/periods"), get("/nomenclature"), get("/sources"), get("/territories"), get("/places"),
@@ -56,14 +74,15 @@
     const select = $("ols-category");
     select.length = 1;
     families.filter((f) => !$("ols-family").value || f.code === $("ols-family").value)
-      .forEach((f) => f.categories.filter((c) => police || !c.sensitive).forEach((c) => select.add(new Option(c.label, c.code))));
+      .forEach((f) => f.categories.filter((c) => cfg.threshold == null || !c.sensitive)
+        .forEach((c) => select.add(new Option(c.label, c.code))));
   }
   fillCategories();
   L.geoJSON(territories, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" } }).addTo(groups.boundary);
   L.geoJSON(places, {
     pointToLayer: (f, latlng) => {
       const marker = L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
-        .bindTooltip(f.properties.name + " (" + f.properties.kind + ")");
+        .bindTooltip(el("span", {}, f.properties.name + " (" + f.properties.kind + ")"));
       if (f.properties.radius_m == null) { return marker; }
       return L.featureGroup([marker, L.circle(latlng, { radius: f.properties.radius_m, color: "#1f4e9e", weight: 1,
         fillOpacity: 0.1, className: "ols-camera" })]);
@@ -76,19 +95,28 @@
     return palette[index < 0 ? palette.length - 1 : Math.min(index, palette.length - 1)];
   }
 
+  function legendRow(swatchStyle, text) {
+    return el("div", { class: "ols-legend-row" }, el("span", { class: "ols-swatch", style: swatchStyle }), text);
+  }
+
   function legend(meta) {
-    const breaks = meta.breaks || [];
-    let low = 1;
-    const rows = breaks.map((b, i) => { const row = '<div class="ols-legend-row"><span class="ols-swatch" style="background:' +
-      palette[Math.min(i, palette.length - 1)] + '"></span>' + low + " – " + b + " faits</div>"; low = b + 1; return row; });
+    const rows = [];
+    let low = meta.suppression_threshold || 1;
+    (meta.breaks || []).forEach((b, i) => {
+      rows.push(legendRow({ background: palette[Math.min(i, palette.length - 1)] }, low + " – " + b + " faits"));
+      low = b + 1;
+    });
     if (meta.suppression_threshold) {
-      rows.push('<div class="ols-legend-row"><span class="ols-swatch" style="background:#bdbdbd"></span>&lt; ' +
-        meta.suppression_threshold + " faits (masqué)</div>");
+      rows.push(legendRow({ background: "#bdbdbd" }, "< " + meta.suppression_threshold + " faits (masqué)"));
+      rows.push(el("p", { class: "ols-note" }, "Effectifs arrondis à " + meta.rounded_to +
+        " près ; catégories sensibles non comprises."));
     }
-    rows.push('<div class="ols-legend-row"><span class="ols-swatch" style="background:#d7301f"></span>Point chaud (Gi*, 95–99 %)</div>');
-    rows.push('<div class="ols-legend-row"><span class="ols-swatch" style="border:2px dashed #e66101"></span>Zone calculée</div>');
-    rows.push('<div class="ols-legend-row"><span class="ols-swatch" style="border:2px solid #5e3c99"></span>Zone déclarée</div>');
-    $("ols-legend").innerHTML = "<h3>Légende — " + meta.label + "</h3>" + rows.join("");
+    if (granted.has("hotspots")) { rows.push(legendRow({ border: "2px solid #d7301f" }, "Point chaud (Gi*, 90–99 %)")); }
+    if (granted.has("zones")) {
+      rows.push(legendRow({ border: "2px dashed #e66101" }, "Zone calculée"));
+      rows.push(legendRow({ border: "2px solid #5e3c99" }, "Zone déclarée"));
+    }
+    $("ols-legend").replaceChildren(el("h3", {}, "Légende — " + meta.label), ...rows);
   }
 
   // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
@@ -151,58 +179,81 @@
     legend(data.metadata);
   }
 
+  const CLASS_LABELS = { hot_99: "point chaud (99 %)", hot_95: "point chaud (95 %)", hot_90: "point chaud (90 %)",
+    cold_99: "point froid (99 %)", cold_95: "point froid (95 %)", cold_90: "point froid (90 %)" };
+
   async function loadHotspots(params) {
+    if (!granted.has("hotspots")) { return; }
     const data = await get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family,
       significant_only: true });
     groups.hotspots.clearLayers();
-    const significant = data.features.filter((f) => f.properties.class.startsWith("hot_95") || f.properties.class.startsWith("hot_99")
-      || f.properties.class.startsWith("cold_95") || f.properties.class.startsWith("cold_99"));
-    L.geoJSON({ type: "FeatureCollection", features: significant }, {
+    L.geoJSON(data, {
       style: (f) => ({ className: "ols-hotspot", color: f.properties.class.startsWith("hot") ? "#d7301f" : "#2c7bb6",
         weight: 2, fill: false }),
-      onEachFeature: (f, layer) => layer.bindTooltip("Gi* z = " + f.properties.z.toFixed(2) + " — " + f.properties.class),
+      onEachFeature: (f, layer) => layer.bindTooltip(el("span", {}, (CLASS_LABELS[f.properties.class] || f.properties.class) +
+        " — " + f.properties.count_label + " faits")),
     }).addTo(groups.hotspots);
-    state.counts.hotspots = significant.length;
+    state.counts.hotspots = data.features.length;
+  }
+
+  function zoneCard(properties) {
+    const parts = [el("strong", {}, properties.name), el("br"), properties.rationale || ""];
+    const details = [properties.owner, properties.review_date ? "révision " + properties.review_date : ""].filter(Boolean);
+    if (details.length) { parts.push(el("br"), el("em", {}, details.join(" — "))); }
+    if (properties.stats && properties.stats.events !== undefined) {
+      const events = properties.stats.events == null ? "< " + cfg.threshold : properties.stats.events;
+      parts.push(el("br"), events + " faits");
+    }
+    return el("div", {}, parts);
   }
 
   async function loadZones(period) {
     groups.zones.clearLayers();
-    if (cfg.role === "public") { state.counts.zones = 0; return; }
+    if (!granted.has("zones")) { state.counts.zones = 0; return; }
     const data = await get("/zones", { period });
     L.geoJSON(data, {
       style: (f) => ({ className: "ols-zone", color: f.properties.kind === "computed" ? "#e66101" : "#5e3c99", weight: 3,
         dashArray: f.properties.kind === "computed" ? "8 6" : null, fillOpacity: 0.08 }),
-      onEachFeature: (f, layer) => layer.bindPopup("<strong>" + f.properties.name + "</strong><br>" + f.properties.rationale +
-        "<br><em>" + (f.properties.owner || "") + (f.properties.review_date ? " — révision " + f.properties.review_date : "") + "</em>"),
+      onEachFeature: (f, layer) => layer.bindPopup(() => zoneCard(f.properties)),
     }).addTo(groups.zones);
     state.counts.zones = data.features.length;
     const compare = await get("/zones/compare", { period });
-    const list = (title, items) => items.length ? "<h3>" + title + "</h3><ul class='ols-compare'>" +
-      items.map((z) => "<li>" + z.name + " (" + z.code + ")</li>").join("") + "</ul>" : "";
-    $("ols-compare").innerHTML = list("Nouvelles zones", compare.entering) + list("Zones sorties", compare.leaving) +
-      list("Zones déclarées non chaudes", compare.declared_not_hot) + list("Zones chaudes hors zones déclarées", compare.hot_outside_declared);
+    const list = (title, items) => items.length ? [el("h3", {}, title),
+      el("ul", { class: "ols-compare" }, items.map((z) => el("li", {}, z.name + " (" + z.code + ")")))] : [];
+    $("ols-compare").replaceChildren(...list("Nouvelles zones", compare.entering), ...list("Zones sorties", compare.leaving),
+      ...list("Zones déclarées non chaudes", compare.declared_not_hot),
+      ...list("Zones chaudes hors zones déclarées", compare.hot_outside_declared));
   }
 
+  const STATUS_LABELS = { actif: "actif", en_surveillance: "en surveillance", demantele: "démantelé" };
+
   async function loadDealPoints() {
-    if (!police) { return; }
+    if (!granted.has("deal_points")) { return; }
     const data = await get("/deal-points");
-    groups.deal.clearLayers();
+    groups.deal_points.clearLayers();
     L.geoJSON(data, {
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 8, color: "#7a0177", fillColor: "#f768a1", fillOpacity: 0.9,
-        className: "ols-deal" }).bindPopup("<strong>" + f.properties.label + "</strong><br>statut : " + f.properties.status +
-        "<br>signalements : " + f.properties.reports + " (dernier " + f.properties.last_reported + ")"),
-    }).addTo(groups.deal);
+        className: "ols-deal" }).bindPopup(() => el("div", {}, el("strong", {}, f.properties.label), el("br"),
+        "statut : " + (STATUS_LABELS[f.properties.status] || f.properties.status), el("br"),
+        "signalements : " + f.properties.reports + " (dernier " + f.properties.last_reported + ")")),
+    }).addTo(groups.deal_points);
     state.counts.deal = data.features.length;
   }
 
   async function loadProfile(params) {
     const profile = await get("/profiles/time", { period: params.period, family: params.family });
+    const hidden = "< " + (profile.suppression_threshold || 5);
     const max = Math.max(1, ...profile.grid.flat().filter((n) => n != null));
-    const rows = profile.grid.map((row, day) => "<tr><th>" + profile.weekdays[day].slice(0, 3) + "</th>" +
-      row.map((n, hour) => '<td title="' + profile.weekdays[day] + " " + hour + 'h : ' + (n == null ? "< 5" : n) +
-      '" style="background:' + (n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")") + '"></td>').join("") + "</tr>");
-    $("ols-profile").innerHTML = "<h3>Heures × jours</h3><table class='ols-profile'>" + rows.join("") + "</table>" +
-      "<p>Heure inconnue : " + profile.heure_inconnue.map((n) => (n == null ? "< 5" : n)).reduce((a, b) => a + " · " + b) + "</p>";
+    const head = el("tr", {}, el("th", { scope: "col" }, "jour"),
+      Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col" }, hour % 6 === 0 ? hour + "h" : "")));
+    const rows = profile.grid.map((row, day) => el("tr", {}, el("th", { scope: "row" }, profile.weekdays[day].slice(0, 3)),
+      row.map((n, hour) => el("td", { title: profile.weekdays[day] + " " + hour + "h : " + (n == null ? hidden : n),
+        style: { background: n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")" } }))));
+    const unknown = profile.heure_inconnue.map((n) => (n == null ? hidden : n)).join(" · ");
+    $("ols-profile").replaceChildren(el("h3", {}, "Heures × jours"),
+      el("table", { class: "ols-profile" }, el("caption", {}, "Faits par jour et heure"), el("thead", {}, head),
+        el("tbody", {}, rows)),
+      el("p", {}, "Heure inconnue : " + unknown));
   }
 
   async function reload() {
@@ -219,12 +270,12 @@
       status("Erreur : " + error.message);
     }
     document.body.dataset.olsReady = "1";
-    loadProfile(params).catch((error) => status("Profil horaire : " + error.message));
+    if (granted.has("profiles")) { loadProfile(params).catch((error) => status("Profil horaire : " + error.message)); }
   }
 
   ["ols-period", "ols-category", "ols-source", "ols-resolution"].forEach((id) => $(id).addEventListener("change", reload));
   $("ols-family").addEventListener("change", () => { fillCategories(); reload(); });
-  if (cfg.role === "coordinator" && L.Draw) {
+  if (cfg.manages && L.Draw) {
     map.on(L.Draw.Event.CREATED, async (event) => {
       const name = window.prompt("Nom de la zone de vigilance déclarée");
       if (!name) { return; }
