@@ -105,19 +105,17 @@ def hotspots(connection: Connection, period: Period, context: Context, settings:
     significant: dict[str, Any] = {}
     families = _families(connection, period.name)
     for resolution in resolutions(settings):
-        everything = aggregates.cell_totals(connection, period.name, resolution)
-        cells = study_area(context.area, resolution, everything.index.to_numpy())
+        table = aggregates.cell_table(connection, period.name, resolution, sensitive=SENSITIVE_CATEGORIES)
+        cells = study_area(context.area, resolution, table["h3"].unique())
         store_cells(connection, cells, resolution)
         w = weights(cells)
         for scope in SCOPES:
-            excluded = SENSITIVE_CATEGORIES if scope == "open" else ()
             for family in [ALL_FAMILIES, *families[scope]]:
                 if scope == "open" and family not in SENSITIVE_FAMILIES:
                     _copy_hotspots(connection, period.name, resolution, family)
                     continue
-                only = None if family == ALL_FAMILIES else family
-                totals = everything if only is None and not excluded else aggregates.cell_totals(
-                    connection, period.name, resolution, only, excluded=excluded)  # fmt: skip
+                kept = table[(family == ALL_FAMILIES) | (table["family"] == family)]
+                totals = (kept if scope == "full" else kept[~kept["sensitive"]]).groupby("h3")["count"].sum()
                 counts = totals.reindex(cells, fill_value=0).to_numpy()
                 result = gi_star(cells, counts, permutations=settings.permutations, w=w)
                 _store_hotspots(connection, period.name, scope, resolution, family, result)
