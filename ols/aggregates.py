@@ -100,4 +100,4 @@ def zone_counts(connection: Connection, period: Period, audience: Audience, *, t
     ).all()
     frame = pd.DataFrame([row[:4] for row in rows], columns=["kind", "code", "name", "family"])
     frame["count"] = audience.publish(connection, [row[4] for row in rows], [row[5] for row in rows])
-    return frame
+    return frame[frame["count"].notna()].reset_index(drop=True)  # like the heatmap: an absent row means "< 5"

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, insert, select
 from ols.access.audience import Audience
 from ols.access.roles import Layer, Role
 from ols.errors import InvalidInputError, NotFoundError
-from ols.layers import hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zones_geojson
+from ols.layers import hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zone_set, zones_geojson
 from ols.models import Edition
 from ols.periods import Period
 from ols.zones import compare, zones_of
@@ -24,8 +24,10 @@ def comparison(connection: Connection, period: Period, audience: Audience) -> di
     among the zones the audience may see."""
     audience.require(Layer.ZONES)
     where = audience.area("zone.geom").clause
-    current = zones_of(connection, period.name, "computed", scope=audience.scope, where=where)
-    previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, where=where)
+    grid = zone_set(connection, period, audience)["zone_resolution"]
+    current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
+    previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
+                        where=where)  # fmt: skip
     declared = zones_of(connection, period.name, "declared", valid_on=period.start, where=where)
     return compare(current, previous, declared)
 

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 from shapely.geometry import Point, shape
 from sqlalchemy import Connection, text
 
@@ -31,8 +30,7 @@ def _hexagons(connection: Connection, period: Period, audience: Audience) -> gpd
     counts = [count for _, count in cells]
     return gpd.GeoDataFrame({
         "h3": to_str(c for c, _ in cells), "periode": period.name, "resolution": resolution,
-        "faits": pd.array(counts, dtype="Int64"),
-        "masque": [count is None for count in counts],
+        "faits": counts,
     }, geometry=[polygon(c) for c, _ in cells], crs=4326)  # fmt: skip
 
 
@@ -59,7 +57,9 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
             geometry=[shape(f["geometry"]) for f in features],
             crs=4326,
         )
-    places = connection.execute(text("SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place")).all()
+    area = audience.area("place.geom")
+    places = connection.execute(text(f"SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql}"),
+                                area.params).all()  # fmt: skip
     layers["lieux"] = gpd.GeoDataFrame({"type": [p[0] for p in places], "nom": [p[1] for p in places]},
                                        geometry=[Point(p[2], p[3]) for p in places], crs=4326)  # fmt: skip
     layers["territoires"] = _territories(connection, audience)

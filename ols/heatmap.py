@@ -35,8 +35,12 @@ class HeatmapQuery:
     source: str | None = None
 
 
-def visible_cells(connection: Connection, query: HeatmapQuery, audience: Audience) -> list[tuple[int, int | None]]:
-    """(h3, count) of the cells with events, as the audience receives them (None: hidden count)."""
+def visible_cells(connection: Connection, query: HeatmapQuery, audience: Audience) -> list[tuple[int, int]]:
+    """(h3, count) of the cells with events, as the audience receives them.
+
+    A cell whose count the audience may not see is left out, like a cell with no fact: for it, an
+    absent cell means "fewer than the threshold".
+    """
     audience.require(Layer.HEATMAP)
     audience.period(query.period)
     audience.category(query.category)
@@ -53,7 +57,7 @@ def visible_cells(connection: Connection, query: HeatmapQuery, audience: Audienc
     facts = audience.facts("c")
     rows = connection.execute(text(f"{sql}{facts.sql} GROUP BY c.h3 ORDER BY c.h3"), params | facts.params).all()
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
-    return [(int(row[0]), count) for row, count in zip(rows, published, strict=True)]
+    return [(int(row[0]), int(count)) for row, count in zip(rows, published, strict=True) if count is not None]
 
 
 def breaks(counts: list[int]) -> list[int]:
@@ -64,14 +68,14 @@ def breaks(counts: list[int]) -> list[int]:
     return sorted({int(np.ceil(value)) for value in quantiles})
 
 
-def _metadata(query: HeatmapQuery, audience: Audience, cells: list[tuple[int, int | None]],
+def _metadata(query: HeatmapQuery, audience: Audience, cells: list[tuple[int, int]],
               refreshed_at: str) -> dict[str, Any]:  # fmt: skip
     return {
         "period": query.period.name, "label": query.period.label, "resolution": audience.resolution(query.resolution),
         "family": query.family, "category": query.category, "source": query.source,
         "suppression_threshold": audience.threshold if audience.suppressed else None,
         "rounded_to": audience.threshold if audience.suppressed else None,
-        "breaks": breaks([count for _, count in cells if count is not None]),
+        "breaks": breaks([count for _, count in cells]),
         "refreshed_at": refreshed_at, "cells": len(cells),
     }  # fmt: skip
 
@@ -80,7 +84,7 @@ def heatmap(connection: Connection, query: HeatmapQuery, audience: Audience, *, 
     """The GeoJSON FeatureCollection of the heatmap, with its metadata."""
     cells = visible_cells(connection, query, audience)
     features = [{"type": "Feature", "geometry": mapping(polygon(cell)), "properties": {
-        "h3": name, "count": count, "count_label": audience.count_label(count), "suppressed": count is None}}
+        "h3": name, "count": count, "count_label": audience.count_label(count)}}
         for (cell, count), name in zip(cells, to_str(c for c, _ in cells), strict=True)]  # fmt: skip
     return {"type": "FeatureCollection", "metadata": _metadata(query, audience, cells, refreshed_at),
             "features": features}  # fmt: skip

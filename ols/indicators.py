@@ -119,12 +119,20 @@ def evolution_table(counts: pd.DataFrame, columns: tuple[str, str, str]) -> pd.D
     return with_evolution(pd.concat([table, pd.DataFrame([total])], ignore_index=True), columns)
 
 
-def _labels(grouping: str, connection: Connection) -> dict[str, str]:
+def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str, str]:
+    """Every row a table by ``grouping`` has, whatever was counted: key → label.
+
+    A fixed set of rows, so that the presence of a row never tells a reader that something was
+    counted there: the families, the categories the audience may see, the sources that sent files.
+    """
     if grouping == "family":
         return {code: family.label for code, family in FAMILY_BY_CODE.items()}
     if grouping == "category":
-        return {code: category.label for code, category in CATEGORY_BY_CODE.items()}
-    return dict(connection.execute(text("SELECT code, name FROM source")).all())
+        return {code: category.label for code, category in CATEGORY_BY_CODE.items()
+                if code not in audience.excluded_categories}  # fmt: skip
+    rows = connection.execute(text("SELECT code, name FROM source s WHERE EXISTS (SELECT 1 FROM batch b "
+                                   "WHERE b.source_id = s.id) ORDER BY code")).all()  # fmt: skip
+    return {str(code): str(name) for code, name in rows}
 
 
 def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
@@ -189,9 +197,10 @@ def local_evolution(
     key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
     counts = {name: _span_counts(connection, span, audience, key, timezone)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
-    keys = sorted(set().union(*counts.values()))
-    labels = _labels(by, connection)
-    frame = pd.DataFrame({"key": [*keys, "total"], "label": [*(labels.get(k, k) for k in keys), "Total"]})
+    labels = _rows(by, connection, audience)
+    labels |= {key: key for found in counts.values() for key in found if key not in labels}
+    keys = list(labels)
+    frame = pd.DataFrame({"key": [*keys, "total"], "label": [*labels.values(), "Total"]})
     for name, found in counts.items():
         cells = [found.get(k, (0, 0)) for k in keys]
         cells.append((sum(n for n, _ in found.values()), sum(c for _, c in found.values()) % MODULUS))

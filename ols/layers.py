@@ -76,7 +76,8 @@ def hotspot_frame(
     counts = dict(visible_cells(connection, HeatmapQuery(period, grid, family), audience))
     # Plain tuples: pandas reads SQLAlchemy rows through its generic path, 8x slower (90 ms for 20,000 cells).
     frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "class", *EXACT_COLUMNS])
-    frame.insert(1, "count", pd.Series([counts.get(int(cell), 0) for cell in frame["h3"]], dtype=object))
+    absent = audience.nothing
+    frame.insert(1, "count", pd.Series([counts.get(int(cell), absent) for cell in frame["h3"]], dtype=object))
     frame["h3"] = to_str(frame["h3"])
     return frame.drop(columns=list(EXACT_COLUMNS)) if audience.suppressed else frame
 
@@ -136,12 +137,22 @@ def _zone_events(connection: Connection, ids: list[int], audience: Audience) -> 
     facts = audience.facts("c")
     rows = connection.execute(
         text("SELECT z.id, sum(c.count)::bigint, sum(c.cell_key)::bigint FROM zone z JOIN cell_count c "
-             "ON c.period = z.period AND c.resolution = (z.stats->>'resolution')::int AND c.h3 = ANY(z.cells) "
+             "ON c.period = z.period AND c.resolution = z.resolution AND c.h3 = ANY(z.cells) "
              f"WHERE z.id = ANY(:ids){facts.sql} GROUP BY z.id"),
         {"ids": ids} | facts.params,
     ).all()  # fmt: skip
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     return {int(row[0]): count for row, count in zip(rows, published, strict=True)}
+
+
+ZONE_SET = "z.period = :zone_period AND z.scope = :zone_scope AND z.resolution = :zone_resolution"
+
+
+def zone_set(connection: Connection, period: Period, audience: Audience) -> dict[str, Any]:
+    """Parameters of :data:`ZONE_SET`: the computed zones of the period the audience reads."""
+    computed = int(refresh_record(connection, audience.period(period))["method"]["resolution"])
+    return {"zone_period": period.name, "zone_scope": audience.scope,
+            "zone_resolution": audience.zone_resolution(computed)}  # fmt: skip
 
 
 ZONE_COLUMNS = "z.id, z.kind, z.code, z.period, z.name, z.rationale, z.owner, z.review_date, z.valid_from, z.valid_to"
@@ -154,9 +165,8 @@ def visible_zones(connection: Connection, period: Period, audience: Audience) ->
     area = audience.area("z.geom")
     rows = connection.execute(
         text(f"SELECT {ZONE_COLUMNS}, z.stats, ST_AsGeoJSON(z.geom, 6) AS geometry FROM zone z "
-             f"WHERE (z.kind = 'declared' OR (z.period = :period AND z.scope = :scope)){area.sql} "
-             "ORDER BY z.kind, z.code"),
-        {"period": audience.period(period).name, "scope": audience.scope} | area.params,
+             f"WHERE (z.kind = 'declared' OR ({ZONE_SET})){area.sql} ORDER BY z.kind, z.code"),
+        zone_set(connection, period, audience) | area.params,
     ).all()  # fmt: skip
     return [row for row in rows if row.kind == "computed" or _valid_during(row, period)]
 
@@ -178,6 +188,6 @@ def zones_geojson(connection: Connection, period: Period, audience: Audience) ->
         properties["stats"] = {}
         if row.kind == "computed":
             stats = {key: value for key, value in row.stats.items() if not (audience.suppressed and key == "max_z")}
-            properties["stats"] = stats | {"events": events.get(row.id, 0)}
+            properties["stats"] = stats | {"events": events.get(row.id, audience.nothing)}
         features.append({"type": "Feature", "geometry": json.loads(row.geometry), "properties": properties})
     return {"type": "FeatureCollection", "features": features}

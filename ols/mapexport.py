@@ -37,7 +37,6 @@ from ols.periods import Period
 from ols.zones import TO_L93, reproject
 
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-SUPPRESSED = "#bdbdbd"
 A4_LANDSCAPE = (11.69, 8.27)
 DPI = 200
 LAYERS = {"heatmap": Layer.HEATMAP, "zones": Layer.ZONES, "boundary": Layer.BOUNDARY, "places": Layer.PLACES,
@@ -59,16 +58,14 @@ def _patches(geom: BaseGeometry) -> list[PolygonPatch]:
     return [PolygonPatch(list(part.exterior.coords), closed=True) for part in parts if part.geom_type == "Polygon"]
 
 
-def _colour(count: int | None, limits: list[int]) -> str:
-    if count is None:
-        return SUPPRESSED
+def _colour(count: int, limits: list[int]) -> str:
     index = next((i for i, limit in enumerate(limits) if count <= limit), len(limits) - 1)
     return PALETTE[min(index, len(PALETTE) - 1)]
 
 
 def _draw_heatmap(axes: Any, connection: Connection, spec: Snapshot, audience: Audience) -> list[Patch]:
     shown = visible_cells(connection, HeatmapQuery(spec.period, spec.resolution, spec.family), audience)
-    limits = breaks([n for _, n in shown if n is not None])
+    limits = breaks([n for _, n in shown])
     patches, colours = [], []
     for cell, count in shown:
         for patch in _patches(reproject(polygon(cell), TO_L93)):
@@ -80,7 +77,8 @@ def _draw_heatmap(axes: Any, connection: Connection, spec: Snapshot, audience: A
         legend.append(Patch(facecolor=PALETTE[min(index, 4)], edgecolor="#666666", label=f"{low} – {limit} faits"))
         low = limit + 1
     if audience.suppressed:
-        legend.append(Patch(facecolor=SUPPRESSED, edgecolor="#666666", label=f"< {audience.threshold} faits (masqué)"))
+        label = f"sans couleur : < {audience.threshold} faits"
+        legend.append(Patch(facecolor="white", edgecolor="#666666", label=label))
     return legend
 
 

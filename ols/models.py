@@ -275,6 +275,7 @@ class Zone(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     scope: Mapped[str] = mapped_column(String(8), default="full", server_default="full")
+    resolution: Mapped[int | None] = mapped_column(SmallInteger)
     code: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(32), default="")
     name: Mapped[str] = mapped_column(Text)

@@ -18,6 +18,7 @@ from ols.access.roles import Layer
 from ols.aggregates import IN_PERIOD, period_params
 from ols.errors import NotFoundError
 from ols.holidays import HOLIDAY_ZONE, school_holidays
+from ols.layers import ZONE_SET, zone_set
 from ols.periods import Period
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -46,9 +47,8 @@ def _zone_filter(connection: Connection, zone: str, period: Period, audience: Au
     """The condition of facts inside one of the zones the audience may see (NotFoundError otherwise)."""
     audience.require(Layer.ZONES)
     area = audience.area("z.geom")
-    sql = (f"SELECT z.id FROM zone z WHERE z.code = :zone AND (z.kind = 'declared' OR (z.scope = :scope "
-           f"AND z.period = :period)){area.sql}")  # fmt: skip
-    found = connection.execute(text(sql), {"zone": zone, "scope": audience.scope, "period": period.name}
+    sql = f"SELECT z.id FROM zone z WHERE z.code = :zone AND (z.kind = 'declared' OR ({ZONE_SET})){area.sql}"
+    found = connection.execute(text(sql), {"zone": zone} | zone_set(connection, period, audience)
                                | area.params).scalar()  # fmt: skip
     if found is None:
         msg = f"no zone {zone} for {period.name}"

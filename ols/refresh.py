@@ -23,7 +23,7 @@ from ols.emerging import ALPHA as EMERGING_ALPHA
 from ols.emerging import classify_series
 from ols.grid import study_area, weights
 from ols.hotspots import GiStar, gi_star, method
-from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory
+from ols.models import EmergingHotspot, Hotspot, Place, Refresh, Territory, Zone
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period, semesters_until
 from ols.settings import CartographySettings, cartography_settings
@@ -85,6 +85,15 @@ def _copy_hotspots(connection: Connection, period: str, resolution: int, family:
 def resolutions(settings: CartographySettings) -> list[int]:
     """Resolutions of the hot spots: the configured ones, the zones', and the coarse grid every reader may see."""
     return sorted({*settings.hotspot_resolutions, settings.zone_resolution, COARSE_RESOLUTION})
+
+
+def zone_sets(settings: CartographySettings) -> list[tuple[Scope, int, str]]:
+    """(scope, resolution, code letter) of each set of computed zones."""
+    grid = settings.zone_resolution
+    sets: list[tuple[Scope, int, str]] = [("full", grid, "Z"), ("open", grid, "O")]
+    if grid > COARSE_RESOLUTION:
+        sets.append(("open", COARSE_RESOLUTION, "C"))
+    return sets
 
 
 def _families(connection: Connection, period: str) -> dict[Scope, list[str]]:
@@ -167,10 +176,15 @@ def emerging(connection: Connection, period: Period, context: Context, settings:
 def computed_zones(
     connection: Connection, period: Period, context: Context, settings: CartographySettings
 ) -> list[dict[str, Any]]:
-    """Computed zones of each scope from its all-families hot spots at the zone resolution; the full ones."""
-    resolution = settings.zone_resolution
+    """Computed zones from the all-families hot spots of each zone set; the summary of the full ones.
+
+    The police's zones (every category, zone resolution), the partners' (open categories, zone
+    resolution) and the élus' (open categories, their coarse grid: a zone must not show them a
+    finer cell than they may see).
+    """
+    connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period.name))
     summary: list[dict[str, Any]] = []
-    for scope in SCOPES:
+    for scope, resolution, letter in zone_sets(settings):
         rows = connection.execute(
             select(Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.hotspot_class).where(
                 Hotspot.period == period.name, Hotspot.scope == scope, Hotspot.resolution == resolution,
@@ -180,7 +194,7 @@ def computed_zones(
         cells, counts, z, classes = (np.array(column) for column in zip(*rows, strict=True)) if rows else ([],) * 4
         zones = hot_clusters(np.asarray(cells, dtype=np.int64), np.asarray(counts), np.asarray(z, dtype=float),
                              np.asarray(classes, dtype=object))  # fmt: skip
-        saved = save_computed(connection, period.name, zones, resolution=resolution, scope=scope)
+        saved = save_computed(connection, period.name, zones, resolution=resolution, scope=scope, letter=letter)
         if scope == "full":
             summary = [{"code": zone["code"], "name": zone["name"], **zone["stats"],
                         "near": context.nearest_place(zone["geom"])} for zone in saved]  # fmt: skip

@@ -17,6 +17,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -104,13 +105,14 @@ def _shown(frame: pd.DataFrame, columns: list[str], audience: Audience) -> pd.Da
 
 def _comparison_table(connection: Connection, periods: list[Period], audience: Audience) -> Table:
     counts = {period.name: _family_counts(connection, period, audience) for period in periods}
-    families = sorted({family for found in counts.values() for family in found})
-    columns: dict[str, list[int | None]] = {}
+    families = list(FAMILY_BY_CODE)  # every family, so that a row's presence tells nothing
+    columns: dict[str, Any] = {}
     for period in periods:
         found = counts[period.name]
         cells = [found.get(f, (0, 0)) for f in families]
         cells.append((sum(n for n, _ in found.values()), sum(k for _, k in found.values()) % MODULUS))
-        columns[period.label] = audience.publish(connection, [n for n, _ in cells], [k for _, k in cells])
+        published = audience.publish(connection, [n for n, _ in cells], [k for _, k in cells])
+        columns[period.label] = pd.array(published, dtype="Int64")
     frame = pd.DataFrame({"famille": [*(FAMILY_BY_CODE[f].label for f in families), "Total"], **columns})
     return Table("comparaison", _shown(frame, [p.label for p in periods], audience))
 
@@ -126,7 +128,9 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
         {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
     ).all()  # fmt: skip
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
-    ranked = sorted(zip((row[0] for row in rows), published, strict=True), key=lambda item: -(item[1] or 0))[:5]
+    names = [row[0] for row in rows]
+    shown = [(name, count) for name, count in zip(names, published, strict=True) if count is not None]
+    ranked = sorted(shown, key=lambda item: -item[1])[:5]
     frame = pd.DataFrame(ranked, columns=["à moins de 250 m de", "faits"])
     return Table("lieux", _shown(frame, ["faits"], audience))
 

@@ -88,21 +88,28 @@ def hot_clusters(cells: np.ndarray, counts: np.ndarray, z: np.ndarray, classes: 
 
 
 def save_computed(
-    connection: Connection, period: str, zones: list[ComputedZone], *, resolution: int, scope: str = "full"
+    connection: Connection,
+    period: str,
+    zones: list[ComputedZone],
+    *,
+    resolution: int,
+    scope: str = "full",
+    letter: str = "Z",
 ) -> list[dict[str, Any]]:
-    """Replace the computed zones of a period and scope, with their cells; return what was stored.
+    """Replace the computed zones of a period, scope and resolution, with their cells; return what was stored.
 
-    The open scope's zones (without the sensitive categories) are numbered on their own: their
-    codes end in ``-O1``, ``-O2``… so that no code names two different areas.
+    Each set of zones is numbered on its own, its codes marked by ``letter`` (``-Z1``, ``-O1``…),
+    so that no code names two different areas.
     """
-    connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period, Zone.scope == scope))
+    connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period, Zone.scope == scope,
+                                          Zone.resolution == resolution))  # fmt: skip
     saved = []
-    letter = "Z" if scope == "full" else "O"
     for number, zone in enumerate(zones, start=1):
         area_km2 = reproject(zone.geom, TO_L93).area / 1e6
         row = {
             "kind": "computed",
             "scope": scope,
+            "resolution": resolution,
             "code": f"{period}-{letter}{number}",
             "period": period,
             "name": f"Zone de vigilance n°{number}",
@@ -157,15 +164,18 @@ def zones_of(
     *,
     valid_on: date | None = None,
     scope: str = "full",
+    resolution: int | None = None,
     where: TextClause | None = None,
 ) -> list[dict[str, Any]]:
-    """Zones of a kind (computed: of the period and scope; declared: valid on ``valid_on``) with shapely outlines,
-    among those meeting ``where`` when given."""
+    """Zones of a kind (computed: of the period, scope and resolution; declared: valid on ``valid_on``) with
+    shapely outlines, among those meeting ``where`` when given."""
     query = select(Zone.__table__).where(Zone.kind == kind)
     if where is not None:
         query = query.where(where)
     if kind == "computed":
         query = query.where(Zone.period == period, Zone.scope == scope)
+        if resolution is not None:
+            query = query.where(Zone.resolution == resolution)
     rows = []
     for row in connection.execute(query.order_by(Zone.code)):
         if valid_on and ((row.valid_from and row.valid_from > valid_on) or (row.valid_to and row.valid_to < valid_on)):

@@ -146,13 +146,16 @@ def territories(engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
 
 @router.get("/places", response_model=FeatureCollection)
 def places(
-    engine: EngineDep, user: CurrentUser, kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None
+    engine: EngineDep,
+    audience: CurrentAudience,
+    kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
 ) -> dict[str, Any]:
-    """Named sensitive places (metro stations, schools, equipment, cameras), public knowledge."""
-    query = "SELECT kind, name, ST_X(geom), ST_Y(geom), attributes FROM place"
-    params: dict[str, Any] = {}
+    """Named sensitive places (metro stations, schools, equipment, cameras) of the caller's territories."""
+    area = audience.area("place.geom")
+    query = f"SELECT kind, name, ST_X(geom), ST_Y(geom), attributes FROM place WHERE TRUE{area.sql}"
+    params: dict[str, Any] = dict(area.params)
     if kind:
-        query += " WHERE kind = :kind"
+        query += " AND kind = :kind"
         params["kind"] = kind
     with engine.connect() as connection:
         rows = connection.execute(text(query + " ORDER BY kind, name"), params).all()

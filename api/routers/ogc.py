@@ -102,7 +102,9 @@ def _features(connection: Connection, name: str, audience: Audience) -> list[dic
             feature["id"] = index
         return features
     if name == "lieux":
-        rows = connection.execute(text("SELECT id, kind, name, ST_X(geom), ST_Y(geom) FROM place ORDER BY id")).all()
+        area = audience.area("place.geom")
+        rows = connection.execute(text(f"SELECT id, kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql} "
+                                       "ORDER BY id"), area.params).all()  # fmt: skip
         return [{"type": "Feature", "id": ident, "geometry": {"type": "Point", "coordinates": [x, y]},
                  "properties": {"kind": kind, "name": label}} for ident, kind, label, x, y in rows]  # fmt: skip
     resolution = audience.resolution()
@@ -110,7 +112,7 @@ def _features(connection: Connection, name: str, audience: Audience) -> list[dic
     names = to_str(cell for cell, _ in cells)
     return [{"type": "Feature", "id": index, "geometry": polygon(cell).__geo_interface__,
              "properties": {"h3": h3, "period": period.name, "resolution": resolution, "count": count,
-                            "count_label": audience.count_label(count), "suppressed": count is None}}
+                            "count_label": audience.count_label(count)}}
             for index, ((cell, count), h3) in enumerate(zip(cells, names, strict=True), start=1)]  # fmt: skip
 
 

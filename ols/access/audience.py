@@ -139,6 +139,10 @@ class Audience:
         """The layers it may receive, by name."""
         return [layer.value for layer in Layer if self.may(layer)]
 
+    def zone_resolution(self, computed: int) -> int:
+        """The resolution of the computed zones it reads: the zones', unless that is finer than it may see."""
+        return min(computed, self.rights.finest_resolution)
+
     def resolution(self, asked: int | None = None) -> int:
         """The resolution to use: the one asked (if allowed) or the finest usual one it may see."""
         if asked is None:
@@ -205,6 +209,11 @@ class Audience:
             return [int(value) for value in values.tolist()]
         return disclosure.rounded(values, np.asarray(keys, dtype=np.int64), threshold=self.threshold,
                                   salt=disclosure.secret(connection))  # fmt: skip
+
+    @property
+    def nothing(self) -> int | None:
+        """How a count of no fact reaches this reader: 0, or hidden like any count below the threshold."""
+        return None if self.suppressed else 0
 
     def count_label(self, count: int | None) -> str:
         """A published count as a reader sees it ("< 5" when hidden)."""

@@ -14,19 +14,26 @@ How OLS applies it, for every count a suppressed audience receives:
 - a cell's key is the sum of the record keys of the facts it counts, modulo 2**32: the same facts
   reached through any table, filter or resolution get the same key, hence the same published value
   (asking again, or otherwise, teaches nothing new);
-- a count of 0 is published as 0; a count from 1 to ``threshold - 1`` is hidden ("< 5"); any other
-  count is rounded to a multiple of the threshold, up with probability ``(count mod threshold) /
-  threshold`` (so that it is unbiased), the draw being a keyed hash of the cell key and of the
-  observatory's secret (``disclosure_key``, random, drawn when the database is created);
+- a count below the threshold, zero included, is hidden ("< 5"): a hidden count must not tell
+  "nothing" from "a few", or four hidden parts of a hidden total would each be exactly 1 (a
+  reviewer of this module pinned 229 hidden counts so, with an integer program, while zeros were
+  shown); where a table lists only what it holds (the heatmap's cells, tiles, OGC features), such
+  cells are left out, so that absence means "fewer than 5" too;
+- any other count is rounded to a multiple of the threshold, up with probability ``(count mod
+  threshold) / threshold`` (so that it is unbiased), the draw being a keyed hash of the cell key
+  and of the observatory's secret (``disclosure_key``, random, drawn when the database is created);
 - rates, evolutions and shares are computed from the published counts only.
 
-What it guarantees. Every count a suppressed reader gets is 0 or a multiple of the threshold, so
-every sum or difference of such counts is too, while a hidden count lies strictly between 0 and the
-threshold: no linear combination of published tables gives a hidden count back. Averaging many
-differently rounded views of the same facts could narrow it down; the cell key makes every view of
-the same facts identical, and suppressed readers may only ask for calendar periods (no day ranges
-to slide), which leaves too few distinct views to average. The price: the figures of the élu and
-public versions are rounded to the nearest 5 and do not always add up exactly.
+What it guarantees. Every count a suppressed reader gets is a multiple of the threshold, so every
+sum or difference of such counts is too, while a hidden count lies between 0 and the threshold
+minus one: no linear combination of published tables gives a hidden count back. Bounds can still
+meet in rare corners — a rounded count is within ``threshold - 1`` of the truth, a hidden one below
+the threshold — so the test suite also solves, for every hidden count, the integer program of
+everything a role receives, and counts how many it pins down (``tests/routes/test_disclosure.py``).
+Averaging many differently rounded views of the same facts could narrow a count down; the cell key
+makes every view of the same facts identical, and suppressed readers may only ask for calendar
+periods (no day ranges to slide), which leaves too few distinct views to average. The price: the
+figures of the élu and public versions are rounded to the nearest 5 and do not always add up.
 """
 
 from __future__ import annotations
@@ -74,12 +81,12 @@ def _uniform(keys: np.ndarray, salt: int) -> np.ndarray:
 
 
 def rounded(counts: np.ndarray, keys: np.ndarray, *, threshold: int, salt: int) -> list[int | None]:
-    """Published counts: 0 stays 0, 1 to ``threshold - 1`` hidden (None), others rounded by their cell key."""
+    """Published counts: below ``threshold`` (zero included) hidden (None), the others rounded by their cell key."""
     values = np.asarray(counts, dtype=np.int64)
     if values.size == 0:
         return []
     remainder = values % threshold
     up = _uniform(np.asarray(keys, dtype=np.int64), salt) < remainder / threshold
     published = values - remainder + np.where(up, threshold, 0)
-    hidden = (values > 0) & (values < threshold)
+    hidden = values < threshold
     return [None if hide else int(value) for value, hide in zip(published.tolist(), hidden.tolist(), strict=True)]

@@ -23,12 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import h3
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import Engine, text
 
 from ols.access.audience import Audience
-from ols.grid import to_str
+from ols.grid import to_int, to_str
 from ols.nomenclature import CATEGORIES, FAMILIES
 from tests.routes.conftest import PERIOD
 from tests.routes.truth import keyed
@@ -43,6 +45,7 @@ ATTACKERS = {
 }
 WHERE = {"family": "e.family = '{}'", "category": "e.category = '{}'", "source": "s.code = '{}'"}
 Ref = tuple[Any, ...]
+ATTEMPTS = 12
 
 
 @dataclass
@@ -55,18 +58,22 @@ class View:
     requests: int = 0
 
     def add(self, table: Ref, values: dict[Any, int | None], truth: dict[Any, int]) -> None:
-        """One table: its published values and the true counts of the same cells (0 where nothing)."""
+        """One table: its published values and the true counts of the same cells (0 where nothing).
+
+        A cell the reader was not sent is hidden to it, like a cell sent as "< 5".
+        """
         for key in set(values) | set(truth):
-            self.published[(*table, key)] = values.get(key, 0)
+            self.published[(*table, key)] = values.get(key)
             self.truth[(*table, key)] = truth.get(key, 0)
 
 
 @dataclass
 class Relation:
-    """True counts that add up: ``total`` = sum of ``parts``."""
+    """True counts that add up: ``total`` = sum of ``parts`` (exactly, or only nearly: H3 parents)."""
 
     total: Ref
     parts: list[Ref]
+    exact: bool = True
 
 
 def _get(client: TestClient, token: str, path: str, view: View, **params: Any) -> Any:
@@ -118,8 +125,9 @@ class Collector:
                 {"p": PERIOD})}  # fmt: skip
         computed = [f["properties"] for f in features if f["properties"]["kind"] == "computed"]
         for zone in computed:
-            members = ", ".join(f"x'{cell}'::bit(64)::bigint" for cell in cells[zone["code"]]) or "0"
-            truth = self.truth(PERIOD, "1", f"e.h3_r10 IN ({members})")
+            members = ", ".join(str(cell) for cell in to_int(cells[zone["code"]])) or "0"
+            grid = h3.get_resolution(cells[zone["code"]][0]) if cells[zone["code"]] else 10
+            truth = self.truth(PERIOD, "1", f"e.h3_r{grid} IN ({members})")
             self.view.add(("zone",), {zone["code"]: zone["stats"]["events"]}, {zone["code"]: truth.get(1, 0)})
         return {zone["code"]: cells[zone["code"]] for zone in computed}
 
@@ -147,33 +155,39 @@ class Collector:
                     self.view.rates[("indicator", period, by, row["key"])] = row.get("rate_per_thousand")
 
 
+def _cell_relations(
+    view: View, audience: Audience, resolution: int, cell: str, sources: list[str]
+) -> Iterator[Relation]:
+    """A cell's counts: all = its families = its categories = its sources; a family = its categories; a hot spot =
+    its heatmap cell; nearly, a cell = its children at the next resolution."""
+    families = [f.code for f in FAMILIES]
+    open_categories = [c for c in CATEGORIES if c.code not in audience.excluded_categories]
+    total = ("heat", resolution, "all", "", cell)
+    yield Relation(total, [("heat", resolution, "family", f, cell) for f in families])
+    yield Relation(total, [("heat", resolution, "category", c.code, cell) for c in open_categories])
+    yield Relation(total, [("heat", resolution, "source", s, cell) for s in sources])
+    for family in ("", *families):
+        kind = "family" if family else "all"
+        if ("hot", resolution, kind, family, cell) in view.published:  # sent for the cells of its area
+            yield Relation(("heat", resolution, kind, family, cell), [("hot", resolution, kind, family, cell)])
+    for family in families:
+        members = [("heat", resolution, "category", c.code, cell) for c in open_categories if c.family == family]
+        yield Relation(("heat", resolution, "family", family, cell), members)
+    if resolution + 1 in audience.resolutions:
+        children = h3.cell_to_children(cell, resolution + 1)
+        yield Relation(total, [("heat", resolution + 1, "all", "", child) for child in children], exact=False)
+
+
 def _relations(view: View, audience: Audience, zones: dict[str, list[str]], sources: list[str]) -> Iterator[Relation]:
     """The linear relations between the true counts behind the tables."""
-    keys: dict[Ref, list[Any]] = {}
-    for ref in view.published:
-        keys.setdefault(ref[:-1], []).append(ref[-1])
     families = [f.code for f in FAMILIES]
     open_categories = [c for c in CATEGORIES if c.code not in audience.excluded_categories]
     for resolution in audience.resolutions:
-        for cell in keys.get(("heat", resolution, "all", ""), []):
-            total = ("heat", resolution, "all", "", cell)
-            yield Relation(total, [("heat", resolution, "family", f, cell) for f in families])
-            yield Relation(total, [("heat", resolution, "category", c.code, cell) for c in open_categories])
-            yield Relation(total, [("heat", resolution, "source", s, cell) for s in sources])
-            yield Relation(total, [("hot", resolution, "all", "", cell)])
-            for family in families:
-                members = [
-                    ("heat", resolution, "category", c.code, cell) for c in open_categories if c.family == family
-                ]
-                yield Relation(("heat", resolution, "family", family, cell), members)
-                yield Relation(
-                    ("heat", resolution, "family", family, cell), [("hot", resolution, "family", family, cell)]
-                )
-            if resolution + 1 in audience.resolutions:
-                children = h3.cell_to_children(cell, resolution + 1)
-                yield Relation(total, [("heat", resolution + 1, "all", "", child) for child in children])
+        for cell in {ref[-1] for ref in view.published if ref[:4] == ("heat", resolution, "all", "")}:
+            yield from _cell_relations(view, audience, resolution, cell, sources)
     for code, cells in zones.items():
-        yield Relation(("zone", code), [("heat", 10, "all", "", cell) for cell in cells])
+        grid = h3.get_resolution(cells[0]) if cells else 10
+        yield Relation(("zone", code), [("heat", grid, "all", "", cell) for cell in cells])
     for family in ("", *families):
         yield Relation(("timed", family, 1), [("grid", family, index) for index in range(7 * 24)])
     for index in range(7 * 24):
@@ -191,7 +205,7 @@ def _relations(view: View, audience: Audience, zones: dict[str, list[str]], sour
 
 
 def _attack(published: Callable[[Ref], int | None], view: View, relations: list[Relation]) -> tuple[int, int]:
-    """(tried, recovered): hidden values isolated by a relation, and how many came out right."""
+    """(tried, recovered): hidden values isolated by a relation, and how many small counts (1–4) came out right."""
     tried = recovered = 0
     for relation in relations:
         if relation.total not in view.truth:
@@ -202,15 +216,107 @@ def _attack(published: Callable[[Ref], int | None], view: View, relations: list[
         hidden = [part for part, value in zip(parts, values, strict=True) if value is None]
         if total is not None and len(hidden) == 1:
             tried += 1
-            recovered += total - sum(v for v in values if v is not None) == view.truth[hidden[0]]
+            truth = view.truth[hidden[0]]
+            recovered += 0 < truth == total - sum(v for v in values if v is not None)
         elif total is None and not hidden and parts:
             tried += 1
-            recovered += sum(v for v in values if v is not None) == view.truth[relation.total]
+            recovered += 0 < view.truth[relation.total] == sum(v for v in values if v is not None)
     for ref, rate in view.rates.items():
         if view.published.get(ref, 0) is None and rate is not None:
             tried += 1
             recovered += True
     return tried, recovered
+
+
+def _components(view: View, relations: list[Relation]) -> list[list[Relation]]:
+    """The exact relations grouped by the counts they share (each group is one integer program)."""
+    parent: dict[Ref, Ref] = {}
+
+    def root(ref: Ref) -> Ref:
+        while parent.setdefault(ref, ref) != ref:
+            parent[ref] = parent[parent[ref]]
+            ref = parent[ref]
+        return ref
+
+    kept = [Relation(r.total, [p for p in r.parts if p in view.truth]) for r in relations
+            if r.exact and r.total in view.truth]  # fmt: skip
+    for relation in kept:
+        for part in relation.parts:
+            parent[root(part)] = root(relation.total)
+    groups: dict[Ref, list[Relation]] = {}
+    for relation in kept:
+        groups.setdefault(root(relation.total), []).append(relation)
+    return list(groups.values())
+
+
+def _integer_audit(
+    view: View,
+    groups: list[list[Relation]],
+    bounds: Callable[[Ref], tuple[int, int]],
+    hidden: Callable[[Ref], bool],
+    *,
+    first_only: bool = False,
+) -> tuple[int, int]:
+    """(audited, pinned): hidden counts whose smallest and largest values, over every integer solution of what the
+    reader received (each count within its bounds, every relation holding), coincide (``first_only``: stop at the
+    first group that pins one)."""
+    audited = pinned = 0
+    for relations in groups:
+        if pinned and first_only:
+            break
+        refs = sorted({ref for r in relations for ref in (r.total, *r.parts)}, key=repr)
+        targets = [ref for ref in refs if hidden(ref)]
+        if not targets:
+            continue
+        index = {ref: i for i, ref in enumerate(refs)}
+        matrix = np.zeros((len(relations), len(refs)))
+        for row, relation in enumerate(relations):
+            matrix[row, index[relation.total]] = 1
+            for part in relation.parts:
+                matrix[row, index[part]] -= 1
+        limits = Bounds(*np.array([bounds(ref) for ref in refs], dtype=float).T)
+        equal = LinearConstraint(matrix, 0, 0)
+        truth = np.array([view.truth[ref] for ref in refs])
+        broken = [relations[i] for i in np.flatnonzero(matrix @ truth)]
+        assert not broken, [(r.total, view.truth[r.total], sum(view.truth[p] for p in r.parts)) for r in broken[:3]]
+        assert np.all((limits.lb <= truth) & (truth <= limits.ub))
+        audited += len(targets)
+        pinned += len(_pinned(targets, index, truth, equal, limits))
+    return audited, pinned
+
+
+def _pinned(targets: list[Ref], index: dict[Ref, int], truth: np.ndarray, equal: LinearConstraint,
+            limits: Bounds) -> list[Ref]:  # fmt: skip
+    """The targets no integer solution moves from the truth: a few solves with objectives over all the targets
+    move most of them at once; each one left is then pushed down and up on its own (moving others on the way)."""
+    integer = np.ones(len(truth))
+    left = set(targets)
+    rng = np.random.default_rng(0)
+    for attempt in range(ATTEMPTS):
+        cost = np.zeros(len(truth))
+        for ref in left:
+            cost[index[ref]] = [-1, 1][attempt] if attempt < 2 else rng.choice([-1, 1]) * rng.uniform(0.5, 1.5)
+        solution = milp(cost, constraints=equal, bounds=limits, integrality=integer).x
+        moved = {ref for ref in left if round(solution[index[ref]]) != truth[index[ref]]}
+        left -= moved
+        if not left or (attempt >= 2 and not moved):
+            break
+    stuck = []
+    while left:
+        ref = min(left, key=repr)
+        low, high = limits.lb[index[ref]], limits.ub[index[ref]]
+        moved: set[Ref] = set()
+        for direction in (1, -1) if truth[index[ref]] - low > high - truth[index[ref]] else (-1, 1):
+            cost = np.zeros(len(truth))
+            cost[index[ref]] = direction
+            solution = milp(cost, constraints=equal, bounds=limits, integrality=integer).x
+            moved = {other for other in left if round(solution[index[other]]) != truth[index[other]]}
+            if ref in moved:
+                break
+        if ref not in moved:
+            stuck.append(ref)
+        left -= moved | {ref}
+    return stuck
 
 
 @pytest.mark.parametrize("name", ATTACKERS)
@@ -235,12 +341,30 @@ def test_no_linear_combination_of_a_roles_tables_gives_back_a_hidden_count(
     tried, recovered = _attack(view.published.__getitem__, view, relations)
     naive = {ref: (None if 0 < truth < 5 else truth) for ref, truth in view.truth.items()}
     naive_tried, naive_recovered = _attack(naive.__getitem__, view, relations)
+    groups = _components(view, relations)
+    audited, pinned = _integer_audit(view, groups, lambda ref: _interval(view.published[ref]),
+                                     lambda ref: view.published[ref] is None)  # fmt: skip
+    # The same rounding, with zeros shown and only 1-4 hidden (this module's first version): what an attacker pinned.
+    shown = {ref: 0 if view.truth[ref] == 0 else value for ref, value in view.published.items()}
+    _, zeros_pinned = _integer_audit(view, groups, lambda ref: _interval(shown[ref], zero_shown=True),
+                                     lambda ref: shown[ref] is None, first_only=True)  # fmt: skip
     figures = {"requests": view.requests, "numbers": len(view.published), "hidden": hidden,
                "relations": len(relations), "tried": tried, "recovered": recovered,
+               "integer_program": {"audited": audited, "pinned": pinned, "pinned_if_zeros_shown": zeros_pinned},
                "naive_suppression": {"tried": naive_tried, "recovered": naive_recovered}}  # fmt: skip
     OUT.parent.mkdir(parents=True, exist_ok=True)
     found = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
     OUT.write_text(json.dumps(found | {name: figures}, indent=1), encoding="utf-8")
     assert hidden > 50 and tried >= 20, figures  # the attack had material to work on
     assert naive_recovered > 0, figures  # hiding small counts alone would leak: the attack is a real one
-    assert recovered == 0, figures
+    assert recovered == 0 and pinned == 0, figures
+    assert zeros_pinned > 0, figures  # showing zeros would pin some (as a reviewer did): the audit is a real one
+
+
+def _interval(value: int | None, *, zero_shown: bool = False) -> tuple[int, int]:
+    """What a reader knows of a true count from its published value (threshold 5, rounding within 4)."""
+    if value is None:
+        return (1, 4) if zero_shown else (0, 4)
+    if value == 0:
+        return 0, 0
+    return max(5, value - 4), value + 4

@@ -52,7 +52,7 @@ def test_pdf_for_police_is_marked_restricted(client: TestClient, tokens: dict[st
 
 def test_pdf_for_an_elu_is_suppressed_and_has_no_deal_points(client: TestClient, tokens: dict[str, str]) -> None:
     words = _pdf_text(_export(client, tokens["elu"], "pdf", 8))
-    assert "Légende" in words and "(masqué)" in words
+    assert "Légende" in words and "sans couleur" in words
     assert "Point de deal" not in words and "DIFFUSION RESTREINTE" not in words
     content = _export(client, tokens["elu"], "png", 8)
     (SHOTS / "export-elu.png").write_bytes(content)

@@ -107,7 +107,7 @@
       low = b + 1;
     });
     if (meta.suppression_threshold) {
-      rows.push(legendRow({ background: "#bdbdbd" }, "< " + meta.suppression_threshold + " faits (masqué)"));
+      rows.push(legendRow({ background: "#ffffff" }, "sans couleur : < " + meta.suppression_threshold + " faits"));
       rows.push(el("p", { class: "ols-note" }, "Effectifs arrondis à " + meta.rounded_to +
         " près ; catégories sensibles non comprises."));
     }

@@ -3,7 +3,8 @@
 - ``cell_count.cell_key``: the sum of the record keys of the facts a row counts (cell-key method).
 - ``hotspot``, ``emerging_hotspot`` and ``zone`` get a ``scope``: ``full`` (every category) or
   ``open`` (without the sensitive ones), computed for the audiences that may not see them; computed
-  zones keep their H3 cells, so that their figures can be counted for each audience.
+  zones keep their H3 cells and resolution (the élus' zones are drawn on their coarse grid), so
+  that their figures can be counted for each audience.
 - ``app_session``: signed, expiring, revocable web sessions (the cookie no longer holds the token).
 - ``disclosure_key``: the observatory's random secret of the cell-key rounding.
 
@@ -47,6 +48,7 @@ def upgrade() -> None:
         op.drop_constraint(f"{table}_pkey", table, type_="primary")
         op.create_primary_key(f"{table}_pkey", table, ["period", "scope", "resolution", "family", "h3"])
     op.add_column("zone", sa.Column("scope", sa.String(length=8), server_default="full", nullable=False))
+    op.add_column("zone", sa.Column("resolution", sa.SmallInteger(), nullable=True))
     op.add_column("zone", sa.Column("cells", postgresql.ARRAY(sa.BigInteger()), server_default=sa.text("'{}'"),
                                     nullable=False))  # fmt: skip
     op.create_check_constraint("zone_scope", "zone", SCOPE_CHECK)
@@ -83,6 +85,7 @@ def downgrade() -> None:
     op.create_unique_constraint("zone_kind_period_code_key", "zone", ["kind", "period", "code"])
     op.drop_constraint("zone_scope", "zone", type_="check")
     op.drop_column("zone", "cells")
+    op.drop_column("zone", "resolution")
     op.drop_column("zone", "scope")
     for table in ("hotspot", "emerging_hotspot"):
         op.drop_constraint(f"{table}_pkey", table, type_="primary")
