@@ -48,6 +48,26 @@ def small(values: Iterable[float | None], threshold: int = 5) -> list[float]:
     return [value for value in values if value is not None and 0 < value < threshold]
 
 
+def _grouped(engine: Engine, period: str | Period, group: str, measures: str, *, territories: tuple[str, ...],
+             open_only: bool, where: str, params: dict[str, Any]) -> list[Any]:  # fmt: skip
+    """Rows of ``group`` (SQL expressions over ``event e``, ``territory t``, ``source s``) and its measures."""
+    span = parse_period(period) if isinstance(period, str) else period
+    sql = (f"SELECT {group}, {measures} FROM event e JOIN territory t ON t.id = e.territory_id "
+           f"JOIN source s ON s.id = e.source_id WHERE {IN_PERIOD}")  # fmt: skip
+    values: dict[str, Any] = {"start": span.start, "end": span.end, **params}
+    if open_only:
+        sql += " AND NOT (e.category = ANY(:sensitive))"
+        values["sensitive"] = SENSITIVE
+    if territories:
+        sql += " AND t.code = ANY(:territories)"
+        values["territories"] = list(territories)
+    if where:
+        sql += f" AND {where}"
+    grouping = ", ".join(str(i) for i in range(1, group.count(",") + 2))
+    with engine.connect() as connection:
+        return list(connection.execute(text(f"{sql} GROUP BY {grouping}"), values).all())
+
+
 def keyed(
     engine: Engine,
     period: str | Period,
@@ -58,20 +78,8 @@ def keyed(
     where: str = "",
 ) -> dict[Any, tuple[int, int]]:
     """True (count, cell key) of a period's events grouped by one SQL expression (the cell-key method's inputs)."""
-    span = parse_period(period) if isinstance(period, str) else period
-    sql = (f"SELECT {group}, count(*), {cell_key('e')} FROM event e JOIN source s ON s.id = e.source_id "
-           f"JOIN territory t ON t.id = e.territory_id WHERE {IN_PERIOD}")  # fmt: skip
-    values: dict[str, Any] = {"start": span.start, "end": span.end}
-    if open_only:
-        sql += " AND NOT (e.category = ANY(:sensitive))"
-        values["sensitive"] = SENSITIVE
-    if territories:
-        sql += " AND t.code = ANY(:territories)"
-        values["territories"] = list(territories)
-    if where:
-        sql += f" AND {where}"
-    with engine.connect() as connection:
-        rows = connection.execute(text(f"{sql} GROUP BY 1"), values).all()
+    rows = _grouped(engine, period, group, f"count(*), {cell_key('e')}", territories=territories,
+                    open_only=open_only, where=where, params={})  # fmt: skip
     return {row[0]: (int(row[1]), int(row[2]) % (1 << 32)) for row in rows}
 
 
@@ -97,23 +105,10 @@ def counts(
     where: str = "",
     params: dict[str, Any] | None = None,
 ) -> dict[Any, int]:
-    """True event counts of a period grouped by one SQL expression over ``event e`` (and ``territory t``)."""
-    span = parse_period(period) if isinstance(period, str) else period
-    sql = (f"SELECT {group}, count(*) FROM event e JOIN territory t ON t.id = e.territory_id "
-           f"JOIN source s ON s.id = e.source_id WHERE {IN_PERIOD}")  # fmt: skip
-    values: dict[str, Any] = {"start": span.start, "end": span.end, **(params or {})}
-    if open_only:
-        sql += " AND NOT (e.category = ANY(:sensitive))"
-        values["sensitive"] = SENSITIVE
-    if territories:
-        sql += " AND t.code = ANY(:territories)"
-        values["territories"] = list(territories)
-    if where:
-        sql += f" AND {where}"
+    """True event counts of a period grouped by SQL expressions (several: keys are tuples)."""
     width = group.count(",") + 1
-    grouping = ", ".join(str(i) for i in range(1, width + 1))
-    with engine.connect() as connection:
-        rows = connection.execute(text(f"{sql} GROUP BY {grouping}"), values).all()
+    rows = _grouped(engine, period, group, "count(*)", territories=territories, open_only=open_only, where=where,
+                    params=params or {})  # fmt: skip
     return {(row[0] if width == 1 else tuple(row[:width])): int(row[width]) for row in rows}
 
 
