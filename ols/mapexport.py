@@ -177,7 +177,7 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
               f"{method.get('weights', '')}, FDR {method.get('fdr', '')}. Projection Lambert-93 (EPSG:2154). "
               f"Généré le {datetime.now():%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
     if audience.suppressed:
-        footer += (f" Catégories sensibles exclues ; effectifs de 1 à {audience.threshold - 1} masqués, "
+        footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués (zéro compris), "
                    f"autres arrondis à {audience.threshold} près.")  # fmt: skip
     figure.text(0.03, 0.04, footer, fontsize=6.5, wrap=True, parse_math=False)
     if audience.marking:

@@ -52,7 +52,7 @@ def disclosure_note(audience: Audience) -> str | None:
     base = audience.threshold
     return (f"Version {audience.label} : les catégories sensibles ({left_out}) sont réservées à la police et au "
             "coordonnateur et ne figurent dans aucun chiffre de ce document, totaux compris. Pour qu'aucun fait ne "
-            f"puisse être reconnu, les effectifs de 1 à {base - 1} sont masqués (« < {base} ») et les autres sont "
+            f"puisse être reconnu, les effectifs inférieurs à {base}, zéro compris, sont masqués (« < {base} ») et les autres sont "
             f"arrondis à un multiple de {base} (arrondi aléatoire et cohérent, méthode de la clé de cellule de l'ONS "
             "et de l'Australian Bureau of Statistics) : les totaux peuvent différer de quelques unités de la somme "
             "des lignes, et des chiffres de la version police.")  # fmt: skip
