@@ -21,9 +21,10 @@ from api import errors
 from api.cache import LayerCache
 from api.deps import Throttle
 from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
-from ols import __version__, db
+from ols import __version__
 from ols.errors import ConfigurationError
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
+from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"

@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from ols import db
-from ols.territories import Boundary, save_territory
+from ols.reference.territories import Boundary, save_territory
+from ols.store import db
 
 BOUNDS = (3.08, 50.62, 3.14, 50.66)
 MAPPING = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ols.patrol import Candidate, Shift, parse_window, plan
+from ols.patrols.planning import Candidate, Shift, parse_window, plan
+from ols.reference.streets import graph_of, read_edges
 from ols.settings import data_settings
-from ols.streets import graph_of, read_edges
 
 NETWORKS = {
     "Maisons-Laffitte (974 nodes)": ("street_network/maisons_laffitte_osmnx.graphml", None, 1.0),

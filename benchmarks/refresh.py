@@ -29,13 +29,14 @@ from ingest import MAPPING, fresh_database
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from ols import aggregates, db
-from ols.grid import study_area, weights
-from ols.hotspots import gi_star
+from ols.cartography import aggregates
+from ols.cartography.grid import study_area, weights
+from ols.cartography.hotspots import gi_star
+from ols.cartography.refresh import refresh
 from ols.periods import parse_period
-from ols.refresh import refresh
+from ols.reference.territories import Boundary, save_territory
 from ols.settings import CartographySettings
-from ols.territories import Boundary, save_territory
+from ols.store import db
 
 AREAS = {
     "city (~2,000 res-9 cells)": (3.00, 50.58, 3.20, 50.71),

@@ -30,12 +30,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from ingest import fresh_database
 
-from ols import db
 from ols.access.users import create_user
-from ols.grid import cover
-from ols.models import CellCount, Refresh
-from ols.territories import Boundary, save_territory
-from ols.tiles import store_cells
+from ols.cartography.grid import cover
+from ols.cartography.tiles import store_cells
+from ols.reference.territories import Boundary, save_territory
+from ols.store import db
+from ols.store.models import CellCount, Refresh
 
 BOUNDS = (2.70, 50.42, 3.32, 50.80)
 PERIOD = "2025-S2"
@@ -74,7 +74,7 @@ def served(database: str) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     env = dict(os.environ, OLS_DATABASE_URL=database)
-    server = subprocess.Popen([sys.executable, "-m", "ols.cli", "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -24,9 +24,9 @@ from serve import served
 
 from ols.access.audience import Audience
 from ols.access.users import create_user
-from ols.mapexport import Snapshot, render
+from ols.cartography.refresh import refresh
 from ols.periods import parse_period
-from ols.refresh import refresh
+from ols.publishing.mapexport import Snapshot, render
 from ols.settings import CartographySettings
 
 AREAS = {"city": (3.00, 50.58, 3.20, 50.71), "metropolitan box": (2.70, 50.40, 3.34, 50.82)}

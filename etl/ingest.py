@@ -32,8 +32,8 @@ from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
 from etl.validate import Context, TerritoryArea, file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
-from ols.models import Batch, Place, Source, Territory
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.store.models import Batch, Place, Source, Territory
 
 ProgressHook = Callable[[str, int, int], None]
 CHUNK_ROWS = 100_000

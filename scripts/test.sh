@@ -6,5 +6,5 @@ OLS_EXTRA_PACKAGES="chromium wrk" bash scripts/setup.sh
 export OLS_SHARED_DATA=${OLS_SHARED_DATA:-$PWD/../shared/data}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy ols etl api
+.venv/bin/mypy ols etl api cli
 .venv/bin/python -m pytest "$@"

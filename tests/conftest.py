@@ -19,9 +19,9 @@ from hypothesis import settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from ols import db
-from ols.cluster import Cluster, ensure_running
 from ols.settings import DatabaseSettings
+from ols.store import db
+from ols.store.cluster import Cluster, ensure_running
 
 ROOT = Path(__file__).resolve().parents[1]
 settings.register_profile("ci", derandomize=True, deadline=None)

@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
-from ols.territories import Boundary, save_territory
+from ols.reference.territories import Boundary, save_territory
 
 
 def add_territory(

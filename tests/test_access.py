@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
-from ols import db
 from ols.access.audience import SENSITIVE_CATEGORIES, AccessDenied, Audience
 from ols.access.disclosure import rounded
 from ols.access.roles import RIGHTS, Layer, Role
@@ -22,6 +21,7 @@ from ols.access.users import authenticate, create_user, disable_user
 from ols.errors import InvalidInputError
 from ols.periods import parse_period
 from ols.settings import ApiSettings
+from ols.store import db
 from tests.helpers import add_territory
 
 COUNTS = st.lists(st.integers(min_value=0, max_value=5_000), min_size=1, max_size=60)
@@ -107,7 +107,7 @@ def test_users_are_checked_at_creation_and_disabled_at_once(engine: Engine) -> N
 
 def test_the_command_line_refuses_an_unknown_role(database_url: str) -> None:
     env = dict(os.environ, OLS_DATABASE_URL=database_url)
-    done = subprocess.run([sys.executable, "-m", "ols.cli", "users", "add", "x", "--role", "chef"], env=env,
+    done = subprocess.run([sys.executable, "-m", "cli", "users", "add", "x", "--role", "chef"], env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode != 0 and "coordinator" in done.stderr and "Traceback" not in done.stderr
 

@@ -15,9 +15,7 @@ from tests.helpers import add_territory
 
 def _ols(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OLS_DATABASE_URL=database_url)
-    return subprocess.run(
-        [sys.executable, "-m", "ols.cli", *args], env=env, capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, check=False)
 
 
 def test_ingest_json_and_rejected_csv(engine: Engine, database_url: str, shared: Path) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 
-from ols.cluster import Cluster, ensure_running
-from ols.db import alembic_config, current_revision
 from ols.settings import DatabaseSettings
+from ols.store.cluster import Cluster, ensure_running
+from ols.store.db import alembic_config, current_revision
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,7 +41,7 @@ def test_no_column_can_hold_a_person(engine: Engine) -> None:
 def test_cli_db_commands_drive_the_embedded_cluster(server_url: str) -> None:
     env = dict(os.environ, OLS_HOME=str(ROOT / ".ols" / "test"))
     env.pop("OLS_DATABASE_URL", None)
-    ols = [sys.executable, "-m", "ols.cli"]
+    ols = [sys.executable, "-m", "cli"]
     status = subprocess.run([*ols, "db", "status"], env=env, capture_output=True, text=True, check=True)
     assert status.stdout.startswith("running")
     url = subprocess.run([*ols, "db", "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()

@@ -6,9 +6,9 @@ import h3
 import numpy as np
 import pytest
 
-from ols.crosswatch import colocation, parse_groups
+from ols.analysis.crosswatch import colocation, parse_groups
+from ols.cartography.grid import to_int
 from ols.errors import InvalidInputError
-from ols.grid import to_int
 
 
 def _grid() -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
-from ols.emerging import classify_series, mann_kendall
+from ols.cartography.emerging import classify_series, mann_kendall
 
 SIG, NS = 0.001, 0.5
 
@@ -47,7 +47,7 @@ def test_mann_kendall_is_kendalls_tau_against_time() -> None:
 
 
 def test_a_cell_never_significant_has_no_pattern_as_the_refresh_assumes() -> None:
-    from ols.refresh import NO_PATTERN
+    from ols.cartography.refresh import NO_PATTERN
 
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -21,12 +21,12 @@ from sqlalchemy import Engine, create_engine, text
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from ols.editions import edition, publish
+from ols.cartography.editions import edition, publish
+from ols.cartography.refresh import refresh
+from ols.cartography.zones import compare
 from ols.errors import InvalidInputError
 from ols.periods import parse_period
-from ols.refresh import refresh
 from ols.settings import CartographySettings
-from ols.zones import compare
 from tests.helpers import add_territory
 
 CITY = (-0.115, 51.505, -0.07, 51.525)
@@ -110,7 +110,7 @@ def test_refresh_summary_and_zones(london: tuple[Engine, str, dict[str, object]]
 def test_hotspots_command_outputs_every_cell(london: tuple[Engine, str, dict[str, object]]) -> None:
     engine, url, _ = london
     env = dict(os.environ, OLS_DATABASE_URL=url)
-    ols = [sys.executable, "-m", "ols.cli", "hotspots", "--period", "2017"]
+    ols = [sys.executable, "-m", "cli", "hotspots", "--period", "2017"]
     table = subprocess.run([*ols, "--format", "csv"], env=env, capture_output=True, text=True, check=True).stdout
     rows = list(csv.DictReader(io.StringIO(table)))
     assert len(rows) == len(_stored(engine, 9))

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from ols.indicators import evolution_table, load_ssmsi, official_evolution
+from ols.analysis.indicators import evolution_table, load_ssmsi, official_evolution
 
 DEPARTEMENTS = "ssmsi_donnee-dep-data.gouv-2022-geographie2022-produit-le2023-02-09.csv"
 COMMUNES = "ssmsi_taux_communes_20000_50000hab_2016-2023.csv"

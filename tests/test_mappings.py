@@ -98,12 +98,12 @@ def test_demo_has_resent_facts_and_rhythms(demo: tuple[Engine, Path, list[object
 
 
 def test_demo_cartography(demo: tuple[Engine, Path, list[object]]) -> None:
-    from ols.aggregates import zone_counts
-    from ols.indicators import local_evolution
+    from ols.analysis.indicators import local_evolution
+    from ols.cartography.aggregates import zone_counts
+    from ols.cartography.refresh import refresh
+    from ols.cartography.zones import sync_declared
     from ols.periods import parse_period
-    from ols.refresh import refresh
     from ols.settings import CartographySettings
-    from ols.zones import sync_declared
 
     engine, _, _ = demo
     with engine.begin() as connection:

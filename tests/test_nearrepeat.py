@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ols.nearrepeat import knox
+from ols.analysis.nearrepeat import knox
 
 
 def test_counts_on_a_hand_checkable_fixture() -> None:

@@ -23,7 +23,7 @@ from etl.fingerprint import FactIds
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
 from etl.validate import file_constants, validate_chunks
-from ols.db import alembic_config
+from ols.store.db import alembic_config
 from tests.helpers import add_territory, count, write_csv
 
 MAPPING = {

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from ols.patrol import STRAIGHT_LINE_NOTE, Candidate, Shift, parse_window, plan, rotate
-from ols.patrol_outputs import to_geojson, to_gpx, to_pdf
-from ols.streets import graph_of, read_edges
+from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+from ols.patrols.planning import STRAIGHT_LINE_NOTE, Candidate, Shift, parse_window, plan, rotate
+from ols.reference.streets import graph_of, read_edges
 
 WINDOW = parse_window("ven 18:00-23:00")
 START = (2.1462, 48.9470)  # near the town hall of Maisons-Laffitte
@@ -129,7 +129,7 @@ def test_cli_plans_from_files_without_a_territory(database_url: str, shared: Pat
          "properties": {"name": c.key, "weight": c.weight}} for c in _candidates(5, 20)]}  # fmt: skip
     (tmp_path / "places.geojson").write_text(json.dumps(places), encoding="utf-8")
     env = dict(os.environ, OLS_DATABASE_URL=database_url)
-    base = [sys.executable, "-m", "ols.cli", "patrol", "plan", "--window", "ven 18:00-23:00", "--teams", "2",
+    base = [sys.executable, "-m", "cli", "patrol", "plan", "--window", "ven 18:00-23:00", "--teams", "2",
             "--mode", "pedestre", "--start", f"{START[0]},{START[1]}", "--stops", "4", "--dwell", "12", "--seed", "3",
             "--streets", str(shared / "street_network" / "maisons_laffitte_osmnx.graphml"),
             "--candidates", str(tmp_path / "places.geojson")]  # fmt: skip
@@ -140,7 +140,7 @@ def test_cli_plans_from_files_without_a_territory(database_url: str, shared: Pat
         )
         assert json.loads(result.stdout)["teams"][0]["stops"] == 4 and out.stat().st_size > 500
     plan_id = json.loads(result.stdout)["plan_id"]
-    logged = subprocess.run([sys.executable, "-m", "ols.cli", "patrol", "log", "--plan", str(plan_id), "--team", "1",
+    logged = subprocess.run([sys.executable, "-m", "cli", "patrol", "log", "--plan", str(plan_id), "--team", "1",
                              "--stop", "2"], env=env, capture_output=True, text=True, check=True)  # fmt: skip
     assert "fait" in logged.stdout
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 
 from etl.ingest import ingest_file
 from etl.mapping import builtin_mappings, load_mapping
-from ols.territories import Boundary, save_territory
+from ols.reference.territories import Boundary, save_territory
 from tests.helpers import count
 
 

@@ -12,7 +12,7 @@ from etl.batches import rejected_rows
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
 from etl.validate import REASONS
-from ols.places import save_places
+from ols.reference.places import save_places
 from tests.helpers import add_territory, count, write_csv
 
 MONS = (3.09, 50.63, 3.13, 50.65)

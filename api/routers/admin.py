@@ -12,8 +12,8 @@ from api.deps import CurrentManager, EngineDep, SettingsDep
 from api.schemas import ERRORS, PERIOD_PATTERN
 from etl.ingest import ingest_file
 from etl.mapping import builtin_mappings, load_mapping
+from ols.cartography.refresh import refresh
 from ols.periods import parse_period
-from ols.refresh import refresh
 
 router = APIRouter(responses=ERRORS)
 CHUNK = 1 << 20

@@ -9,13 +9,13 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.deps import CurrentAudience, EngineDep, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, FeatureCollection, TableRows
-from ols import audit
-from ols.events import raw_events
-from ols.indicators import local_evolution
-from ols.mapexport import Snapshot, render
-from ols.nearrepeat import near_repeat
+from ols.access import audit
+from ols.access.events import raw_events
+from ols.analysis.indicators import local_evolution
+from ols.analysis.nearrepeat import near_repeat
+from ols.analysis.profiles import time_profile
 from ols.periods import parse_period
-from ols.profiles import time_profile
+from ols.publishing.mapexport import Snapshot, render
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import CurrentAudience, EngineDep, client_address
 from api.schemas import ERRORS, Created, DealPointIn, DealPointPatch, FeatureCollection
-from ols import audit, dealpoints
+from ols.access import audit, dealpoints
 
 router = APIRouter(responses=ERRORS)
 

@@ -18,11 +18,18 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
 from ols.access.audience import Audience
-from ols.editions import comparison
-from ols.heatmap import HeatmapQuery, heatmap, heatmap_cells
-from ols.layers import emerging_geojson, hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zones_geojson
+from ols.cartography.editions import comparison
+from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells
+from ols.cartography.layers import (
+    emerging_geojson,
+    hotspot_frame,
+    hotspots_geojson,
+    layer_metadata,
+    refresh_record,
+    zones_geojson,
+)
+from ols.cartography.tiles import heatmap_tile, zones_tile
 from ols.periods import Period, parse_period
-from ols.tiles import heatmap_tile, zones_tile
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]

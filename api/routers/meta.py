@@ -32,9 +32,9 @@ from ols import __version__
 from ols.access.audience import Audience
 from ols.access.sessions import close_session, open_session
 from ols.access.users import Principal, authenticate
-from ols.models import Refresh
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
+from ols.store.models import Refresh
 
 router = APIRouter(responses=ERRORS)
 

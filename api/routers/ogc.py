@@ -17,9 +17,9 @@ from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.grid import polygon, to_str
-from ols.heatmap import HeatmapQuery, visible_cells
-from ols.layers import zones_geojson
+from ols.cartography.grid import polygon, to_str
+from ols.cartography.heatmap import HeatmapQuery, visible_cells
+from ols.cartography.layers import zones_geojson
 from ols.periods import Period, parse_period
 
 router = APIRouter(prefix="/ogc", responses=ERRORS, tags=["OGC API Features"])

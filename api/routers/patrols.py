@@ -9,12 +9,12 @@ from pydantic import Field
 
 from api.deps import CurrentAudience, EngineDep, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, Input
-from ols import audit
-from ols.patrol import Shift, parse_window, plan, rotate
-from ols.patrol_outputs import save_plan, to_geojson
-from ols.patrol_sources import from_observatory, recent_visits
+from ols.access import audit
+from ols.patrols.candidates import from_observatory, recent_visits
+from ols.patrols.outputs import save_plan, to_geojson
+from ols.patrols.planning import Shift, parse_window, plan, rotate
 from ols.periods import parse_period
-from ols.streets import graph_of, load_edges
+from ols.reference.streets import graph_of, load_edges
 
 router = APIRouter(responses=ERRORS)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from api.deps import CurrentManager, EngineDep, SettingsDep
 from api.schemas import ERRORS, Created, DeclaredZoneIn
-from ols.zones import delete_declared, save_declared, validate_declared_geometry, write_declared
+from ols.cartography.zones import delete_declared, save_declared, validate_declared_geometry, write_declared
 
 router = APIRouter(responses=ERRORS)
 ZoneCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]

@@ -13,9 +13,9 @@ from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
 from ols.errors import ConfigurationError
 from ols.periods import Period, parse_period
-from ols.places import read_places, save_places
+from ols.reference.places import read_places, save_places
+from ols.reference.territories import read_boundary, save_territory
 from ols.settings import data_settings
-from ols.territories import read_boundary, save_territory
 
 POPULATION = 20_993  # inhabitants, as the STSPD 2019-2021 of Mons-en-Barœul states
 SOURCES = {

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, delete, insert, select
 
 from ols.access.users import Principal, active_user
-from ols.models import UserSession
+from ols.store.models import UserSession
 
 SESSION_HOURS = 12
 

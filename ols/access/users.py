@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ols.access.roles import Role, parse_role
 from ols.errors import InvalidInputError
-from ols.models import Source, Territory, User, UserSession
+from ols.store.models import Source, Territory, User, UserSession
 
 HASHER = PasswordHasher()
 

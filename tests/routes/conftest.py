@@ -24,13 +24,13 @@ from etl.demo.run import run_demo
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
 from ols.access.audience import Audience
+from ols.access.dealpoints import create as create_deal_point
 from ols.access.users import create_user
-from ols.dealpoints import create as create_deal_point
+from ols.cartography.refresh import refresh
+from ols.cartography.zones import sync_declared
 from ols.periods import parse_period
-from ols.refresh import refresh
+from ols.reference.territories import read_boundary, save_territory
 from ols.settings import ApiSettings, CartographySettings
-from ols.territories import read_boundary, save_territory
-from ols.zones import sync_declared
 from tests.helpers import police_nationale_csv
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

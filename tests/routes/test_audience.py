@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from ols.access.audience import Audience
-from ols.grid import to_int
-from ols.reports import write_report
+from ols.cartography.grid import to_int
+from ols.publishing.reports import write_report
 from tests.routes.conftest import NEIGHBOUR, PERIOD, ROLES
 from tests.routes.truth import SENSITIVE, keyed, published, tile_of
 

@@ -22,9 +22,9 @@ from sqlalchemy import Engine, text
 
 from api.main import create_app
 from ols.access.audience import Audience
+from ols.access.dealpoints import create as create_deal_point
 from ols.access.users import create_user, disable_user
-from ols.dealpoints import create as create_deal_point
-from ols.grid import to_int
+from ols.cartography.grid import to_int
 from ols.periods import parse_period
 from ols.settings import ApiSettings
 from tests.routes.conftest import NEIGHBOUR, PERIOD, serve_app
@@ -303,7 +303,7 @@ def test_elu_and_public_get_hotspots_tiles_and_exports(
         assert tile.status_code == 200 and len(tile.content) > 100, role
     env = dict(os.environ, OLS_DATABASE_URL=api_engine.url.render_as_string(hide_password=False))
     out = tmp_path / "carte-elu.pdf"
-    done = subprocess.run([sys.executable, "-m", "ols.cli", "export", "map", "--period", PERIOD, "--out", str(out),
+    done = subprocess.run([sys.executable, "-m", "cli", "export", "map", "--period", PERIOD, "--out", str(out),
                            "--role", "elu"], env=env, capture_output=True, text=True, check=False)  # fmt: skip
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-500:]
     assert out.stat().st_size > 10_000

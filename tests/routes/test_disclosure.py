@@ -30,7 +30,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import Engine, text
 
 from ols.access.audience import Audience
-from ols.grid import to_int, to_str
+from ols.cartography.grid import to_int, to_str
 from ols.nomenclature import CATEGORIES, FAMILIES
 from tests.routes.conftest import PERIOD
 from tests.routes.truth import keyed

@@ -17,7 +17,7 @@ from tests.routes.conftest import PERIOD
 def test_geopackage_reads_in_gdal(api_engine: Engine, tmp_path: Path) -> None:
     out = tmp_path / "obs.gpkg"
     env = dict(os.environ, OLS_DATABASE_URL=api_engine.url.render_as_string(hide_password=False))
-    subprocess.run([sys.executable, "-m", "ols.cli", "export", "gpkg", "--period", PERIOD, "--out", str(out)], env=env,
+    subprocess.run([sys.executable, "-m", "cli", "export", "gpkg", "--period", PERIOD, "--out", str(out)], env=env,
                    check=True, capture_output=True)  # fmt: skip
     layers = {name for name, _ in pyogrio.list_layers(out)}
     assert layers == {"hexagones", "points_chauds", "zones", "lieux", "territoires"}
@@ -26,7 +26,7 @@ def test_geopackage_reads_in_gdal(api_engine: Engine, tmp_path: Path) -> None:
     listing = subprocess.run(["ogrinfo", "-ro", "-so", str(out)], check=True, capture_output=True, text=True).stdout
     assert "hexagones (Polygon)" in listing and "lieux (Point)" in listing
     public = tmp_path / "public.gpkg"
-    subprocess.run([sys.executable, "-m", "ols.cli", "export", "gpkg", "--period", PERIOD, "--out", str(public),
+    subprocess.run([sys.executable, "-m", "cli", "export", "gpkg", "--period", PERIOD, "--out", str(public),
                     "--role", "public", "--crs", "4326"], env=env, check=True, capture_output=True)  # fmt: skip
     coarse = pyogrio.read_dataframe(public, layer="hexagones")
     assert set(coarse["resolution"]) == {8} and {name for name, _ in pyogrio.list_layers(public)} == {

@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 
 from ols.access.audience import Audience
 from ols.access.roles import Role
-from ols.patrol import parse_window
-from ols.patrol_sources import from_observatory
+from ols.patrols.candidates import from_observatory
+from ols.patrols.planning import parse_window
 from ols.periods import parse_period
-from ols.places import save_places
+from ols.reference.places import save_places
 from tests.routes.conftest import PERIOD
 
 POLICE = Audience("test", Role.POLICE)

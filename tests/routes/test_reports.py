@@ -11,10 +11,10 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from ols.access.audience import Audience
-from ols.indicators import local_evolution
+from ols.analysis.indicators import local_evolution
 from ols.periods import parse_period
-from ols.reports import write_report
-from ols.tables import to_excel_csv
+from ols.publishing.reports import write_report
+from ols.publishing.tables import to_excel_csv
 
 
 def _text(path: Path) -> str:

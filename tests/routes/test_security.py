@@ -14,9 +14,9 @@ from sqlalchemy.exc import DBAPIError
 
 from api.main import create_app
 from api.routers.layers import STAMP_SECONDS
+from ols.cartography.refresh import refresh
 from ols.errors import ConfigurationError
 from ols.periods import parse_period
-from ols.refresh import refresh
 from ols.settings import ApiSettings, CartographySettings
 from tests.routes.conftest import PERIOD
 

@@ -1,0 +1,233 @@
+"""Commands for the semester cartography: refresh, hot spots, zones, editions, indicators, profiles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import app, migrated_engine, operator, print_table
+
+zones_app = typer.Typer(help="Vigilance zones: declared files and computed zones.", no_args_is_help=True)
+editions_app = typer.Typer(help="Published (frozen) semester cartographies.", no_args_is_help=True)
+app.add_typer(zones_app, name="zones")
+app.add_typer(editions_app, name="editions")
+ZONES_FOLDER = Path("data/zones")
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    typer.echo(f"{summary['label']} ({summary['period']}): {summary['events']} faits, {summary['seconds']} s")
+    for resolution, classes in summary["hotspots"].items():
+        hot = sum(count for name, count in classes.items() if name.startswith("hot"))
+        typer.echo(f"  points chauds {resolution}: {hot} cellules significatives")
+    if summary["emerging"]:
+        patterns = ", ".join(f"{name} {count}" for name, count in summary["emerging"].items() if name != "no_pattern")
+        typer.echo(f"  tendances: {patterns or 'aucune'}")
+    for zone in summary["zones"]:
+        typer.echo(
+            f"  {zone['code']}: {zone['cells']} cellules, {zone['events']} faits, "
+            f"{zone['area_km2']} km², près de {zone['near'] or '?'}"
+        )
+    if not summary["zones"]:
+        typer.echo("  aucune zone de vigilance calculée")
+
+
+@app.command("refresh")
+def refresh_command(
+    period: Annotated[str, typer.Option(help="2024-S2, 2024-11, 2024-W48, 2024...")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Rebuild aggregates, hot spots, emerging hot spots and computed zones of a period."""
+    from ols.cartography.refresh import refresh
+    from ols.periods import parse_period
+
+    summary = refresh(migrated_engine(), parse_period(period))
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, default=str))
+    else:
+        print_summary(summary)
+
+
+@app.command("hotspots")
+def hotspots_command(
+    period: Annotated[str, typer.Option()],
+    family: Annotated[str | None, typer.Option(help="A family code; all families when omitted")] = None,
+    resolution: Annotated[int, typer.Option()] = 9,
+    output_format: Annotated[str, typer.Option("--format", help="geojson or csv")] = "geojson",
+) -> None:
+    """Write the Gi* hot spots of a period to stdout: one row per cell of the study area."""
+    from ols.cartography.layers import hotspot_frame, hotspots_csv, hotspots_geojson, layer_metadata
+    from ols.periods import parse_period
+
+    if output_format not in ("geojson", "csv"):
+        raise typer.BadParameter("--format is geojson or csv")
+    spec = parse_period(period)
+    audience = operator()
+    with migrated_engine().connect() as connection:
+        frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family)
+        metadata = layer_metadata(
+            connection, spec, family=family or "*", resolution=resolution, method={"resolution": resolution}
+        )
+    if output_format == "csv":
+        sys.stdout.write(hotspots_csv(frame, metadata))
+    else:
+        sys.stdout.write(json.dumps(hotspots_geojson(frame, metadata, audience), ensure_ascii=False))
+
+
+@zones_app.command("sync")
+def zones_sync(folder: Annotated[Path, typer.Option(help="Folder of declared zone files")] = ZONES_FOLDER) -> None:
+    """Make the declared zones in the database those of the GeoJSON files in data/zones/."""
+    from ols.cartography.zones import sync_declared
+
+    with migrated_engine().begin() as connection:
+        count = sync_declared(connection, folder)
+    typer.echo(f"{count} zones déclarées chargées depuis {folder}")
+
+
+@zones_app.command("counts")
+def zones_counts(
+    period: Annotated[str, typer.Option()],
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Events per zone (computed and declared) and family for a period."""
+    from ols.cartography.aggregates import zone_counts
+    from ols.periods import parse_period
+    from ols.settings import cartography_settings
+
+    with migrated_engine().connect() as connection:
+        frame = zone_counts(connection, parse_period(period), operator(), timezone=cartography_settings().timezone)
+    print_table(frame, output_format)
+
+
+@zones_app.command("compare")
+def zones_compare(period: Annotated[str, typer.Option()]) -> None:
+    """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
+    from ols.cartography.editions import comparison
+    from ols.periods import parse_period
+
+    with migrated_engine().connect() as connection:
+        result = comparison(connection, parse_period(period), operator())
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+@editions_app.command("publish")
+def editions_publish(
+    period: Annotated[str, typer.Option()], by: Annotated[str, typer.Option()] = "coordinateur"
+) -> None:
+    """Freeze the period's cartography (what the cellule de veille saw)."""
+    from ols.cartography.editions import publish
+    from ols.periods import parse_period
+
+    with migrated_engine().begin() as connection:
+        edition_id = publish(connection, parse_period(period), by=by)
+    typer.echo(f"édition {edition_id} publiée pour {period}")
+
+
+@editions_app.command("show")
+def editions_show(period: Annotated[str, typer.Option()]) -> None:
+    """Print a published edition as JSON."""
+    from ols.cartography.editions import edition
+    from ols.periods import parse_period
+
+    with migrated_engine().connect() as connection:
+        typer.echo(json.dumps(edition(connection, parse_period(period)), ensure_ascii=False))
+
+
+indicators_app = typer.Typer(help="Evolution tables and official SSMSI context figures.", no_args_is_help=True)
+app.add_typer(indicators_app, name="indicators")
+
+
+@indicators_app.command("load-ssmsi")
+def indicators_load(path: Annotated[Path, typer.Argument(exists=True)]) -> None:
+    """Load an SSMSI file (département counts or commune rates) as context indicators."""
+    from ols.analysis.indicators import load_ssmsi
+
+    with migrated_engine().begin() as connection:
+        count = load_ssmsi(connection, path)
+    typer.echo(f"{count} chiffres officiels chargés depuis {path.name}")
+
+
+@indicators_app.command("evolution")
+def indicators_evolution(
+    period: Annotated[str, typer.Option(help="2025, 2025-YTD11, 2025-S2...: N; N-1 and N-2 follow")],
+    by: Annotated[str, typer.Option(help="family, category or source")] = "family",
+    territory: Annotated[str | None, typer.Option(help="A territory code (all when omitted)")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """N-2, N-1, N and their evolution, from the observatory's own counts."""
+    from dataclasses import replace
+
+    from ols.analysis.indicators import local_evolution
+    from ols.periods import parse_period
+
+    audience = replace(operator(), territories=(territory,) if territory else ())
+    with migrated_engine().connect() as connection:
+        frame = local_evolution(connection, parse_period(period), audience, by=by)
+    print_table(frame, output_format)
+
+
+@indicators_app.command("official")
+def indicators_official(
+    year: Annotated[int, typer.Option()],
+    code: Annotated[str, typer.Option(help="Département (59) or commune INSEE code (59410)")],
+    scope: Annotated[str, typer.Option(help="departement or commune")] = "departement",
+    output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+) -> None:
+    """Official SSMSI figures for N-2..N with their evolution (context for the local tables)."""
+    from ols.analysis.indicators import official_evolution
+
+    with migrated_engine().connect() as connection:
+        frame = official_evolution(connection, scope=scope, code=code, year=year)
+    print_table(frame, output_format)
+
+
+@app.command("profile")
+def profile_command(
+    period: Annotated[str, typer.Option()],
+    family: Annotated[str | None, typer.Option()] = None,
+    zone: Annotated[str | None, typer.Option(help="A zone code (computed or declared)")] = None,
+) -> None:
+    """Hour × weekday profile (JSON), with the facts whose hour is unknown counted apart."""
+    from ols.analysis.profiles import time_profile
+    from ols.periods import parse_period
+
+    with migrated_engine().connect() as connection:
+        typer.echo(json.dumps(time_profile(connection, parse_period(period), operator(), family=family, zone=zone)))
+
+
+@app.command("near-repeat")
+def near_repeat_command(
+    period: Annotated[str, typer.Option()],
+    as_of: Annotated[str | None, typer.Option(help="Date of the risk zones (default: end of the period)")] = None,
+) -> None:
+    """Knox test of burglaries and the zones of elevated risk around the recent ones (JSON)."""
+    from datetime import date
+
+    from ols.analysis.nearrepeat import near_repeat
+    from ols.periods import parse_period
+
+    with migrated_engine().connect() as connection:
+        result = near_repeat(connection, parse_period(period), operator(),
+                             as_of=date.fromisoformat(as_of) if as_of else None)  # fmt: skip
+    typer.echo(json.dumps(result, ensure_ascii=False))
+
+
+@app.command("crosswatch")
+def crosswatch_command(
+    period: Annotated[str, typer.Option()],
+    groups: Annotated[str, typer.Option(help="e.g. gathering+drug_trafficking,residential_burglary,vehicle_arson")],
+    resolution: int = 10,
+) -> None:
+    """Veille croisée: cells where every group of facts is significantly above expectation (JSON)."""
+    from ols.analysis.crosswatch import crosswatch, parse_groups
+    from ols.cartography.refresh import Context
+    from ols.periods import parse_period
+
+    with migrated_engine().connect() as connection:
+        area = Context.load(connection).area
+        result = crosswatch(connection, parse_period(period), area, parse_groups(groups), operator(),
+                            resolution=resolution)  # fmt: skip
+    typer.echo(json.dumps(result, ensure_ascii=False))

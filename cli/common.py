@@ -1,0 +1,71 @@
+"""Shared pieces of the ``ols`` command line: the app, the consoles, the engine, table printing."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from ols.access.audience import Audience
+from ols.access.roles import Role
+from ols.errors import OLSError
+from ols.store import db
+
+app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console(stderr=True)
+output = Console(width=None if sys.stdout.isatty() else 240)
+PROGRESS_MIN_ROWS = 5_000
+
+
+def main() -> None:
+    """Run the CLI, turning OLS errors into a one-line message and exit code 1."""
+    try:
+        app()
+    except OLSError as error:
+        console.print(f"[red]erreur:[/red] {error}")
+        sys.exit(1)
+
+
+def audience_for(role: Role, territories: list[str] | None = None, source: str | None = None) -> Audience:
+    """The audience an export or a report is made for, by the person at the command line."""
+    from ols.settings import api_settings
+
+    return Audience.of(getpass.getuser(), role.value, territories=tuple(territories or ()), source=source,
+                       threshold=api_settings().suppression_threshold)  # fmt: skip
+
+
+def operator() -> Audience:
+    """The audience of the commands an operator runs for itself (the coordinator's)."""
+    from ols.settings import api_settings
+
+    return Audience.operator(threshold=api_settings().suppression_threshold)
+
+
+def migrated_engine() -> Engine:
+    """The configured database's engine, migrated to the latest schema on first use."""
+    engine = db.get_engine()
+    with engine.connect() as connection:
+        if db.current_revision(connection) is None:
+            db.migrate()
+    return engine
+
+
+def print_table(frame: Any, output_format: str) -> None:
+    import pandas as pd
+
+    from ols.publishing.tables import to_excel_csv
+
+    if output_format == "csv":
+        sys.stdout.write(to_excel_csv(frame))
+    elif output_format == "json":
+        typer.echo(frame.to_json(orient="records", force_ascii=False))
+    else:
+        table = Table(*map(str, frame.columns))
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if pd.isna(value) else str(value) for value in row))
+        output.print(table)

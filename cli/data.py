@@ -1,0 +1,285 @@
+"""Commands for the data: database, territories, places, addresses, sources, mappings, ingestion."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output
+from ols.settings import database_settings
+from ols.store import db
+from ols.store.cluster import Cluster, ensure_running
+
+db_app = typer.Typer(help="The database: embedded cluster and schema migrations.", no_args_is_help=True)
+territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
+places_app = typer.Typer(help="Named places (metro stations, schools, equipment).", no_args_is_help=True)
+addresses_app = typer.Typer(help="BAN addresses for offline geocoding.", no_args_is_help=True)
+sources_app = typer.Typer(help="Partners that send facts.", no_args_is_help=True)
+batches_app = typer.Typer(help="Ingested files and their rejected rows.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(territory_app, name="territory")
+app.add_typer(places_app, name="places")
+app.add_typer(addresses_app, name="addresses")
+app.add_typer(sources_app, name="sources")
+app.add_typer(batches_app, name="batches")
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Create (first time) and start the embedded PostgreSQL + PostGIS cluster."""
+    cluster = ensure_running(database_settings())
+    typer.echo(f"running: {cluster.datadir}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster."""
+    cluster = Cluster.from_settings(database_settings())
+    if cluster.status() == "running":
+        cluster.stop()
+    typer.echo("stopped")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the embedded cluster is absent, stopped or running (or which server is configured)."""
+    settings = database_settings()
+    if settings.database_url:
+        typer.echo("external database (OLS_DATABASE_URL)")
+        return
+    cluster = Cluster.from_settings(settings)
+    typer.echo(f"{cluster.status()}: {cluster.datadir}")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the SQLAlchemy URL of the database (starting the embedded cluster if needed)."""
+    typer.echo(db.database_url())
+
+
+@db_app.command("migrate")
+def db_migrate(revision: str = "head") -> None:
+    """Create or upgrade the schema with the Alembic migrations."""
+    db.migrate(revision=revision)
+    typer.echo(f"schema at {revision}")
+
+
+@territory_app.command("load")
+def territory_load(
+    boundary: Annotated[Path, typer.Option(exists=True, help="Polygon file: GeoJSON, GeoPackage... any CRS")],
+    code: Annotated[str | None, typer.Option(help="Territory code (default: the INSEE code)")] = None,
+    name: Annotated[str | None, typer.Option(help="Territory name (default: the commune name)")] = None,
+    commune: Annotated[str | None, typer.Option(help="Pick this INSEE code from a communes file")] = None,
+    population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
+    dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
+) -> None:
+    """Load (or replace) a territory from a polygon file."""
+    from ols.reference.territories import read_boundary, save_territory
+
+    outline = read_boundary(boundary, commune=commune)
+    code = code or commune
+    name = name or outline.name
+    if not code or not name:
+        raise typer.BadParameter("--code and --name are required unless --commune names them")
+    with migrated_engine().begin() as connection:
+        territory_id = save_territory(
+            connection, code=code, name=name, boundary=outline, source=boundary.name,
+            population=population, dwellings=dwellings,
+        )  # fmt: skip
+    typer.echo(f"territory {code} ({name}) loaded, id {territory_id}")
+
+
+@territory_app.command("load-streets")
+def territory_load_streets(
+    path: Annotated[Path, typer.Argument(exists=True, help=".graphml (OSMnx), .osm, .gpkg or .geojson (any CRS)")],
+    network: Annotated[str, typer.Option(help="Name of the network")] = "rues",
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage")] = None,
+) -> None:
+    """Import the street network used to route patrols (walking, cycling, driving profiles)."""
+    from ols.reference.streets import read_edges, save_edges
+
+    edges = read_edges(path, layer=layer)
+    with migrated_engine().begin() as connection:
+        count = save_edges(connection, network, edges)
+    typer.echo(f"{count} tronçons orientés chargés dans le réseau {network}")
+
+
+@territory_app.command("list")
+def territory_list() -> None:
+    """List the loaded territories."""
+    from ols.store.models import Territory
+
+    with migrated_engine().connect() as connection:
+        for row in connection.execute(select(Territory.id, Territory.code, Territory.name, Territory.insee)):
+            typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
+
+
+@places_app.command("load")
+def places_load(
+    path: Annotated[Path, typer.Argument(exists=True)],
+    kind: Annotated[str, typer.Option(help="metro, school, equipment...")],
+    name_column: str = "name",
+) -> None:
+    """Load named places from a CSV (name, lon, lat) or any point file."""
+    from ols.reference.places import read_places, save_places
+
+    places = read_places(path, name_column=name_column)
+    with migrated_engine().begin() as connection:
+        count = save_places(connection, places, kind=kind, name_column=name_column)
+    typer.echo(f"{count} places of kind {kind} loaded")
+
+
+@addresses_app.command("load")
+def addresses_load(path: Annotated[Path, typer.Argument(exists=True)]) -> None:
+    """Load a BAN address CSV (adresse.data.gouv.fr format) for offline geocoding."""
+    from etl.geocode import load_ban
+
+    with migrated_engine().begin() as connection:
+        count = load_ban(connection, path)
+    typer.echo(f"{count} addresses loaded")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the partners (sources) with their kind and default confidentiality."""
+    from ols.store.models import Source
+
+    with migrated_engine().connect() as connection:
+        for source in connection.execute(select(Source.__table__).order_by(Source.id)):
+            typer.echo(f"{source.code}\t{source.kind}\t{source.default_confidentiality}\t{source.name}")
+
+
+@sources_app.command("add")
+def sources_add(
+    code: str,
+    kind: Annotated[str, typer.Option(help="bailleur, mediation, transport...")],
+    name: Annotated[str, typer.Option()],
+    confidentiality: Annotated[str, typer.Option(help="open, partners or police")] = "partners",
+) -> None:
+    """Add a partner (for instance a named bailleur)."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    from ols.store.models import Source
+
+    with migrated_engine().begin() as connection:
+        connection.execute(
+            insert(Source)
+            .values(code=code, kind=kind, name=name, default_confidentiality=confidentiality)
+            .on_conflict_do_update(
+                index_elements=["code"],
+                set_={"name": name, "kind": kind, "default_confidentiality": confidentiality},
+            )
+        )
+    typer.echo(f"source {code} saved")
+
+
+@app.command("mappings")
+def mappings_list() -> None:
+    """List the mappings shipped with OLS."""
+    from etl.mapping import builtin_mappings, load_mapping
+
+    for name, path in sorted(builtin_mappings().items()):
+        typer.echo(f"{name}\t{load_mapping(path).description}")
+
+
+@app.command("ingest")
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False)],
+    source: Annotated[str, typer.Option(help="Source code (see 'ols sources list')")],
+    mapping: Annotated[str, typer.Option(help="Mapping YAML file, or the name of a shipped mapping")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file")] = False,
+    by: Annotated[str | None, typer.Option(help="Who ingests (default: the OS user)")] = None,
+) -> None:
+    """Ingest partner files: each file is one all-or-nothing batch."""
+    from etl.ingest import ingest_file
+    from etl.mapping import load_mapping
+
+    spec = load_mapping(mapping)
+    engine = migrated_engine()
+    for path in paths:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json and not console.is_terminal,
+        ) as bar:
+            task = bar.add_task(path.name, visible=False)
+
+            def hook(
+                stage: str,
+                done: int,
+                total: int,
+                task: TaskID = task,
+                bar: Progress = bar,
+                name: str = path.name,
+            ) -> None:
+                bar.update(
+                    task,
+                    description=f"{name} — {stage}",
+                    completed=done,
+                    total=total,
+                    visible=total >= PROGRESS_MIN_ROWS,
+                )
+
+            report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by, progress=hook)
+        if as_json:
+            typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        else:
+            state = " (déjà intégré : rien n'a changé)" if report.already_ingested else ""
+            typer.echo(
+                f"{path.name}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
+                f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
+                f"{report.rejected_by_reason or ''}"
+            )
+
+
+@batches_app.command("list")
+def batches_list() -> None:
+    """List ingested files with their counts."""
+    from etl.batches import list_batches
+
+    with migrated_engine().connect() as connection:
+        frame = list_batches(connection)
+    table = Table("lot", "source", "fichier", "lu", "faits", "doublons", "rejets", "date")
+    for row in frame.itertuples():
+        table.add_row(
+            str(row.batch_id),
+            str(row.source),
+            str(row.filename),
+            str(row.rows_read),
+            str(row.accepted),
+            str(row.duplicates),
+            str(row.rejected),
+            f"{row.ingested_at:%Y-%m-%d %H:%M}",
+        )
+    output.print(table)
+
+
+@batches_app.command("rejected")
+def batches_rejected(
+    batch_id: int,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV (;, UTF-8 BOM) ready to send back to the partner")] = False,
+) -> None:
+    """Show the rejected rows of a batch with their reasons."""
+    from etl.batches import rejected_rows
+    from ols.publishing.tables import to_excel_csv
+
+    with migrated_engine().connect() as connection:
+        frame = rejected_rows(connection, batch_id)
+    if csv:
+        sys.stdout.write(to_excel_csv(frame))
+        return
+    table = Table(*frame.columns[:4])
+    for row in frame.iloc[:, :4].itertuples(index=False):
+        table.add_row(*map(str, row))
+    output.print(table)

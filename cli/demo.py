@@ -1,0 +1,62 @@
+"""The README main job: the demo territory, its cartography, a patrol plan and the demo logins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy import Engine
+
+from cli.cartography import ZONES_FOLDER, print_summary
+from cli.common import app, migrated_engine, operator
+from cli.patrols import start_point
+
+
+def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
+    """A Friday-evening plan for two pedestrian teams from the town hall (straight lines: no streets for Mons)."""
+    from ols.patrols.candidates import from_observatory, recent_visits
+    from ols.patrols.outputs import save_plan, to_geojson, to_gpx, to_pdf
+    from ols.patrols.planning import Shift, parse_window, plan, rotate
+    from ols.reference.streets import graph_of, load_edges
+
+    window = parse_window("ven 18:00-23:00")
+    with engine.begin() as connection:
+        start = start_point(connection, "Mairie de Mons")
+        places = rotate(from_observatory(connection, period, window, operator()), recent_visits(connection))
+        edges = load_edges(connection)
+        result = plan(
+            places, Shift(window, 2, "pedestre", start, 6, seed=2024), graph_of(edges, "pedestre") if edges else None
+        )
+        save_plan(connection, result, {"period": period.name, "demo": True})
+    (out / "plan-vendredi.geojson").write_text(json.dumps(to_geojson(result), ensure_ascii=False), encoding="utf-8")
+    (out / "plan-vendredi.gpx").write_text(to_gpx(result), encoding="utf-8")
+    (out / "plan-vendredi.pdf").write_bytes(to_pdf(result))
+    teams = "; ".join(f"équipe {r.team} : {len(r.stops)} arrêts" for r in result.routes)
+    typer.echo(f"Plan de patrouille du vendredi soir : {out}/plan-vendredi.pdf (.gpx, .geojson) — {teams}")
+
+
+@app.command("demo")
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
+    seed: int = 2024,
+) -> None:
+    """Load Mons-en-Barœul, ingest synthetic partner exports, refresh its last two semesters (the main job)."""
+    from etl.demo.run import demo_semesters, run_demo
+    from ols.access.users import reset_demo_users
+    from ols.cartography.refresh import refresh
+    from ols.cartography.zones import sync_declared
+
+    engine = migrated_engine()
+    run_demo(engine, out=out, seed=seed, echo=typer.echo)
+    with engine.begin() as connection:
+        typer.echo(f"{sync_declared(connection, ZONES_FOLDER)} zones déclarées chargées depuis {ZONES_FOLDER}")
+    for period in demo_semesters():
+        print_summary(refresh(engine, period))
+    demo_patrol(engine, out, demo_semesters()[-1])
+    with engine.begin() as connection:
+        logins = reset_demo_users(connection)
+    typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")
+    for role, (name, token) in logins.items():
+        typer.echo(f"  {role.value:<12} {name:<24} {token}")

@@ -1,0 +1,239 @@
+"""Indicators and evolution tables: N-2, N-1, N with absolute and % evolution, as in the bilans.
+
+Local counts come from the observatory's events, by family, category or source; the official
+SSMSI figures (``ols indicators load-ssmsi``) are kept beside them as context: département counts
+and rates, and the commune rates that the SSMSI publishes (or that are derived from it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, text
+
+from ols.access.audience import Audience
+from ols.access.disclosure import MODULUS, cell_key
+from ols.access.roles import Layer
+from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.errors import InvalidInputError
+from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
+from ols.periods import Period
+from ols.store.models import OfficialIndicator
+
+DEPARTEMENT_COLUMNS = {"classe", "annee", "Code.département", "faits", "tauxpourmille"}
+COMMUNE_COLUMNS = {"CODGEO_2024", "annee", "classe", "taux"}
+GROUPINGS = ("family", "category", "source")
+
+
+def _year(value: str) -> int:
+    year = int(value)
+    return 2000 + year if year < 100 else year
+
+
+def _number(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.astype(str).str.replace(",", ".", regex=False).replace("", None), errors="coerce")
+
+
+def read_ssmsi(path: Path) -> pd.DataFrame:
+    """An SSMSI file (département counts, or commune rates) as official-indicator rows."""
+    frame = pd.read_csv(path, sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if set(frame.columns) >= DEPARTEMENT_COLUMNS:
+        return pd.DataFrame({
+            "scope": "departement", "code": frame["Code.département"], "year": frame["annee"].map(_year),
+            "indicator": frame["classe"], "unit": frame.get("unité.de.compte"),
+            "count": _number(frame["faits"]).round().astype("Int64"),
+            "rate_per_thousand": _number(frame["tauxpourmille"]),
+            "population": _number(frame["POP"]).round().astype("Int64"),
+            "dwellings": _number(frame["LOG"]).round().astype("Int64"), "source_file": path.name,
+        })  # fmt: skip
+    if set(frame.columns) >= COMMUNE_COLUMNS:
+        return pd.DataFrame({
+            "scope": "commune", "code": frame["CODGEO_2024"], "year": frame["annee"].map(_year),
+            "indicator": frame["classe"], "unit": None, "count": pd.Series(pd.NA, index=frame.index, dtype="Int64"),
+            "rate_per_thousand": _number(frame["taux"]),
+            "population": pd.Series(pd.NA, index=frame.index, dtype="Int64"),
+            "dwellings": pd.Series(pd.NA, index=frame.index, dtype="Int64"), "source_file": path.name,
+        })  # fmt: skip
+    msg = f"{path.name}: not an SSMSI file (columns: {', '.join(frame.columns)})"
+    raise InvalidInputError(msg)
+
+
+def load_ssmsi(connection: Connection, path: Path) -> int:
+    """Replace the official figures read from one SSMSI file; return how many rows."""
+    rows = read_ssmsi(path)
+    connection.execute(delete(OfficialIndicator).where(OfficialIndicator.source_file == path.name))
+    records = cast(list[dict[str, Any]], rows.astype(object).where(rows.notna(), None).to_dict("records"))
+    connection.execute(insert(OfficialIndicator), records)
+    return len(records)
+
+
+@dataclass(frozen=True)
+class Years:
+    """The three periods of an evolution table: N-2, N-1 and N."""
+
+    n2: Period
+    n1: Period
+    n: Period
+
+    @classmethod
+    def ending(cls, period: Period) -> Years:
+        """N and the same period one and two years before."""
+        n1 = period.last_year()
+        return cls(n1.last_year(), n1, period)
+
+    def names(self) -> tuple[str, str, str]:
+        """Column names (the periods' names)."""
+        return self.n2.name, self.n1.name, self.n.name
+
+
+def with_evolution(table: pd.DataFrame, columns: tuple[str, str, str]) -> pd.DataFrame:
+    """Add N vs N-1 and N-2 → N evolutions to a table of counts (None: a count not shown, so no evolution).
+
+    A % evolution from zero is undefined and left empty, never shown as infinite.
+    """
+    n2, n1, n = columns
+
+    def change(now: Any, before: Any, *, percent: bool) -> float | None:
+        if now is None or before is None or pd.isna(now) or pd.isna(before) or (percent and before == 0):
+            return None
+        return round(100 * (now - before) / before, 1) if percent else float(now - before)
+
+    out = table.copy()
+    out["evolution"] = [change(a, b, percent=False) for a, b in zip(out[n], out[n1], strict=True)]
+    out["evolution_pct"] = [change(a, b, percent=True) for a, b in zip(out[n], out[n1], strict=True)]
+    out["evolution_n2_pct"] = [change(a, b, percent=True) for a, b in zip(out[n], out[n2], strict=True)]
+    out["evolution"] = out["evolution"].astype("Int64")
+    return out.astype({"evolution_pct": float, "evolution_n2_pct": float})
+
+
+def evolution_table(counts: pd.DataFrame, columns: tuple[str, str, str]) -> pd.DataFrame:
+    """From ``key``, ``label`` and one column per period of exact counts, add a total row and the evolutions."""
+    table = counts.copy()
+    for column in columns:
+        table[column] = table[column].fillna(0).astype(int)
+    total = {"key": "total", "label": "Total", **{column: int(table[column].sum()) for column in columns}}
+    return with_evolution(pd.concat([table, pd.DataFrame([total])], ignore_index=True), columns)
+
+
+def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str, str]:
+    """Every row a table by ``grouping`` has, whatever was counted: key → label.
+
+    A fixed set of rows, so that the presence of a row never tells a reader that something was
+    counted there: the families, the categories the audience may see, the sources that sent files.
+    """
+    if grouping == "family":
+        return {code: family.label for code, family in FAMILY_BY_CODE.items()}
+    if grouping == "category":
+        return {code: category.label for code, category in CATEGORY_BY_CODE.items()
+                if code not in audience.excluded_categories}  # fmt: skip
+    rows = connection.execute(text("SELECT code, name FROM source s WHERE EXISTS (SELECT 1 FROM batch b "
+                                   "WHERE b.source_id = s.id) ORDER BY code")).all()  # fmt: skip
+    return {str(code): str(name) for code, name in rows}
+
+
+def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
+    """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
+    query = ("SELECT sum(population), sum(dwellings), bool_and(population IS NOT NULL), "
+             "bool_and(dwellings IS NOT NULL) FROM territory")  # fmt: skip
+    params: dict[str, Any] = {}
+    if audience.territories:
+        query += " WHERE code = ANY(:codes)"
+        params["codes"] = list(audience.territories)
+    row = connection.execute(text(query), params).one()
+    return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
+
+
+def with_rates(
+    table: pd.DataFrame, column: str, *, by: str, population: int | None, dwellings: int | None
+) -> pd.DataFrame:
+    """Add N's rate per 1,000: per dwelling for residential burglary (as the SSMSI does), else per inhabitant."""
+    if population is None and dwellings is None:
+        return table
+
+    def rate(key: str, value: Any) -> float | None:
+        base = dwellings if by == "category" and key == "residential_burglary" else population
+        return round(1000 * float(value) / base, 2) if base and value is not None and not pd.isna(value) else None
+
+    rates = [rate(key, value) for key, value in zip(table["key"], table[column], strict=True)]
+    return table.assign(rate_per_thousand=pd.Series(rates, index=table.index, dtype=float))
+
+
+def _span_counts(
+    connection: Connection, span: Period, audience: Audience, key: str, timezone: str
+) -> dict[str, tuple[int, int]]:
+    facts = audience.facts("e")
+    rows = connection.execute(
+        text(f"SELECT {key}, count(*), {cell_key('e')} FROM event e JOIN source s ON s.id = e.source_id "
+             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
+        {**period_params(span, timezone), **facts.params},
+    ).all()  # fmt: skip
+    return {str(name): (int(count), int(keys)) for name, count, keys in rows}
+
+
+def local_evolution(
+    connection: Connection,
+    period: Period,
+    audience: Audience,
+    *,
+    by: str = "family",
+    timezone: str = "Europe/Paris",
+) -> pd.DataFrame:
+    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
+
+    Counts cover the audience's categories and territories and are published for it (the total
+    row too, from its own facts, never as a sum of shown rows); evolutions and N's rate per 1,000
+    (with the territories' denominators) are computed from what is shown. With ``by="category"``,
+    the matching SSMSI indicator is named, so that the official figures can be shown beside.
+    """
+    audience.require(Layer.INDICATORS)
+    if by not in GROUPINGS:
+        msg = f"--by must be one of {', '.join(GROUPINGS)}"
+        raise InvalidInputError(msg)
+    years = Years.ending(audience.period(period))
+    key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
+    counts = {name: _span_counts(connection, span, audience, key, timezone)
+              for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
+    labels = _rows(by, connection, audience)
+    labels |= {key: key for found in counts.values() for key in found if key not in labels}
+    keys = list(labels)
+    frame = pd.DataFrame({"key": [*keys, "total"], "label": [*labels.values(), "Total"]})
+    for name, found in counts.items():
+        cells = [found.get(k, (0, 0)) for k in keys]
+        cells.append((sum(n for n, _ in found.values()), sum(c for _, c in found.values()) % MODULUS))
+        frame[name] = pd.array(audience.publish(connection, [n for n, _ in cells], [c for _, c in cells]),
+                               dtype="Int64")  # fmt: skip
+    table = with_evolution(frame, years.names())
+    if by == "category":
+        table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
+    population, dwellings = _denominators(connection, audience)
+    return with_rates(table, years.n.name, by=by, population=population, dwellings=dwellings)
+
+
+def official_evolution(connection: Connection, *, scope: str, code: str, year: int) -> pd.DataFrame:
+    """Evolution table of official SSMSI counts (département) or rates (commune) for N-2..N."""
+    rows = connection.execute(
+        text("SELECT indicator, year, count, rate_per_thousand FROM official_indicator "
+             "WHERE scope = :scope AND code = :code AND year BETWEEN :y2 AND :y ORDER BY indicator, year"),
+        {"scope": scope, "code": code, "y2": year - 2, "y": year},
+    ).all()  # fmt: skip
+    if not rows:
+        msg = f"no official figures for {scope} {code} in {year - 2}–{year}: run 'ols indicators load-ssmsi'"
+        raise InvalidInputError(msg)
+    frame = pd.DataFrame(rows, columns=["indicator", "year", "count", "rate"])
+    value = "count" if scope == "departement" else "rate"
+    pivot = frame.pivot_table(index="indicator", columns="year", values=value, aggfunc="first", dropna=False)
+    columns = tuple(str(y) for y in (year - 2, year - 1, year))
+    pivot.columns = [str(c) for c in pivot.columns]
+    pivot = pivot.reindex(columns=list(columns)).reset_index().rename(columns={"indicator": "key"})
+    pivot.insert(1, "label", pivot["key"])
+    if scope == "departement":
+        return evolution_table(pivot, columns)  # type: ignore[arg-type]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pivot["evolution_pct"] = np.where(
+            pivot[columns[1]] > 0, 100 * (pivot[columns[2]] - pivot[columns[1]]) / pivot[columns[1]], np.nan
+        )
+    return pivot.round(2)

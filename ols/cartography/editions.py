@@ -1,0 +1,73 @@
+"""Editions: a semester cartography frozen when published, so the bilan shows what was seen.
+
+Publishing copies the period's hot spots, zones and comparison into one immutable record;
+refreshing the period later changes the working layers, never a published edition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from ols.access.audience import Audience
+from ols.access.roles import Layer, Role
+from ols.cartography.layers import (
+    hotspot_frame,
+    hotspots_geojson,
+    layer_metadata,
+    refresh_record,
+    zone_set,
+    zones_geojson,
+)
+from ols.cartography.zones import compare, zones_of
+from ols.errors import InvalidInputError, NotFoundError
+from ols.periods import Period
+from ols.store.models import Edition
+
+
+def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
+    """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
+    among the zones the audience may see."""
+    audience.require(Layer.ZONES)
+    where = audience.area("zone.geom").clause
+    grid = zone_set(connection, period, audience)["zone_resolution"]
+    current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
+    previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
+                        where=where)  # fmt: skip
+    declared = zones_of(connection, period.name, "declared", valid_on=period.start, where=where)
+    return compare(current, previous, declared)
+
+
+def publish(connection: Connection, period: Period, *, by: str) -> int:
+    """Freeze the period's cartography, as the coordinator sees it, as an edition; never overwritten."""
+    existing = connection.execute(select(Edition.published_at).where(Edition.period == period.name)).scalar()
+    if existing is not None:
+        msg = f"{period.name} was published on {existing:%Y-%m-%d %H:%M}; editions are frozen"
+        raise InvalidInputError(msg)
+    audience = Audience(by, Role.COORDINATOR)
+    record = refresh_record(connection, period)
+    resolution = int(record["method"]["resolution"])
+    frame = hotspot_frame(connection, period, audience, resolution=resolution)
+    metadata = layer_metadata(connection, period, family="*", resolution=resolution)
+    content = {
+        "summary": record,
+        "hotspots": hotspots_geojson(frame, metadata, audience),
+        "zones": zones_geojson(connection, period, audience),
+        "comparison": comparison(connection, period, audience),
+    }
+    inserted = connection.execute(
+        insert(Edition).returning(Edition.id),
+        {"period": period.name, "published_by": by, "content": content},
+    )
+    return int(inserted.scalar_one())
+
+
+def edition(connection: Connection, period: Period) -> dict[str, Any]:
+    """The published edition of a period."""
+    row = connection.execute(select(Edition.__table__).where(Edition.period == period.name)).one_or_none()
+    if row is None:
+        msg = f"{period.name} has no published edition"
+        raise NotFoundError(msg)
+    return {"period": row.period, "published_at": row.published_at.isoformat(), "published_by": row.published_by,
+            **row.content}  # fmt: skip

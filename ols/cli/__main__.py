@@ -1,5 +1,0 @@
-"""``python -m ols.cli``."""
-
-from ols.cli import main
-
-main()

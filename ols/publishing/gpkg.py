@@ -1,0 +1,69 @@
+"""GeoPackage export for the city's GIS team (QGIS): the period's layers as plain attribute tables.
+
+Hexagons with their counts, significant hot spots, vigilance zones, sensitive places and
+territories, in Lambert-93 (EPSG:2154) or WGS84 — each layer as the export's audience receives it
+(:mod:`ols.access`): a layer it may not see is not written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+from shapely.geometry import Point, shape
+from sqlalchemy import Connection, text
+
+from ols.access.audience import Audience
+from ols.access.roles import Layer
+from ols.cartography.grid import polygon, to_str
+from ols.cartography.heatmap import HeatmapQuery, visible_cells
+from ols.cartography.layers import hotspot_frame, zones_geojson
+from ols.periods import Period
+
+CRS_CHOICES = (2154, 4326)
+
+
+def _hexagons(connection: Connection, period: Period, audience: Audience) -> gpd.GeoDataFrame:
+    resolution = audience.resolution()
+    cells = visible_cells(connection, HeatmapQuery(period, resolution), audience)
+    counts = [count for _, count in cells]
+    return gpd.GeoDataFrame({
+        "h3": to_str(c for c, _ in cells), "periode": period.name, "resolution": resolution,
+        "faits": counts,
+    }, geometry=[polygon(c) for c, _ in cells], crs=4326)  # fmt: skip
+
+
+def _territories(connection: Connection, audience: Audience) -> gpd.GeoDataFrame:
+    query, params = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory", {}
+    if audience.territories:
+        query += " WHERE code = ANY(:codes)"
+        params = {"codes": list(audience.territories)}
+    rows = connection.execute(text(query + " ORDER BY code"), params).all()
+    return gpd.GeoDataFrame({"code": [t[0] for t in rows], "nom": [t[1] for t in rows], "insee": [t[2] for t in rows]},
+                            geometry=[shape(json.loads(t[3])) for t in rows], crs=4326)  # fmt: skip
+
+
+def export_gpkg(connection: Connection, period: Period, audience: Audience, out: Path, *, crs: int = 2154) -> list[str]:
+    """Write the layers the audience may see to ``out``; return their names."""
+    layers: dict[str, gpd.GeoDataFrame] = {"hexagones": _hexagons(connection, period, audience)}
+    if audience.may(Layer.HOTSPOTS):
+        hot = hotspot_frame(connection, period, audience, significant_only=True).astype({"count": "Int64"})
+        layers["points_chauds"] = gpd.GeoDataFrame(hot, geometry=[polygon(int(h, 16)) for h in hot["h3"]], crs=4326)
+    if audience.may(Layer.ZONES):
+        features = zones_geojson(connection, period, audience)["features"]
+        layers["zones"] = gpd.GeoDataFrame(
+            [{key: value for key, value in f["properties"].items() if key != "stats"} for f in features],
+            geometry=[shape(f["geometry"]) for f in features],
+            crs=4326,
+        )
+    area = audience.area("place.geom")
+    places = connection.execute(text(f"SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql}"),
+                                area.params).all()  # fmt: skip
+    layers["lieux"] = gpd.GeoDataFrame({"type": [p[0] for p in places], "nom": [p[1] for p in places]},
+                                       geometry=[Point(p[2], p[3]) for p in places], crs=4326)  # fmt: skip
+    layers["territoires"] = _territories(connection, audience)
+    out.unlink(missing_ok=True)
+    for name, frame in layers.items():
+        frame.to_crs(crs).to_file(out, layer=name, driver="GPKG")
+    return list(layers)

@@ -1,0 +1,275 @@
+"""Reports for the mayor, the cellule de veille and the CLSPD plenary: HTML, PDF and tables.
+
+- weekly (récapitulatif hebdomadaire): counts by family vs the four previous weeks and the same
+  week last year, the busiest places of the week, new points de deal (police audiences only);
+- monthly (bilan de la cellule de veille): families and categories vs the previous month and the
+  same month last year, the semester's zones, the evening share;
+- annual (bilan CLSPD): N-2/N-1/N evolution tables by family and by source, the semester maps,
+  the zones and their evolution, SSMSI context figures, method notes.
+
+Tables go out as XLSX and as ``;``-separated UTF-8-BOM CSV with formula injection neutralised;
+what a report shows follows the audience's role, as everywhere in OLS.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Connection, text
+from weasyprint import HTML
+
+from ols.access.audience import Audience
+from ols.access.disclosure import MODULUS, cell_key
+from ols.access.roles import Layer
+from ols.analysis.indicators import local_evolution, official_evolution
+from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.editions import comparison
+from ols.cartography.layers import refresh_record
+from ols.errors import InvalidInputError, NotFoundError
+from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
+from ols.periods import Period, parse_period
+from ols.publishing.mapexport import Snapshot, render
+from ols.publishing.tables import neutralise, to_excel_csv
+
+TEMPLATES = Environment(
+    loader=PackageLoader("ols.publishing", "templates"), autoescape=select_autoescape(["html", "j2"])
+)
+METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS), sans donnée nominative. "
+          "Comptages par période en heure locale (Europe/Paris). Points chauds : Gi* de Getis-Ord sur la grille H3, "
+          "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
+          "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
+
+
+def disclosure_note(audience: Audience) -> str | None:
+    """What a version for a suppressed audience leaves out, and how its figures are protected (in French)."""
+    if not audience.suppressed:
+        return None
+    left_out = ", ".join(CATEGORY_BY_CODE[code].label.lower() for code in audience.excluded_categories)
+    base = audience.threshold
+    return (f"Version {audience.label} : les catégories sensibles ({left_out}) sont réservées à la police et au "
+            "coordonnateur et ne figurent dans aucun chiffre de ce document, totaux compris. Pour qu'aucun fait ne "
+            f"puisse être reconnu, les effectifs inférieurs à {base}, zéro compris, sont masqués (« < {base} ») et "
+            f"les autres sont arrondis à un multiple de {base} (arrondi aléatoire et cohérent, méthode de la clé "
+            "de cellule de l'ONS et de l'Australian Bureau of Statistics) : les totaux peuvent différer de "
+            "quelques unités de la somme des lignes, et des chiffres de la version police.")  # fmt: skip
+
+
+@dataclass
+class Table:
+    """A table of a report: columns and rows of display values."""
+
+    name: str
+    frame: pd.DataFrame
+
+    @property
+    def columns(self) -> list[str]:
+        """Column headers."""
+        return [str(column) for column in self.frame.columns]
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """Cells as text ("< 5" for a suppressed count, empty for none)."""
+        return [["" if pd.isna(value) else str(value) for value in row]
+                for row in self.frame.itertuples(index=False)]  # fmt: skip
+
+
+@dataclass
+class Section:
+    """A titled part of a report."""
+
+    title: str
+    text: str = ""
+    table: Table | None = None
+    images: list[str] = field(default_factory=list)
+
+
+def _family_counts(connection: Connection, period: Period, audience: Audience) -> dict[str, tuple[int, int]]:
+    """(count, cell key) of the audience's facts of the period, per family."""
+    facts = audience.facts("e")
+    rows = connection.execute(
+        text(f"SELECT e.family, count(*), {cell_key('e')} FROM event e "
+             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
+        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
+    ).all()  # fmt: skip
+    return {family: (int(n), int(key)) for family, n, key in rows}
+
+
+def _shown(frame: pd.DataFrame, columns: list[str], audience: Audience) -> pd.DataFrame:
+    """The table as printed: hidden counts written "< 5"."""
+    return frame.astype(dict.fromkeys(columns, object)).fillna({c: audience.count_label(None) for c in columns})
+
+
+def _comparison_table(connection: Connection, periods: list[Period], audience: Audience) -> Table:
+    counts = {period.name: _family_counts(connection, period, audience) for period in periods}
+    families = list(FAMILY_BY_CODE)  # every family, so that a row's presence tells nothing
+    columns: dict[str, Any] = {}
+    for period in periods:
+        found = counts[period.name]
+        cells = [found.get(f, (0, 0)) for f in families]
+        cells.append((sum(n for n, _ in found.values()), sum(k for _, k in found.values()) % MODULUS))
+        published = audience.publish(connection, [n for n, _ in cells], [k for _, k in cells])
+        columns[period.label] = pd.array(published, dtype="Int64")
+    frame = pd.DataFrame({"famille": [*(FAMILY_BY_CODE[f].label for f in families), "Total"], **columns})
+    return Table("comparaison", _shown(frame, [p.label for p in periods], audience))
+
+
+def _busiest(connection: Connection, period: Period, audience: Audience) -> Table:
+    """The five places with the most facts within 250 m, as the audience receives the counts."""
+    facts = audience.facts("e")
+    rows = connection.execute(
+        text(f"SELECT p.name, count(*), {cell_key('e')} FROM event e JOIN LATERAL (SELECT name, geom FROM place "
+             "ORDER BY place.geom <-> e.geom LIMIT 1) p ON true "
+             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} "
+             "AND ST_DWithin(p.geom::geography, e.geom::geography, 250) GROUP BY 1"),
+        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
+    ).all()  # fmt: skip
+    published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
+    names = [row[0] for row in rows]
+    shown = [(name, count) for name, count in zip(names, published, strict=True) if count is not None]
+    ranked = sorted(shown, key=lambda item: -item[1])[:5]
+    frame = pd.DataFrame(ranked, columns=["à moins de 250 m de", "faits"])
+    return Table("lieux", _shown(frame, ["faits"], audience))
+
+
+def _new_deal_points(connection: Connection, period: Period, audience: Audience) -> Table:
+    within = audience.within("d")
+    rows = connection.execute(
+        text("SELECT d.label, d.status, d.first_reported, d.reports FROM deal_point d "
+             f"WHERE d.first_reported >= :start AND d.first_reported < :end{within.sql} ORDER BY d.first_reported"),
+        {"start": period.start, "end": period.end, **within.params},
+    ).all()  # fmt: skip
+    return Table("points_de_deal", pd.DataFrame(rows, columns=["point de deal", "statut", "premier signalement",
+                                                               "signalements"]))  # fmt: skip
+
+
+def weekly(connection: Connection, week: Period, audience: Audience) -> list[Section]:
+    """Récapitulatif hebdomadaire pour le maire."""
+    if week.kind != "week":
+        msg = "the weekly report takes an ISO week (2024-W48)"
+        raise InvalidInputError(msg)
+    periods = [week.previous().previous().previous().previous(), week.previous().previous().previous(),
+               week.previous().previous(), week.previous(), week.last_year(), week]  # fmt: skip
+    sections = [Section("Faits par famille", "Semaine, quatre semaines précédentes et même semaine l'an dernier.",
+                        _comparison_table(connection, periods, audience)),
+                Section("Lieux les plus concernés de la semaine",
+                        table=_busiest(connection, week, audience))]  # fmt: skip
+    if audience.may(Layer.DEAL_POINTS):
+        sections.append(Section("Nouveaux points de deal signalés",
+                                table=_new_deal_points(connection, week, audience)))  # fmt: skip
+    return sections
+
+
+def monthly(connection: Connection, month: Period, audience: Audience) -> list[Section]:
+    """Bilan mensuel de la cellule de veille."""
+    if month.kind != "month":
+        msg = "the monthly report takes a month (2024-11)"
+        raise InvalidInputError(msg)
+    sections = [Section("Faits par famille", "Mois, mois précédent et même mois l'an dernier.",
+                        _comparison_table(connection, [month.last_year(), month.previous(), month], audience)),
+                Section("Lieux les plus concernés du mois", table=_busiest(connection, month, audience))]  # fmt: skip
+    semester = parse_period(f"{month.start.year}-S{1 if month.start.month <= 6 else 2}")
+    if audience.may(Layer.ZONES):
+        changes = comparison(connection, semester, audience)
+        situations = (("nouvelle", changes["entering"]), ("reconduite", changes["continuing"]))
+        zones = pd.DataFrame([{"zone": z["name"], "code": z["code"], "situation": situation}
+                              for situation, items in situations for z in items])  # fmt: skip
+        sections.append(Section(f"Zones de vigilance du {semester.label}", table=Table("zones", zones)))
+    if audience.may(Layer.DEAL_POINTS):
+        sections.append(Section("Nouveaux points de deal signalés",
+                                table=_new_deal_points(connection, month, audience)))  # fmt: skip
+    return sections
+
+
+def _evolution(connection: Connection, year: Period, by: str, audience: Audience) -> Table:
+    frame = local_evolution(connection, year, audience, by=by)
+    counts = [column for column in frame.columns if str(column)[:4].isdigit()]
+    frame = frame.drop(columns=[c for c in ("key", "ssmsi") if c in frame.columns])
+    heading = {"family": "famille", "category": "catégorie", "source": "source"}[by]
+    frame = frame.rename(columns={"label": heading, "evolution": "évolution", "evolution_pct": "évolution %",
+                                  "evolution_n2_pct": f"évolution % depuis {counts[0]}",
+                                  "rate_per_thousand": "taux ‰ (N)"})  # fmt: skip
+    return Table(f"evolution_{by}", _shown(frame, counts, audience))
+
+
+def annual(connection: Connection, year: Period, audience: Audience) -> list[Section]:
+    """Bilan annuel du CLSPD."""
+    if year.kind != "year":
+        msg = "the annual report takes a year (2024)"
+        raise InvalidInputError(msg)
+    sections = [
+        Section("Évolution par famille", "Faits cumulés de l'observatoire, N-2, N-1 et N.",
+                _evolution(connection, year, "family", audience)),
+        Section("Évolution par source", table=_evolution(connection, year, "source", audience)),
+    ]  # fmt: skip
+    for half in ("S1", "S2"):
+        semester = parse_period(f"{year.start.year}-{half}")
+        try:
+            refresh_record(connection, semester)
+        except NotFoundError:
+            continue
+        image = render(connection, Snapshot(semester, ("heatmap", "zones")), audience, image_format="png")
+        text_ = ""
+        if audience.may(Layer.ZONES):
+            changes = comparison(connection, semester, audience)
+            text_ = (f"{len(changes['entering'])} zone(s) nouvelle(s), {len(changes['leaving'])} sortie(s), "
+                     f"{len(changes['hot_outside_declared'])} zone(s) chaude(s) hors zones déclarées.")  # fmt: skip
+        sections.append(Section(f"Carte et zones — {semester.label}", text_, images=[base64.b64encode(image).decode()]))
+    insee = next((code for _, code in _territories(connection, audience) if code), None)
+    for scope, code, caption in (("departement", insee[:2] if insee else None, "département"),
+                                 ("commune", insee, "commune (taux ‰)")):  # fmt: skip
+        if code is None:
+            continue
+        last = connection.execute(text("SELECT max(year) FROM official_indicator WHERE scope = :s AND code = :c"),
+                                  {"s": scope, "c": code}).scalar()  # fmt: skip
+        if last is None:
+            continue
+        frame = official_evolution(connection, scope=scope, code=code, year=min(int(last), year.start.year))
+        frame = frame.drop(columns=["key"]).rename(columns={"label": "indicateur SSMSI"})
+        sections.append(Section(f"Contexte officiel SSMSI — {caption} {code}", table=Table(f"ssmsi_{scope}", frame)))
+    return sections
+
+
+def _territories(connection: Connection, audience: Audience) -> list[tuple[str, str | None]]:
+    """(name, INSEE code) of the audience's territories."""
+    query, params = "SELECT name, insee FROM territory", {}
+    if audience.territories:
+        query += " WHERE code = ANY(:codes)"
+        params = {"codes": list(audience.territories)}
+    return [(name, insee) for name, insee in connection.execute(text(query + " ORDER BY code"), params)]
+
+
+BUILDERS = {"weekly": weekly, "monthly": monthly, "annual": annual}
+TITLES = {"weekly": "Récapitulatif hebdomadaire", "monthly": "Bilan mensuel de la cellule de veille",
+          "annual": "Bilan annuel du CLSPD"}  # fmt: skip
+
+
+def write_report(connection: Connection, kind: str, period_name: str, audience: Audience, out: Path) -> list[Path]:
+    """Write the report as HTML and PDF, and its tables as XLSX and CSV, into ``out``; return the files."""
+    period = parse_period(period_name)
+    sections = BUILDERS[kind](connection, period, audience)
+    territory = ", ".join(name for name, _ in _territories(connection, audience))
+    html = TEMPLATES.get_template("report.html.j2").render(
+        title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
+        generated=f"{datetime.now():%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})", method=METHOD,
+        marking=audience.marking, disclosure=disclosure_note(audience),
+    )  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{kind}-{period.name}"
+    files = [out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.xlsx"]
+    files[0].write_text(html, encoding="utf-8")
+    HTML(string=html).write_pdf(files[1])
+    tables = [section.table for section in sections if section.table is not None]
+    with pd.ExcelWriter(files[2], engine="openpyxl") as workbook:
+        for table in tables:
+            table.frame.map(neutralise).to_excel(workbook, sheet_name=table.name[:31], index=False)
+    for table in tables:
+        path = out / f"{stem}-{table.name}.csv"
+        path.write_text(to_excel_csv(table.frame), encoding="utf-8")
+        files.append(path)
+    return files

@@ -1,0 +1,139 @@
+"""Street networks: imported from an OSMnx GraphML, an OSM XML extract or road segments (any CRS).
+
+Edges are directed. A two-way street has both directions; a one-way street only its own. Walking
+and cycling ignore one-way rules, driving follows them. Lengths are in metres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from pyproj import Geod
+from shapely import wkt
+from shapely.geometry import LineString
+from sqlalchemy import Connection, delete, insert, text
+
+from ols.errors import InvalidInputError
+from ols.reference.geofiles import read_geofile
+from ols.store.models import StreetEdge
+
+GEOD = Geod(ellps="WGS84")
+MODES = {"pedestre": 4.5, "cycliste": 14.0, "vehicule": 25.0}
+TRUE = {"true", "yes", "1", "-1", "oui"}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A directed street segment."""
+
+    u: int
+    v: int
+    length_m: float
+    oneway: bool
+    name: str | None
+    highway: str | None
+    geom: LineString
+
+
+def _length(line: LineString) -> float:
+    return float(GEOD.geometry_length(line))
+
+
+def _graph_edges(graph: nx.MultiDiGraph) -> list[Edge]:
+    """Edges of a networkx street graph (OSMnx's, read from GraphML or built from OSM XML)."""
+    coords = {node: (float(data["x"]), float(data["y"])) for node, data in graph.nodes(data=True)}
+    ids = {node: index for index, node in enumerate(graph.nodes)}
+    edges = []
+    for u, v, data in graph.edges(data=True):
+        geometry = data.get("geometry")
+        line = wkt.loads(geometry) if isinstance(geometry, str) else geometry or LineString([coords[u], coords[v]])
+        length = float(data["length"]) if "length" in data else _length(line)
+        oneway = str(data.get("oneway", "False")).lower() in TRUE
+        edges.append(Edge(ids[u], ids[v], length, oneway, data.get("name"), data.get("highway"), line))
+    if not graph.is_directed():
+        edges += [Edge(e.v, e.u, e.length_m, False, e.name, e.highway, LineString(e.geom.coords[::-1])) for e in edges]
+    return edges
+
+
+def _segment_edges(path: Path, layer: str | None) -> list[Edge]:
+    frame = read_geofile(path, layer=layer)
+    if frame.crs is None:
+        msg = f"{path.name}: the road segments have no CRS"
+        raise InvalidInputError(msg)
+    frame = frame.explode(index_parts=False).to_crs(4326)
+    frame = frame[frame.geometry.geom_type == "LineString"]
+    ends = np.array([[line.coords[0], line.coords[-1]] for line in frame.geometry]).round(7)
+    keys = pd.factorize(pd.Series([tuple(point) for point in ends.reshape(-1, 2)]))[0].reshape(-1, 2)
+    oneway_column = next((c for c in ("oneway", "sens_unique", "ONEWAY") if c in frame.columns), None)
+    name_column = next((c for c in ("name", "nom", "NOM_VOIE", "TYPE") if c in frame.columns), None)
+    edges = []
+    for (u, v), (_, row) in zip(keys, frame.iterrows(), strict=True):
+        line = row.geometry
+        oneway = oneway_column is not None and str(row[oneway_column]).lower() in TRUE
+        name = str(row[name_column]) if name_column else None
+        edges.append(Edge(int(u), int(v), _length(line), oneway, name, None, line))
+        if not oneway:
+            edges.append(Edge(int(v), int(u), _length(line), False, name, None, LineString(line.coords[::-1])))
+    return edges
+
+
+def read_edges(path: Path, *, layer: str | None = None) -> list[Edge]:
+    """The directed edges of a street file: GraphML (OSMnx), .osm XML, or a GeoPackage/GeoJSON of segments."""
+    suffix = path.suffix.lower()
+    if suffix in (".graphml", ".gml"):
+        return _graph_edges(nx.read_graphml(path))
+    if suffix == ".osm":
+        import osmnx
+
+        return _graph_edges(osmnx.graph_from_xml(path, simplify=True))
+    if suffix in (".gpkg", ".geojson", ".json", ".shp"):
+        return _segment_edges(path, layer)
+    msg = f"{path.name}: streets are read from .graphml, .osm, .gpkg or .geojson files (.osm.pbf: convert to .osm)"
+    raise InvalidInputError(msg)
+
+
+def graph_of(edges: list[Edge], mode: str) -> nx.DiGraph:
+    """The routing graph of a mode: directed for driving, every edge both ways on foot and by bike."""
+    if mode not in MODES:
+        msg = f"mode is one of {', '.join(MODES)}"
+        raise InvalidInputError(msg)
+    graph = nx.DiGraph()
+    for edge in edges:
+        pairs = [(edge.u, edge.v, edge.geom)]
+        if mode != "vehicule":
+            pairs.append((edge.v, edge.u, LineString(edge.geom.coords[::-1])))
+        for u, v, line in pairs:
+            if not graph.has_edge(u, v) or graph[u][v]["length"] > edge.length_m:
+                graph.add_edge(u, v, length=edge.length_m, geom=line)
+    for node in graph.nodes:
+        out = next(iter(graph.out_edges(node, data=True)), None) or next(iter(graph.in_edges(node, data=True)))
+        line = out[2]["geom"]
+        graph.nodes[node]["xy"] = line.coords[0] if out[0] == node else line.coords[-1]
+    return graph
+
+
+def save_edges(connection: Connection, network: str, edges: list[Edge]) -> int:
+    """Replace a network's edges in the database."""
+    connection.execute(delete(StreetEdge).where(StreetEdge.network == network))
+    connection.execute(insert(StreetEdge), [
+        {"network": network, "u": e.u, "v": e.v, "length_m": e.length_m, "oneway": e.oneway, "name": e.name,
+         "highway": e.highway, "geom": from_shape(e.geom, srid=4326)} for e in edges
+    ])  # fmt: skip
+    return len(edges)
+
+
+def load_edges(connection: Connection, network: str | None = None) -> list[Edge]:
+    """The edges stored for a network (the first one loaded when ``network`` is None)."""
+    name = network or connection.execute(text("SELECT min(network) FROM street_edge")).scalar()
+    rows = connection.execute(
+        text("SELECT u, v, length_m, oneway, name, highway, ST_AsBinary(geom) FROM street_edge WHERE network = :n"),
+        {"n": name},
+    ).all()
+    return [Edge(u, v, length, oneway, label, highway, shapely.from_wkb(bytes(geom)))
+            for u, v, length, oneway, label, highway, geom in rows]  # fmt: skip
