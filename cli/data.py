@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
@@ -204,34 +205,9 @@ def ingest(
     spec = load_mapping(mapping)
     engine = migrated_engine()
     for path in paths:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json and not console.is_terminal,
-        ) as bar:
-            task = bar.add_task(path.name, visible=False)
-
-            def hook(
-                stage: str,
-                done: int,
-                total: int,
-                task: TaskID = task,
-                bar: Progress = bar,
-                name: str = path.name,
-            ) -> None:
-                bar.update(
-                    task,
-                    description=f"{name} — {stage}",
-                    completed=done,
-                    total=total,
-                    visible=total >= PROGRESS_MIN_ROWS,
-                )
-
-            report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by, progress=hook)
+        with _progress(hidden=as_json and not console.is_terminal) as bar:
+            report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
+                                 progress=_progress_hook(bar, path.name))  # fmt: skip
         if as_json:
             typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
@@ -241,6 +217,23 @@ def ingest(
                 f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
                 f"{report.rejected_by_reason or ''}"
             )
+
+
+def _progress(*, hidden: bool) -> Progress:
+    """A transient progress bar on stderr (stages of one file)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=True, disable=hidden)
+
+
+def _progress_hook(bar: Progress, name: str) -> Callable[[str, int, int], None]:
+    """The ingest's progress callback: shown only for files large enough to wait for."""
+    task = bar.add_task(name, visible=False)
+
+    def hook(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=f"{name} — {stage}", completed=done, total=total,
+                   visible=total >= PROGRESS_MIN_ROWS)  # fmt: skip
+
+    return hook
 
 
 @batches_app.command("list")

@@ -11,25 +11,17 @@ from sqlalchemy import Engine
 
 from cli.cartography import ZONES_FOLDER, print_summary
 from cli.common import app, migrated_engine, operator
-from cli.patrols import start_point
 
 
 def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
     """A Friday-evening plan for two pedestrian teams from the town hall (straight lines: no streets for Mons)."""
-    from ols.patrols.candidates import from_observatory, recent_visits
-    from ols.patrols.outputs import save_plan, to_geojson, to_gpx, to_pdf
-    from ols.patrols.planning import Shift, parse_window, plan, rotate
-    from ols.reference.streets import graph_of, load_edges
+    from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+    from ols.patrols.service import ShiftRequest, plan_shift
 
-    window = parse_window("ven 18:00-23:00")
+    request = ShiftRequest(window="ven 18:00-23:00", start="Mairie de Mons", period=period.name, teams=2,
+                           stops=6, seed=2024)  # fmt: skip
     with engine.begin() as connection:
-        start = start_point(connection, "Mairie de Mons")
-        places = rotate(from_observatory(connection, period, window, operator()), recent_visits(connection))
-        edges = load_edges(connection)
-        result = plan(
-            places, Shift(window, 2, "pedestre", start, 6, seed=2024), graph_of(edges, "pedestre") if edges else None
-        )
-        save_plan(connection, result, {"period": period.name, "demo": True})
+        result = plan_shift(connection, request, operator()).plan
     (out / "plan-vendredi.geojson").write_text(json.dumps(to_geojson(result), ensure_ascii=False), encoding="utf-8")
     (out / "plan-vendredi.gpx").write_text(to_gpx(result), encoding="utf-8")
     (out / "plan-vendredi.pdf").write_bytes(to_pdf(result))

@@ -4,50 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from pydantic import Field
+from fastapi import APIRouter, Request
+from pydantic import Field, model_validator
 
 from api.deps import CurrentAudience, EngineDep, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, Input
-from ols.access import audit
-from ols.patrols.candidates import from_observatory, recent_visits
-from ols.patrols.outputs import save_plan, to_geojson
-from ols.patrols.planning import Shift, parse_window, plan, rotate
-from ols.periods import parse_period
-from ols.reference.streets import graph_of, load_edges
+from ols.patrols.outputs import to_geojson
+from ols.patrols.service import ShiftRequest, plan_shift
 
 router = APIRouter(responses=ERRORS)
 
 
 class PlanRequest(Input):
-    """What a shift needs: period, window, teams, mode, start, stops per team."""
+    """What a shift needs: period, window, teams, mode, start (a loaded place or a point), stops per team."""
 
     period: str = Field(pattern=PERIOD_PATTERN)
     window: str = Field(min_length=5, max_length=40, examples=["ven 18:00-23:00"])
     teams: int = Field(default=2, ge=1, le=6)
     mode: str = Field(default="pedestre", pattern="^(pedestre|cycliste|vehicule)$")
-    start_lon: float = Field(ge=-180, le=180)
-    start_lat: float = Field(ge=-90, le=90)
+    start: str | None = Field(default=None, min_length=1, max_length=120, examples=["Mairie de Mons"])
+    start_lon: float | None = Field(default=None, ge=-180, le=180)
+    start_lat: float | None = Field(default=None, ge=-90, le=90)
     stops: int = Field(default=8, ge=1, le=20)
+    dwell: int = Field(default=12, ge=10, le=16)
     seed: int | None = None
     families: list[str] | None = Field(default=None, max_length=8)
+    holidays: bool | None = None
+
+    @model_validator(mode="after")
+    def one_start(self) -> PlanRequest:
+        """Exactly one way to give the start: a place name, or both coordinates."""
+        point = (self.start_lon, self.start_lat)
+        if (self.start is None) == (None in point) or (None in point and point != (None, None)):
+            msg = "donnez soit « start » (nom d'un lieu chargé), soit « start_lon » et « start_lat »"
+            raise ValueError(msg)
+        return self
+
+    def shift(self) -> ShiftRequest:
+        """The service's request."""
+        start = self.start if self.start is not None else f"{self.start_lon},{self.start_lat}"
+        return ShiftRequest(window=self.window, start=start, period=self.period, teams=self.teams, mode=self.mode,
+                            stops=self.stops, dwell=self.dwell, seed=self.seed, families=self.families,
+                            holidays=self.holidays)  # fmt: skip
 
 
 @router.post("/patrols/plan")
 def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
     """Plan a shift: GeoJSON with one route per team and one point per stop (arrival, dwell, reason)."""
-    try:
-        window = parse_window(body.window)
-    except ValueError as error:
-        raise HTTPException(status_code=422, detail=str(error)) from error
     with engine.begin() as connection:
-        candidates = from_observatory(connection, parse_period(body.period), window, audience, families=body.families)
-        places = rotate(candidates, recent_visits(connection))
-        edges = load_edges(connection)
-        graph = graph_of(edges, body.mode) if edges else None
-        shift = Shift(window, body.teams, body.mode, (body.start_lon, body.start_lat), body.stops, seed=body.seed)
-        result = plan(places, shift, graph)
-        plan_id = save_plan(connection, result, body.model_dump())
-        audit.record(connection, user=audience.name, role=audience.role, action="plan", resource="patrols",
-                     parameters={"plan_id": plan_id, **body.model_dump()}, client=client_address(request))  # fmt: skip
-    return {"plan_id": plan_id, **to_geojson(result)}
+        planned = plan_shift(connection, body.shift(), audience, client=client_address(request))
+    return {"plan_id": planned.plan_id, **to_geojson(planned.plan)}

@@ -8,10 +8,10 @@ import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from ols.errors import InvalidInputError
+from ols.errors import InvalidInputError, NotFoundError
 from ols.names import name_key
 from ols.reference.geofiles import read_geofile
 from ols.store.models import Place
@@ -64,3 +64,15 @@ def save_places(connection: Connection, places: gpd.GeoDataFrame, *, kind: str, 
     )
     connection.execute(statement)
     return len(rows)
+
+
+def locate(connection: Connection, name: str) -> tuple[float, float]:
+    """The (lon, lat) of a loaded place, found by its normalised name; a name that matches none is an error."""
+    row = connection.execute(
+        select(func.ST_X(Place.geom), func.ST_Y(Place.geom)).where(Place.name_key == name_key(name)).limit(1)
+    ).one_or_none()
+    if row is None:
+        msg = (f"lieu inconnu : « {name} » ; donnez « longitude,latitude » ou le nom d'un lieu chargé "
+               "(ols places load)")  # fmt: skip
+        raise NotFoundError(msg)
+    return float(row[0]), float(row[1])
