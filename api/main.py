@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,13 +45,18 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
                    "message": record.getMessage(), **getattr(record, "fields", {})}  # fmt: skip
+        if record.exc_info:
+            payload["traceback"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
 class Guard:
     """Pure ASGI middleware: refuse oversize requests, add security headers, log one JSON line per request.
 
-    A response that sets one of the headers itself (the map page's CSP, with its nonce) keeps its own.
+    Every request gets an id (``X-Request-ID`` on the response, ``request.state.request_id`` for the
+    routes). An error no handler took becomes a JSON 500 carrying that id, and its traceback is logged
+    with it, so that a user's screenshot of the error leads to the log line. A response that sets one
+    of the headers itself (the map page's CSP, with its nonce) keeps its own.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -63,6 +69,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        headers = [*self.headers, (b"x-request-id", request_id.encode())]
         length = dict(scope["headers"]).get(b"content-length", b"0")
         status = 0
 
@@ -72,15 +81,24 @@ class Guard:
                 status = message["status"]
                 own = [(name, value) for name, value in message.get("headers", [])]
                 present = {name.lower() for name, _ in own}
-                message["headers"] = [*own, *((n, v) for n, v in self.headers if n not in present)]
+                message["headers"] = [*own, *((n, v) for n, v in headers if n not in present)]
             await send(message)
 
-        if length.isdigit() and int(length) > self.max_bytes:
-            await JSONResponse({"detail": "request too large"}, status_code=413)(scope, receive, send_with_headers)
-        else:
-            await self.app(scope, receive, send_with_headers)
+        try:
+            if length.isdigit() and int(length) > self.max_bytes:
+                await JSONResponse({"detail": "request too large"}, status_code=413)(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("unhandled error", extra={"fields": {"request_id": request_id, "path": scope["path"]}})
+            if status:
+                raise  # the response had started: nothing clean can be sent any more
+            body = {"detail": "erreur interne du serveur ; l'identifiant de la requête permet de la retrouver",
+                    "request_id": request_id}  # fmt: skip
+            await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
         log.info("request", extra={"fields": {"method": scope["method"], "path": scope["path"], "status": status,
-                                              "ms": round(1000 * (time.perf_counter() - started), 2)}})  # fmt: skip
+                                              "ms": round(1000 * (time.perf_counter() - started), 2),
+                                              "request_id": request_id}})  # fmt: skip
 
 
 def check_settings(settings: ApiSettings) -> None:
