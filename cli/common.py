@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.table import Table
 from sqlalchemy import Engine
 
@@ -20,6 +22,15 @@ app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=Tr
 console = Console(stderr=True)
 output = Console(width=None if sys.stdout.isatty() else 240)
 PROGRESS_MIN_ROWS = 5_000
+
+
+@app.callback()
+def verbosity(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show each step OLS takes (logs on stderr)")] = False,
+) -> None:
+    """Observatoire Local de la Sécurité."""
+    handler = RichHandler(console=console, show_path=False, show_time=False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
 
 
 def main() -> None:
