@@ -17,21 +17,21 @@ from ols.cartography.layers import (
     hotspots_geojson,
     layer_metadata,
     refresh_record,
-    zone_set,
+    zone_resolution,
     zones_geojson,
 )
 from ols.cartography.zones import compare, zones_of
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
-from ols.store.models import Edition
+from ols.store.models import Edition, Zone
 
 
 def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
     """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
     among the zones the audience may see."""
     audience.require(Layer.ZONES)
-    where = audience.area("zone.geom").clause
-    grid = zone_set(connection, period, audience)["zone_resolution"]
+    where = audience.area(Zone.geom).clause
+    grid = zone_resolution(connection, period, audience)
     current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
     previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
                         where=where)  # fmt: skip

@@ -24,7 +24,7 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, TextClause, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from ols.cartography.grid import outline, weights
 from ols.errors import InvalidInputError, NotFoundError
@@ -165,7 +165,7 @@ def zones_of(
     valid_on: date | None = None,
     scope: str = "full",
     resolution: int | None = None,
-    where: TextClause | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Zones of a kind (computed: of the period, scope and resolution; declared: valid on ``valid_on``) with
     shapely outlines, among those meeting ``where`` when given."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import Point, shape
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
@@ -20,6 +20,7 @@ from ols.cartography.grid import polygon, to_str
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.periods import Period
+from ols.store.models import Place, Territory
 
 CRS_CHOICES = (2154, 4326)
 
@@ -35,11 +36,11 @@ def _hexagons(connection: Connection, period: Period, audience: Audience) -> gpd
 
 
 def _territories(connection: Connection, audience: Audience) -> gpd.GeoDataFrame:
-    query, params = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory", {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params = {"codes": list(audience.territories)}
-    rows = connection.execute(text(query + " ORDER BY code"), params).all()
+    rows = connection.execute(
+        select(Territory.code, Territory.name, Territory.insee, func.ST_AsGeoJSON(Territory.geom))
+        .where(audience.own_territories().clause)
+        .order_by(Territory.code)
+    ).all()
     return gpd.GeoDataFrame({"code": [t[0] for t in rows], "nom": [t[1] for t in rows], "insee": [t[2] for t in rows]},
                             geometry=[shape(json.loads(t[3])) for t in rows], crs=4326)  # fmt: skip
 
@@ -57,9 +58,11 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
             geometry=[shape(f["geometry"]) for f in features],
             crs=4326,
         )
-    area = audience.area("place.geom")
-    places = connection.execute(text(f"SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql}"),
-                                area.params).all()  # fmt: skip
+    places = connection.execute(
+        select(Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom)).where(
+            audience.area(Place.geom).clause
+        )
+    ).all()
     layers["lieux"] = gpd.GeoDataFrame({"type": [p[0] for p in places], "nom": [p[1] for p in places]},
                                        geometry=[Point(p[2], p[3]) for p in places], crs=4326)  # fmt: skip
     layers["territoires"] = _territories(connection, audience)
