@@ -151,12 +151,8 @@ class Cluster:
     def ensure_database(self) -> None:
         """Create the ``ols`` database with PostGIS if the cluster does not have it yet."""
         exists = self._run(
-            [
-                "psql",
-                *self._psql_target("postgres"),
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'",
-            ],
+            ["psql", *self._psql_target("postgres"), "-tA", "-v", f"database={DATABASE}"],
+            stdin="SELECT 1 FROM pg_database WHERE datname = :'database'",
         ).stdout.strip()
         if exists != "1":
             self._run(["createdb", "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, DATABASE])
@@ -176,11 +172,13 @@ class Cluster:
             "ON_ERROR_STOP=1",
         ]
 
-    def _run(self, args: list[str], *, check: bool = True, bin_prefix: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, check: bool = True, bin_prefix: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / args[0]), *args[1:]] if bin_prefix else args
         if self.run_as is not None:
             command = ["runuser", "-u", self.run_as, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, cwd="/", check=False)
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/", check=False)
         if check and result.returncode != 0:
             msg = f"{' '.join(args[:2])} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
             raise ClusterError(msg)
