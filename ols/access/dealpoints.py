@@ -6,6 +6,7 @@ read it, every read is audited by the API, and it never enters a heatmap or an e
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,8 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.errors import InvalidInputError, NotFoundError
 from ols.store.models import DEAL_POINT_STATUSES, DealPoint, DealPointChange, Territory
+
+logger = logging.getLogger(__name__)
 
 
 def _territory_of(connection: Connection, lon: float, lat: float) -> tuple[int, str]:
@@ -59,6 +62,7 @@ def create(
     ).returning(DealPoint.id)).scalar_one()  # fmt: skip
     connection.execute(insert(DealPointChange).values(deal_point_id=point_id, by=by, change={
         "event": "created", "status": status, "reported_on": reported_on.isoformat()}))  # fmt: skip
+    logger.info("point de deal %d signalé par %s", point_id, by)
     return int(point_id)
 
 
@@ -95,6 +99,7 @@ def update_point(
     if values:
         connection.execute(update(DealPoint).where(DealPoint.id == point_id).values(**values))
         connection.execute(insert(DealPointChange).values(deal_point_id=point_id, by=by, change=change))
+        logger.info("point de deal %d modifié par %s", point_id, by)
 
 
 def listing(connection: Connection, audience: Audience) -> dict[str, Any]:

@@ -7,6 +7,7 @@ and rates, and the commune rates that the SSMSI publishes (or that are derived f
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +24,8 @@ from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
 from ols.store.models import Batch, Event, OfficialIndicator, Source, Territory
+
+logger = logging.getLogger(__name__)
 
 DEPARTEMENT_COLUMNS = {"classe", "annee", "Code.département", "faits", "tauxpourmille"}
 COMMUNE_COLUMNS = {"CODGEO_2024", "annee", "classe", "taux"}
@@ -68,6 +71,7 @@ def load_ssmsi(connection: Connection, path: Path) -> int:
     connection.execute(delete(OfficialIndicator).where(OfficialIndicator.source_file == path.name))
     records = cast(list[dict[str, Any]], rows.astype(object).where(rows.notna(), None).to_dict("records"))
     connection.execute(insert(OfficialIndicator), records)
+    logger.info("chiffres SSMSI de %s chargés : %d lignes", path.name, len(records))
     return len(records)
 
 

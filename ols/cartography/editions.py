@@ -6,6 +6,7 @@ refreshing the period later changes the working layers, never a published editio
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -24,6 +25,8 @@ from ols.cartography.zones import compare, zones_of
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
 from ols.store.models import Edition, Zone
+
+logger = logging.getLogger(__name__)
 
 
 def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
@@ -60,7 +63,9 @@ def publish(connection: Connection, period: Period, *, by: str) -> int:
         insert(Edition).returning(Edition.id),
         {"period": period.name, "published_by": by, "content": content},
     )
-    return int(inserted.scalar_one())
+    edition_id = int(inserted.scalar_one())
+    logger.info("édition de %s publiée par %s", period.name, by)
+    return edition_id
 
 
 def edition(connection: Connection, period: Period) -> dict[str, Any]:

@@ -8,6 +8,7 @@ functions).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from geoalchemy2.shape import from_shape
@@ -20,6 +21,8 @@ from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import visible_zones
 from ols.periods import Period
 from ols.store.models import Cell
+
+logger = logging.getLogger(__name__)
 
 # Tiles stay SQL text: ST_AsMVT aggregates whole rows of a subquery, which Core has no form for.
 HEATMAP_TILE = text(
@@ -48,6 +51,7 @@ def store_cells(connection: Connection, cells: Iterable[int], resolution: int) -
             insert(Cell).on_conflict_do_nothing(index_elements=[Cell.h3]),
             [{"h3": cell, "resolution": resolution, "geom": from_shape(polygon(cell), srid=4326)} for cell in new],
         )
+    logger.debug("hexagones de maille %d ajoutés : %d", resolution, len(new))
     return len(new)
 
 

@@ -8,6 +8,7 @@ territories, in Lambert-93 (EPSG:2154) or WGS84 — each layer as the export's a
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,6 +22,8 @@ from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.periods import Period
 from ols.store.models import Place, Territory
+
+logger = logging.getLogger(__name__)
 
 CRS_CHOICES = (2154, 4326)
 
@@ -69,4 +72,6 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
     out.unlink(missing_ok=True)
     for name, frame in layers.items():
         frame.to_crs(crs).to_file(out, layer=name, driver="GPKG")
+    logger.info("GeoPackage de %s écrit dans %s pour %s (%s) : %s", period.name, out, audience.name, audience.label,
+                ", ".join(layers))  # fmt: skip
     return list(layers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,8 @@ from ols.cartography.zones import TO_L93, reproject
 from ols.errors import InvalidInputError
 from ols.periods import Period
 from ols.store.models import Place, Territory
+
+logger = logging.getLogger(__name__)
 
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 A4_LANDSCAPE = (11.69, 8.27)
@@ -198,4 +201,5 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
 def export_map(connection: Connection, spec: Snapshot, audience: Audience, out: Path) -> Path:
     """Write the snapshot to ``out`` (its suffix says PNG or PDF)."""
     out.write_bytes(render(connection, spec, audience, image_format=out.suffix.lstrip(".").lower()))
+    logger.info("carte de %s exportée dans %s pour %s (%s)", spec.period.name, out, audience.name, audience.label)
     return out

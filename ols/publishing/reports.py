@@ -14,6 +14,7 @@ what a report shows follows the audience's role, as everywhere in OLS.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,9 +40,12 @@ from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
 from ols.store.models import DealPoint, Event, OfficialIndicator, Place, Territory
 
+logger = logging.getLogger(__name__)
+
 TEMPLATES = Environment(
     loader=PackageLoader("ols.publishing", "templates"), autoescape=select_autoescape(["html", "j2"])
 )
+
 METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS), sans donnée nominative. "
           "Comptages par période en heure locale (Europe/Paris). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
@@ -286,4 +290,5 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
         path = out / f"{stem}-{table.name}.csv"
         path.write_text(to_excel_csv(table.frame), encoding="utf-8")
         files.append(path)
+    logger.info("rapport %s de %s écrit dans %s pour %s (%s)", kind, period.name, out, audience.name, audience.label)
     return files

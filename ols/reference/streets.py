@@ -6,6 +6,7 @@ and cycling ignore one-way rules, driving follows them. Lengths are in metres.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 from ols.errors import InvalidInputError
 from ols.reference.geofiles import read_geofile
 from ols.store.models import StreetEdge
+
+logger = logging.getLogger(__name__)
 
 GEOD = Geod(ellps="WGS84")
 MODES = {"pedestre": 4.5, "cycliste": 14.0, "vehicule": 25.0}
@@ -125,6 +128,7 @@ def save_edges(connection: Connection, network: str, edges: list[Edge]) -> int:
         {"network": network, "u": e.u, "v": e.v, "length_m": e.length_m, "oneway": e.oneway, "name": e.name,
          "highway": e.highway, "geom": from_shape(e.geom, srid=4326)} for e in edges
     ])  # fmt: skip
+    logger.info("réseau de rues %s enregistré : %d tronçons", network, len(edges))
     return len(edges)
 
 

@@ -7,6 +7,7 @@ demand. The schema is only ever created and upgraded by the Alembic migrations i
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ols.settings import DatabaseSettings, database_settings
 from ols.store.cluster import ensure_running
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UNDECLARED_TABLES = {"spatial_ref_sys"}
@@ -68,6 +71,7 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str | None = None, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the latest by default)."""
+    logger.info("migration du schéma vers %s", revision)
     command.upgrade(alembic_config(url or database_url()), revision)
 
 
