@@ -35,6 +35,7 @@ ALL_FAMILIES = "*"
 COARSE_RESOLUTION = 8
 NO_PATTERN = ("no_pattern", float("nan"), float("nan"), 0, 0)
 SENSITIVE_FAMILIES = frozenset({ALL_FAMILIES, *(CATEGORY_BY_CODE[code].family for code in SENSITIVE_CATEGORIES)})
+HOTSPOT_COPY = "COPY hotspot (period, scope, resolution, family, h3, count, z, p, p_fdr, class) FROM STDIN"
 logger = logging.getLogger(__name__)
 
 
@@ -67,10 +68,9 @@ def _store_hotspots(
     """Write one Gi* result with COPY (raw psycopg: thousands of rows per family, scope and resolution)."""
     raw = connection.connection.driver_connection
     assert raw is not None
-    columns = "period, scope, resolution, family, h3, count, z, p, p_fdr, class"
     rows = zip(result.cells.tolist(), np.asarray(result.counts).tolist(), result.z.tolist(), result.p.tolist(),
                result.p_fdr.tolist(), result.classes.tolist(), strict=True)  # fmt: skip
-    with raw.cursor() as cursor, cursor.copy(f"COPY hotspot ({columns}) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(HOTSPOT_COPY) as copy:
         for cell, count, z, p, p_fdr, name in rows:
             copy.write_row((period, scope, resolution, family, cell, count, z, p, p_fdr, name))
 
