@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from sqlalchemy import select, text
+from sqlalchemy import func, select
 
 from api.deps import (
     SESSION_COOKIE,
@@ -34,7 +34,7 @@ from ols.access.sessions import close_session, open_session
 from ols.access.users import Principal, authenticate
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
-from ols.store.models import Refresh
+from ols.store.models import Place, Refresh, Source, Territory
 
 router = APIRouter(responses=ERRORS)
 
@@ -43,7 +43,7 @@ router = APIRouter(responses=ERRORS)
 def health(engine: EngineDep) -> Health:
     """Service and database health."""
     with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+        connection.execute(select(1))
     return Health(status="ok", database="ok", version=__version__)
 
 
@@ -119,20 +119,20 @@ def close_session_route(request: Request, response: Response, engine: EngineDep,
 def sources(engine: EngineDep, user: CurrentUser) -> list[SourceInfo]:
     """The partners whose facts the observatory holds."""
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT code, name, kind FROM source ORDER BY name")).all()
+        rows = connection.execute(select(Source.code, Source.name, Source.kind).order_by(Source.name)).all()
     return [SourceInfo(code=code, name=name, kind=kind) for code, name, kind in rows]
 
 
 @router.get("/territories", response_model=FeatureCollection)
 def territories(engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
     """The outlines of the territories the caller may see."""
-    query = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory"
-    params: dict[str, Any] = {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params["codes"] = list(audience.territories)
+    query = (
+        select(Territory.code, Territory.name, Territory.insee, func.ST_AsGeoJSON(Territory.geom))
+        .where(audience.own_territories().clause)
+        .order_by(Territory.code)
+    )
     with engine.connect() as connection:
-        rows = connection.execute(text(query + " ORDER BY code"), params).all()
+        rows = connection.execute(query).all()
     features = [
         {
             "type": "Feature",
@@ -151,14 +151,15 @@ def places(
     kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
 ) -> dict[str, Any]:
     """Named sensitive places (metro stations, schools, equipment, cameras) of the caller's territories."""
-    area = audience.area("place.geom")
-    query = f"SELECT kind, name, ST_X(geom), ST_Y(geom), attributes FROM place WHERE TRUE{area.sql}"
-    params: dict[str, Any] = dict(area.params)
+    query = (
+        select(Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom), Place.attributes)
+        .where(audience.area(Place.geom).clause)
+        .order_by(Place.kind, Place.name)
+    )
     if kind:
-        query += " AND kind = :kind"
-        params["kind"] = kind
+        query = query.where(Place.kind == kind)
     with engine.connect() as connection:
-        rows = connection.execute(text(query + " ORDER BY kind, name"), params).all()
+        rows = connection.execute(query).all()
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
                  "properties": {"kind": kind_, "name": name, "radius_m": _radius(attributes)}}
                 for kind_, name, lon, lat, attributes in rows]  # fmt: skip

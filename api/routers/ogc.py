@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select
 
 from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS
@@ -21,6 +21,7 @@ from ols.cartography.grid import polygon, to_str
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import zones_geojson
 from ols.periods import Period, parse_period
+from ols.store.models import Place, Refresh
 
 router = APIRouter(prefix="/ogc", responses=ERRORS, tags=["OGC API Features"])
 COLLECTIONS = {
@@ -43,7 +44,7 @@ def _base(request: Request) -> str:
 
 
 def _latest(connection: Connection) -> Period:
-    name = connection.execute(text("SELECT period FROM refresh ORDER BY refreshed_at DESC LIMIT 1")).scalar()
+    name = connection.execute(select(Refresh.period).order_by(Refresh.refreshed_at.desc()).limit(1)).scalar()
     if name is None:
         raise HTTPException(status_code=404, detail="no refreshed period yet")
     return parse_period(str(name))
@@ -102,9 +103,11 @@ def _features(connection: Connection, name: str, audience: Audience) -> list[dic
             feature["id"] = index
         return features
     if name == "lieux":
-        area = audience.area("place.geom")
-        rows = connection.execute(text(f"SELECT id, kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql} "
-                                       "ORDER BY id"), area.params).all()  # fmt: skip
+        rows = connection.execute(
+            select(Place.id, Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
+            .where(audience.area(Place.geom).clause)
+            .order_by(Place.id)
+        ).all()
         return [{"type": "Feature", "id": ident, "geometry": {"type": "Point", "coordinates": [x, y]},
                  "properties": {"kind": kind, "name": label}} for ident, kind, label, x, y in rows]  # fmt: skip
     resolution = audience.resolution()

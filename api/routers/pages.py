@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
+from ols.store.models import Territory
 from web.page import content_policy, login_page, map_page
 
 router = APIRouter(include_in_schema=False)
@@ -32,12 +33,9 @@ def home(
         if user is None:
             return HTMLResponse(login_page())
         audience = Audience.for_user(user, threshold=settings.suppression_threshold)
-        query = "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM territory"
-        params: dict[str, object] = {}
-        if audience.territories:
-            query += " WHERE code = ANY(:codes)"
-            params["codes"] = list(audience.territories)
-        extent = connection.execute(text(query + ") t"), params).one()
+        box = select(func.ST_Extent(Territory.geom).label("box")).where(audience.own_territories().clause).subquery()
+        corners = (func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box))
+        extent = connection.execute(select(*corners)).one()
     west, south, east, north = (float(v) if v is not None else f for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))
     html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
                            presentation=presentation)  # fmt: skip

@@ -13,7 +13,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    not_,
+    select,
+    true,
+)
+from sqlalchemy.orm import QueryableAttribute
 
 from ols.access import disclosure
 from ols.access.roles import RIGHTS, Layer, Rights, Role, parse_role
@@ -21,6 +35,8 @@ from ols.access.users import Principal
 from ols.errors import InvalidInputError, OLSError
 from ols.nomenclature import CATEGORIES
 from ols.periods import Period
+from ols.store.models import Territory
+from ols.store.sql import Rows, as_text, column_of
 
 RESOLUTIONS = (8, 9, 10)
 DEFAULT_RESOLUTION = 9
@@ -41,17 +57,35 @@ class AccessDenied(OLSError, PermissionError):
     """The audience may not receive what was asked (a layer, a resolution, a period)."""
 
 
+Geometries = ColumnElement[Any] | QueryableAttribute[Any] | str
+"""Geometries an area filter tests: a Core column, or ``alias.column`` in a text() query."""
+
+
 @dataclass(frozen=True)
 class Filter:
-    """A SQL condition (to append after ``WHERE …``) and its parameters."""
+    """The conditions an audience puts on the rows it reads (none: it reads them all)."""
 
-    sql: str
-    params: dict[str, Any]
+    conditions: tuple[ColumnElement[bool], ...] = ()
 
     @property
-    def clause(self) -> TextClause:
-        """The condition as a SQLAlchemy clause, for Core queries."""
-        return text(self.sql.removeprefix(" AND ") or "TRUE").bindparams(**self.params)
+    def restricts(self) -> bool:
+        """Whether some rows are left out."""
+        return bool(self.conditions)
+
+    @property
+    def clause(self) -> ColumnElement[bool]:
+        """The conditions as one clause, for Core queries (TRUE when it keeps every row)."""
+        return and_(true(), *self.conditions)
+
+    @property
+    def sql(self) -> str:
+        """The conditions as SQL text to append after ``WHERE …`` in a text() query ("" when it keeps every row)."""
+        return f" AND {as_text(self.clause)[0]}" if self.conditions else ""
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of :attr:`sql`."""
+        return as_text(self.clause)[1] if self.conditions else {}
 
 
 @dataclass(frozen=True)
@@ -173,20 +207,24 @@ class Audience:
             raise AccessDenied(msg)
         return code
 
-    def facts(self, alias: str = "e") -> Filter:
-        """SQL restricting events or cell counts (aliased ``alias``) to its categories and territories."""
-        within = self.within(alias)
+    def facts(self, rows: Rows = "e") -> Filter:
+        """Restricts events or cell counts (``rows``) to its categories and territories."""
+        within = self.within(rows)
         if not self.excluded_categories:
             return within
-        return Filter(f" AND NOT ({alias}.category = ANY(:audience_excluded)){within.sql}",
-                      {"audience_excluded": list(self.excluded_categories), **within.params})  # fmt: skip
+        excluded: BindParameter[list[str]] = bindparam("audience_excluded", list(self.excluded_categories))
+        return Filter((not_(column_of(rows, "category") == any_(excluded)), *within.conditions))
 
-    def within(self, alias: str) -> Filter:
-        """SQL restricting rows with a ``territory_id`` (aliased ``alias``) to its territories."""
+    def own_territories(self) -> Filter:
+        """Restricts ``territory`` rows to its territories."""
+        return Filter((Territory.code == any_(self._territory_codes()),)) if self.territories else Filter()
+
+    def within(self, rows: Rows) -> Filter:
+        """Restricts rows with a ``territory_id`` to its territories."""
         if not self.territories:
-            return Filter("", {})
-        sql = f" AND {alias}.territory_id IN (SELECT id FROM territory WHERE code = ANY(:audience_territories))"
-        return Filter(sql, {"audience_territories": list(self.territories)})
+            return Filter()
+        own = select(Territory.id).where(Territory.code == any_(self._territory_codes())).correlate(None)
+        return Filter((column_of(rows, "territory_id").in_(own),))
 
     def check_territory(self, code: str) -> None:
         """AccessDenied unless the territory is among its own (every territory when it has none)."""
@@ -194,13 +232,18 @@ class Audience:
             msg = f"le territoire {code} est hors du périmètre de {self.name}"
             raise AccessDenied(msg)
 
-    def area(self, geometry: str, *, centre: bool = False) -> Filter:
-        """SQL keeping geometries that meet its territories (``centre``: whose centre lies in them)."""
+    def area(self, geometries: Geometries, *, centre: bool = False) -> Filter:
+        """Keeps geometries that meet its territories (``centre``: whose centre lies in them)."""
         if not self.territories:
-            return Filter("", {})
-        test = f"ST_Intersects(t.geom, ST_Centroid({geometry}))" if centre else f"ST_Intersects(t.geom, {geometry})"
-        sql = f" AND EXISTS (SELECT 1 FROM territory t WHERE t.code = ANY(:audience_territories) AND {test})"
-        return Filter(sql, {"audience_territories": list(self.territories)})
+            return Filter()
+        territory = Territory.__table__.alias("t")
+        geometry = literal_column(geometries) if isinstance(geometries, str) else geometries
+        meets = func.ST_Intersects(territory.c.geom, func.ST_Centroid(geometry) if centre else geometry)
+        own = territory.c.code == any_(self._territory_codes())
+        return Filter((exists().where(own, meets).correlate_except(territory),))
+
+    def _territory_codes(self) -> BindParameter[list[str]]:
+        return bindparam("audience_territories", list(self.territories))
 
     def publish(self, connection: Connection, counts: Any, keys: Any) -> list[int | None]:
         """The counts it receives: as they are for the police, through disclosure control for the others."""

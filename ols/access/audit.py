@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, insert, select
 
 from ols.store.models import AuditEntry
 
@@ -28,8 +28,16 @@ def record(
 
 def entries(connection: Connection, *, limit: int = 100, user: str | None = None) -> pd.DataFrame:
     """The latest entries, newest first."""
-    query = "SELECT at, user_name, role, action, resource, parameters, client FROM audit_log"
+    query = select(
+        AuditEntry.at,
+        AuditEntry.user_name,
+        AuditEntry.role,
+        AuditEntry.action,
+        AuditEntry.resource,
+        AuditEntry.parameters,
+        AuditEntry.client,
+    )
     if user:
-        query += " WHERE user_name = :user"
-    rows = connection.execute(text(query + " ORDER BY id DESC LIMIT :limit"), {"user": user, "limit": limit}).all()
+        query = query.where(AuditEntry.user_name == user)
+    rows = connection.execute(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
     return pd.DataFrame(rows, columns=["at", "user", "role", "action", "resource", "parameters", "client"])

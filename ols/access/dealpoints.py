@@ -6,24 +6,27 @@ read it, every read is audited by the API, and it never enters a heatmap or an e
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point, mapping
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.errors import InvalidInputError, NotFoundError
-from ols.store.models import DEAL_POINT_STATUSES, DealPoint, DealPointChange
+from ols.store.models import DEAL_POINT_STATUSES, DealPoint, DealPointChange, Territory
+
+logger = logging.getLogger(__name__)
 
 
 def _territory_of(connection: Connection, lon: float, lat: float) -> tuple[int, str]:
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
     found = connection.execute(
-        text("SELECT id, code FROM territory WHERE ST_Contains(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) "
-             "LIMIT 1"), {"lon": lon, "lat": lat},
-    ).one_or_none()  # fmt: skip
+        select(Territory.id, Territory.code).where(func.ST_Contains(Territory.geom, point)).limit(1)
+    ).one_or_none()
     if found is None:
         msg = "the point lies outside every territory of the observatory"
         raise InvalidInputError(msg)
@@ -59,6 +62,7 @@ def create(
     ).returning(DealPoint.id)).scalar_one()  # fmt: skip
     connection.execute(insert(DealPointChange).values(deal_point_id=point_id, by=by, change={
         "event": "created", "status": status, "reported_on": reported_on.isoformat()}))  # fmt: skip
+    logger.info("point de deal %d signalé par %s", point_id, by)
     return int(point_id)
 
 
@@ -73,7 +77,7 @@ def update_point(
 ) -> None:
     """A new report (counted, last date moved), a status change or new notes, kept in the history."""
     audience.require(Layer.DEAL_POINTS)
-    within = audience.within("deal_point")
+    within = audience.within(DealPoint.__table__)
     row = connection.execute(select(DealPoint.__table__).where(DealPoint.id == point_id, within.clause)).one_or_none()
     if row is None:
         msg = f"no point de deal {point_id}"
@@ -95,19 +99,31 @@ def update_point(
     if values:
         connection.execute(update(DealPoint).where(DealPoint.id == point_id).values(**values))
         connection.execute(insert(DealPointChange).values(deal_point_id=point_id, by=by, change=change))
+        logger.info("point de deal %d modifié par %s", point_id, by)
 
 
 def listing(connection: Connection, audience: Audience) -> dict[str, Any]:
     """The points de deal of the audience's territories as GeoJSON, each with its history."""
     audience.require(Layer.DEAL_POINTS)
-    facts = audience.within("d")
-    query = (
-        "SELECT d.id, d.label, d.status, d.first_reported, d.last_reported, d.reports, d.notes, "
-        "ST_X(d.geom) AS lon, ST_Y(d.geom) AS lat, t.code AS territory "
-        f"FROM deal_point d JOIN territory t ON t.id = d.territory_id WHERE TRUE{facts.sql}"
+    points = (
+        select(
+            DealPoint.id,
+            DealPoint.label,
+            DealPoint.status,
+            DealPoint.first_reported,
+            DealPoint.last_reported,
+            DealPoint.reports,
+            DealPoint.notes,
+            func.ST_X(DealPoint.geom).label("lon"),
+            func.ST_Y(DealPoint.geom).label("lat"),
+            Territory.code.label("territory"),
+        )
+        .join_from(DealPoint, Territory, Territory.id == DealPoint.territory_id)
+        .where(audience.within(DealPoint.__table__).clause)
+        .order_by(DealPoint.id)
     )
     features = []
-    for row in connection.execute(text(query + " ORDER BY d.id"), facts.params):
+    for row in connection.execute(points):
         history = connection.execute(
             select(DealPointChange.at, DealPointChange.by, DealPointChange.change)
             .where(DealPointChange.deal_point_id == row.id)

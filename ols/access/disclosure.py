@@ -41,7 +41,10 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, func, select
+
+from ols.store.models import DisclosureKey
+from ols.store.sql import Rows, column_of
 
 MODULUS = 1 << 32
 MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
@@ -49,15 +52,15 @@ _secrets: dict[str, int] = {}
 _lock = threading.Lock()
 
 
-def record_key(alias: str = "e") -> str:
-    """SQL: the record key of the events aliased ``alias``: PostgreSQL's 32-bit hash of their id (``uuid_hash``,
-    the hash of hash partitioning: stable, uniform, and nearly free to compute)."""
-    return f"uuid_hash({alias}.id)"
+def record_key(events: Rows = "e") -> ColumnElement[int]:
+    """The record key of events: PostgreSQL's 32-bit hash of their id (``uuid_hash``, the hash of hash
+    partitioning: stable, uniform, and nearly free to compute)."""
+    return func.uuid_hash(column_of(events, "id"))
 
 
-def cell_key(alias: str = "e") -> str:
-    """SQL aggregate: the cell key of a group of events (sum of their record keys; reduced in Python)."""
-    return f"sum({record_key(alias)})"
+def cell_key(events: Rows = "e") -> ColumnElement[int]:
+    """The cell key of a group of events, an aggregate: the sum of their record keys (reduced in Python)."""
+    return func.sum(record_key(events))
 
 
 def secret(connection: Connection) -> int:
@@ -65,7 +68,7 @@ def secret(connection: Connection) -> int:
     url = connection.engine.url.render_as_string(hide_password=True)
     with _lock:
         if url not in _secrets:
-            _secrets[url] = int(connection.execute(text("SELECT secret FROM disclosure_key")).scalar_one())
+            _secrets[url] = int(connection.execute(select(DisclosureKey.secret)).scalar_one())
         return _secrets[url]
 
 

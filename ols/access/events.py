@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Text, cast, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period
 from ols.periods import Period
+from ols.store.models import Event, Source, Territory
 
 MAX_EVENTS = 10_000
 
@@ -26,23 +27,34 @@ def raw_events(
 ) -> dict[str, Any]:
     """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience."""
     audience.require(Layer.EVENTS)
-    sql = ("SELECT e.id::text, e.category, e.family, e.raw_label, e.occurred_at, e.time_precision, "
-           "e.location_precision, ST_X(e.geom), ST_Y(e.geom), s.code, t.code, e.partner_ref "
-           "FROM event e JOIN source s ON s.id = e.source_id JOIN territory t ON t.id = e.territory_id "
-           f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}")  # fmt: skip
-    params: dict[str, Any] = dict(period_params(period, timezone))
+    statement = (
+        select(
+            cast(Event.id, Text),
+            Event.category,
+            Event.family,
+            Event.raw_label,
+            Event.occurred_at,
+            Event.time_precision,
+            Event.location_precision,
+            func.ST_X(Event.geom),
+            func.ST_Y(Event.geom),
+            Source.code,
+            Territory.code,
+            Event.partner_ref,
+        )
+        .join_from(Event, Source, Source.id == Event.source_id)
+        .join(Territory, Territory.id == Event.territory_id)
+        .where(in_period(Event.occurred_at, period, timezone), audience.facts(Event.__table__).clause)
+        .order_by(Event.occurred_at)
+        .limit(limit + 1)
+    )
     if bbox:
-        sql += " AND e.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-        params |= dict(zip(("west", "south", "east", "north"), bbox, strict=True))
+        statement = statement.where(Event.geom.op("&&")(func.ST_MakeEnvelope(*bbox, 4326)))
     if family:
-        sql += " AND e.family = :family"
-        params["family"] = family
+        statement = statement.where(Event.family == family)
     if audience.own_source:
-        sql += " AND s.code = :own_source"
-        params["own_source"] = audience.own_source
-    facts = audience.facts("e")
-    rows = connection.execute(text(sql + facts.sql + " ORDER BY e.occurred_at LIMIT :limit"),
-                              params | facts.params | {"limit": limit + 1}).all()  # fmt: skip
+        statement = statement.where(Source.code == audience.own_source)
+    rows = connection.execute(statement).all()
     features = [{
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
         "properties": {"id": ident, "category": category, "family": family_, "raw_label": label,

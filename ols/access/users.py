@@ -8,6 +8,7 @@ answer's timing does not tell a valid prefix from an unknown one.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,8 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from ols.access.roles import Role, parse_role
 from ols.errors import InvalidInputError
 from ols.store.models import Source, Territory, User, UserSession
+
+logger = logging.getLogger(__name__)
 
 HASHER = PasswordHasher()
 
@@ -71,6 +74,7 @@ def create_user(
         name=name, role=kind.value, territories=territories or [], source_code=source, token_prefix=prefix,
         token_hash=HASHER.hash(secret),
     ))  # fmt: skip
+    logger.info("utilisateur %s créé (rôle %s)", name, kind.value)
     return f"ols_{prefix}_{secret}"
 
 
@@ -105,6 +109,8 @@ def disable_user(connection: Connection, name: str) -> bool:
     found = connection.execute(update(User).where(User.name == name).values(disabled=True).returning(User.id)).all()
     for (user_id,) in found:
         connection.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    if found:
+        logger.info("utilisateur %s désactivé, ses sessions fermées", name)
     return bool(found)
 
 

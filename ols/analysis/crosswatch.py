@@ -18,15 +18,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import false_discovery_control, norm
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, or_, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period
 from ols.cartography.grid import study_area, to_str, weights
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
+from ols.store.models import Event
 
 PERMUTATIONS = 499
 SEED = 20_240
@@ -76,14 +77,17 @@ def colocation(
 def _group_counts(
     connection: Connection, period: Period, group: list[str], resolution: int, timezone: str, audience: Audience
 ) -> dict[int, int]:
-    column = {8: "h3_r8", 9: "h3_r9", 10: "h3_r10"}[resolution]
-    facts = audience.facts("e")
+    cell = {8: Event.h3_r8, 9: Event.h3_r9, 10: Event.h3_r10}[resolution]
     rows = connection.execute(
-        text(f"SELECT e.{column}, count(*) FROM event e WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')} "
-             f"AND (e.family = ANY(:codes) OR e.category = ANY(:codes)){facts.sql} GROUP BY 1"),
-        {**period_params(period, timezone), "codes": group, **facts.params},
-    ).all()  # fmt: skip
-    return dict(rows)
+        select(cell, func.count())
+        .where(
+            in_period(Event.occurred_at, period, timezone),
+            or_(Event.family.in_(group), Event.category.in_(group)),
+            audience.facts(Event.__table__).clause,
+        )
+        .group_by(cell)
+    ).all()
+    return {int(found): int(count) for found, count in rows}
 
 
 def crosswatch(

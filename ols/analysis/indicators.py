@@ -7,22 +7,25 @@ and rates, and the commune rates that the SSMSI publishes (or that are derived f
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, text
+from sqlalchemy import Connection, delete, exists, func, insert, select
 
 from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
-from ols.store.models import OfficialIndicator
+from ols.store.models import Batch, Event, OfficialIndicator, Source, Territory
+
+logger = logging.getLogger(__name__)
 
 DEPARTEMENT_COLUMNS = {"classe", "annee", "Code.département", "faits", "tauxpourmille"}
 COMMUNE_COLUMNS = {"CODGEO_2024", "annee", "classe", "taux"}
@@ -68,6 +71,7 @@ def load_ssmsi(connection: Connection, path: Path) -> int:
     connection.execute(delete(OfficialIndicator).where(OfficialIndicator.source_file == path.name))
     records = cast(list[dict[str, Any]], rows.astype(object).where(rows.notna(), None).to_dict("records"))
     connection.execute(insert(OfficialIndicator), records)
+    logger.info("chiffres SSMSI de %s chargés : %d lignes", path.name, len(records))
     return len(records)
 
 
@@ -130,20 +134,21 @@ def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str
     if grouping == "category":
         return {code: category.label for code, category in CATEGORY_BY_CODE.items()
                 if code not in audience.excluded_categories}  # fmt: skip
-    rows = connection.execute(text("SELECT code, name FROM source s WHERE EXISTS (SELECT 1 FROM batch b "
-                                   "WHERE b.source_id = s.id) ORDER BY code")).all()  # fmt: skip
+    sent = exists().where(Batch.source_id == Source.id)
+    rows = connection.execute(select(Source.code, Source.name).where(sent).order_by(Source.code)).all()
     return {str(code): str(name) for code, name in rows}
 
 
 def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
     """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
-    query = ("SELECT sum(population), sum(dwellings), bool_and(population IS NOT NULL), "
-             "bool_and(dwellings IS NOT NULL) FROM territory")  # fmt: skip
-    params: dict[str, Any] = {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params["codes"] = list(audience.territories)
-    row = connection.execute(text(query), params).one()
+    row = connection.execute(
+        select(
+            func.sum(Territory.population),
+            func.sum(Territory.dwellings),
+            func.bool_and(Territory.population.is_not(None)),
+            func.bool_and(Territory.dwellings.is_not(None)),
+        ).where(audience.own_territories().clause)
+    ).one()
     return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
 
 
@@ -163,14 +168,16 @@ def with_rates(
 
 
 def _span_counts(
-    connection: Connection, span: Period, audience: Audience, key: str, timezone: str
+    connection: Connection, span: Period, audience: Audience, by: str, timezone: str
 ) -> dict[str, tuple[int, int]]:
-    facts = audience.facts("e")
+    """(count, cell key) of the audience's facts of a period, per family, category or source (``by``)."""
+    key = {"family": Event.family, "category": Event.category, "source": Source.code}[by]
     rows = connection.execute(
-        text(f"SELECT {key}, count(*), {cell_key('e')} FROM event e JOIN source s ON s.id = e.source_id "
-             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
-        {**period_params(span, timezone), **facts.params},
-    ).all()  # fmt: skip
+        select(key, func.count(), cell_key(Event.__table__))
+        .join_from(Event, Source, Source.id == Event.source_id)
+        .where(in_period(Event.occurred_at, span, timezone), audience.facts(Event.__table__).clause)
+        .group_by(key)
+    ).all()
     return {str(name): (int(count), int(keys)) for name, count, keys in rows}
 
 
@@ -194,8 +201,7 @@ def local_evolution(
         msg = f"--by must be one of {', '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
-    key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
-    counts = {name: _span_counts(connection, span, audience, key, timezone)
+    counts = {name: _span_counts(connection, span, audience, by, timezone)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)
     labels |= {key: key for found in counts.values() for key in found if key not in labels}
@@ -215,11 +221,12 @@ def local_evolution(
 
 def official_evolution(connection: Connection, *, scope: str, code: str, year: int) -> pd.DataFrame:
     """Evolution table of official SSMSI counts (département) or rates (commune) for N-2..N."""
+    figure = OfficialIndicator
     rows = connection.execute(
-        text("SELECT indicator, year, count, rate_per_thousand FROM official_indicator "
-             "WHERE scope = :scope AND code = :code AND year BETWEEN :y2 AND :y ORDER BY indicator, year"),
-        {"scope": scope, "code": code, "y2": year - 2, "y": year},
-    ).all()  # fmt: skip
+        select(figure.indicator, figure.year, figure.count, figure.rate_per_thousand)
+        .where(figure.scope == scope, figure.code == code, figure.year.between(year - 2, year))
+        .order_by(figure.indicator, figure.year)
+    ).all()
     if not rows:
         msg = f"no official figures for {scope} {code} in {year - 2}–{year}: run 'ols indicators load-ssmsi'"
         raise InvalidInputError(msg)

@@ -10,6 +10,7 @@ Facts dated only to the month are left out, and counted as such.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -17,13 +18,14 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, mapping
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Date, Row, cast, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.periods import Period
+from ols.store.models import Event
 
 DISTANCE_BAND_M = 100.0
 DISTANCE_BANDS = 5
@@ -98,6 +100,46 @@ def knox(
     return Knox(observed, simulated.mean(axis=0), (exceed + 1) / (permutations + 1), len(x), permutations)
 
 
+def _burglaries(
+    connection: Connection, period: Period, audience: Audience, category: str, timezone: str
+) -> Sequence[Row[float, float, date, str]]:
+    """(lon, lat, local date, time precision) of the period's facts of a category the audience may see, in order."""
+    return connection.execute(
+        select(func.ST_X(Event.geom), func.ST_Y(Event.geom), cast(local_time(Event.occurred_at, timezone), Date),
+               Event.time_precision)
+        .where(Event.category == category, in_period(Event.occurred_at, period, timezone),
+               audience.facts(Event.__table__).clause)
+        .order_by(Event.occurred_at)
+    ).all()  # fmt: skip
+
+
+def _risk_zones(
+    dated: Sequence[Row[float, float, date, str]], x: Any, y: Any, reach: tuple[float, int], as_of: date
+) -> list[dict[str, Any]]:
+    """A disc of the reach's radius around each burglary (``x``, ``y``: Lambert-93) of its last days up to
+    ``as_of``, with its risk window."""
+    metres, delay = reach
+    features = []
+    for (lon, lat, day, _), px, py in zip(dated, x, y, strict=True):
+        if as_of - timedelta(days=delay) <= day <= as_of:
+            area = reproject(Point(px, py).buffer(metres, quad_segs=8), TO_WGS84)
+            features.append({"type": "Feature", "geometry": mapping(area), "properties": {
+                "burglary_date": day.isoformat(), "risk_until": (day + timedelta(days=delay)).isoformat(),
+                "radius_m": metres, "lon": round(lon, 5), "lat": round(lat, 5)}})  # fmt: skip
+    return features
+
+
+def _knox_table(table: Knox, permutations: int) -> dict[str, Any]:
+    """The Knox table as published: bands, observed and expected pairs, ratios, p-values and the simulation."""
+    return {
+        "distance_bands_m": [[i * DISTANCE_BAND_M, (i + 1) * DISTANCE_BAND_M] for i in range(DISTANCE_BANDS)],
+        "time_bands_days": [[i * TIME_BAND_DAYS, (i + 1) * TIME_BAND_DAYS] for i in range(TIME_BANDS)],
+        "observed": table.observed.tolist(), "expected": np.round(table.expected, 2).tolist(),
+        "ratio": np.round(table.ratio, 2).tolist(), "p": np.round(table.p, 4).tolist(),
+        "permutations": permutations, "seed": SEED,
+    }  # fmt: skip
+
+
 def near_repeat(
     connection: Connection,
     period: Period,
@@ -110,42 +152,22 @@ def near_repeat(
 ) -> dict[str, Any]:
     """Knox table of the period's burglaries in the audience's territories and the risk zones of the recent ones."""
     audience.require(Layer.NEAR_REPEAT)
-    facts = audience.facts("e")
-    rows = connection.execute(
-        text("SELECT e.id::text, ST_X(e.geom), ST_Y(e.geom), (e.occurred_at AT TIME ZONE :tz)::date, e.time_precision "
-             f"FROM event e WHERE e.category = :category AND {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}"
-             f"{facts.sql} ORDER BY e.occurred_at"),
-        {**period_params(period, timezone), "category": category, **facts.params},
-    ).all()  # fmt: skip
-    dated = [row for row in rows if row[4] != "month"]
+    rows = _burglaries(connection, period, audience, category, timezone)
+    dated = [row for row in rows if row[3] != "month"]
     result: dict[str, Any] = {"period": period.name, "category": category, "events": len(dated),
                               "left_out_month_precision": len(rows) - len(dated)}  # fmt: skip
     if len(dated) < 3:
         return result | {"knox": None, "risk_zones": {"type": "FeatureCollection", "features": []}}
-    x, y = TO_L93.transform([r[1] for r in dated], [r[2] for r in dated])
-    origin = dated[0][3]
-    days = np.array([(r[3] - origin).days for r in dated])
-    table = knox(np.asarray(x), np.asarray(y), days, permutations=permutations)
+    x, y = TO_L93.transform([row[0] for row in dated], [row[1] for row in dated])
+    origin = dated[0][2]
+    table = knox(np.asarray(x), np.asarray(y), np.array([(row[2] - origin).days for row in dated]),
+                 permutations=permutations)  # fmt: skip
     reach = table.reach()
-    as_of = as_of or min(period.end - timedelta(days=1), dated[-1][3])
-    features = []
-    if reach is not None:
-        metres, delay = reach
-        for (_, lon, lat, day, _), px, py in zip(dated, x, y, strict=True):
-            if as_of - timedelta(days=delay) <= day <= as_of:
-                area = reproject(Point(px, py).buffer(metres, quad_segs=8), TO_WGS84)
-                features.append({"type": "Feature", "geometry": mapping(area), "properties": {
-                    "burglary_date": day.isoformat(), "risk_until": (day + timedelta(days=delay)).isoformat(),
-                    "radius_m": metres, "lon": round(lon, 5), "lat": round(lat, 5)}})  # fmt: skip
+    as_of = as_of or min(period.end - timedelta(days=1), dated[-1][2])
+    features = [] if reach is None else _risk_zones(dated, x, y, reach, as_of)
     return result | {
-        "knox": {
-            "distance_bands_m": [[i * DISTANCE_BAND_M, (i + 1) * DISTANCE_BAND_M] for i in range(DISTANCE_BANDS)],
-            "time_bands_days": [[i * TIME_BAND_DAYS, (i + 1) * TIME_BAND_DAYS] for i in range(TIME_BANDS)],
-            "observed": table.observed.tolist(), "expected": np.round(table.expected, 2).tolist(),
-            "ratio": np.round(table.ratio, 2).tolist(), "p": np.round(table.p, 4).tolist(),
-            "permutations": permutations, "seed": SEED,
-        },
+        "knox": _knox_table(table, permutations),
         "elevated_risk": None if reach is None else {"radius_m": reach[0], "days": reach[1]},
         "as_of": as_of.isoformat(),
         "risk_zones": {"type": "FeatureCollection", "features": features},
-    }  # fmt: skip
+    }

@@ -7,22 +7,26 @@ is spread invisibly over hours it may not have happened in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import ColumnElement, Connection, Date, Integer, Row, cast, exists, extract, func, select
 
 from ols.access.audience import Audience
 from ols.access.disclosure import cell_key
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
-from ols.cartography.layers import ZONE_SET, zone_set
+from ols.cartography.aggregates import in_period, local_time
+from ols.cartography.layers import readable_zones
 from ols.errors import NotFoundError
 from ols.holidays import HOLIDAY_ZONE, school_holidays
 from ols.periods import Period
+from ols.store.models import Event, Zone
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 EVENING = range(18, 24)
+ProfileRows = Sequence[Row[date, int, int, str, int, int]]
 
 
 class Tally:
@@ -43,17 +47,59 @@ class Tally:
         return np.array(flat, dtype=object).reshape(self.counts.shape).tolist()  # type: ignore[no-any-return]
 
 
-def _zone_filter(connection: Connection, zone: str, period: Period, audience: Audience) -> tuple[str, dict[str, Any]]:
+def _in_zone(connection: Connection, zone: str, period: Period, audience: Audience) -> ColumnElement[bool]:
     """The condition of facts inside one of the zones the audience may see (NotFoundError otherwise)."""
     audience.require(Layer.ZONES)
-    area = audience.area("z.geom")
-    sql = f"SELECT z.id FROM zone z WHERE z.code = :zone AND (z.kind = 'declared' OR ({ZONE_SET})){area.sql}"
-    found = connection.execute(text(sql), {"zone": zone} | zone_set(connection, period, audience)
-                               | area.params).scalar()  # fmt: skip
+    found = connection.execute(
+        select(Zone.id).where(
+            Zone.code == zone, readable_zones(connection, period, audience), audience.area(Zone.geom).clause
+        )
+    ).scalar()
     if found is None:
         msg = f"no zone {zone} for {period.name}"
         raise NotFoundError(msg)
-    return "EXISTS (SELECT 1 FROM zone z WHERE z.id = :zone_id AND ST_Intersects(z.geom, e.geom))", {"zone_id": found}
+    return exists().where(Zone.id == found, func.ST_Intersects(Zone.geom, Event.geom))
+
+
+def _profile_rows(
+    connection: Connection, period: Period, audience: Audience, *, family: str | None, zone: str | None, timezone: str
+) -> ProfileRows:
+    """(local date, ISO weekday, hour, time precision, count, cell key) of the facts the audience may see."""
+    local = local_time(Event.occurred_at, timezone)
+    groups = (
+        cast(local, Date),
+        cast(extract("isodow", local), Integer),
+        cast(extract("hour", local), Integer),
+        Event.time_precision,
+    )
+    statement = (
+        select(*groups, func.count(), cell_key(Event.__table__))
+        .where(in_period(Event.occurred_at, audience.period(period), timezone), audience.facts(Event.__table__).clause)
+        .group_by(*groups)
+    )
+    if family:
+        statement = statement.where(Event.family == family)
+    if zone:
+        statement = statement.where(_in_zone(connection, zone, period, audience))
+    return connection.execute(statement).all()
+
+
+def _tally(rows: ProfileRows, holiday: dict[date, bool]) -> tuple[Tally, Tally, Tally, Tally]:
+    """The hour grid, the grid split by school holidays, facts without an hour per weekday, and the totals
+    (facts dated to the month, timed facts, evening facts)."""
+    grid, split, unknown_hour, single = Tally((7, 24)), Tally((2, 7, 24)), Tally((7,)), Tally((3,))
+    for day, weekday, hour, precision, count, key in rows:
+        if precision == "month":
+            single.add(0, count, key)
+        elif precision == "day":
+            unknown_hour.add(weekday - 1, count, key)
+        else:
+            grid.add((weekday - 1, hour), count, key)
+            split.add((0 if holiday[day] else 1, weekday - 1, hour), count, key)
+            single.add(1, count, key)
+            if hour >= EVENING.start:
+                single.add(2, count, key)
+    return grid, split, unknown_hour, single
 
 
 def time_profile(
@@ -68,36 +114,9 @@ def time_profile(
 ) -> dict[str, Any]:
     """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience."""
     audience.require(Layer.PROFILES)
-    filters, params = [IN_PERIOD.replace("occurred_at", "e.occurred_at")], dict(period_params(audience.period(period),
-                                                                                               timezone))  # fmt: skip
-    if family:
-        filters.append("e.family = :family")
-        params["family"] = family
-    if zone:
-        condition, values = _zone_filter(connection, zone, period, audience)
-        filters.append(condition)
-        params |= values
-    facts = audience.facts("e")
-    rows = connection.execute(
-        text("SELECT (e.occurred_at AT TIME ZONE :tz)::date, "
-             "extract(isodow FROM e.occurred_at AT TIME ZONE :tz)::int, "
-             f"extract(hour FROM e.occurred_at AT TIME ZONE :tz)::int, e.time_precision, count(*), {cell_key('e')} "
-             f"FROM event e WHERE {' AND '.join(filters)}{facts.sql} GROUP BY 1, 2, 3, 4"),
-        params | facts.params,
-    ).all()  # fmt: skip
+    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=timezone)
     holiday = school_holidays({row[0] for row in rows}, holiday_zone)
-    grid, split, unknown_hour, single = Tally((7, 24)), Tally((2, 7, 24)), Tally((7,)), Tally((3,))
-    for day, weekday, hour, precision, count, key in rows:
-        if precision == "month":
-            single.add(0, count, key)
-        elif precision == "day":
-            unknown_hour.add(weekday - 1, count, key)
-        else:
-            grid.add((weekday - 1, hour), count, key)
-            split.add((0 if holiday[day] else 1, weekday - 1, hour), count, key)
-            single.add(1, count, key)
-            if hour >= EVENING.start:
-                single.add(2, count, key)
+    grid, split, unknown_hour, single = _tally(rows, holiday)
     imprecise, timed, evening = single.published(connection, audience)
     shares = split.published(connection, audience)
     return {

@@ -8,18 +8,64 @@ published through disclosure control. Period bounds are local dates (Europe/Pari
 
 from __future__ import annotations
 
+import logging
+from datetime import date, datetime
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import (
+    TIMESTAMP,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import QueryableAttribute
 
 from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.periods import Period
+from ols.store.models import CellCount, Event, Zone
+from ols.store.sql import as_text
 
 RESOLUTIONS = (8, 9, 10)
-LOCAL_START = "(CAST(:start AS timestamp) AT TIME ZONE :tz)"
-LOCAL_END = "(CAST(:end AS timestamp) AT TIME ZONE :tz)"
-IN_PERIOD = f"occurred_at >= {LOCAL_START} AND occurred_at < {LOCAL_END}"
+logger = logging.getLogger(__name__)
+Instants = ColumnElement[datetime] | QueryableAttribute[datetime]
+
+
+def local_midnight(day: date | ColumnElement[Any], timezone: str | ColumnElement[Any]) -> ColumnElement[datetime]:
+    """The instant a local date begins in ``timezone`` (``CAST(day AS timestamp) AT TIME ZONE timezone``)."""
+    return func.timezone(timezone, cast(day, TIMESTAMP))
+
+
+def local_time(instants: Instants, timezone: str) -> ColumnElement[datetime]:
+    """Instants as local date-times of ``timezone`` (``instants AT TIME ZONE timezone``)."""
+    return func.timezone(timezone, instants)
+
+
+def _between(instants: Instants, start: Any, end: Any, timezone: Any) -> ColumnElement[bool]:
+    return and_(instants >= local_midnight(start, timezone), instants < local_midnight(end, timezone))
+
+
+def in_period(occurred_at: Instants, period: Period, timezone: str) -> ColumnElement[bool]:
+    """Instants within the period's local dates ``[start, end)`` in ``timezone``."""
+    return _between(occurred_at, period.start, period.end, timezone)
+
+
+IN_PERIOD = as_text(_between(literal_column("occurred_at"), bindparam("start"), bindparam("end"), bindparam("tz")))[0]
+""":func:`in_period` as SQL text over ``occurred_at``, for text() queries (parameters: :func:`period_params`)."""
 
 
 def period_params(period: Period, timezone: str) -> dict[str, object]:
@@ -29,44 +75,51 @@ def period_params(period: Period, timezone: str) -> dict[str, object]:
 
 def rebuild(connection: Connection, period: Period, *, timezone: str) -> int:
     """Replace the period's cell counts (one pass over the events, three grouping sets); return the count."""
-    connection.execute(text("DELETE FROM cell_count WHERE period = :p"), {"p": period.name})
-    connection.execute(
-        text(
-            "INSERT INTO cell_count (period, resolution, h3, category, source_id, territory_id, family, count, "
-            "cell_key) SELECT :p, CASE WHEN GROUPING(h3_r8) = 0 THEN 8 WHEN GROUPING(h3_r9) = 0 THEN 9 ELSE 10 END, "
-            f"coalesce(h3_r8, h3_r9, h3_r10), category, source_id, territory_id, family, count(*), "
-            f"{cell_key('event')} % {MODULUS} "
-            f"FROM event WHERE {IN_PERIOD} GROUP BY GROUPING SETS ("
-            "(h3_r8, category, family, source_id, territory_id), (h3_r9, category, family, source_id, territory_id), "
-            "(h3_r10, category, family, source_id, territory_id))"
-        ),
-        {"p": period.name, **period_params(period, timezone)},
-    )
-    counted = connection.execute(
-        text("SELECT coalesce(sum(count), 0) FROM cell_count WHERE period = :p AND resolution = 8"), {"p": period.name}
-    )
-    return int(counted.scalar_one())
+    connection.execute(delete(CellCount).where(CellCount.period == period.name))
+    cells = (Event.h3_r8, Event.h3_r9, Event.h3_r10)
+    keys = (Event.category, Event.source_id, Event.territory_id, Event.family)
+    resolution = case((func.grouping(cells[0]) == 0, 8), (func.grouping(cells[1]) == 0, 9), else_=10)
+    counted = (
+        select(literal(period.name), resolution, func.coalesce(*cells), *keys, func.count(),
+               cell_key(Event.__table__) % literal(MODULUS, BigInteger))
+        .where(in_period(Event.occurred_at, period, timezone))
+        .group_by(func.grouping_sets(*(tuple_(cell, *keys) for cell in cells)))
+    )  # fmt: skip
+    columns = ["period", "resolution", "h3", "category", "source_id", "territory_id", "family", "count", "cell_key"]
+    connection.execute(insert(CellCount).from_select(columns, counted))
+    counted_events = connection.execute(
+        select(func.coalesce(func.sum(CellCount.count), 0)).where(CellCount.period == period.name,
+                                                                 CellCount.resolution == 8)
+    ).scalar_one()  # fmt: skip
+    logger.info("comptages par cellule de %s reconstruits : %d faits", period.name, counted_events)
+    return int(counted_events)
 
 
 def cell_totals(
     connection: Connection, period: str, resolution: int, family: str | None = None, *, excluded: tuple[str, ...] = ()
 ) -> pd.Series:
     """Events per cell (index: H3 int) for a period, all families or one, without the ``excluded`` categories."""
-    query = ("SELECT h3, sum(count) AS n FROM cell_count WHERE period = :p AND resolution = :r "
-             "AND NOT (category = ANY(:excluded))")  # fmt: skip
-    params: dict[str, object] = {"p": period, "r": resolution, "excluded": list(excluded)}
+    query = (
+        select(CellCount.h3, func.sum(CellCount.count))
+        .where(CellCount.period == period, CellCount.resolution == resolution, CellCount.category.not_in(excluded))
+        .group_by(CellCount.h3)
+    )
     if family:
-        query += " AND family = :f"
-        params["f"] = family
-    rows = connection.execute(text(query + " GROUP BY h3"), params).all()
+        query = query.where(CellCount.family == family)
+    rows = connection.execute(query).all()
     return pd.Series([n for _, n in rows], index=np.array([h for h, _ in rows], dtype=np.int64), dtype=np.int64)
 
 
 def cell_table(connection: Connection, period: str, resolution: int, *, sensitive: tuple[str, ...]) -> pd.DataFrame:
     """Events per cell and family, apart for the ``sensitive`` categories: every total a refresh needs, in one read."""
+    counts = (
+        select(CellCount.h3, CellCount.family, CellCount.category.in_(sensitive).label("sensitive"), CellCount.count)
+        .where(CellCount.period == period, CellCount.resolution == resolution)
+        .subquery()
+    )
     rows = connection.execute(
-        text("SELECT h3, family, category = ANY(:sensitive), sum(count) FROM cell_count WHERE period = :p "
-             "AND resolution = :r GROUP BY 1, 2, 3"), {"p": period, "r": resolution, "sensitive": list(sensitive)},
+        select(counts.c.h3, counts.c.family, counts.c.sensitive, func.sum(counts.c.count))
+        .group_by(counts.c.h3, counts.c.family, counts.c.sensitive)
     ).all()  # fmt: skip
     frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "family", "sensitive", "count"])
     return frame.astype({"h3": np.int64, "count": np.int64, "sensitive": bool})
@@ -77,27 +130,28 @@ def live_scope_totals(
 ) -> pd.DataFrame:
     """Events per cell straight from ``event``, all of them (``full``) and without ``excluded`` categories
     (``open``), in one pass (for the past semesters of emerging hot spots)."""
-    column = {8: "h3_r8", 9: "h3_r9", 10: "h3_r10"}[resolution]
-    query = (f"SELECT {column}, count(*), count(*) FILTER (WHERE NOT (category = ANY(:excluded))) FROM event "
-             f"WHERE {IN_PERIOD} GROUP BY 1")  # fmt: skip
-    rows = connection.execute(text(query), period_params(period, timezone) | {"excluded": list(excluded)}).all()
+    cell = {8: Event.h3_r8, 9: Event.h3_r9, 10: Event.h3_r10}[resolution]
+    rows = connection.execute(
+        select(cell, func.count(), func.count().filter(Event.category.not_in(excluded)))
+        .where(in_period(Event.occurred_at, period, timezone))
+        .group_by(cell)
+    ).all()
     index = np.array([row[0] for row in rows], dtype=np.int64)
     return pd.DataFrame({"full": [row[1] for row in rows], "open": [row[2] for row in rows]}, index=index)
 
 
 def zone_counts(connection: Connection, period: Period, audience: Audience, *, timezone: str) -> pd.DataFrame:
     """Events per zone the audience may see (its computed zones of the period, the declared ones) and family."""
-    in_period = IN_PERIOD.replace("occurred_at", "e.occurred_at")
-    facts, area = audience.facts("e"), audience.area("z.geom")
+    its_zones = or_(Zone.kind == "declared", and_(Zone.period == period.name, Zone.scope == audience.scope))
+    groups = (Zone.kind, Zone.code, Zone.name, Event.family)
     rows = connection.execute(
-        text(
-            f"SELECT z.kind, z.code, z.name, e.family, count(*), {cell_key('e')} FROM zone z "
-            "JOIN event e ON ST_Intersects(z.geom, e.geom) "
-            "WHERE (z.kind = 'declared' OR (z.period = :p AND z.scope = :scope)) "
-            f"AND {in_period}{facts.sql}{area.sql} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 4"
-        ),
-        {"p": period.name, "scope": audience.scope, **period_params(period, timezone), **facts.params, **area.params},
-    ).all()
+        select(*groups, func.count(), cell_key(Event.__table__))
+        .join_from(Zone, Event, func.ST_Intersects(Zone.geom, Event.geom))
+        .where(its_zones, in_period(Event.occurred_at, period, timezone), audience.facts(Event.__table__).clause,
+               audience.area(Zone.geom).clause)
+        .group_by(*groups)
+        .order_by(Zone.kind, Zone.code, Event.family)
+    ).all()  # fmt: skip
     frame = pd.DataFrame([row[:4] for row in rows], columns=["kind", "code", "name", "family"])
     frame["count"] = audience.publish(connection, [row[4] for row in rows], [row[5] for row in rows])
     return frame[frame["count"].notna()].reset_index(drop=True)  # like the heatmap: an absent row means "< 5"

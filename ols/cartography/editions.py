@@ -6,6 +6,7 @@ refreshing the period later changes the working layers, never a published editio
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -17,21 +18,23 @@ from ols.cartography.layers import (
     hotspots_geojson,
     layer_metadata,
     refresh_record,
-    zone_set,
+    zone_resolution,
     zones_geojson,
 )
 from ols.cartography.zones import compare, zones_of
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
-from ols.store.models import Edition
+from ols.store.models import Edition, Zone
+
+logger = logging.getLogger(__name__)
 
 
 def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
     """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
     among the zones the audience may see."""
     audience.require(Layer.ZONES)
-    where = audience.area("zone.geom").clause
-    grid = zone_set(connection, period, audience)["zone_resolution"]
+    where = audience.area(Zone.geom).clause
+    grid = zone_resolution(connection, period, audience)
     current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
     previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
                         where=where)  # fmt: skip
@@ -60,7 +63,9 @@ def publish(connection: Connection, period: Period, *, by: str) -> int:
         insert(Edition).returning(Edition.id),
         {"period": period.name, "published_by": by, "content": content},
     )
-    return int(inserted.scalar_one())
+    edition_id = int(inserted.scalar_one())
+    logger.info("édition de %s publiée par %s", period.name, by)
+    return edition_id
 
 
 def edition(connection: Connection, period: Period) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 from shapely.geometry import mapping
-from sqlalchemy import Connection, text
+from sqlalchemy import BigInteger, Connection, cast, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.grid import polygon, to_str
 from ols.periods import Period
+from ols.store.models import CellCount, Source
 
 CLASSES = 5
 
@@ -44,18 +45,25 @@ def visible_cells(connection: Connection, query: HeatmapQuery, audience: Audienc
     audience.require(Layer.HEATMAP)
     audience.period(query.period)
     audience.category(query.category)
-    sql = ("SELECT c.h3, sum(c.count)::bigint, sum(c.cell_key)::bigint FROM cell_count c "
-           "WHERE c.period = :period AND c.resolution = :resolution")  # fmt: skip
-    params: dict[str, Any] = {"period": query.period.name, "resolution": audience.resolution(query.resolution)}
-    for column, value in (("family", query.family), ("category", query.category)):
-        if value:
-            sql += f" AND c.{column} = :{column}"
-            params[column] = value
+    total, keys = func.sum(CellCount.count), func.sum(CellCount.cell_key)
+    statement = (
+        select(CellCount.h3, cast(total, BigInteger), cast(keys, BigInteger))
+        .where(
+            CellCount.period == query.period.name,
+            CellCount.resolution == audience.resolution(query.resolution),
+            audience.facts(CellCount.__table__).clause,
+        )
+        .group_by(CellCount.h3)
+        .order_by(CellCount.h3)
+    )
+    if query.family:
+        statement = statement.where(CellCount.family == query.family)
+    if query.category:
+        statement = statement.where(CellCount.category == query.category)
     if query.source:
-        sql += " AND c.source_id = (SELECT id FROM source WHERE code = :source)"
-        params["source"] = query.source
-    facts = audience.facts("c")
-    rows = connection.execute(text(f"{sql}{facts.sql} GROUP BY c.h3 ORDER BY c.h3"), params | facts.params).all()
+        source = select(Source.id).where(Source.code == query.source).scalar_subquery()
+        statement = statement.where(CellCount.source_id == source)
+    rows = connection.execute(statement).all()
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     return [(int(row[0]), int(count)) for row, count in zip(rows, published, strict=True) if count is not None]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 from shapely.geometry import mapping
-from sqlalchemy import Connection, select, text
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, any_, cast, func, or_, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
@@ -24,7 +24,7 @@ from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.errors import NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE
 from ols.periods import Period
-from ols.store.models import Refresh
+from ols.store.models import Cell, CellCount, EmergingHotspot, Hotspot, Refresh, Zone
 
 ALL_FAMILIES = "*"
 EXACT_COLUMNS = ("z", "p", "p_fdr")
@@ -63,16 +63,22 @@ def hotspot_frame(
     if grid not in record["method"].get("resolutions", []):
         msg = f"no hot spots at resolution {grid} (refreshed: {record['method'].get('resolutions')})"
         raise NotFoundError(msg)
-    area = audience.area("g.geom", centre=True)
-    join = " JOIN h3_cell g ON g.h3 = hs.h3" if area.sql else ""
-    only = " AND hs.class <> 'not_significant'" if significant_only else ""
-    rows = connection.execute(
-        text(f"SELECT hs.h3, hs.class, hs.z, hs.p, hs.p_fdr FROM hotspot hs{join} WHERE hs.period = :period "
-             f"AND hs.scope = :scope AND hs.resolution = :resolution AND hs.family = :family{only}{area.sql} "
-             "ORDER BY hs.h3"),
-        {"period": period.name, "scope": audience.scope, "resolution": grid, "family": family or ALL_FAMILIES}
-        | area.params,
-    ).all()  # fmt: skip
+    statement = (
+        select(Hotspot.h3, Hotspot.hotspot_class, Hotspot.z, Hotspot.p, Hotspot.p_fdr)
+        .where(
+            Hotspot.period == period.name,
+            Hotspot.scope == audience.scope,
+            Hotspot.resolution == grid,
+            Hotspot.family == (family or ALL_FAMILIES),
+        )
+        .order_by(Hotspot.h3)
+    )
+    if significant_only:
+        statement = statement.where(Hotspot.hotspot_class != "not_significant")
+    area = audience.area(Cell.geom, centre=True)
+    if area.restricts:
+        statement = statement.join(Cell, Cell.h3 == Hotspot.h3).where(area.clause)
+    rows = connection.execute(statement).all()
     counts = dict(visible_cells(connection, HeatmapQuery(period, grid, family), audience))
     # Plain tuples: pandas reads SQLAlchemy rows through its generic path, 8x slower (90 ms for 20,000 cells).
     frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "class", *EXACT_COLUMNS])
@@ -115,11 +121,13 @@ def emerging_geojson(connection: Connection, period: Period, audience: Audience)
     audience.require(Layer.EMERGING)
     record = refresh_record(connection, audience.period(period))
     grid = audience.resolution(int(record["method"]["resolution"]))
-    area = audience.area("g.geom", centre=True)
     rows = connection.execute(
-        text("SELECT e.h3, e.pattern, e.trend_tau, e.trend_p, e.hot_periods, e.cold_periods FROM emerging_hotspot e "
-             f"JOIN h3_cell g ON g.h3 = e.h3 WHERE e.period = :period AND e.scope = :scope{area.sql} ORDER BY e.h3"),
-        {"period": period.name, "scope": audience.scope} | area.params,
+        select(EmergingHotspot.h3, EmergingHotspot.pattern, EmergingHotspot.trend_tau, EmergingHotspot.trend_p,
+               EmergingHotspot.hot_periods, EmergingHotspot.cold_periods)
+        .join_from(EmergingHotspot, Cell, Cell.h3 == EmergingHotspot.h3)
+        .where(EmergingHotspot.period == period.name, EmergingHotspot.scope == audience.scope,
+               audience.area(Cell.geom, centre=True).clause)
+        .order_by(EmergingHotspot.h3)
     ).all()  # fmt: skip
     features = []
     for row, name in zip(rows, to_str(row[0] for row in rows), strict=True):
@@ -134,40 +142,45 @@ def emerging_geojson(connection: Connection, period: Period, audience: Audience)
 
 def _zone_events(connection: Connection, ids: list[int], audience: Audience) -> dict[int, int | None]:
     """Events in each computed zone's cells, counted and published for the audience."""
-    facts = audience.facts("c")
+    in_zone = and_(CellCount.period == Zone.period, CellCount.resolution == Zone.resolution,
+                   CellCount.h3 == any_(Zone.cells))  # fmt: skip
     rows = connection.execute(
-        text("SELECT z.id, sum(c.count)::bigint, sum(c.cell_key)::bigint FROM zone z JOIN cell_count c "
-             "ON c.period = z.period AND c.resolution = z.resolution AND c.h3 = ANY(z.cells) "
-             f"WHERE z.id = ANY(:ids){facts.sql} GROUP BY z.id"),
-        {"ids": ids} | facts.params,
-    ).all()  # fmt: skip
+        select(Zone.id, cast(func.sum(CellCount.count), BigInteger), cast(func.sum(CellCount.cell_key), BigInteger))
+        .join_from(Zone, CellCount, in_zone)
+        .where(Zone.id.in_(ids), audience.facts(CellCount.__table__).clause)
+        .group_by(Zone.id)
+    ).all()
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     return {int(row[0]): count for row, count in zip(rows, published, strict=True)}
 
 
-ZONE_SET = "z.period = :zone_period AND z.scope = :zone_scope AND z.resolution = :zone_resolution"
-
-
-def zone_set(connection: Connection, period: Period, audience: Audience) -> dict[str, Any]:
-    """Parameters of :data:`ZONE_SET`: the computed zones of the period the audience reads."""
+def zone_resolution(connection: Connection, period: Period, audience: Audience) -> int:
+    """The resolution of the period's computed zones the audience reads."""
     computed = int(refresh_record(connection, audience.period(period))["method"]["resolution"])
-    return {"zone_period": period.name, "zone_scope": audience.scope,
-            "zone_resolution": audience.zone_resolution(computed)}  # fmt: skip
+    return audience.zone_resolution(computed)
 
 
-ZONE_COLUMNS = "z.id, z.kind, z.code, z.period, z.name, z.rationale, z.owner, z.review_date, z.valid_from, z.valid_to"
+def readable_zones(connection: Connection, period: Period, audience: Audience) -> ColumnElement[bool]:
+    """The zones of the period the audience reads: the declared ones, and its scope's computed ones at
+    :func:`zone_resolution` (not yet cut to its territories: :meth:`Audience.area`)."""
+    computed = and_(Zone.period == period.name, Zone.scope == audience.scope,
+                    Zone.resolution == zone_resolution(connection, period, audience))  # fmt: skip
+    return or_(Zone.kind == "declared", computed)
+
+
+ZONE_COLUMNS = (Zone.id, Zone.kind, Zone.code, Zone.period, Zone.name, Zone.rationale, Zone.owner, Zone.review_date,
+                Zone.valid_from, Zone.valid_to)  # fmt: skip
 
 
 def visible_zones(connection: Connection, period: Period, audience: Audience) -> list[Any]:
     """Rows of the zones the audience may see: its scope's computed zones of the period and the declared
     zones valid during it, meeting its territories."""
     audience.require(Layer.ZONES)
-    area = audience.area("z.geom")
     rows = connection.execute(
-        text(f"SELECT {ZONE_COLUMNS}, z.stats, ST_AsGeoJSON(z.geom, 6) AS geometry FROM zone z "
-             f"WHERE (z.kind = 'declared' OR ({ZONE_SET})){area.sql} ORDER BY z.kind, z.code"),
-        zone_set(connection, period, audience) | area.params,
-    ).all()  # fmt: skip
+        select(*ZONE_COLUMNS, Zone.stats, func.ST_AsGeoJSON(Zone.geom, 6).label("geometry"))
+        .where(readable_zones(connection, period, audience), audience.area(Zone.geom).clause)
+        .order_by(Zone.kind, Zone.code)
+    ).all()
     return [row for row in rows if row.kind == "computed" or _valid_during(row, period)]
 
 

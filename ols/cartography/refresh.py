@@ -7,6 +7,7 @@ The summary says what was counted, where the significant hot spots and the zones
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Connection, Engine, delete, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select
 
 from ols.access.audience import SCOPES, SENSITIVE_CATEGORIES, Scope
 from ols.cartography import aggregates
@@ -28,12 +29,14 @@ from ols.cartography.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, 
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period, semesters_until
 from ols.settings import CartographySettings, cartography_settings
-from ols.store.models import EmergingHotspot, Hotspot, Place, Refresh, Territory, Zone
+from ols.store.models import CellCount, EmergingHotspot, Hotspot, Place, Refresh, Source, Territory, Zone
 
 ALL_FAMILIES = "*"
 COARSE_RESOLUTION = 8
 NO_PATTERN = ("no_pattern", float("nan"), float("nan"), 0, 0)
 SENSITIVE_FAMILIES = frozenset({ALL_FAMILIES, *(CATEGORY_BY_CODE[code].family for code in SENSITIVE_CATEGORIES)})
+HOTSPOT_COPY = "COPY hotspot (period, scope, resolution, family, h3, count, z, p, p_fdr, class) FROM STDIN"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,24 +65,24 @@ class Context:
 def _store_hotspots(
     connection: Connection, period: str, scope: Scope, resolution: int, family: str, result: GiStar
 ) -> None:
+    """Write one Gi* result with COPY (raw psycopg: thousands of rows per family, scope and resolution)."""
     raw = connection.connection.driver_connection
     assert raw is not None
-    columns = "period, scope, resolution, family, h3, count, z, p, p_fdr, class"
     rows = zip(result.cells.tolist(), np.asarray(result.counts).tolist(), result.z.tolist(), result.p.tolist(),
                result.p_fdr.tolist(), result.classes.tolist(), strict=True)  # fmt: skip
-    with raw.cursor() as cursor, cursor.copy(f"COPY hotspot ({columns}) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(HOTSPOT_COPY) as copy:
         for cell, count, z, p, p_fdr, name in rows:
             copy.write_row((period, scope, resolution, family, cell, count, z, p, p_fdr, name))
 
 
 def _copy_hotspots(connection: Connection, period: str, resolution: int, family: str) -> None:
     """A family without sensitive categories has the same open hot spots as full ones: copy them."""
-    connection.execute(
-        text("INSERT INTO hotspot (period, scope, resolution, family, h3, count, z, p, p_fdr, class) "
-             "SELECT period, 'open', resolution, family, h3, count, z, p, p_fdr, class FROM hotspot "
-             "WHERE period = :p AND scope = 'full' AND resolution = :r AND family = :f"),
-        {"p": period, "r": resolution, "f": family},
-    )  # fmt: skip
+    columns = (Hotspot.h3, Hotspot.count, Hotspot.z, Hotspot.p, Hotspot.p_fdr, Hotspot.hotspot_class)
+    full = select(Hotspot.period, literal("open"), Hotspot.resolution, Hotspot.family, *columns).where(
+        Hotspot.period == period, Hotspot.scope == "full", Hotspot.resolution == resolution, Hotspot.family == family
+    )
+    keys = (Hotspot.period, Hotspot.scope, Hotspot.resolution, Hotspot.family, *columns)
+    connection.execute(insert(Hotspot).from_select(keys, full))
 
 
 def resolutions(settings: CartographySettings) -> list[int]:
@@ -99,9 +102,11 @@ def zone_sets(settings: CartographySettings) -> list[tuple[Scope, int, str]]:
 def _families(connection: Connection, period: str) -> dict[Scope, list[str]]:
     """The families with facts in the period, in each scope."""
     rows = connection.execute(
-        text("SELECT family, bool_or(NOT (category = ANY(:x))) FROM cell_count WHERE period = :p GROUP BY 1 "
-             "ORDER BY 1"), {"p": period, "x": list(SENSITIVE_CATEGORIES)},
-    ).all()  # fmt: skip
+        select(CellCount.family, func.bool_or(CellCount.category.not_in(SENSITIVE_CATEGORIES)))
+        .where(CellCount.period == period)
+        .group_by(CellCount.family)
+        .order_by(CellCount.family)
+    ).all()
     return {"full": [family for family, _ in rows], "open": [family for family, has_open in rows if has_open]}
 
 
@@ -205,15 +210,19 @@ def refresh(engine: Engine, period: Period, *, settings: CartographySettings | N
     """Rebuild everything the period shows, in one transaction; return the summary."""
     settings = settings or cartography_settings()
     started = time.perf_counter()
+    logger.info("rafraîchissement de %s", period.name)
     with engine.begin() as connection:
         context = Context.load(connection)
         events = aggregates.rebuild(connection, period, timezone=settings.timezone)
         significant = hotspots(connection, period, context, settings)
+        logger.info("points chauds de %s calculés : %s", period.name, significant)
         patterns = emerging(connection, period, context, settings)
+        logger.info("tendances de %s calculées : %s", period.name, patterns)
         zones = computed_zones(connection, period, context, settings)
+        logger.info("zones calculées de %s : %d", period.name, len(zones))
         sources = connection.execute(
-            text("SELECT DISTINCT s.code FROM cell_count c JOIN source s ON s.id = c.source_id WHERE c.period = :p "
-                 "ORDER BY 1"), {"p": period.name}
+            select(Source.code).distinct().join_from(CellCount, Source, Source.id == CellCount.source_id)
+            .where(CellCount.period == period.name).order_by(Source.code)
         ).scalars().all()  # fmt: skip
         summary = {
             "period": period.name, "label": period.label, "events": events, "sources": list(sources),
@@ -231,4 +240,5 @@ def refresh(engine: Engine, period: Period, *, settings: CartographySettings | N
             },
         )
     summary["seconds"] = round(time.perf_counter() - started, 3)
+    logger.info("%s rafraîchie en %.1f s", period.name, summary["seconds"])
     return summary

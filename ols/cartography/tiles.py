@@ -8,31 +8,50 @@ functions).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
-from shapely import to_wkb
-from sqlalchemy import Connection, text
+from geoalchemy2.shape import from_shape
+from sqlalchemy import BigInteger, Connection, any_, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 
 from ols.access.audience import Audience
 from ols.cartography.grid import polygon
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import visible_zones
 from ols.periods import Period
+from ols.store.models import Cell
 
-ENVELOPE = "ST_TileEnvelope(:z, :x, :y)"
+logger = logging.getLogger(__name__)
+
+# Tiles stay SQL text: ST_AsMVT aggregates whole rows of a subquery, which Core has no form for.
+HEATMAP_TILE = text(
+    "WITH counts AS (SELECT * FROM unnest(CAST(:cells AS bigint[]), CAST(:counts AS int[]), "
+    "CAST(:labels AS text[])) AS c(h3, count, count_label)), "
+    "tile AS (SELECT ST_AsMVTGeom(ST_Transform(g.geom, 3857), ST_TileEnvelope(:z, :x, :y)) AS geom, "
+    "to_hex(c.h3) AS h3, c.count, c.count_label FROM counts c JOIN h3_cell g USING (h3) "
+    "WHERE g.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)) "
+    "SELECT ST_AsMVT(tile, 'heatmap') FROM tile"
+)
+ZONES_TILE = text(
+    "WITH tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y)) AS geom, code, name, "
+    "kind FROM zone WHERE id = ANY(:ids) AND geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)) "
+    "SELECT ST_AsMVT(tile, 'zones') FROM tile"
+)
 
 
 def store_cells(connection: Connection, cells: Iterable[int], resolution: int) -> int:
     """Add the hexagons of cells not stored yet; return how many were added."""
     wanted = sorted({int(cell) for cell in cells})
-    known = set(connection.execute(text("SELECT h3 FROM h3_cell WHERE h3 = ANY(:cells)"), {"cells": wanted}).scalars())
+    stored = select(Cell.h3).where(Cell.h3 == any_(literal(wanted, ARRAY(BigInteger))))
+    known = set(connection.execute(stored).scalars())
     new = [cell for cell in wanted if cell not in known]
     if new:
         connection.execute(
-            text("INSERT INTO h3_cell (h3, resolution, geom) VALUES (:h3, :resolution, ST_GeomFromWKB(:wkb, 4326)) "
-                 "ON CONFLICT (h3) DO NOTHING"),
-            [{"h3": cell, "resolution": resolution, "wkb": to_wkb(polygon(cell))} for cell in new],
-        )  # fmt: skip
+            insert(Cell).on_conflict_do_nothing(index_elements=[Cell.h3]),
+            [{"h3": cell, "resolution": resolution, "geom": from_shape(polygon(cell), srid=4326)} for cell in new],
+        )
+    logger.debug("hexagones de maille %d ajoutés : %d", resolution, len(new))
     return len(new)
 
 
@@ -43,15 +62,7 @@ def heatmap_tile(connection: Connection, z: int, x: int, y: int, query: HeatmapQ
     counts = [count for _, count in visible]
     labels = [audience.count_label(count) for count in counts]
     row = connection.execute(
-        text(
-            "WITH counts AS (SELECT * FROM unnest(CAST(:cells AS bigint[]), CAST(:counts AS int[]), "
-            "CAST(:labels AS text[])) AS c(h3, count, count_label)), "
-            f"tile AS (SELECT ST_AsMVTGeom(ST_Transform(g.geom, 3857), {ENVELOPE}) AS geom, "
-            "to_hex(c.h3) AS h3, c.count, c.count_label FROM counts c JOIN h3_cell g USING (h3) "
-            f"WHERE g.geom && ST_Transform({ENVELOPE}, 4326)) "
-            "SELECT ST_AsMVT(tile, 'heatmap') FROM tile"
-        ),
-        {"z": z, "x": x, "y": y, "cells": cells, "counts": counts, "labels": labels},
+        HEATMAP_TILE, {"z": z, "x": x, "y": y, "cells": cells, "counts": counts, "labels": labels}
     ).scalar_one()
     return bytes(row or b"")
 
@@ -59,12 +70,5 @@ def heatmap_tile(connection: Connection, z: int, x: int, y: int, query: HeatmapQ
 def zones_tile(connection: Connection, z: int, x: int, y: int, period: Period, audience: Audience) -> bytes:
     """The ``zones`` layer of one tile: the zones the audience may see (:func:`~.layers.visible_zones`)."""
     ids = [row.id for row in visible_zones(connection, period, audience)]
-    row = connection.execute(
-        text(
-            f"WITH tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), {ENVELOPE}) AS geom, code, name, kind "
-            f"FROM zone WHERE id = ANY(:ids) AND geom && ST_Transform({ENVELOPE}, 4326)) "
-            "SELECT ST_AsMVT(tile, 'zones') FROM tile"
-        ),
-        {"z": z, "x": x, "y": y, "ids": ids},
-    ).scalar_one()
+    row = connection.execute(ZONES_TILE, {"z": z, "x": x, "y": y, "ids": ids}).scalar_one()
     return bytes(row or b"")

@@ -11,6 +11,7 @@ entered or left since the previous period.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,11 +25,13 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, TextClause, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from ols.cartography.grid import outline, weights
 from ols.errors import InvalidInputError, NotFoundError
 from ols.store.models import Zone
+
+logger = logging.getLogger(__name__)
 
 HOT_CLASSES = ("hot_95", "hot_99")
 SMOOTHING_M = 25.0
@@ -121,6 +124,7 @@ def save_computed(
         }  # fmt: skip
         connection.execute(insert(Zone), {**row, "geom": from_shape(zone.geom, srid=4326)})
         saved.append({**row, "geom": zone.geom})
+    logger.info("zones calculées %s (%s, maille %d) : %d", period, scope, resolution, len(saved))
     return saved
 
 
@@ -154,6 +158,7 @@ def sync_declared(connection: Connection, folder: Path) -> int:
             {**values, "kind": "declared", "period": "", "geom": from_shape(values["geom"], srid=4326),
              "stats": {}},
         )  # fmt: skip
+    logger.info("zones déclarées synchronisées depuis %s : %d", folder, len(zones))
     return len(zones)
 
 
@@ -165,7 +170,7 @@ def zones_of(
     valid_on: date | None = None,
     scope: str = "full",
     resolution: int | None = None,
-    where: TextClause | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Zones of a kind (computed: of the period, scope and resolution; declared: valid on ``valid_on``) with
     shapely outlines, among those meeting ``where`` when given."""
@@ -264,6 +269,7 @@ def save_declared(connection: Connection, values: dict[str, Any], *, replace: bo
     row = {name: values.get(name) for name in DECLARED_FIELDS}
     connection.execute(insert(Zone), {**row, "kind": "declared", "period": "", "stats": {},
                                       "geom": from_shape(values["geom"], srid=4326)})  # fmt: skip
+    logger.info("zone déclarée %s enregistrée", values["code"])
 
 
 def delete_declared(connection: Connection, folder: Path, code: str) -> None:
@@ -273,3 +279,4 @@ def delete_declared(connection: Connection, folder: Path, code: str) -> None:
         msg = f"no declared zone {code}"
         raise NotFoundError(msg)
     (folder / f"{code}.geojson").unlink(missing_ok=True)
+    logger.info("zone déclarée %s supprimée", code)

@@ -8,11 +8,12 @@ territories, in Lambert-93 (EPSG:2154) or WGS84 — each layer as the export's a
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import Point, shape
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
@@ -20,6 +21,9 @@ from ols.cartography.grid import polygon, to_str
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.periods import Period
+from ols.store.models import Place, Territory
+
+logger = logging.getLogger(__name__)
 
 CRS_CHOICES = (2154, 4326)
 
@@ -35,11 +39,11 @@ def _hexagons(connection: Connection, period: Period, audience: Audience) -> gpd
 
 
 def _territories(connection: Connection, audience: Audience) -> gpd.GeoDataFrame:
-    query, params = "SELECT code, name, insee, ST_AsGeoJSON(geom) FROM territory", {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params = {"codes": list(audience.territories)}
-    rows = connection.execute(text(query + " ORDER BY code"), params).all()
+    rows = connection.execute(
+        select(Territory.code, Territory.name, Territory.insee, func.ST_AsGeoJSON(Territory.geom))
+        .where(audience.own_territories().clause)
+        .order_by(Territory.code)
+    ).all()
     return gpd.GeoDataFrame({"code": [t[0] for t in rows], "nom": [t[1] for t in rows], "insee": [t[2] for t in rows]},
                             geometry=[shape(json.loads(t[3])) for t in rows], crs=4326)  # fmt: skip
 
@@ -57,13 +61,17 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
             geometry=[shape(f["geometry"]) for f in features],
             crs=4326,
         )
-    area = audience.area("place.geom")
-    places = connection.execute(text(f"SELECT kind, name, ST_X(geom), ST_Y(geom) FROM place WHERE TRUE{area.sql}"),
-                                area.params).all()  # fmt: skip
+    places = connection.execute(
+        select(Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom)).where(
+            audience.area(Place.geom).clause
+        )
+    ).all()
     layers["lieux"] = gpd.GeoDataFrame({"type": [p[0] for p in places], "nom": [p[1] for p in places]},
                                        geometry=[Point(p[2], p[3]) for p in places], crs=4326)  # fmt: skip
     layers["territoires"] = _territories(connection, audience)
     out.unlink(missing_ok=True)
     for name, frame in layers.items():
         frame.to_crs(crs).to_file(out, layer=name, driver="GPKG")
+    logger.info("GeoPackage de %s écrit dans %s pour %s (%s) : %s", period.name, out, audience.name, audience.label,
+                ", ".join(layers))  # fmt: skip
     return list(layers)

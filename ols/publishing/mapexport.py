@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +20,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from geoalchemy2 import Geometry
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import Patch
 from matplotlib.patches import Polygon as PolygonPatch
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Select, cast, func, select
 
 from ols.access.audience import Audience
 from ols.access.dealpoints import listing
@@ -35,6 +37,9 @@ from ols.cartography.layers import layer_metadata, zones_geojson
 from ols.cartography.zones import TO_L93, reproject
 from ols.errors import InvalidInputError
 from ols.periods import Period
+from ols.store.models import Place, Territory
+
+logger = logging.getLogger(__name__)
 
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 A4_LANDSCAPE = (11.69, 8.27)
@@ -104,8 +109,17 @@ def _scatter(axes: Any, points: list[Any], style: dict[str, Any], label: str) ->
     return [Patch(facecolor=style["c"], edgecolor="#333333", label=label)]
 
 
-def _draw_points(axes: Any, connection: Connection, query: str, style: dict[str, Any], label: str) -> list[Patch]:
-    return _scatter(axes, list(connection.execute(text(query)).all()), style, label)
+def _draw_points(
+    axes: Any, connection: Connection, points: Select[Any], style: dict[str, Any], label: str
+) -> list[Patch]:
+    return _scatter(axes, list(connection.execute(points).all()), style, label)
+
+
+def _places_near_territories() -> Select[Any]:
+    """(lon, lat) of the named places within about 200 m of the territories' extent."""
+    extent = cast(func.ST_Extent(Territory.geom), Geometry(geometry_type=None, spatial_index=False))
+    around = select(func.ST_Expand(extent, 0.002)).scalar_subquery()
+    return select(func.ST_X(Place.geom), func.ST_Y(Place.geom)).where(Place.geom.op("&&")(around))
 
 
 def _scale_and_north(axes: Any) -> None:
@@ -122,11 +136,8 @@ def _scale_and_north(axes: Any) -> None:
 
 def _outline(connection: Connection, audience: Audience) -> Any:
     """The audience's territories as one outline, in Lambert-93."""
-    query, params = "SELECT ST_AsGeoJSON(ST_Union(geom)) FROM territory", {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params = {"codes": list(audience.territories)}
-    return reproject(shape(json.loads(connection.execute(text(query), params).scalar_one())), TO_L93)
+    union = select(func.ST_AsGeoJSON(func.ST_Union(Territory.geom))).where(audience.own_territories().clause)
+    return reproject(shape(json.loads(connection.execute(union).scalar_one())), TO_L93)
 
 
 def _drawn(spec: Snapshot, audience: Audience, image_format: str) -> set[str]:
@@ -153,8 +164,7 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     if "zones" in drawn:
         legend += _draw_zones(axes, connection, spec, audience)
     if "places" in drawn:
-        legend += _draw_points(axes, connection, "SELECT ST_X(geom), ST_Y(geom) FROM place WHERE geom && "
-                               "(SELECT ST_Expand(ST_Extent(geom)::geometry, 0.002) FROM territory)",
+        legend += _draw_points(axes, connection, _places_near_territories(),
                                {"c": "#1f4e9e", "s": 18, "edgecolors": "white"}, "Lieu sensible (station)")  # fmt: skip
     if "deal_points" in drawn:
         points = [feature["geometry"]["coordinates"] for feature in listing(connection, audience)["features"]]
@@ -191,4 +201,5 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
 def export_map(connection: Connection, spec: Snapshot, audience: Audience, out: Path) -> Path:
     """Write the snapshot to ``out`` (its suffix says PNG or PDF)."""
     out.write_bytes(render(connection, spec, audience, image_format=out.suffix.lstrip(".").lower()))
+    logger.info("carte de %s exportée dans %s pour %s (%s)", spec.period.name, out, audience.name, audience.label)
     return out

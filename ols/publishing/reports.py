@@ -14,21 +14,23 @@ what a report shows follows the audience's role, as everywhere in OLS.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from geoalchemy2 import Geography
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, cast, func, select, true
 from weasyprint import HTML
 
 from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.access.roles import Layer
 from ols.analysis.indicators import local_evolution, official_evolution
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.cartography.layers import refresh_record
 from ols.errors import InvalidInputError, NotFoundError
@@ -36,14 +38,21 @@ from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
+from ols.store.models import DealPoint, Event, OfficialIndicator, Place, Territory
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = Environment(
     loader=PackageLoader("ols.publishing", "templates"), autoescape=select_autoescape(["html", "j2"])
 )
+
 METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS), sans donnée nominative. "
           "Comptages par période en heure locale (Europe/Paris). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
           "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
+TIMEZONE = "Europe/Paris"
+GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
+BUSY_METRES = 250
 
 
 def disclosure_note(audience: Audience) -> str | None:
@@ -91,12 +100,11 @@ class Section:
 
 def _family_counts(connection: Connection, period: Period, audience: Audience) -> dict[str, tuple[int, int]]:
     """(count, cell key) of the audience's facts of the period, per family."""
-    facts = audience.facts("e")
     rows = connection.execute(
-        text(f"SELECT e.family, count(*), {cell_key('e')} FROM event e "
-             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
-        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
-    ).all()  # fmt: skip
+        select(Event.family, func.count(), cell_key(Event.__table__))
+        .where(in_period(Event.occurred_at, audience.period(period), TIMEZONE), audience.facts(Event.__table__).clause)
+        .group_by(Event.family)
+    ).all()
     return {family: (int(n), int(key)) for family, n, key in rows}
 
 
@@ -121,14 +129,19 @@ def _comparison_table(connection: Connection, periods: list[Period], audience: A
 
 def _busiest(connection: Connection, period: Period, audience: Audience) -> Table:
     """The five places with the most facts within 250 m, as the audience receives the counts."""
-    facts = audience.facts("e")
+    nearest = select(Place.name, Place.geom).order_by(Place.geom.op("<->")(Event.geom)).limit(1).lateral("p")
+    near = func.ST_DWithin(cast(nearest.c.geom, GEOGRAPHY), cast(Event.geom, GEOGRAPHY), BUSY_METRES)
     rows = connection.execute(
-        text(f"SELECT p.name, count(*), {cell_key('e')} FROM event e JOIN LATERAL (SELECT name, geom FROM place "
-             "ORDER BY place.geom <-> e.geom LIMIT 1) p ON true "
-             f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} "
-             "AND ST_DWithin(p.geom::geography, e.geom::geography, 250) GROUP BY 1"),
-        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
-    ).all()  # fmt: skip
+        select(nearest.c.name, func.count(), cell_key(Event.__table__))
+        .select_from(Event)
+        .join(nearest, true())
+        .where(
+            in_period(Event.occurred_at, audience.period(period), TIMEZONE),
+            audience.facts(Event.__table__).clause,
+            near,
+        )
+        .group_by(nearest.c.name)
+    ).all()
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     names = [row[0] for row in rows]
     shown = [(name, count) for name, count in zip(names, published, strict=True) if count is not None]
@@ -138,12 +151,15 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
 
 
 def _new_deal_points(connection: Connection, period: Period, audience: Audience) -> Table:
-    within = audience.within("d")
     rows = connection.execute(
-        text("SELECT d.label, d.status, d.first_reported, d.reports FROM deal_point d "
-             f"WHERE d.first_reported >= :start AND d.first_reported < :end{within.sql} ORDER BY d.first_reported"),
-        {"start": period.start, "end": period.end, **within.params},
-    ).all()  # fmt: skip
+        select(DealPoint.label, DealPoint.status, DealPoint.first_reported, DealPoint.reports)
+        .where(
+            DealPoint.first_reported >= period.start,
+            DealPoint.first_reported < period.end,
+            audience.within(DealPoint.__table__).clause,
+        )
+        .order_by(DealPoint.first_reported)
+    ).all()
     return Table("points_de_deal", pd.DataFrame(rows, columns=["point de deal", "statut", "premier signalement",
                                                                "signalements"]))  # fmt: skip
 
@@ -225,8 +241,11 @@ def annual(connection: Connection, year: Period, audience: Audience) -> list[Sec
                                  ("commune", insee, "commune (taux ‰)")):  # fmt: skip
         if code is None:
             continue
-        last = connection.execute(text("SELECT max(year) FROM official_indicator WHERE scope = :s AND code = :c"),
-                                  {"s": scope, "c": code}).scalar()  # fmt: skip
+        last = connection.execute(
+            select(func.max(OfficialIndicator.year)).where(
+                OfficialIndicator.scope == scope, OfficialIndicator.code == code
+            )
+        ).scalar()
         if last is None:
             continue
         frame = official_evolution(connection, scope=scope, code=code, year=min(int(last), year.start.year))
@@ -237,11 +256,10 @@ def annual(connection: Connection, year: Period, audience: Audience) -> list[Sec
 
 def _territories(connection: Connection, audience: Audience) -> list[tuple[str, str | None]]:
     """(name, INSEE code) of the audience's territories."""
-    query, params = "SELECT name, insee FROM territory", {}
-    if audience.territories:
-        query += " WHERE code = ANY(:codes)"
-        params = {"codes": list(audience.territories)}
-    return [(name, insee) for name, insee in connection.execute(text(query + " ORDER BY code"), params)]
+    rows = connection.execute(
+        select(Territory.name, Territory.insee).where(audience.own_territories().clause).order_by(Territory.code)
+    )
+    return [(name, insee) for name, insee in rows]
 
 
 BUILDERS = {"weekly": weekly, "monthly": monthly, "annual": annual}
@@ -272,4 +290,5 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
         path = out / f"{stem}-{table.name}.csv"
         path.write_text(to_excel_csv(table.frame), encoding="utf-8")
         files.append(path)
+    logger.info("rapport %s de %s écrit dans %s pour %s (%s)", kind, period.name, out, audience.name, audience.label)
     return files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +16,8 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.names import name_key
 from ols.reference.geofiles import read_geofile
 from ols.store.models import Place
+
+logger = logging.getLogger(__name__)
 
 INSEE_COLUMNS = ("insee", "code_insee", "INSEE_COM")
 
@@ -63,6 +66,7 @@ def save_places(connection: Connection, places: gpd.GeoDataFrame, *, kind: str, 
         set_={key: statement.excluded[key] for key in ("name", "insee", "geom", "attributes")},
     )
     connection.execute(statement)
+    logger.info("lieux « %s » enregistrés : %d", kind, len(rows))
     return len(rows)
 
 

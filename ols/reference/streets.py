@@ -6,6 +6,7 @@ and cycling ignore one-way rules, driving follows them. Lengths are in metres.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from geoalchemy2.shape import from_shape
 from pyproj import Geod
 from shapely import wkt
 from shapely.geometry import LineString
-from sqlalchemy import Connection, delete, insert, text
+from sqlalchemy import Connection, delete, func, insert, select
 
 from ols.errors import InvalidInputError
 from ols.reference.geofiles import read_geofile
 from ols.store.models import StreetEdge
+
+logger = logging.getLogger(__name__)
 
 GEOD = Geod(ellps="WGS84")
 MODES = {"pedestre": 4.5, "cycliste": 14.0, "vehicule": 25.0}
@@ -125,15 +128,16 @@ def save_edges(connection: Connection, network: str, edges: list[Edge]) -> int:
         {"network": network, "u": e.u, "v": e.v, "length_m": e.length_m, "oneway": e.oneway, "name": e.name,
          "highway": e.highway, "geom": from_shape(e.geom, srid=4326)} for e in edges
     ])  # fmt: skip
+    logger.info("réseau de rues %s enregistré : %d tronçons", network, len(edges))
     return len(edges)
 
 
 def load_edges(connection: Connection, network: str | None = None) -> list[Edge]:
     """The edges stored for a network (the first one loaded when ``network`` is None)."""
-    name = network or connection.execute(text("SELECT min(network) FROM street_edge")).scalar()
+    name = network or connection.execute(select(func.min(StreetEdge.network))).scalar()
+    columns = (StreetEdge.u, StreetEdge.v, StreetEdge.length_m, StreetEdge.oneway, StreetEdge.name, StreetEdge.highway)
     rows = connection.execute(
-        text("SELECT u, v, length_m, oneway, name, highway, ST_AsBinary(geom) FROM street_edge WHERE network = :n"),
-        {"n": name},
+        select(*columns, func.ST_AsBinary(StreetEdge.geom)).where(StreetEdge.network == name)
     ).all()
     return [Edge(u, v, length, oneway, label, highway, shapely.from_wkb(bytes(geom)))
             for u, v, length, oneway, label, highway, geom in rows]  # fmt: skip

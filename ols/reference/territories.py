@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 from ols.errors import InvalidInputError
 from ols.reference.geofiles import read_geofile
 from ols.store.models import Territory
+
+logger = logging.getLogger(__name__)
 
 COMMUNE_CODE_COLUMNS = ("code", "insee", "code_insee", "INSEE_COM", "insee_com", "codgeo", "CODGEO")
 COMMUNE_NAME_COLUMNS = ("nom", "name", "NOM", "NOM_COM", "nom_com", "libgeo")
@@ -89,4 +92,6 @@ def save_territory(
     upsert = statement.on_conflict_do_update(
         index_elements=["code"], set_={key: statement.excluded[key] for key in values if key != "code"}
     ).returning(Territory.id)
-    return int(connection.execute(upsert).scalar_one())
+    territory_id = int(connection.execute(upsert).scalar_one())
+    logger.info("territoire %s enregistré (limites : %s)", code, source)
+    return territory_id

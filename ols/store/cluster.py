@@ -11,6 +11,7 @@ is not traversable by that account); ``$OLS_HOME/cluster`` then points to it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pwd
 import shutil
@@ -21,6 +22,8 @@ from typing import Literal
 
 from ols.errors import ClusterError, ConfigurationError
 from ols.settings import DatabaseSettings
+
+logger = logging.getLogger(__name__)
 
 SUPERUSER = "ols"
 DATABASE = "ols"
@@ -126,23 +129,27 @@ class Cluster:
                 "--no-instructions",
             ],
         )
+        logger.info("création du cluster PostgreSQL dans %s", self.datadir)
         settings = dict(SERVER_SETTINGS, unix_socket_directories=f"'{self.socket_dir}'", port=str(self.port))
         conf = "\n".join(f"{key} = {value}" for key, value in settings.items())
         self._run(["sh", "-c", f"cat >> '{self.datadir}/postgresql.conf' <<'EOF'\n{conf}\nEOF"], bin_prefix=False)
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
+        logger.info("démarrage du cluster PostgreSQL de %s", self.datadir)
         log = self.datadir / "server.log"
         self._run(["pg_ctl", "start", "-w", "-t", "60", "-D", str(self.datadir), "-l", str(log)])
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open transactions roll back)."""
+        logger.info("arrêt du cluster PostgreSQL de %s", self.datadir)
         self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir)])
 
     def remove(self, home: Path) -> None:
         """Stop the server if it runs, then delete the data directory and the link ``home`` keeps to it."""
         if self.status() == "running":
             self.stop()
+        logger.info("suppression du cluster PostgreSQL de %s", self.datadir)
         shutil.rmtree(self.datadir)
         link = home / "cluster"
         if link.is_symlink() and link.resolve() == self.datadir.resolve():
@@ -151,14 +158,11 @@ class Cluster:
     def ensure_database(self) -> None:
         """Create the ``ols`` database with PostGIS if the cluster does not have it yet."""
         exists = self._run(
-            [
-                "psql",
-                *self._psql_target("postgres"),
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname='{DATABASE}'",
-            ],
+            ["psql", *self._psql_target("postgres"), "-tA", "-v", f"database={DATABASE}"],
+            stdin="SELECT 1 FROM pg_database WHERE datname = :'database'",
         ).stdout.strip()
         if exists != "1":
+            logger.info("création de la base %s avec PostGIS", DATABASE)
             self._run(["createdb", "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, DATABASE])
         self._run(["psql", *self._psql_target(DATABASE), "-qc", "CREATE EXTENSION IF NOT EXISTS postgis"])
 
@@ -176,11 +180,13 @@ class Cluster:
             "ON_ERROR_STOP=1",
         ]
 
-    def _run(self, args: list[str], *, check: bool = True, bin_prefix: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, check: bool = True, bin_prefix: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / args[0]), *args[1:]] if bin_prefix else args
         if self.run_as is not None:
             command = ["runuser", "-u", self.run_as, "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, cwd="/", check=False)
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/", check=False)
         if check and result.returncode != 0:
             msg = f"{' '.join(args[:2])} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
             raise ClusterError(msg)

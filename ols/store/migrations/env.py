@@ -5,14 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from ols.store.db import include_object
 from ols.store.models import Base
-
-IGNORED_TABLES = {"spatial_ref_sys"}
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave PostGIS's own tables out of autogenerate comparisons."""
-    return not (type_ == "table" and name in IGNORED_TABLES)
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,66 @@
+"""The observatory's tables, as typed SQLAlchemy 2 models, one module per concern.
+
+:mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (territories, places,
+addresses, streets, SSMSI figures), :mod:`~.cartography` (what a refresh derives), :mod:`~.access`
+(users, sessions, audit, points de deal) and :mod:`~.patrols`. Every model is re-exported here,
+so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
+holds every table.
+"""
+
+from ols.store.models.access import (
+    DEAL_POINT_STATUSES,
+    AuditEntry,
+    DealPoint,
+    DealPointChange,
+    DisclosureKey,
+    User,
+    UserSession,
+)
+from ols.store.models.base import Base
+from ols.store.models.cartography import SCOPE_CHECK, Cell, CellCount, Edition, EmergingHotspot, Hotspot, Refresh, Zone
+from ols.store.models.facts import (
+    CONFIDENTIALITY_LEVELS,
+    LOCATION_PRECISIONS,
+    SOURCE_KINDS,
+    TIME_PRECISIONS,
+    Batch,
+    Event,
+    RejectedRow,
+    Source,
+)
+from ols.store.models.patrols import PatrolPlan, PatrolStop
+from ols.store.models.reference import Address, OfficialIndicator, Place, StreetEdge, Territory
+
+__all__ = [
+    "CONFIDENTIALITY_LEVELS",
+    "DEAL_POINT_STATUSES",
+    "LOCATION_PRECISIONS",
+    "SCOPE_CHECK",
+    "SOURCE_KINDS",
+    "TIME_PRECISIONS",
+    "Address",
+    "AuditEntry",
+    "Base",
+    "Batch",
+    "Cell",
+    "CellCount",
+    "DealPoint",
+    "DealPointChange",
+    "DisclosureKey",
+    "Edition",
+    "EmergingHotspot",
+    "Event",
+    "Hotspot",
+    "OfficialIndicator",
+    "PatrolPlan",
+    "PatrolStop",
+    "Place",
+    "Refresh",
+    "RejectedRow",
+    "Source",
+    "StreetEdge",
+    "Territory",
+    "User",
+    "UserSession",
+    "Zone",
+]

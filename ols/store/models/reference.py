@@ -1,0 +1,93 @@
+"""Reference data: territories, named places, BAN addresses, street networks and the official SSMSI figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import BigInteger, DateTime, Index, Integer, SmallInteger, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ols.store.models.base import Base
+
+
+class Territory(Base):
+    """An area the observatory covers: one commune for a CLSPD, several territories for a CISPD."""
+
+    __tablename__ = "territory"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    insee: Mapped[str | None] = mapped_column(String(5))
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    boundary_file: Mapped[str | None] = mapped_column(Text)
+    population: Mapped[int | None] = mapped_column(Integer)
+    dwellings: Mapped[int | None] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Place(Base):
+    """A named place: metro station, school, equipment; a gazetteer for partner files and the map."""
+
+    __tablename__ = "place"
+    __table_args__ = (UniqueConstraint("kind", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    name_key: Mapped[str] = mapped_column(Text)
+    insee: Mapped[str | None] = mapped_column(String(5))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Address(Base):
+    """One address of the Base Adresse Nationale, for offline geocoding."""
+
+    __tablename__ = "address"
+    __table_args__ = (Index("address_lookup", "insee", "street_key", "number", "suffix"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    insee: Mapped[str] = mapped_column(String(5))
+    postcode: Mapped[str | None] = mapped_column(String(5))
+    street: Mapped[str] = mapped_column(Text)
+    street_key: Mapped[str] = mapped_column(Text)
+    number: Mapped[int | None] = mapped_column(Integer)
+    suffix: Mapped[str] = mapped_column(String(16), default="")
+    lon: Mapped[float]
+    lat: Mapped[float]
+
+
+class StreetEdge(Base):
+    """One directed street segment of a territory's network (two-way streets have both directions)."""
+
+    __tablename__ = "street_edge"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    network: Mapped[str] = mapped_column(String(64), index=True)
+    u: Mapped[int] = mapped_column(BigInteger)
+    v: Mapped[int] = mapped_column(BigInteger)
+    length_m: Mapped[float]
+    oneway: Mapped[bool]
+    name: Mapped[str | None] = mapped_column(Text)
+    highway: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=4326, spatial_index=True))
+
+
+class OfficialIndicator(Base):
+    """An official SSMSI figure (département or commune), shown as context beside local counts."""
+
+    __tablename__ = "official_indicator"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    indicator: Mapped[str] = mapped_column(Text, primary_key=True)
+    unit: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int | None] = mapped_column(Integer)
+    rate_per_thousand: Mapped[float | None]
+    population: Mapped[int | None] = mapped_column(Integer)
+    dwellings: Mapped[int | None] = mapped_column(Integer)
+    source_file: Mapped[str] = mapped_column(Text)
