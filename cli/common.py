@@ -14,12 +14,19 @@ from sqlalchemy import Engine
 from ols.access.audience import Audience
 from ols.access.roles import Role
 from ols.errors import OLSError
+from ols.settings import check_all
 from ols.store import db
 
 app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console(stderr=True)
 output = Console(width=None if sys.stdout.isatty() else 240)
 PROGRESS_MIN_ROWS = 5_000
+
+
+@app.callback()
+def read_settings() -> None:
+    """Read every ``OLS_*`` setting before any command, so that a bad value stops here, named in French."""
+    check_all()
 
 
 def main() -> None:
