@@ -50,7 +50,7 @@ def patrol_plan(
     holidays: Annotated[
         bool | None,
         typer.Option(
-            "--holidays/--school-days", help="Score with school-holiday days' facts only, or school days' only (zone B)"
+            "--holidays/--school-days", help="Score with holiday days' facts only, or school days' (territories' zone)"
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

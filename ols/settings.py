@@ -123,7 +123,6 @@ class CartographySettings(BaseSettings):
     zone_resolution: Resolution = 10
     permutations: int = Field(999, ge=1, le=99_999)
     emerging_semesters: int = Field(6, ge=3, le=20)  # the Mann-Kendall trend needs three semesters
-    timezone: str = "Europe/Paris"
 
     @field_validator("hotspot_resolutions")
     @classmethod

@@ -10,6 +10,7 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.aggregates import IN_PERIOD, period_params
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 
 MAX_EVENTS = 10_000
 
@@ -21,7 +22,6 @@ def raw_events(
     period: Period,
     bbox: tuple[float, float, float, float] | None = None,
     family: str | None = None,
-    timezone: str = "Europe/Paris",
     limit: int = MAX_EVENTS,
 ) -> dict[str, Any]:
     """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience."""
@@ -30,7 +30,7 @@ def raw_events(
            "e.location_precision, ST_X(e.geom), ST_Y(e.geom), s.code, t.code, e.partner_ref "
            "FROM event e JOIN source s ON s.id = e.source_id JOIN territory t ON t.id = e.territory_id "
            f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}")  # fmt: skip
-    params: dict[str, Any] = dict(period_params(period, timezone))
+    params: dict[str, Any] = dict(period_params(period, calendar_of(connection).timezone))
     if bbox:
         sql += " AND e.geom && ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
         params |= dict(zip(("west", "south", "east", "north"), bbox, strict=True))

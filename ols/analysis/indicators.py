@@ -22,6 +22,7 @@ from ols.cartography.aggregates import IN_PERIOD, period_params
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import OfficialIndicator
 
 DEPARTEMENT_COLUMNS = {"classe", "annee", "Code.département", "faits", "tauxpourmille"}
@@ -180,7 +181,6 @@ def local_evolution(
     audience: Audience,
     *,
     by: str = "family",
-    timezone: str = "Europe/Paris",
 ) -> pd.DataFrame:
     """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
 
@@ -195,6 +195,7 @@ def local_evolution(
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
     key = {"family": "e.family", "category": "e.category", "source": "s.code"}[by]
+    timezone = calendar_of(connection).timezone
     counts = {name: _span_counts(connection, span, audience, key, timezone)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)

@@ -24,6 +24,7 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import IN_PERIOD, period_params
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 
 DISTANCE_BAND_M = 100.0
 DISTANCE_BANDS = 5
@@ -105,7 +106,6 @@ def near_repeat(
     *,
     as_of: date | None = None,
     category: str = "residential_burglary",
-    timezone: str = "Europe/Paris",
     permutations: int = PERMUTATIONS,
 ) -> dict[str, Any]:
     """Knox table of the period's burglaries in the audience's territories and the risk zones of the recent ones."""
@@ -115,7 +115,7 @@ def near_repeat(
         text("SELECT e.id::text, ST_X(e.geom), ST_Y(e.geom), (e.occurred_at AT TIME ZONE :tz)::date, e.time_precision "
              f"FROM event e WHERE e.category = :category AND {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}"
              f"{facts.sql} ORDER BY e.occurred_at"),
-        {**period_params(period, timezone), "category": category, **facts.params},
+        {**period_params(period, calendar_of(connection).timezone), "category": category, **facts.params},
     ).all()  # fmt: skip
     dated = [row for row in rows if row[4] != "month"]
     result: dict[str, Any] = {"period": period.name, "category": category, "events": len(dated),

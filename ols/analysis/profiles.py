@@ -18,8 +18,9 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import IN_PERIOD, period_params
 from ols.cartography.layers import ZONE_SET, zone_set
 from ols.errors import NotFoundError
-from ols.holidays import HOLIDAY_ZONE, school_holidays
+from ols.holidays import school_holidays
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 EVENING = range(18, 24)
@@ -63,13 +64,15 @@ def time_profile(
     *,
     family: str | None = None,
     zone: str | None = None,
-    timezone: str = "Europe/Paris",
-    holiday_zone: str = HOLIDAY_ZONE,
 ) -> dict[str, Any]:
-    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience."""
+    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience.
+
+    Hours, weekdays and school holidays are the territories' (:func:`~ols.reference.calendar.calendar_of`).
+    """
     audience.require(Layer.PROFILES)
-    filters, params = [IN_PERIOD.replace("occurred_at", "e.occurred_at")], dict(period_params(audience.period(period),
-                                                                                               timezone))  # fmt: skip
+    calendar = calendar_of(connection)
+    filters = [IN_PERIOD.replace("occurred_at", "e.occurred_at")]
+    params = dict(period_params(audience.period(period), calendar.timezone))
     if family:
         filters.append("e.family = :family")
         params["family"] = family
@@ -85,7 +88,7 @@ def time_profile(
              f"FROM event e WHERE {' AND '.join(filters)}{facts.sql} GROUP BY 1, 2, 3, 4"),
         params | facts.params,
     ).all()  # fmt: skip
-    holiday = school_holidays({row[0] for row in rows}, holiday_zone)
+    holiday = school_holidays({row[0] for row in rows}, calendar.holiday_zone)
     grid, split, unknown_hour, single = Tally((7, 24)), Tally((2, 7, 24)), Tally((7,)), Tally((3,))
     for day, weekday, hour, precision, count, key in rows:
         if precision == "month":
@@ -106,6 +109,6 @@ def time_profile(
         "date_imprecise": imprecise, "timed": timed,
         "evening_share": round(evening / timed, 3) if timed and evening is not None else None,
         "school_holidays": {"vacances": shares[0], "periode_scolaire": shares[1]},
-        "holiday_zone": holiday_zone,
+        "holiday_zone": calendar.holiday_zone,
         "suppression_threshold": audience.threshold if audience.suppressed else None,
     }  # fmt: skip

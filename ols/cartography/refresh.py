@@ -27,6 +27,7 @@ from ols.cartography.tiles import store_cells
 from ols.cartography.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period, semesters_until
+from ols.reference.calendar import calendar_of
 from ols.settings import CartographySettings, cartography_settings
 from ols.store.models import EmergingHotspot, Hotspot, Place, Refresh, Territory, Zone
 
@@ -159,7 +160,8 @@ def emerging(connection: Connection, period: Period, context: Context, settings:
     if period.kind != "semester":
         return {}
     found: dict[str, int] = {}
-    series = [aggregates.live_scope_totals(connection, semester, settings.zone_resolution, timezone=settings.timezone,
+    timezone = calendar_of(connection).timezone
+    series = [aggregates.live_scope_totals(connection, semester, settings.zone_resolution, timezone=timezone,
                                            excluded=SENSITIVE_CATEGORIES)
               for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
     cells = study_area(context.area, settings.zone_resolution, np.concatenate([s.index.to_numpy() for s in series]))
@@ -207,7 +209,7 @@ def refresh(engine: Engine, period: Period, *, settings: CartographySettings | N
     started = time.perf_counter()
     with engine.begin() as connection:
         context = Context.load(connection)
-        events = aggregates.rebuild(connection, period, timezone=settings.timezone)
+        events = aggregates.rebuild(connection, period, timezone=calendar_of(connection).timezone)
         significant = hotspots(connection, period, context, settings)
         patterns = emerging(connection, period, context, settings)
         zones = computed_zones(connection, period, context, settings)

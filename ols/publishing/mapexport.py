@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from ols.cartography.layers import layer_metadata, zones_geojson
 from ols.cartography.zones import TO_L93, reproject
 from ols.errors import InvalidInputError
 from ols.periods import Period
+from ols.reference.calendar import local_now
 
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 A4_LANDSCAPE = (11.69, 8.27)
@@ -175,7 +175,7 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     method = metadata["method"]
     footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {method.get('statistic', '')}, "
               f"{method.get('weights', '')}, FDR {method.get('fdr', '')}. Projection Lambert-93 (EPSG:2154). "
-              f"Généré le {datetime.now():%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
+              f"Généré le {local_now(connection):%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
     if audience.suppressed:
         footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués "
                    f"(zéro compris), autres arrondis à {audience.threshold} près.")  # fmt: skip

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,13 @@ from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
+from ols.reference.calendar import calendar_of, local_now
 
 TEMPLATES = Environment(
     loader=PackageLoader("ols.publishing", "templates"), autoescape=select_autoescape(["html", "j2"])
 )
 METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS), sans donnée nominative. "
-          "Comptages par période en heure locale (Europe/Paris). Points chauds : Gi* de Getis-Ord sur la grille H3, "
+          "Comptages par période en heure locale ({timezone}). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
           "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
 
@@ -95,7 +95,7 @@ def _family_counts(connection: Connection, period: Period, audience: Audience) -
     rows = connection.execute(
         text(f"SELECT e.family, count(*), {cell_key('e')} FROM event e "
              f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} GROUP BY 1"),
-        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
+        {**period_params(audience.period(period), calendar_of(connection).timezone), **facts.params},
     ).all()  # fmt: skip
     return {family: (int(n), int(key)) for family, n, key in rows}
 
@@ -127,7 +127,7 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
              "ORDER BY place.geom <-> e.geom LIMIT 1) p ON true "
              f"WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')}{facts.sql} "
              "AND ST_DWithin(p.geom::geography, e.geom::geography, 250) GROUP BY 1"),
-        {**period_params(audience.period(period), "Europe/Paris"), **facts.params},
+        {**period_params(audience.period(period), calendar_of(connection).timezone), **facts.params},
     ).all()  # fmt: skip
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     names = [row[0] for row in rows]
@@ -256,7 +256,8 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
     territory = ", ".join(name for name, _ in _territories(connection, audience))
     html = TEMPLATES.get_template("report.html.j2").render(
         title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
-        generated=f"{datetime.now():%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})", method=METHOD,
+        generated=f"{local_now(connection):%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})",
+        method=METHOD.format(timezone=calendar_of(connection).timezone),
         marking=audience.marking, disclosure=disclosure_note(audience),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
