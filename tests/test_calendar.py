@@ -96,6 +96,9 @@ def test_a_calendar_checks_its_values() -> None:
     assert stated_calendar(None) is None
     assert stated_calendar(None, holiday_zone="C") == Calendar("Europe/Paris", "C")
     assert stated_calendar("97411", holiday_zone="B") == Calendar("Indian/Reunion", "B")
+    typed = stated_calendar(None, timezone="Indian/Reunion", holiday_zone=" reunion")
+    assert typed == Calendar("Indian/Reunion", "Réunion")
+    assert stated_calendar("75056", holiday_zone="b") == Calendar("Europe/Paris", "B")
 
 
 def _territory(engine: Engine, code: str, bounds: tuple[float, ...], insee: str | None, **calendar: str) -> None:

@@ -15,6 +15,7 @@ that disagree are a configuration error rather than a silent choice.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +88,15 @@ def calendar_for(insee: str) -> Calendar:
     raise InvalidInputError(msg)
 
 
+def _plain(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+
+
+def holiday_zone_named(name: str) -> str:
+    """The zone an operator means ("b", "reunion" → "B", "Réunion"); an unknown name is left for Calendar to refuse."""
+    return next((zone for zone in HOLIDAY_ZONES if _plain(zone) == _plain(name.strip())), name)
+
+
 def stated_calendar(
     insee: str | None, *, timezone: str | None = None, holiday_zone: str | None = None
 ) -> Calendar | None:
@@ -99,7 +109,7 @@ def stated_calendar(
     derived = calendar_for(insee) if insee and (timezone is None or holiday_zone is None) else None
     return Calendar(
         timezone or (derived.timezone if derived else METROPOLITAN_TIMEZONE),
-        holiday_zone or (derived.holiday_zone if derived else None),
+        holiday_zone_named(holiday_zone) if holiday_zone else (derived.holiday_zone if derived else None),
     )
 
 
