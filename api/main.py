@@ -24,7 +24,7 @@ from api.deps import Throttle
 from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
 from ols import __version__
 from ols.errors import ConfigurationError
-from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings
+from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings, check_all
 from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
@@ -109,7 +109,11 @@ def check_settings(settings: ApiSettings) -> None:
 
 
 def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """Build the app; ``engine`` defaults to the configured database (or the embedded cluster)."""
+    """Build the app; ``engine`` defaults to the configured database (or the embedded cluster).
+
+    Every ``OLS_*`` setting is read first: a bad value stops the start with a message naming it.
+    """
+    check_all()
     settings = settings or api_settings()
     check_settings(settings)
 

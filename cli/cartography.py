@@ -95,10 +95,10 @@ def zones_counts(
     """Events per zone (computed and declared) and family for a period."""
     from ols.cartography.aggregates import zone_counts
     from ols.periods import parse_period
-    from ols.settings import cartography_settings
+    from ols.reference.calendar import calendar_of
 
     with migrated_engine().connect() as connection:
-        frame = zone_counts(connection, parse_period(period), operator(), timezone=cartography_settings().timezone)
+        frame = zone_counts(connection, parse_period(period), operator(), timezone=calendar_of(connection).timezone)
     print_table(frame, output_format)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from ols.access.audience import Audience
 from ols.access.roles import Role
 from ols.errors import OLSError
+from ols.settings import check_all
 from ols.store import db
 
 app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=True, pretty_exceptions_enable=False)
@@ -28,9 +29,14 @@ PROGRESS_MIN_ROWS = 5_000
 def verbosity(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show each step OLS takes (logs on stderr)")] = False,
 ) -> None:
-    """Observatoire Local de la Sécurité."""
+    """Observatoire Local de la Sécurité.
+
+    Before any command: logging at the level asked for, and every ``OLS_*`` setting read, so that a
+    bad value stops here, named in French.
+    """
     handler = RichHandler(console=console, show_path=False, show_time=False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
+    check_all()
 
 
 def main() -> None:

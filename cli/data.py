@@ -80,8 +80,13 @@ def territory_load(
     commune: Annotated[str | None, typer.Option(help="Pick this INSEE code from a communes file")] = None,
     population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
     dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Fuseau horaire IANA (défaut : celui du code INSEE)")] = None,
+    holiday_zone: Annotated[
+        str | None, typer.Option(help="Zone de vacances scolaires : A, B, C, Corse, Réunion… (défaut : du code INSEE)")
+    ] = None,
 ) -> None:
-    """Load (or replace) a territory from a polygon file."""
+    """Load (or replace) a territory from a polygon file, with its calendar (timezone, school-holiday zone)."""
+    from ols.reference.calendar import stated_calendar
     from ols.reference.territories import read_boundary, save_territory
 
     outline = read_boundary(boundary, commune=commune)
@@ -89,12 +94,17 @@ def territory_load(
     name = name or outline.name
     if not code or not name:
         raise typer.BadParameter("--code and --name are required unless --commune names them")
+    calendar = stated_calendar(outline.insee, timezone=timezone, holiday_zone=holiday_zone)
     with migrated_engine().begin() as connection:
         territory_id = save_territory(
             connection, code=code, name=name, boundary=outline, source=boundary.name,
-            population=population, dwellings=dwellings,
+            population=population, dwellings=dwellings, calendar=calendar,
         )  # fmt: skip
     typer.echo(f"territory {code} ({name}) loaded, id {territory_id}")
+    if calendar is None:
+        typer.echo("calendrier : celui des autres territoires (sans code INSEE, ni --timezone, ni --holiday-zone)")
+    else:
+        typer.echo(f"calendrier : fuseau {calendar.timezone}, vacances scolaires zone {calendar.holiday_zone or '—'}")
 
 
 @territory_app.command("load-streets")

@@ -45,7 +45,8 @@ def patrol_plan(
     holidays: Annotated[
         bool | None,
         typer.Option(
-            "--holidays/--school-days", help="Score with school-holiday days' facts only, or school days' only"
+            "--holidays/--school-days",
+            help="Score with holiday days' facts only, or school days' only (territories' zone)",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

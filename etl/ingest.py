@@ -33,6 +33,7 @@ from etl.readers import RawTable, read_file
 from etl.validate import Context, TerritoryArea, file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.reference.calendar import calendar_of
 from ols.store.models import Batch, Place, Source, Territory
 
 ProgressHook = Callable[[str, int, int], None]
@@ -85,7 +86,7 @@ def load_context(connection: Connection, mapping: Mapping) -> Context:
     if not territories:
         msg = "no territory loaded: run 'ols territory load' first"
         raise NotFoundError(msg)
-    context = Context(territories=territories)
+    context = Context(territories=territories, timezone=calendar_of(connection).timezone)
     spec = mapping.location
     if spec.type == "place":
         query = select(Place.name_key, Place.geom)

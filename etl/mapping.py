@@ -41,7 +41,7 @@ class DateSpec(_Strict):
 
     ``formats`` are tried in order (``strptime`` codes). With ``time_column``, a row whose time
     is empty keeps day precision. ``precision`` forces the precision of every row (``month`` for
-    police.uk's ``YYYY-MM``).
+    police.uk's ``YYYY-MM``). Times are local to ``timezone``, by default the territories' own.
     """
 
     column: str
@@ -49,7 +49,7 @@ class DateSpec(_Strict):
     time_column: str | None = None
     time_formats: list[str] = Field(default_factory=lambda: ["%H:%M", "%H:%M:%S", "%Hh%M"])
     precision: Literal["minute", "day", "month"] | None = None
-    timezone: str = "Europe/Paris"
+    timezone: str | None = None
 
 
 class LocationSpec(_Strict):

@@ -61,6 +61,7 @@ class Context:
     """What validation needs from the database, loaded once per ingest."""
 
     territories: list[TerritoryArea]
+    timezone: str  # the territories' (ols.reference.calendar), for mappings that name none
     places: dict[str, tuple[float, float]] = field(default_factory=dict)
     geocoder: Geocoder | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -231,7 +232,7 @@ def file_constants(mapping: Mapping, context: Context) -> dict[str, object]:
 
 
 def _dates(
-    frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime
+    frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts, now: datetime, timezone: str
 ) -> tuple[np.ndarray, pd.Categorical]:
     """Epoch seconds (UTC) and time precision of each row."""
     spec = mapping.date
@@ -256,7 +257,7 @@ def _dates(
     if spec.precision == "month":
         parsed = parsed.dt.to_period("M").dt.to_timestamp()
     local = parsed.dt.tz_localize(
-        spec.timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
+        spec.timezone or timezone, ambiguous=np.ones(len(parsed), dtype=bool), nonexistent="shift_forward"
     )
     utc = local.dt.tz_convert("UTC")
     latest = pd.Timestamp(now + timedelta(days=1))
@@ -388,7 +389,7 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     frame = table.frame
     verdicts = Verdicts(len(frame))
     raw_label, category, family = _labels(frame, mapping, verdicts)
-    epoch, time_precision = _dates(frame, mapping, verdicts, context.now)
+    epoch, time_precision = _dates(frame, mapping, verdicts, context.now, context.timezone)
     lon, lat, location_precision = _coordinates(table, mapping, context, verdicts)
     territory = _territories(lon, lat, context, verdicts)
     ids = np.array([t.id for t in context.territories] + [0], dtype=np.int64)

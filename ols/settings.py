@@ -1,16 +1,70 @@
-"""Settings read from ``OLS_*`` environment variables, one class per concern."""
+"""Settings read from ``OLS_*`` environment variables, one class per concern, bounded where a value makes no sense.
+
+A value that would switch a protection off (a suppression threshold of 0 or 1), break a computation
+(no permutation, an H3 resolution the events are not indexed at) or could never work (a port out of
+range, a CORS origin with a path) is refused when the settings are read: :func:`check_all` reads them
+all at the start of the command line and of the API, and names every offending variable in French
+(``OLS_SUPPRESSION_THRESHOLD doit être au moins 2 (reçu 0)``) instead of letting a command run with it.
+Secrets (the database URL, the secret key) are never echoed back.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from ols.errors import ConfigurationError
+
+COUNTED_RESOLUTIONS = (8, 9, 10)  # the H3 resolutions every event is indexed and counted at (event.h3_r8..h3_r10)
+SECRETS = frozenset({"database_url", "secret_key"})
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def _default_home() -> Path:
     return Path.home() / ".local" / "share" / "ols"
+
+
+def _counted(resolution: int) -> int:
+    if resolution not in COUNTED_RESOLUTIONS:
+        msg = "doit être 8, 9 ou 10, les résolutions H3 comptées"
+        raise ValueError(msg)
+    return resolution
+
+
+def _origin(origin: str) -> str:
+    """A browser origin, as the ``Origin`` header carries it: a path or a final slash would never match."""
+    parts = urlsplit(origin)
+    bare = f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or origin != bare:
+        msg = "doit être une origine schéma://hôte[:port], sans chemin ni barre finale"
+        raise ValueError(msg)
+    return origin
+
+
+def _proxy(address: str) -> str:
+    """A proxy address or network (``*`` would believe any client's ``X-Forwarded-For``)."""
+    try:
+        ipaddress.ip_network(address, strict=False)
+    except ValueError:
+        msg = "doit être une adresse IP ou un réseau (10.0.0.1, 10.0.0.0/8)"
+        raise ValueError(msg) from None
+    return address
+
+
+Resolution = Annotated[int, AfterValidator(_counted)]
+Origin = Annotated[str, AfterValidator(_origin)]
+Proxy = Annotated[str, AfterValidator(_proxy)]
 
 
 class DatabaseSettings(BaseSettings):
@@ -25,7 +79,19 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = None
     home: Path = Field(default_factory=_default_home)
     pg_bindir: Path | None = None
-    pg_port: int = 5433
+    pg_port: int = Field(5433, ge=1024, le=65535)  # the cluster never runs as root: no privileged port
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql(cls, url: str | None) -> str | None:
+        try:
+            driver = make_url(url).drivername if url else "postgresql"
+        except ArgumentError:
+            driver = ""
+        if not driver.startswith("postgresql"):
+            msg = "doit être une URL PostgreSQL (postgresql+psycopg://utilisateur:mot-de-passe@hôte:port/base)"
+            raise ValueError(msg)
+        return url
 
 
 class DataSettings(BaseSettings):
@@ -39,13 +105,13 @@ class DataSettings(BaseSettings):
 @lru_cache
 def database_settings() -> DatabaseSettings:
     """Database settings, read once per process."""
-    return DatabaseSettings()
+    return _read(DatabaseSettings)
 
 
 @lru_cache
 def data_settings() -> DataSettings:
     """Data settings, read once per process."""
-    return DataSettings()
+    return _read(DataSettings)
 
 
 class CartographySettings(BaseSettings):
@@ -53,17 +119,24 @@ class CartographySettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
 
-    hotspot_resolutions: tuple[int, ...] = (9, 10)
-    zone_resolution: int = 10
-    permutations: int = 999
-    emerging_semesters: int = 6
-    timezone: str = "Europe/Paris"
+    hotspot_resolutions: tuple[Resolution, ...] = Field((9, 10), min_length=1)
+    zone_resolution: Resolution = 10
+    permutations: int = Field(999, ge=1, le=99_999)
+    emerging_semesters: int = Field(6, ge=3, le=20)  # the Mann-Kendall trend needs three semesters
+
+    @field_validator("hotspot_resolutions")
+    @classmethod
+    def _distinct(cls, resolutions: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(resolutions)) < len(resolutions):
+            msg = "ne doit pas répéter une résolution"
+            raise ValueError(msg)
+        return resolutions
 
 
 @lru_cache
 def cartography_settings() -> CartographySettings:
     """Cartography settings, read once per process."""
-    return CartographySettings()
+    return _read(CartographySettings)
 
 
 DEVELOPMENT_SECRET = "dev-only-secret-change-me"
@@ -80,11 +153,11 @@ class ApiSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
 
-    environment: str = "development"
-    secret_key: str = DEVELOPMENT_SECRET
-    cors_origins: list[str] = Field(default_factory=list)
-    trusted_proxies: list[str] = Field(default_factory=list)
-    max_upload_mb: int = Field(50, ge=1)
+    environment: Literal["development", "production"] = "development"
+    secret_key: str = Field(DEVELOPMENT_SECRET, min_length=16)
+    cors_origins: list[Origin] = Field(default_factory=list)
+    trusted_proxies: list[Proxy] = Field(default_factory=list)
+    max_upload_mb: int = Field(50, ge=1, le=1024)
     suppression_threshold: int = Field(5, ge=2, le=20)
     zones_dir: Path = Path("data/zones")
     session_attempts_per_minute: int = Field(10, ge=1)
@@ -95,4 +168,60 @@ class ApiSettings(BaseSettings):
 @lru_cache
 def api_settings() -> ApiSettings:
     """API settings, read once per process."""
-    return ApiSettings()
+    return _read(ApiSettings)
+
+
+def _received(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return str(value)
+
+
+PHRASES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "greater_than_equal": lambda ctx: f"doit être au moins {ctx['ge']}",
+    "less_than_equal": lambda ctx: f"doit être au plus {ctx['le']}",
+    "int_parsing": lambda ctx: "doit être un nombre entier",
+    "int_from_float": lambda ctx: "doit être un nombre entier",
+    "literal_error": lambda ctx: f"doit valoir {ctx['expected'].replace(' or ', ' ou ')}",
+    "string_too_short": lambda ctx: f"doit compter au moins {ctx['min_length']} caractères",
+    "too_short": lambda ctx: f"doit compter au moins {ctx['min_length']} élément(s)",
+    "value_error": lambda ctx: str(ctx["error"]),
+}
+
+
+def _problem(error: Any) -> str:
+    """One refused value in French: the variable, what it must be, and what it was (unless secret)."""
+    field, *item = error["loc"]
+    variable = f"OLS_{str(field).upper()}"
+    phrase = PHRASES.get(error["type"])
+    text = phrase(error.get("ctx", {})) if phrase else f"est refusée ({error['msg']})"
+    if item:
+        return f"{variable} : « {_received(error['input'])} » {text}"
+    if field in SECRETS:
+        return f"{variable} {text}"
+    return f"{variable} {text} (reçu {_received(error['input'])})"
+
+
+def _read(model: type[SettingsT]) -> SettingsT:
+    """The settings of one class from the environment, or a ConfigurationError naming each bad variable."""
+    try:
+        return model()
+    except ValidationError as error:  # not chained: pydantic's own message would print the secrets it refused
+        raise ConfigurationError("; ".join(_problem(e) for e in error.errors())) from None
+    except SettingsError as error:  # a list variable that is not JSON
+        found = re.search(r'field "(\w+)"', str(error))
+        variable = f"OLS_{found.group(1).upper()}" if found else "une variable OLS_*"
+        msg = f"{variable} doit être une liste JSON, entre crochets (reçu {os.environ.get(variable, '?')})"
+        raise ConfigurationError(msg) from None
+
+
+def check_all() -> None:
+    """Read every setting, so that a bad ``OLS_*`` value stops the CLI or the API at start, all named at once."""
+    problems = []
+    for settings in (database_settings, data_settings, cartography_settings, api_settings):
+        try:
+            settings()
+        except ConfigurationError as error:
+            problems.append(str(error))
+    if problems:
+        raise ConfigurationError("; ".join(problems))

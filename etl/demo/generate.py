@@ -23,6 +23,7 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point
 
 from ols.holidays import school_holidays
+from ols.reference.calendar import calendar_for
 
 MARK = "SYNTHETIQUE"
 INSEE = "59410"
@@ -175,7 +176,7 @@ class Territory:
 
 
 def _day_weights(days: list[date]) -> tuple[np.ndarray, np.ndarray]:
-    holidays = school_holidays(days)
+    holidays = school_holidays(days, calendar_for(INSEE).holiday_zone)
     on_holiday = np.array([holidays[day] for day in days])
     weekend = np.array([day.weekday() >= 4 for day in days])
     return np.where(weekend, 1.35, 1.0) * np.where(on_holiday, 1.25, 1.0), on_holiday

@@ -10,6 +10,7 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import Event, Source, Territory
 
 MAX_EVENTS = 10_000
@@ -22,7 +23,6 @@ def raw_events(
     period: Period,
     bbox: tuple[float, float, float, float] | None = None,
     family: str | None = None,
-    timezone: str = "Europe/Paris",
     limit: int = MAX_EVENTS,
 ) -> dict[str, Any]:
     """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience."""
@@ -44,7 +44,10 @@ def raw_events(
         )
         .join_from(Event, Source, Source.id == Event.source_id)
         .join(Territory, Territory.id == Event.territory_id)
-        .where(in_period(Event.occurred_at, period, timezone), audience.facts(Event.__table__).clause)
+        .where(
+            in_period(Event.occurred_at, period, calendar_of(connection).timezone),
+            audience.facts(Event.__table__).clause,
+        )
         .order_by(Event.occurred_at)
         .limit(limit + 1)
     )

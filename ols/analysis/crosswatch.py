@@ -27,6 +27,7 @@ from ols.cartography.grid import study_area, to_str, weights
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import Event
 
 PERMUTATIONS = 499
@@ -98,11 +99,11 @@ def crosswatch(
     audience: Audience,
     *,
     resolution: int = 10,
-    timezone: str = "Europe/Paris",
     permutations: int = PERMUTATIONS,
 ) -> dict[str, Any]:
     """Flagged cells of co-occurrence of the groups in the period, with the method (police audiences)."""
     audience.require(Layer.CROSSWATCH)
+    timezone = calendar_of(connection).timezone
     by_group = [_group_counts(connection, period, group, resolution, timezone, audience) for group in groups]
     cells = study_area(area, resolution, np.array(sorted(set().union(*by_group)), dtype=np.int64))
     counts = np.column_stack([[found.get(int(cell), 0) for cell in cells] for found in by_group]).astype(float)

@@ -23,6 +23,7 @@ from ols.cartography.aggregates import in_period
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import Batch, Event, OfficialIndicator, Source, Territory
 
 logger = logging.getLogger(__name__)
@@ -187,7 +188,6 @@ def local_evolution(
     audience: Audience,
     *,
     by: str = "family",
-    timezone: str = "Europe/Paris",
 ) -> pd.DataFrame:
     """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
 
@@ -201,6 +201,7 @@ def local_evolution(
         msg = f"--by must be one of {', '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
+    timezone = calendar_of(connection).timezone
     counts = {name: _span_counts(connection, span, audience, by, timezone)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)

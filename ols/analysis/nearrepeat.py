@@ -25,6 +25,7 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import Event
 
 DISTANCE_BAND_M = 100.0
@@ -147,12 +148,11 @@ def near_repeat(
     *,
     as_of: date | None = None,
     category: str = "residential_burglary",
-    timezone: str = "Europe/Paris",
     permutations: int = PERMUTATIONS,
 ) -> dict[str, Any]:
     """Knox table of the period's burglaries in the audience's territories and the risk zones of the recent ones."""
     audience.require(Layer.NEAR_REPEAT)
-    rows = _burglaries(connection, period, audience, category, timezone)
+    rows = _burglaries(connection, period, audience, category, calendar_of(connection).timezone)
     dated = [row for row in rows if row[3] != "month"]
     result: dict[str, Any] = {"period": period.name, "category": category, "events": len(dated),
                               "left_out_month_precision": len(rows) - len(dated)}  # fmt: skip

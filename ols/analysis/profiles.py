@@ -20,8 +20,9 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.layers import readable_zones
 from ols.errors import NotFoundError
-from ols.holidays import HOLIDAY_ZONE, school_holidays
+from ols.holidays import school_holidays
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 from ols.store.models import Event, Zone
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
@@ -109,13 +110,15 @@ def time_profile(
     *,
     family: str | None = None,
     zone: str | None = None,
-    timezone: str = "Europe/Paris",
-    holiday_zone: str = HOLIDAY_ZONE,
 ) -> dict[str, Any]:
-    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience."""
+    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience.
+
+    Hours, weekdays and school holidays are the territories' (:func:`~ols.reference.calendar.calendar_of`).
+    """
     audience.require(Layer.PROFILES)
-    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=timezone)
-    holiday = school_holidays({row[0] for row in rows}, holiday_zone)
+    calendar = calendar_of(connection)
+    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=calendar.timezone)
+    holiday = school_holidays({row[0] for row in rows}, calendar.holiday_zone)
     grid, split, unknown_hour, single = _tally(rows, holiday)
     imprecise, timed, evening = single.published(connection, audience)
     shares = split.published(connection, audience)
@@ -125,6 +128,6 @@ def time_profile(
         "date_imprecise": imprecise, "timed": timed,
         "evening_share": round(evening / timed, 3) if timed and evening is not None else None,
         "school_holidays": {"vacances": shares[0], "periode_scolaire": shares[1]},
-        "holiday_zone": holiday_zone,
+        "holiday_zone": calendar.holiday_zone,
         "suppression_threshold": audience.threshold if audience.suppressed else None,
     }  # fmt: skip

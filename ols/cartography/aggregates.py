@@ -3,7 +3,8 @@
 A refresh rebuilds a period's rows in the caller's transaction; maps, hot spots and tables read
 them instead of the raw events. Each row keeps the cell key of the facts it counts (the sum of
 their record keys, :mod:`ols.access.disclosure`), so that any table built from these rows can be
-published through disclosure control. Period bounds are local dates (Europe/Paris by default).
+published through disclosure control. Period bounds are local dates, in the territories' timezone
+(:func:`ols.reference.calendar.calendar_of`).
 """
 
 from __future__ import annotations

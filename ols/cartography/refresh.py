@@ -28,6 +28,7 @@ from ols.cartography.tiles import store_cells
 from ols.cartography.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period, semesters_until
+from ols.reference.calendar import calendar_of
 from ols.settings import CartographySettings, cartography_settings
 from ols.store.models import CellCount, EmergingHotspot, Hotspot, Place, Refresh, Source, Territory, Zone
 
@@ -164,7 +165,8 @@ def emerging(connection: Connection, period: Period, context: Context, settings:
     if period.kind != "semester":
         return {}
     found: dict[str, int] = {}
-    series = [aggregates.live_scope_totals(connection, semester, settings.zone_resolution, timezone=settings.timezone,
+    timezone = calendar_of(connection).timezone
+    series = [aggregates.live_scope_totals(connection, semester, settings.zone_resolution, timezone=timezone,
                                            excluded=SENSITIVE_CATEGORIES)
               for semester in semesters_until(period, settings.emerging_semesters)]  # fmt: skip
     cells = study_area(context.area, settings.zone_resolution, np.concatenate([s.index.to_numpy() for s in series]))
@@ -213,7 +215,7 @@ def refresh(engine: Engine, period: Period, *, settings: CartographySettings | N
     logger.info("rafraîchissement de %s", period.name)
     with engine.begin() as connection:
         context = Context.load(connection)
-        events = aggregates.rebuild(connection, period, timezone=settings.timezone)
+        events = aggregates.rebuild(connection, period, timezone=calendar_of(connection).timezone)
         significant = hotspots(connection, period, context, settings)
         logger.info("points chauds de %s calculés : %s", period.name, significant)
         patterns = emerging(connection, period, context, settings)

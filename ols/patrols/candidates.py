@@ -16,6 +16,7 @@ from ols.errors import InvalidInputError
 from ols.holidays import school_holidays
 from ols.patrols.planning import Candidate, Window
 from ols.periods import Period
+from ols.reference.calendar import calendar_of
 
 DAY_NAMES = dict(enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")))
 TOP_CELLS = 40
@@ -56,7 +57,7 @@ def _hot_cells(
         params | facts.params,
     ).all()  # fmt: skip
     if holidays is not None:
-        on_holiday = school_holidays({row[1] for row in rows})
+        on_holiday = school_holidays({row[1] for row in rows}, calendar_of(connection).holiday_zone)
         rows = [row for row in rows if on_holiday[row[1]] == holidays]
     cells: dict[int, list[float]] = {}
     for cell, _, count, lon, lat in rows:
@@ -74,17 +75,17 @@ def _hot_cells(
 
 def from_observatory(
     connection: Connection, period: Period, window: Window, audience: Audience, *, families: list[str] | None = None,
-    timezone: str = "Europe/Paris", holidays: bool | None = None,
+    holidays: bool | None = None,
 ) -> list[Candidate]:  # fmt: skip
     """Hot cells of the window's facts, near-repeat burglaries, declared zones, schools at the exit, stations at night,
     in the audience's territories (police audiences).
 
     ``holidays`` (True or False) scores places with the facts of school-holiday days only, or of school days only
-    (zone B), for a shift that falls in or out of the holidays.
+    (the territories' holiday zone), for a shift that falls in or out of the holidays.
     """
     audience.require(Layer.PATROLS)
     hours = sorted(window.hours())
-    params = {**period_params(period, timezone), "dow": window.weekday + 1, "hours": hours,
+    params = {**period_params(period, calendar_of(connection).timezone), "dow": window.weekday + 1, "hours": hours,
               "families": families or []}  # fmt: skip
     facts = audience.facts("e")
     candidates = _hot_cells(connection, period, window, params, holidays, facts)

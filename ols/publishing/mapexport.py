@@ -12,7 +12,6 @@ import io
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from ols.cartography.layers import layer_metadata, zones_geojson
 from ols.cartography.zones import TO_L93, reproject
 from ols.errors import InvalidInputError
 from ols.periods import Period
+from ols.reference.calendar import local_now
 from ols.store.models import Place, Territory
 
 logger = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     method = metadata["method"]
     footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {method.get('statistic', '')}, "
               f"{method.get('weights', '')}, FDR {method.get('fdr', '')}. Projection Lambert-93 (EPSG:2154). "
-              f"Généré le {datetime.now():%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
+              f"Généré le {local_now(connection):%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
     if audience.suppressed:
         footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués "
                    f"(zéro compris), autres arrondis à {audience.threshold} près.")  # fmt: skip

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
+from ols.reference.calendar import calendar_of, local_now
 from ols.store.models import DealPoint, Event, OfficialIndicator, Place, Territory
 
 logger = logging.getLogger(__name__)
@@ -47,10 +47,9 @@ TEMPLATES = Environment(
 )
 
 METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS), sans donnée nominative. "
-          "Comptages par période en heure locale (Europe/Paris). Points chauds : Gi* de Getis-Ord sur la grille H3, "
+          "Comptages par période en heure locale ({timezone}). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
           "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
-TIMEZONE = "Europe/Paris"
 GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
 BUSY_METRES = 250
 
@@ -102,7 +101,10 @@ def _family_counts(connection: Connection, period: Period, audience: Audience) -
     """(count, cell key) of the audience's facts of the period, per family."""
     rows = connection.execute(
         select(Event.family, func.count(), cell_key(Event.__table__))
-        .where(in_period(Event.occurred_at, audience.period(period), TIMEZONE), audience.facts(Event.__table__).clause)
+        .where(
+            in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
+            audience.facts(Event.__table__).clause,
+        )
         .group_by(Event.family)
     ).all()
     return {family: (int(n), int(key)) for family, n, key in rows}
@@ -136,7 +138,7 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
         .select_from(Event)
         .join(nearest, true())
         .where(
-            in_period(Event.occurred_at, audience.period(period), TIMEZONE),
+            in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
             near,
         )
@@ -274,7 +276,8 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
     territory = ", ".join(name for name, _ in _territories(connection, audience))
     html = TEMPLATES.get_template("report.html.j2").render(
         title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
-        generated=f"{datetime.now():%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})", method=METHOD,
+        generated=f"{local_now(connection):%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})",
+        method=METHOD.format(timezone=calendar_of(connection).timezone),
         marking=audience.marking, disclosure=disclosure_note(audience),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
 from ols.errors import InvalidInputError
+from ols.reference.calendar import Calendar, stated_calendar
 from ols.reference.geofiles import read_geofile
 from ols.store.models import Territory
 
@@ -77,8 +78,13 @@ def save_territory(
     source: str,
     population: int | None = None,
     dwellings: int | None = None,
+    calendar: Calendar | None = None,
 ) -> int:
-    """Create or replace the territory ``code`` (with its denominators, when known); return its id."""
+    """Create or replace the territory ``code`` (with its denominators, when known); return its id.
+
+    Its calendar is ``calendar`` when given, else the one of its INSEE code (none without a code).
+    """
+    calendar = calendar or stated_calendar(boundary.insee)
     values = {
         "code": code,
         "name": name,
@@ -87,6 +93,8 @@ def save_territory(
         "boundary_file": source,
         "population": population,
         "dwellings": dwellings,
+        "timezone": calendar.timezone if calendar else None,
+        "holiday_zone": calendar.holiday_zone if calendar else None,
     }
     statement = insert(Territory).values(**values)
     upsert = statement.on_conflict_do_update(

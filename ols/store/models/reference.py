@@ -13,7 +13,11 @@ from ols.store.models.base import Base
 
 
 class Territory(Base):
-    """An area the observatory covers: one commune for a CLSPD, several territories for a CISPD."""
+    """An area the observatory covers: one commune for a CLSPD, several territories for a CISPD.
+
+    ``timezone`` and ``holiday_zone`` are its calendar (:mod:`ols.reference.calendar`), NULL when
+    nothing states it (no INSEE code, no option): it then follows the other territories.
+    """
 
     __tablename__ = "territory"
 
@@ -25,6 +29,8 @@ class Territory(Base):
     boundary_file: Mapped[str | None] = mapped_column(Text)
     population: Mapped[int | None] = mapped_column(Integer)
     dwellings: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    holiday_zone: Mapped[str | None] = mapped_column(String(32))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
