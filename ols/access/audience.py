@@ -36,7 +36,7 @@ from ols.errors import InvalidInputError, OLSError
 from ols.nomenclature import CATEGORIES
 from ols.periods import Period
 from ols.store.models import Territory
-from ols.store.sql import Rows, as_text, column_of
+from ols.store.sql import Rows, column_of
 
 RESOLUTIONS = (8, 9, 10)
 DEFAULT_RESOLUTION = 9
@@ -76,16 +76,6 @@ class Filter:
     def clause(self) -> ColumnElement[bool]:
         """The conditions as one clause, for Core queries (TRUE when it keeps every row)."""
         return and_(true(), *self.conditions)
-
-    @property
-    def sql(self) -> str:
-        """The conditions as SQL text to append after ``WHERE …`` in a text() query ("" when it keeps every row)."""
-        return f" AND {as_text(self.clause)[0]}" if self.conditions else ""
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The parameters of :attr:`sql`."""
-        return as_text(self.clause)[1] if self.conditions else {}
 
 
 @dataclass(frozen=True)

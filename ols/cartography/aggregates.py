@@ -21,14 +21,12 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
-    bindparam,
     case,
     cast,
     delete,
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     tuple_,
@@ -39,7 +37,6 @@ from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.periods import Period
 from ols.store.models import CellCount, Event, Zone
-from ols.store.sql import as_text
 
 RESOLUTIONS = (8, 9, 10)
 logger = logging.getLogger(__name__)
@@ -63,15 +60,6 @@ def _between(instants: Instants, start: Any, end: Any, timezone: Any) -> ColumnE
 def in_period(occurred_at: Instants, period: Period, timezone: str) -> ColumnElement[bool]:
     """Instants within the period's local dates ``[start, end)`` in ``timezone``."""
     return _between(occurred_at, period.start, period.end, timezone)
-
-
-IN_PERIOD = as_text(_between(literal_column("occurred_at"), bindparam("start"), bindparam("end"), bindparam("tz")))[0]
-""":func:`in_period` as SQL text over ``occurred_at``, for text() queries (parameters: :func:`period_params`)."""
-
-
-def period_params(period: Period, timezone: str) -> dict[str, object]:
-    """Bind parameters of :data:`IN_PERIOD`."""
-    return {"start": period.start, "end": period.end, "tz": timezone}
 
 
 def rebuild(connection: Connection, period: Period, *, timezone: str) -> int:

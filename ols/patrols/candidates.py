@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
+from geoalchemy2 import Geometry
 from shapely.geometry import shape
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Date, Integer, cast, extract, func, or_, select
 
-from ols.access.audience import Audience, Filter
+from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.cartography.aggregates import IN_PERIOD, period_params
+from ols.cartography.aggregates import in_period, local_midnight, local_time
 from ols.cartography.grid import to_str
 from ols.errors import InvalidInputError
 from ols.holidays import school_holidays
 from ols.patrols.planning import Candidate, Window
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
+from ols.store.models import Event, PatrolPlan, PatrolStop, Place, Territory, Zone
 
 DAY_NAMES = dict(enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")))
 TOP_CELLS = 40
@@ -42,23 +46,40 @@ def from_file(path: Path) -> list[Candidate]:
     return candidates
 
 
-def _hot_cells(
-    connection: Connection, period: Period, window: Window, params: dict[str, object], holidays: bool | None,
-    facts: Filter,
-) -> list[Candidate]:  # fmt: skip
+@dataclass(frozen=True)
+class Scoring:
+    """What scores the places: the period, the shift's weekday and hours, the families, holidays or school days."""
+
+    period: Period
+    window: Window
+    timezone: str
+    families: list[str] | None
+    holidays: bool | None
+
+    def hours(self) -> list[int]:
+        """The shift's hours of the day."""
+        return sorted(self.window.hours())
+
+
+def _hot_cells(connection: Connection, scoring: Scoring, audience: Audience) -> list[Candidate]:
     """Cells with the most facts on this weekday and these hours (on holiday days, or school days, if asked)."""
-    rows = connection.execute(
-        text("SELECT e.h3_r10, (e.occurred_at AT TIME ZONE :tz)::date, count(*), "
-             "ST_X(ST_Centroid(ST_Collect(e.geom))), ST_Y(ST_Centroid(ST_Collect(e.geom))) "
-             f"FROM event e WHERE {IN_PERIOD.replace('occurred_at', 'e.occurred_at')} AND e.time_precision = 'minute' "
-             "AND extract(isodow FROM e.occurred_at AT TIME ZONE :tz) = :dow "
-             "AND extract(hour FROM e.occurred_at AT TIME ZONE :tz) = ANY(:hours) "
-             f"AND (cardinality(CAST(:families AS text[])) = 0 OR e.family = ANY(:families)){facts.sql} GROUP BY 1, 2"),
-        params | facts.params,
-    ).all()  # fmt: skip
-    if holidays is not None:
+    local = local_time(Event.occurred_at, scoring.timezone)
+    centre = func.ST_Centroid(func.ST_Collect(Event.geom))
+    day = cast(local, Date)
+    statement = (
+        select(Event.h3_r10, day, func.count(), func.ST_X(centre), func.ST_Y(centre))
+        .where(in_period(Event.occurred_at, scoring.period, scoring.timezone), Event.time_precision == "minute",
+               extract("isodow", local) == scoring.window.weekday + 1,
+               cast(extract("hour", local), Integer).in_(scoring.hours()),
+               audience.facts(Event.__table__).clause)
+        .group_by(Event.h3_r10, day)
+    )  # fmt: skip
+    if scoring.families:
+        statement = statement.where(Event.family.in_(scoring.families))
+    rows = connection.execute(statement).all()
+    if scoring.holidays is not None:
         on_holiday = school_holidays({row[1] for row in rows}, calendar_of(connection).holiday_zone)
-        rows = [row for row in rows if on_holiday[row[1]] == holidays]
+        rows = [row for row in rows if on_holiday[row[1]] == scoring.holidays]
     cells: dict[int, list[float]] = {}
     for cell, _, count, lon, lat in rows:
         total = cells.setdefault(cell, [0.0, 0.0, 0.0])
@@ -66,11 +87,36 @@ def _hot_cells(
         total[1] += lon * count
         total[2] += lat * count
     top = sorted(cells.items(), key=lambda item: -item[1][0])[:TOP_CELLS]
-    when = {True: ", jours de vacances scolaires", False: ", jours d'école", None: ""}[holidays]
-    day = DAY_NAMES[window.weekday]
+    when = {True: ", jours de vacances scolaires", False: ", jours d'école", None: ""}[scoring.holidays]
+    day_name, window = DAY_NAMES[scoring.window.weekday], scoring.window.text.split(" ", 1)[1]
     return [Candidate(f"h3:{name}", lon / count, lat / count, count,
-                      f"{count:.0f} faits le {day} {window.text.split(' ', 1)[1]}{when} ({period.label})")
+                      f"{count:.0f} faits le {day_name} {window}{when} ({scoring.period.label})")
             for (_, (count, lon, lat)), name in zip(top, to_str(cell for cell, _ in top), strict=True)]  # fmt: skip
+
+
+def _recent_burglaries(connection: Connection, scoring: Scoring, audience: Audience) -> list[tuple[float, float, date]]:
+    """Residential burglaries of the period's last 14 days (near-repeat risk)."""
+    end = local_midnight(scoring.period.end, scoring.timezone)
+    day = cast(local_time(Event.occurred_at, scoring.timezone), Date)
+    rows = connection.execute(
+        select(func.ST_X(Event.geom), func.ST_Y(Event.geom), day)
+        .where(Event.category == "residential_burglary", Event.occurred_at >= end - timedelta(days=14),
+               Event.occurred_at < end, audience.facts(Event.__table__).clause)
+    ).all()  # fmt: skip
+    return [(lon, lat, when) for lon, lat, when in rows]
+
+
+def _declared_zones(
+    connection: Connection, scoring: Scoring, audience: Audience
+) -> list[tuple[str, str, float, float]]:
+    """Declared zones still valid in the period, in the audience's territories."""
+    inside = func.ST_PointOnSurface(Zone.geom)
+    rows = connection.execute(
+        select(Zone.code, Zone.name, func.ST_X(inside), func.ST_Y(inside))
+        .where(Zone.kind == "declared", or_(Zone.valid_to.is_(None), Zone.valid_to >= scoring.period.start),
+               audience.area(Zone.geom).clause)
+    ).all()  # fmt: skip
+    return [(code, name, lon, lat) for code, name, lon, lat in rows]
 
 
 def from_observatory(
@@ -84,31 +130,16 @@ def from_observatory(
     (the territories' holiday zone), for a shift that falls in or out of the holidays.
     """
     audience.require(Layer.PATROLS)
-    hours = sorted(window.hours())
-    params = {**period_params(period, calendar_of(connection).timezone), "dow": window.weekday + 1, "hours": hours,
-              "families": families or []}  # fmt: skip
-    facts = audience.facts("e")
-    candidates = _hot_cells(connection, period, window, params, holidays, facts)
+    scoring = Scoring(period, window, calendar_of(connection).timezone, families, holidays)
+    candidates = _hot_cells(connection, scoring, audience)
     typical = sorted(c.weight for c in candidates)[len(candidates) // 2] if candidates else 1.0
-    recent = connection.execute(
-        text("SELECT ST_X(e.geom), ST_Y(e.geom), (e.occurred_at AT TIME ZONE :tz)::date FROM event e "
-             "WHERE e.category = 'residential_burglary' "
-             "AND e.occurred_at >= (CAST(:end AS timestamp) AT TIME ZONE :tz) - interval '14 days' "
-             f"AND e.occurred_at < (CAST(:end AS timestamp) AT TIME ZONE :tz){facts.sql}"),
-        params | facts.params,
-    ).all()  # fmt: skip
     candidates += [Candidate(f"burglary:{lon:.5f},{lat:.5f}", lon, lat, typical * 1.5,
                              f"risque de répétition : cambriolage du {when:%d/%m} à proximité (Knox, 100 m, 7 jours)")
-                   for lon, lat, when in recent]  # fmt: skip
-    area = audience.area("z.geom")
-    zones = connection.execute(
-        text("SELECT z.code, z.name, ST_X(ST_PointOnSurface(z.geom)), ST_Y(ST_PointOnSurface(z.geom)) FROM zone z "
-             f"WHERE z.kind = 'declared' AND (z.valid_to IS NULL OR z.valid_to >= :start){area.sql}"),
-        params | area.params,
-    ).all()  # fmt: skip
+                   for lon, lat, when in _recent_burglaries(connection, scoring, audience)]  # fmt: skip
     candidates += [Candidate(f"zone:{code}", lon, lat, typical, f"zone de vigilance déclarée : {name}")
-                   for code, name, lon, lat in zones]  # fmt: skip
-    if window.weekday < 5 and not holidays and set(hours) & SCHOOL_EXIT:
+                   for code, name, lon, lat in _declared_zones(connection, scoring, audience)]  # fmt: skip
+    hours = set(scoring.hours())
+    if window.weekday < 5 and not holidays and hours & SCHOOL_EXIT:
         candidates += [Candidate(f"place:{name}", lon, lat, typical, f"sortie d'école : {name}")
                        for name, lon, lat in _places(connection, SCHOOLS, audience)]  # fmt: skip
     if any(hour >= EVENING for hour in hours):
@@ -119,17 +150,18 @@ def from_observatory(
 
 def _places(connection: Connection, kinds: tuple[str, ...], audience: Audience) -> list[tuple[str, float, float]]:
     """Named places of some kinds near the territories (in the audience's own, when it has some)."""
-    area = audience.area("place.geom")
-    query = ("SELECT name, ST_X(geom), ST_Y(geom) FROM place WHERE kind = ANY(:kinds) "
-             f"AND geom && (SELECT ST_Extent(geom)::geometry FROM territory){area.sql}")  # fmt: skip
-    return [(name, lon, lat) for name, lon, lat in connection.execute(text(query), {"kinds": list(kinds)}
-                                                                      | area.params)]  # fmt: skip
+    extent = select(cast(func.ST_Extent(Territory.geom), Geometry)).scalar_subquery()
+    rows = connection.execute(
+        select(Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
+        .where(Place.kind.in_(kinds), Place.geom.op("&&")(extent), audience.area(Place.geom).clause)
+    ).all()  # fmt: skip
+    return [(name, lon, lat) for name, lon, lat in rows]
 
 
 def recent_visits(connection: Connection, *, plans: int = 3) -> dict[str, int]:
     """How often each place was a stop in the last ``plans`` plans (for the rotation)."""
+    last = select(PatrolPlan.id).order_by(PatrolPlan.id.desc()).limit(plans).scalar_subquery()
     rows = connection.execute(
-        text("SELECT key, count(*) FROM patrol_stop WHERE plan_id IN "
-             "(SELECT id FROM patrol_plan ORDER BY id DESC LIMIT :plans) GROUP BY key"), {"plans": plans},
-    ).all()  # fmt: skip
-    return dict(rows)
+        select(PatrolStop.key, func.count()).where(PatrolStop.plan_id.in_(last)).group_by(PatrolStop.key)
+    ).all()
+    return {key: int(count) for key, count in rows}

@@ -1,8 +1,8 @@
 """What the Core queries of OLS share: rows named by a table or by an alias, and conditions rendered as SQL text.
 
 Queries over the declared tables are SQLAlchemy Core (``CONTRIBUTING.md``). A condition several
-readers share (the audience's filters, the period of a query) is written once, in Core; a
-``text()`` query that needs it takes its rendering (:func:`as_text`), bound parameters and all.
+readers share (the audience's filters, the period of a query) is written once, in Core, over a
+table or an alias.
 """
 
 from __future__ import annotations
@@ -21,9 +21,3 @@ _NAMED = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
 def column_of(rows: Rows, name: str) -> ColumnElement[Any]:
     """A column of ``rows``: the Core column, or ``alias.name`` for the alias of a text() query."""
     return literal_column(f"{rows}.{name}") if isinstance(rows, str) else rows.c[name]
-
-
-def as_text(condition: ColumnElement[Any]) -> tuple[str, dict[str, Any]]:
-    """A Core condition as SQL text with ``:name`` parameters, and their values, for a text() query."""
-    compiled = condition.compile(dialect=_NAMED)
-    return str(compiled), dict(compiled.params)
