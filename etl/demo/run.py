@@ -7,7 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from etl.demo.generate import INSEE, LAST_DAY, generate
+from etl.demo.commune import INSEE
+from etl.demo.generate import generate
+from etl.demo.partners import LAST_DAY
 from etl.geocode import load_ban
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
