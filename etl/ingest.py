@@ -24,13 +24,14 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, Row, insert, select, text
 
+from etl.context import Context, TerritoryArea
 from etl.fingerprint import FactIds
 from etl.geocode import Geocoder
 from etl.load import Defaults, Loader, event_batch, event_schema, insert_rejected, loader_for
 from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
-from etl.validate import Context, TerritoryArea, file_constants, validate_chunks
+from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.store.models import Batch, Place, Source, Territory
