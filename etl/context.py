@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import shapely
+from geoalchemy2.shape import to_shape
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, select
 
 from etl.geocode import Geocoder
+from etl.mapping import Mapping
+from ols.errors import NotFoundError
+from ols.store.models import Place, Territory
 
 
 @dataclass(frozen=True)
@@ -32,3 +38,30 @@ class Context:
     def communes(self) -> list[str]:
         """INSEE codes of the territories, to geocode addresses that do not name their commune."""
         return [territory.insee for territory in self.territories if territory.insee]
+
+
+def _prepared(geom: BaseGeometry) -> BaseGeometry:
+    """The geometry with its spatial index built, for fast point-in-polygon tests on every row."""
+    shapely.prepare(geom)
+    return geom
+
+
+def load_context(connection: Connection, mapping: Mapping) -> Context:
+    """Territories, named places and the geocoder the mapping needs."""
+    territories = [
+        TerritoryArea(id=row.id, code=row.code, insee=row.insee, geom=_prepared(to_shape(row.geom)))
+        for row in connection.execute(select(Territory.__table__).order_by(Territory.id))
+    ]
+    if not territories:
+        msg = "no territory loaded: run 'ols territory load' first"
+        raise NotFoundError(msg)
+    context = Context(territories=territories)
+    spec = mapping.location
+    if spec.type == "place":
+        query = select(Place.name_key, Place.geom)
+        if spec.place_kind:
+            query = query.where(Place.kind == spec.place_kind)
+        context.places = {key: (to_shape(geom).x, to_shape(geom).y) for key, geom in connection.execute(query)}
+    if spec.type == "address":
+        context.geocoder = Geocoder.from_database(connection)
+    return context
