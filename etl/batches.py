@@ -3,32 +3,42 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select
 
 from ols.errors import NotFoundError
+from ols.store.models import Batch, RejectedRow, Source
 
 
 def list_batches(connection: Connection) -> pd.DataFrame:
     """Every batch, newest first, with its source and counts."""
-    return pd.read_sql_query(
-        text(
-            "SELECT b.id AS batch_id, s.code AS source, b.filename, b.mapping_name, b.ingested_by, b.ingested_at, "
-            "b.rows_read, b.accepted, b.duplicates, b.rejected FROM batch b JOIN source s ON s.id = b.source_id "
-            "ORDER BY b.id DESC"
-        ),
-        connection,
+    query = (
+        select(
+            Batch.id.label("batch_id"),
+            Source.code.label("source"),
+            Batch.filename,
+            Batch.mapping_name,
+            Batch.ingested_by,
+            Batch.ingested_at,
+            Batch.rows_read,
+            Batch.accepted,
+            Batch.duplicates,
+            Batch.rejected,
+        )
+        .join(Source, Source.id == Batch.source_id)
+        .order_by(Batch.id.desc())
     )
+    return pd.read_sql_query(query, connection)
 
 
 def rejected_rows(connection: Connection, batch_id: int) -> pd.DataFrame:
     """The rejected rows of a batch: line, reason, column, message, then the partner's own cells."""
-    exists = connection.execute(text("SELECT 1 FROM batch WHERE id = :id"), {"id": batch_id}).scalar()
-    if exists is None:
+    if connection.execute(select(Batch.id).where(Batch.id == batch_id)).scalar() is None:
         msg = f"no batch {batch_id}"
         raise NotFoundError(msg)
     rows = connection.execute(
-        text("SELECT line, reason, column_name, message, raw FROM rejected_row WHERE batch_id = :id ORDER BY line"),
-        {"id": batch_id},
+        select(RejectedRow.line, RejectedRow.reason, RejectedRow.column_name, RejectedRow.message, RejectedRow.raw)
+        .where(RejectedRow.batch_id == batch_id)
+        .order_by(RejectedRow.line)
     ).all()
     head = pd.DataFrame(
         [(row.line, row.reason, row.column_name or "", row.message) for row in rows],

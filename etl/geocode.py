@@ -9,6 +9,7 @@ address that cannot be found is never placed anywhere: the row is rejected with 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,10 +17,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, delete, insert, select
 
 from ols.errors import InvalidInputError
 from ols.names import fold, street_key
+from ols.store.models import Address
+
+logger = logging.getLogger(__name__)
 
 BAN_COLUMNS = {"numero", "rep", "nom_voie", "code_postal", "code_insee", "lon", "lat"}
 ADDRESS = re.compile(
@@ -73,15 +77,11 @@ def load_ban(connection: Connection, path: Path) -> int:
         }
     ).dropna(subset=["lon", "lat"])
     communes = sorted(rows["insee"].unique())
-    connection.execute(text("DELETE FROM address WHERE insee = ANY(:communes)"), {"communes": communes})
+    connection.execute(delete(Address).where(Address.insee.in_(communes)))
     records = cast(list[dict[str, Any]], rows.astype(object).where(rows.notna(), None).to_dict("records"))
-    connection.execute(
-        text(
-            "INSERT INTO address (insee, postcode, street, street_key, number, suffix, lon, lat) "
-            "VALUES (:insee, :postcode, :street, :street_key, :number, :suffix, :lon, :lat)"
-        ),
-        records,
-    )
+    if records:
+        connection.execute(insert(Address), records)
+    logger.info("%d adresses BAN chargées pour %d communes", len(records), len(communes))
     return len(records)
 
 
@@ -96,14 +96,13 @@ class Geocoder:
     @classmethod
     def from_database(cls, connection: Connection, communes: list[str] | None = None) -> Geocoder:
         """Index the addresses of ``communes`` (all loaded addresses when ``None``)."""
-        query = "SELECT insee, postcode, street_key, number, suffix, lon, lat FROM address"
-        params: dict[str, object] = {}
+        columns = (Address.insee, Address.postcode, Address.street_key, Address.number, Address.suffix)
+        query = select(*columns, Address.lon, Address.lat)
         if communes is not None:
-            query += " WHERE insee = ANY(:communes)"
-            params["communes"] = communes
+            query = query.where(Address.insee.in_(communes))
         geocoder = cls()
         by_street: dict[tuple[str, str], list[tuple[int, float, float]]] = defaultdict(list)
-        for insee, postcode, key, number, suffix, lon, lat in connection.execute(text(query), params):
+        for insee, postcode, key, number, suffix, lon, lat in connection.execute(query):
             geocoder.numbers.setdefault((insee, key), {})[(number or 0, suffix)] = (lon, lat)
             by_street[(insee, key)].append((number or 0, lon, lat))
             if postcode:

@@ -1,9 +1,12 @@
-"""Ingestion of one partner file: read, refuse nominative data, validate, deduplicate, load.
+"""Ingestion of one partner file: read, refuse nominative data, validate, deduplicate, store.
 
 A file is one batch and one transaction: either every row ends up as an event, a duplicate or a
 rejected row with its reason, or (on any error, Ctrl-C included) the database is left as it was.
-The same file ingested twice for the same source changes nothing. Rows are validated in chunks,
-and each chunk's facts are sent to PostgreSQL while the next chunk is validated (``etl.load``).
+The database itself keeps the promises that concern other ingests, with constraints rather than
+locks: a source's file is one batch (``UNIQUE (source_id, sha256)``: the same file twice changes
+nothing, even twice at once) and a fact is one event (``event``'s primary key, ``etl.load``).
+Rows are validated in chunks, and each chunk's facts are sent to PostgreSQL while the next chunk
+is validated.
 """
 
 from __future__ import annotations
@@ -11,30 +14,31 @@ from __future__ import annotations
 import getpass
 import hashlib
 import itertools
+import logging
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
-from geoalchemy2.shape import to_shape
-from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, Row, insert, select, text
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, Row, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 
+from etl.context import Context, load_context
+from etl.encoding import event_batch, event_schema
 from etl.fingerprint import FactIds
-from etl.geocode import Geocoder
-from etl.load import Defaults, Loader, event_batch, event_schema, insert_rejected, loader_for
+from etl.load import Defaults, insert_rejected, staged_facts, store_facts
 from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
-from etl.validate import Context, TerritoryArea, file_constants, validate_chunks
+from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
-from ols.reference.calendar import calendar_of
-from ols.store.models import Batch, Place, Source, Territory
+from ols.store.models import Batch, RejectedRow, Source
+
+logger = logging.getLogger(__name__)
 
 ProgressHook = Callable[[str, int, int], None]
 CHUNK_ROWS = 100_000
@@ -71,33 +75,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prepared(geom: BaseGeometry) -> BaseGeometry:
-    """The geometry with its spatial index built, for fast point-in-polygon tests on every row."""
-    shapely.prepare(geom)
-    return geom
-
-
-def load_context(connection: Connection, mapping: Mapping) -> Context:
-    """Territories, named places and the geocoder the mapping needs."""
-    territories = [
-        TerritoryArea(id=row.id, code=row.code, insee=row.insee, geom=_prepared(to_shape(row.geom)))
-        for row in connection.execute(select(Territory.__table__).order_by(Territory.id))
-    ]
-    if not territories:
-        msg = "no territory loaded: run 'ols territory load' first"
-        raise NotFoundError(msg)
-    context = Context(territories=territories, timezone=calendar_of(connection).timezone)
-    spec = mapping.location
-    if spec.type == "place":
-        query = select(Place.name_key, Place.geom)
-        if spec.place_kind:
-            query = query.where(Place.kind == spec.place_kind)
-        context.places = {key: (to_shape(geom).x, to_shape(geom).y) for key, geom in connection.execute(query)}
-    if spec.type == "address":
-        context.geocoder = Geocoder.from_database(connection)
-    return context
-
-
 def _source(connection: Connection, code: str) -> Row[Any]:
     source = connection.execute(select(Source.__table__).where(Source.code == code)).one_or_none()
     if source is None:
@@ -107,12 +84,41 @@ def _source(connection: Connection, code: str) -> Row[Any]:
     return source
 
 
-def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path) -> BatchReport | None:
+def _claim_batch(
+    connection: Connection, source: Row[Any], sha256: str, path: Path, mapping: Mapping, ingested_by: str | None
+) -> int | None:
+    """Insert the file's batch row and return its id; None when the source already has the file.
+
+    An ingest of the same file still running holds the row's key: this one waits for it to end,
+    then finds the file stored (or, if it failed, goes on).
+    """
+    statement = (
+        insert(Batch)
+        .values(
+            source_id=source.id,
+            sha256=sha256,
+            filename=path.name,
+            mapping_name=mapping.name,
+            mapping=mapping.model_dump(mode="json"),
+            ingested_by=ingested_by or getpass.getuser(),
+            rows_read=0,
+            accepted=0,
+            duplicates=0,
+            rejected=0,
+        )
+        .on_conflict_do_nothing(index_elements=["source_id", "sha256"])
+        .returning(Batch.id)
+    )
+    batch_id: int | None = connection.execute(statement).scalar_one_or_none()
+    return batch_id
+
+
+def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path) -> BatchReport:
+    """The report of the batch that already holds the file: every fact of it is a duplicate now."""
     batch = connection.execute(
         select(Batch.__table__).where(Batch.source_id == source.id, Batch.sha256 == sha256)
-    ).one_or_none()
-    if batch is None:
-        return None
+    ).one()
+    logger.info("%s déjà intégré (lot %d)", path.name, batch.id)
     return BatchReport(
         batch_id=batch.id,
         source=source.code,
@@ -129,13 +135,17 @@ def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path)
 
 def _reasons(connection: Connection, batch_id: int) -> dict[str, int]:
     rows = connection.execute(
-        text("SELECT reason, count(*) FROM rejected_row WHERE batch_id = :b GROUP BY reason ORDER BY reason"),
-        {"b": batch_id},
+        select(RejectedRow.reason, func.count())
+        .where(RejectedRow.batch_id == batch_id)
+        .group_by(RejectedRow.reason)
+        .order_by(RejectedRow.reason)
     )
     return {reason: int(count) for reason, count in rows}
 
 
-def _check_columns(path: Path, table: RawTable, mapping: Mapping) -> None:
+def _read(path: Path, mapping: Mapping) -> RawTable:
+    """The file's rows, once its columns are those the mapping needs and it names nobody."""
+    table = read_file(path, mapping)
     missing = [column for column in mapping.used_columns() if column not in table.frame.columns]
     if missing:
         msg = (
@@ -143,6 +153,9 @@ def _check_columns(path: Path, table: RawTable, mapping: Mapping) -> None:
             f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})"
         )
         raise InvalidInputError(msg)
+    refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
+    logger.info("%s: %d lignes lues", path.name, len(table))
+    return table
 
 
 def _chunks(table: RawTable) -> Iterator[RawTable]:
@@ -169,43 +182,69 @@ class _Staged:
     read: int = 0
     valid: int = 0
 
+    def rejected_rows(self) -> pd.DataFrame:
+        """Every rejected row of the file, in one frame."""
+        return pd.concat(self.rejected, ignore_index=True) if self.rejected else pd.DataFrame()
+
+
+@dataclass
+class _Facts:
+    """How a file's valid rows become event rows: its shared values, confidentiality levels and COPY columns.
+
+    The values every row shares are not COPied: the staging table gets them as column defaults.
+    """
+
+    mapping: Mapping
+    constants: dict[str, object]
+    levels: list[str]
+    schema: pa.Schema = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.schema = event_schema(attributes=bool(self.mapping.attributes), constants=self.constants)
+
+    @classmethod
+    def of(cls, mapping: Mapping, context: Context, source: Row[Any], batch_id: int) -> _Facts:
+        """A sensitive category is seen by the police only; a file holding none has one level throughout."""
+        levels = list(dict.fromkeys([mapping.confidentiality or source.default_confidentiality, "police"]))
+        constants = {"source_id": source.id, "batch_id": batch_id, **file_constants(mapping, context)}
+        if len(levels) == 1 or not SENSITIVE.intersection(mapping.categories.values()):
+            constants["confidentiality"] = levels[0]
+        return cls(mapping, constants, levels)
+
+    def rows(self, chunk: RawTable, valid: pd.DataFrame, ok: np.ndarray, fact_ids: FactIds) -> pa.RecordBatch:
+        """The chunk's facts (the first row of each id in the file) as an Arrow batch of ``schema``."""
+        high, low, first = fact_ids(valid)
+        facts = valid if first.all() else valid[first].copy()
+        sensitive = facts["category"].isin(SENSITIVE).to_numpy()
+        codes = np.where(sensitive, self.levels.index("police"), 0)
+        facts["confidentiality"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(self.levels))
+        if self.mapping.attributes:
+            facts["attributes"] = _json_lines(chunk.frame.loc[ok, self.mapping.attributes][first])
+        _check_constants(facts, self.constants)
+        return event_batch(facts, high[first], low[first], schema=self.schema)
+
 
 def _stage(
+    connection: Connection,
     table: RawTable,
-    mapping: Mapping,
+    facts: _Facts,
     context: Context,
     source: Row[Any],
-    batch_id: int,
-    loader: Loader,
     progress: ProgressHook | None,
 ) -> _Staged:
-    """Validate chunk after chunk, COPYing each chunk's facts (first of their id in the file) to the loader."""
-    staged, fact_ids = _Staged(), FactIds(source.code)
-    levels = list(dict.fromkeys([mapping.confidentiality or source.default_confidentiality, "police"]))
-    constants = {"source_id": source.id, "batch_id": batch_id, **file_constants(mapping, context)}
-    if len(levels) == 1 or not SENSITIVE.intersection(mapping.categories.values()):
-        constants["confidentiality"] = levels[0]
-    schema = event_schema(attributes=bool(mapping.attributes), constants=constants)
-    with loader.copy(schema, Defaults(constants)) as write:
+    """Validate chunk after chunk, COPYing each chunk's facts to the staging table, keeping the rejected rows."""
+    staged, fact_ids, mapping = _Staged(), FactIds(source.code), facts.mapping
+    with staged_facts(connection, facts.schema, Defaults(facts.constants)) as write:
         for chunk, rows in validate_chunks(_chunks(table), mapping, context):
             ok = rows["reason"].isna().to_numpy()
-            valid = rows if ok.all() else rows[ok]
-            high, low, first = fact_ids(valid)
-            facts = valid if first.all() else valid[first].copy()
-            sensitive = facts["category"].isin(SENSITIVE).to_numpy()
-            codes = np.where(sensitive, levels.index("police"), 0)
-            facts["confidentiality"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(levels))
-            if mapping.attributes:
-                facts["attributes"] = _json_lines(chunk.frame.loc[ok, mapping.attributes][first])
-            _check_constants(facts, constants)
-            write(event_batch(facts, high[first], low[first], schema=schema))
+            write(facts.rows(chunk, rows if ok.all() else rows[ok], ok, fact_ids))
             if not ok.all():
-                rejected = rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()]))
-                staged.rejected.append(rejected)
+                staged.rejected.append(rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()])))
             staged.valid += int(ok.sum())
             staged.read += len(chunk)
             if progress:
                 progress("Validation", staged.read, len(table))
+    logger.info("%d lignes validées, %d valides", staged.read, staged.valid)
     return staged
 
 
@@ -234,6 +273,27 @@ def _json_lines(frame: pd.DataFrame) -> list[str]:
     return text_cells.to_json(orient="records", lines=True, force_ascii=False).splitlines()
 
 
+def _store(connection: Connection, staged: _Staged, report: BatchReport) -> None:
+    """Insert the staged facts and the rejected rows; write what became of the rows on the report and the batch."""
+    report.accepted = store_facts(connection)
+    report.duplicates = staged.valid - report.accepted
+    rejected = staged.rejected_rows()
+    insert_rejected(connection, rejected, batch_id=report.batch_id)
+    report.rejected = len(rejected)
+    if len(rejected):
+        report.rejected_by_reason = {str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()}
+    connection.execute(
+        update(Batch)
+        .where(Batch.id == report.batch_id)
+        .values(
+            rows_read=report.rows_read,
+            accepted=report.accepted,
+            duplicates=report.duplicates,
+            rejected=report.rejected,
+        )
+    )
+
+
 def ingest_file(
     engine: Engine,
     path: Path,
@@ -245,63 +305,19 @@ def ingest_file(
 ) -> BatchReport:
     """Ingest one partner file as one batch, in one transaction."""
     sha256 = file_sha256(path)
-    with ExitStack() as after_transaction, engine.begin() as connection:
+    with engine.begin() as connection:
         source = _source(connection, source_code)
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": source.id})
-        previous = _previous(connection, source, sha256, path)
-        if previous is not None:
-            return previous
-        table = read_file(path, mapping)
-        _check_columns(path, table, mapping)
-        refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
+        batch_id = _claim_batch(connection, source, sha256, path, mapping, ingested_by)
+        if batch_id is None:
+            return _previous(connection, source, sha256, path)
+        logger.info("%s: lot %d de la source %s", path.name, batch_id, source.code)
+        table = _read(path, mapping)
         context = load_context(connection, mapping)
-        batch_id = connection.execute(text("SELECT nextval(pg_get_serial_sequence('batch', 'id'))")).scalar_one()
-        loader = loader_for(engine, connection, batch_id=batch_id, source_id=source.id, lines=table.lines)
-        after_transaction.callback(loader.close)
-        staged = _stage(table, mapping, context, source, batch_id, loader, progress)
-        loader.claim(connection)
-        connection.execute(
-            insert(Batch),
-            {
-                "id": batch_id,
-                "source_id": source.id,
-                "sha256": sha256,
-                "filename": path.name,
-                "mapping_name": mapping.name,
-                "mapping": mapping.model_dump(mode="json"),
-                "ingested_by": ingested_by or getpass.getuser(),
-            },
-        )
+        staged = _stage(connection, table, _Facts.of(mapping, context, source, batch_id), context, source, progress)
         if progress:
             progress("Écriture", 0, len(table))
-        inserted = loader.store(connection, source_id=source.id)
-        rejected = pd.concat(staged.rejected, ignore_index=True) if staged.rejected else pd.DataFrame()
-        insert_rejected(connection, rejected, batch_id=batch_id)
-        report = BatchReport(
-            batch_id=batch_id,
-            source=source.code,
-            file=path.name,
-            sha256=sha256,
-            rows_read=len(table),
-            accepted=inserted,
-            duplicates=staged.valid - inserted,
-            rejected=len(rejected),
-            rejected_by_reason=(
-                {str(k): int(v) for k, v in rejected["reason"].value_counts().sort_index().items()}
-                if len(rejected)
-                else {}
-            ),
-        )
-        connection.execute(
-            text("UPDATE batch SET rows_read=:r, accepted=:a, duplicates=:d, rejected=:j WHERE id=:id"),
-            {
-                "r": report.rows_read,
-                "a": report.accepted,
-                "d": report.duplicates,
-                "j": report.rejected,
-                "id": batch_id,
-            },
-        )
+        report = BatchReport(batch_id, source.code, path.name, sha256, len(table), accepted=0, duplicates=0, rejected=0)
+        _store(connection, staged, report)
         if progress:
             progress("Écriture", len(table), len(table))
         return report

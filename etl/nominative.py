@@ -8,12 +8,15 @@ columns contain e-mail addresses or phone numbers.
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pandas as pd
 
 from ols.errors import InvalidInputError
 from ols.names import fold
+
+logger = logging.getLogger(__name__)
 
 NOMINATIVE_HEADERS = re.compile(
     r"^(NOM|NOMS|PRENOM|PRENOMS|NOM PRENOM|PRENOM NOM|NOM DE FAMILLE|NOM D USAGE|NOM DE NAISSANCE"
@@ -55,4 +58,5 @@ def refuse_nominative(name: str, frame: pd.DataFrame, *, checked_text_columns: l
         if by_content:
             parts.append(f"coordonnées personnelles (e-mail, téléphone) dans: {', '.join(by_content)}")
         msg = f"{name}: fichier refusé, données nominatives interdites dans l'observatoire ({'; '.join(parts)})"
+        logger.warning(msg)
         raise InvalidInputError(msg)

@@ -8,6 +8,7 @@ return the x/y of each feature's geometry in the file's CRS.
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import shapely
 
 from etl.mapping import Mapping
 from ols.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class RawTable:
 def read_file(path: Path, mapping: Mapping) -> RawTable:
     """Read ``path`` as the mapping's file type says."""
     readers = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geo, "gpkg": _read_geo}
+    logger.debug("lecture de %s (%s, correspondance %s)", path.name, mapping.format, mapping.name)
     try:
         return readers[mapping.format](path, mapping)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError, pyogrio.errors.DataSourceError) as error:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from etl.batches import rejected_rows
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from etl.validate import REASONS
+from etl.verdicts import REASONS
 from ols.reference.places import save_places
 from tests.helpers import add_territory, count, write_csv
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert
 
-from etl.demo.generate import INSEE, LAST_DAY, generate
+from etl.demo.commune import INSEE
+from etl.demo.generate import generate
+from etl.demo.partners import LAST_DAY
 from etl.geocode import load_ban
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
@@ -16,6 +20,9 @@ from ols.periods import Period, parse_period
 from ols.reference.places import read_places, save_places
 from ols.reference.territories import read_boundary, save_territory
 from ols.settings import data_settings
+from ols.store.models import Source
+
+logger = logging.getLogger(__name__)
 
 POPULATION = 20_993  # inhabitants, as the STSPD 2019-2021 of Mons-en-Barœul states
 SOURCES = {
@@ -42,6 +49,7 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
     communes = shared_file("boundaries", "communes-59-nord.geojson")
     stations = shared_file("places", "metro_stations_mons_area.csv")
     files = generate(out, communes_file=communes, stations_file=stations, seed=seed)
+    logger.info("démo: %d fichiers synthétiques écrits dans %s", sum(map(len, files.values())), out)
     boundary = read_boundary(communes, commune=INSEE)
     with engine.begin() as connection:
         save_territory(
@@ -54,9 +62,9 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
         )
         save_places(connection, read_places(stations), kind="metro")
         load_ban(connection, files["ban"][0])
-        connection.exec_driver_sql(
-            "INSERT INTO source (code, name, kind, default_confidentiality) VALUES "
-            "('bailleur-demo', 'Bailleur social (démo)', 'bailleur', 'partners') ON CONFLICT (code) DO NOTHING"
+        bailleur = {"name": "Bailleur social (démo)", "kind": "bailleur", "default_confidentiality": "partners"}
+        connection.execute(
+            insert(Source).values(code="bailleur-demo", **bailleur).on_conflict_do_nothing(index_elements=["code"])
         )
     echo(f"Territoire {boundary.name} ({INSEE}) chargé; fichiers synthétiques dans {out}")
     reports = []
@@ -70,6 +78,7 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
                 f"{report.rejected} rejets {report.rejected_by_reason or ''}"
             )
     total = sum(report.accepted for report in reports)
+    logger.info("démo: %d faits intégrés depuis %d fichiers", total, len(reports))
     echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
     return reports
 

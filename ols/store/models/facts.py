@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Text,
@@ -106,9 +107,9 @@ class RejectedRow(Base):
 class Event(Base):
     """One fact: what (harmonised category), when (with precision), where (with precision), who said it.
 
-    Partitioned by batch: a large file's events form a partition of their own (``event_batch_N``,
-    itself split by line range), the others share ``event_default`` (``etl.load``, migrations
-    0006 and 0007).
+    Keyed by the fact: ``(source_id, id)``, so the database itself stores a fact once, whichever
+    ingests send it and however many at once (``etl.load`` inserts with ``ON CONFLICT DO
+    NOTHING``). One table, not partitioned (migration ``0009_event_key_constraint`` says why).
     """
 
     __tablename__ = "event"
@@ -119,12 +120,12 @@ class Event(Base):
         Index("event_geom", "geom", postgresql_using="gist"),
         Index("event_occurred_at", "occurred_at"),
         ForeignKeyConstraint(["batch_id", "source_id"], ["batch.id", "batch.source_id"], name="event_batch_fkey"),
-        {"postgresql_partition_by": "LIST (batch_id)"},
+        PrimaryKeyConstraint("source_id", "id", name="event_pkey"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     source_id: Mapped[int] = mapped_column(SmallInteger)
-    batch_id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(Integer)
     territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id"))
     category: Mapped[str] = mapped_column(String(48))
     family: Mapped[str] = mapped_column(String(32))
@@ -139,5 +140,5 @@ class Event(Base):
     commune_insee: Mapped[str | None] = mapped_column(String(5))
     partner_ref: Mapped[str | None] = mapped_column(Text)
     confidentiality: Mapped[str] = mapped_column(String(16))
-    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")

@@ -19,7 +19,7 @@ from ols.errors import InvalidInputError
 from ols.reference.calendar import calendar_for
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009_event_key_constraint"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,9 +1,18 @@
-"""Large files: staged, indexed and attached as a partition of their own; ids stable across chunks."""
+"""Storing files: each fact once, whatever the size of the file and the ingests running beside it; ids stable.
+
+A file's facts go through a temporary table into ``event`` (``etl.load``). Large files take the
+same path; what sets them apart is only that ``event`` is analysed after them.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psycopg
 import pytest
 import yaml
 from alembic import command
@@ -20,8 +28,8 @@ from sqlalchemy import Connection, Engine, text
 import etl.ingest
 import etl.load
 from etl.fingerprint import FactIds
-from etl.ingest import ingest_file
-from etl.mapping import load_mapping
+from etl.ingest import BatchReport, ingest_file
+from etl.mapping import Mapping, load_mapping
 from etl.validate import file_constants, validate_chunks
 from ols.store.db import alembic_config
 from tests.helpers import add_territory, count, write_csv
@@ -35,13 +43,13 @@ MAPPING = {
     "categories": {"Tags": "graffiti", "Cambriolage": "residential_burglary"},
 }
 TABLES = ("batch", "event", "rejected_row")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A "large" file is 100 rows or more, read 30 rows at a time (after a first chunk of 7), in leaves of 60+."""
-    monkeypatch.setattr(etl.load, "PARTITION_MIN_ROWS", 100)
-    monkeypatch.setattr(etl.load, "LEAF_MIN_ROWS", 60)
+    """A "large" file (analysed after it) is 100 rows or more, read 30 rows at a time after a first chunk of 7."""
+    monkeypatch.setattr(etl.load, "ANALYZE_MIN_ROWS", 100)
     monkeypatch.setattr(etl.ingest, "FIRST_CHUNK_ROWS", 7)
     monkeypatch.setattr(etl.ingest, "CHUNK_ROWS", 30)
 
@@ -75,75 +83,55 @@ def _setup(engine: Engine, tmp_path: Path) -> Path:
     return mapping
 
 
-def _partitions(engine: Engine, parent: str = "event") -> list[str]:
+def _relations(engine: Engine) -> list[str]:
+    """Every table, index and sequence of the database (temporary ones included), by schema."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT n.nspname || '.' || c.relname FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+                    "ORDER BY 1"
+                )
+            ).scalars()
+        )
+
+
+def _partitions(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         return list(
             connection.execute(
                 text(
                     "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "WHERE i.inhparent = CAST(:parent AS regclass) ORDER BY 1"
-                ),
-                {"parent": parent},
+                    "WHERE i.inhparent = CAST('event' AS regclass) ORDER BY 1"
+                )
             ).scalars()
-        )
-
-
-def _staged(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        return list(
-            connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'ols_staging'")).scalars()
         )
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_a_large_file_becomes_a_partition_split_in_indexed_leaves(engine: Engine, tmp_path: Path) -> None:
+def test_a_large_file_is_stored_once_then_analysed(engine: Engine, tmp_path: Path) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
     rows = _rows(240)
     path = write_csv(tmp_path / "large.csv", rows)
+    before = _relations(engine)
     report = ingest_file(engine, path, source_code="mediation", mapping=mapping)
     known = _known(rows)
     assert (report.rows_read, report.accepted, report.duplicates, report.rejected) == (240, known, 0, 240 - known)
     assert report.rejected_by_reason == {"unknown_label": 240 - known}
-    name = f"event_batch_{report.batch_id}"
-    assert _partitions(engine) == [name, "event_default"]
-    leaves = _partitions(engine, name)
-    assert leaves == [f"{name}_{k}" for k in (1, 2, 3)]  # 240 rows in leaves of 60+: shares 3, 2, 1
-    assert _staged(engine) == []
+    assert _relations(engine) == before  # no table of its own, nothing left behind
     with engine.connect() as connection:
-        assert connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one() == known
         assert connection.execute(text("SELECT count(DISTINCT id) FROM event")).scalar_one() == known
-        bounds = connection.execute(
-            text("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = ANY(:l) ORDER BY relname"),
-            {"l": leaves},
-        ).scalars()
-        assert list(bounds) == [
-            "FOR VALUES FROM (2) TO (122)",
-            "FOR VALUES FROM (122) TO (202)",
-            "FOR VALUES FROM (202) TO (242)",
-        ]
-        for leaf in leaves:
-            held = connection.execute(text(f"SELECT min(line), max(line), count(*) FROM {leaf}")).one()
-            assert held[2] > 0
-            indexes = connection.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": leaf})
-            definitions = " ".join(indexes.scalars())
-            assert "gist (geom)" in definitions
-            assert "(occurred_at)" in definitions
-            assert "UNIQUE INDEX" in definitions
-            kinds = connection.execute(
-                text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY 1"), {"t": leaf}
-            ).scalars()
-            assert "".join(kinds) == "ccccffp"  # 3 checks + batch and line range, batch and territory keys, key
-            analysed = connection.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = :t"), {"t": leaf})
-            assert analysed.scalar_one() >= 10  # the refresh that follows gets row counts and value spreads
-        plan = connection.execute(text(f"EXPLAIN SELECT * FROM event WHERE batch_id = {report.batch_id} AND line = 5"))
-        assert f"{name}_1" in " ".join(plan.scalars())
+        analysed = connection.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = 'event'"))
+        assert analysed.scalar_one() >= 10  # the refresh that follows gets row counts and value spreads
     again = ingest_file(engine, path, source_code="mediation", mapping=mapping)
     assert again.already_ingested
     assert [count(engine, table) for table in TABLES] == [1, known, 240 - known]
 
 
 @pytest.mark.usefixtures("small_chunks")
-@pytest.mark.parametrize("size", [40, 240])  # a small file (temporary table), a large one (leaves)
+@pytest.mark.parametrize("size", [40, 240])  # a small file, a large one (analysed after)
 def test_values_a_file_shares_are_sent_once_as_defaults_and_not_left_behind(
     engine: Engine, tmp_path: Path, size: int
 ) -> None:
@@ -213,41 +201,70 @@ def test_rows_keep_their_own_values_where_a_file_does_not_share_them(engine: Eng
 
 
 @pytest.mark.usefixtures("small_chunks")
+def _meeting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingests meet before storing their facts: both store at once, unless one already waits for the other."""
+    together = threading.Barrier(2)
+    store = etl.ingest.store_facts
+
+    def meeting(connection: Connection) -> int:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=3)
+        return store(connection)
+
+    monkeypatch.setattr(etl.ingest, "store_facts", meeting)
+
+
+def _at_once(engine: Engine, mapping: Mapping, files: list[tuple[Path, str]]) -> list[BatchReport]:
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(lambda item: ingest_file(engine, item[0], source_code=item[1], mapping=mapping), files))
+
+
+@pytest.mark.usefixtures("small_chunks")
 def test_two_large_files_ingested_at_once_both_land(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both hold their batch row when they come to take the keys: they must not deadlock."""
     mapping = load_mapping(_setup(engine, tmp_path))
-    together = threading.Barrier(2)
-    store = etl.load.PartitionLoad.store
-
-    def meeting(self: etl.load.PartitionLoad, connection: Connection, *, source_id: int) -> int:
-        with contextlib.suppress(threading.BrokenBarrierError):
-            together.wait(timeout=3)  # both at this point at once, unless one waits for the other
-        return store(self, connection, source_id=source_id)
-
-    monkeypatch.setattr(etl.load.PartitionLoad, "store", meeting)
+    _meeting(monkeypatch)
     files = [
         (write_csv(tmp_path / f"{code}.csv", _rows(240, seed=seed)), code)
         for seed, code in ((1, "mediation"), (2, "transport"))
     ]
-    with ThreadPoolExecutor(2) as pool:
-        reports = list(pool.map(lambda item: ingest_file(engine, item[0], source_code=item[1], mapping=mapping), files))
-    assert sorted(len(_partitions(engine, f"event_batch_{r.batch_id}")) for r in reports) == [3, 3]
+    reports = _at_once(engine, mapping, files)
+    assert [r.accepted for r in reports] == [_known(_rows(240, seed=seed)) for seed in (1, 2)]
     assert count(engine, "event") == sum(r.accepted for r in reports)
 
 
-def test_leaves_cover_the_lines_and_shrink_towards_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
-    lines = np.arange(1_000_000) + 2
-    bounds = etl.load.leaf_bounds(lines)
-    assert bounds == [(2, 500_002), (500_002, 833_335), (833_335, 1_000_002)]
-    assert etl.load.leaf_bounds(lines[:150_000]) == [(2, 150_002)]  # one leaf under twice the leaf size
-    assert len(etl.load.leaf_bounds(lines[:250_000])) == 2
-    assert etl.load.leaf_bounds(lines[::-1].copy()) == [(2, 1_000_002)]  # lines out of order: one leaf
+def test_two_files_sharing_facts_ingested_at_once_store_each_fact_once(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files list the same facts in opposite orders: inserted in file order, the ingests would deadlock."""
+    mapping = load_mapping(_setup(engine, tmp_path))
+    _meeting(monkeypatch)
+    rows = _rows(3000)  # long enough an insert for the two to overlap
+    files = [
+        (write_csv(tmp_path / "a.csv", rows), "mediation"),
+        (write_csv(tmp_path / "b.csv", rows[::-1] + _rows(30, seed=2)), "mediation"),
+    ]
+    first, second = _at_once(engine, mapping, files)
+    known, extra = _known(rows), _known(_rows(30, seed=2))
+    assert first.accepted + second.accepted == known + extra
+    assert first.duplicates + second.duplicates == known
+    assert count(engine, "event") == known + extra
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_facts_already_stored_are_duplicates_in_either_path(engine: Engine, tmp_path: Path) -> None:
+def test_the_same_file_ingested_twice_at_once_is_one_batch(engine: Engine, tmp_path: Path) -> None:
+    mapping = load_mapping(_setup(engine, tmp_path))
+    path = write_csv(tmp_path / "f.csv", _rows(240))
+    reports = _at_once(engine, mapping, [(path, "mediation"), (path, "mediation")])
+    assert sorted(r.already_ingested for r in reports) == [False, True]
+    assert reports[0].batch_id == reports[1].batch_id
+    assert {r.accepted + r.duplicates for r in reports} == {_known(_rows(240))}
+    assert [count(engine, table) for table in TABLES] == [1, _known(_rows(240)), 240 - _known(_rows(240))]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_facts_already_stored_are_duplicates(engine: Engine, tmp_path: Path) -> None:
     """A second large file repeating stored facts, then a small one: both count them as duplicates."""
     mapping = load_mapping(_setup(engine, tmp_path))
     rows = _rows(240)
@@ -260,33 +277,33 @@ def test_facts_already_stored_are_duplicates_in_either_path(engine: Engine, tmp_
     small = ingest_file(engine, write_csv(tmp_path / "c.csv", rows[:40]), source_code="mediation", mapping=mapping)
     assert (small.accepted, small.duplicates, small.rejected) == (0, _known(rows[:40]), 40 - _known(rows[:40]))
     assert count(engine, "event") == first.accepted + overlap.accepted
-    assert len(_partitions(engine)) == 3
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_a_failed_large_ingest_leaves_no_partition_nor_staging_table(
+def test_a_failed_large_ingest_leaves_the_database_as_it_was(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
     path = write_csv(tmp_path / "large.csv", _rows(240))
+    before = _relations(engine)
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(etl.ingest, "insert_rejected", interrupted)  # after the partition was attached
+    monkeypatch.setattr(etl.ingest, "insert_rejected", interrupted)  # after the facts were inserted
     with pytest.raises(KeyboardInterrupt):
         ingest_file(engine, path, source_code="mediation", mapping=mapping)
     assert [count(engine, table) for table in TABLES] == [0, 0, 0]
-    assert _partitions(engine) == ["event_default"]
-    assert _staged(engine) == []
+    assert _relations(engine) == before
 
 
 @pytest.mark.usefixtures("small_chunks")
-@pytest.mark.parametrize("failing_chunk", [3, 6])  # inside the first leaf; once it is committed and indexing
+@pytest.mark.parametrize("failing_chunk", [0, 6])  # before any row was sent; after most were
 def test_an_error_while_rows_stream_leaves_nothing(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_chunk: int
 ) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
+    before = _relations(engine)
 
     def failing(*args: Any, **kwargs: Any) -> Iterator[object]:
         for number, item in enumerate(validate_chunks(*args, **kwargs)):
@@ -299,24 +316,62 @@ def test_an_error_while_rows_stream_leaves_nothing(
     with pytest.raises(OSError, match="disk full"):
         ingest_file(engine, write_csv(tmp_path / "large.csv", _rows(240)), source_code="mediation", mapping=mapping)
     assert [count(engine, table) for table in TABLES] == [0, 0, 0]
-    assert _partitions(engine) == ["event_default"]
-    assert _staged(engine) == []
+    assert _relations(engine) == before
+
+
+KILLED_INGEST = """
+import os, sys, time
+from pathlib import Path
+from sqlalchemy import create_engine
+import etl.ingest
+from etl.ingest import ingest_file
+from etl.mapping import load_mapping
+
+etl.ingest.FIRST_CHUNK_ROWS, etl.ingest.CHUNK_ROWS = 7, 30
+
+def stop_midway(step, done, total):
+    if step == "Validation" and done < total:
+        print("streaming", flush=True)
+        time.sleep(600)
+
+engine = create_engine(sys.argv[1], connect_args={"application_name": "ols-killed-ingest"})
+ingest_file(engine, Path(sys.argv[2]), source_code="mediation", mapping=load_mapping(Path(sys.argv[3])),
+            progress=stop_midway)
+"""
+
+
+def _wait_until_gone(engine: Engine, application: str) -> None:
+    """Wait for the server to notice its client died and end its session (rolling its transaction back)."""
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :a"), {"a": application}
+        ).scalar_one():
+            assert time.monotonic() < deadline, "the killed ingest's session is still open"
+            time.sleep(0.1)
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_a_staging_table_left_by_a_killed_ingest_is_dropped_by_the_next(
-    engine: Engine, database_url: str, tmp_path: Path
-) -> None:
-    mapping = load_mapping(_setup(engine, tmp_path))
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE ols_staging.event_batch_999 (LIKE event)"))
-        connection.execute(text("CREATE TABLE ols_staging.event_batch_997_2 (LIKE event)"))
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as live:  # another ingest, still running
-        live.execute("SELECT pg_advisory_lock(%s, %s)", (etl.load.STAGING_LOCKS, 998))
-        live.execute("CREATE TABLE ols_staging.event_batch_998 (LIKE event)")
-        ingest_file(engine, write_csv(tmp_path / "large.csv", _rows(120)), source_code="mediation", mapping=mapping)
-        assert _staged(engine) == ["event_batch_998"]
+def test_a_killed_ingest_leaves_the_database_as_it_was(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    mapping_path = _setup(engine, tmp_path)
+    path = write_csv(tmp_path / "large.csv", _rows(240))
+    before = _relations(engine)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-c", KILLED_INGEST, database_url, str(path), str(mapping_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    ) as ingest:
+        assert ingest.stdout is not None
+        assert ingest.stdout.readline().strip() == "streaming"  # its batch row written, its facts half sent
+        os.kill(ingest.pid, signal.SIGKILL)
+    _wait_until_gone(engine, "ols-killed-ingest")
+    assert [count(engine, table) for table in TABLES] == [0, 0, 0]
+    assert _relations(engine) == before
+    report = ingest_file(engine, path, source_code="mediation", mapping=load_mapping(mapping_path))
+    assert report.accepted == _known(_rows(240))
 
 
 def test_ids_do_not_depend_on_how_the_file_is_cut() -> None:
@@ -371,26 +426,67 @@ def test_a_reference_seen_earlier_in_the_file_is_a_duplicate() -> None:
     assert ids(rows.iloc[2:].reset_index(drop=True))[2].tolist() == [False, True]
 
 
+def _primary_key(engine: Engine) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'event_pkey'")
+            ).scalar_one()
+        )
+
+
 @pytest.mark.usefixtures("small_chunks")
-def test_the_line_key_migration_merges_the_leaves_back_and_splits_nothing_on_the_way_up(
+def test_the_fact_key_migration_goes_down_to_batch_partitions_and_back(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
     mapping = load_mapping(_setup(engine, tmp_path))
     rows = _rows(240)
-    report = ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=mapping)
-    name = f"event_batch_{report.batch_id}"
+    ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=mapping)
+    assert _primary_key(engine) == "PRIMARY KEY (source_id, id)"
+    assert _partitions(engine) == []
     config = alembic_config(database_url)
+    command.downgrade(config, "0008")
+    assert _partitions(engine) == ["event_default"]
+    assert _primary_key(engine) == "PRIMARY KEY (id, batch_id, line)"
+    assert count(engine, "event") == _known(rows)
     command.downgrade(config, "0006")
-    assert _partitions(engine) == [name, "event_default"]
-    assert _partitions(engine, name) == []
-    assert count(engine, "event") == _known(rows)
+    assert _primary_key(engine) == "PRIMARY KEY (id, batch_id)"
     command.upgrade(config, "head")
-    with engine.connect() as connection:
-        definition = connection.execute(
-            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'event_pkey'")
-        ).scalar_one()
-    assert definition == "PRIMARY KEY (id, batch_id, line)"
+    assert _primary_key(engine) == "PRIMARY KEY (source_id, id)"
     assert count(engine, "event") == _known(rows)
+
+
+def test_the_fact_key_migration_keeps_one_row_of_a_fact_stored_twice(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Under the batch key, two batches could store one fact: the first row stays, the other is a duplicate."""
+    mapping = load_mapping(_setup(engine, tmp_path))
+    rows = _rows(40)
+    first = ingest_file(engine, write_csv(tmp_path / "a.csv", rows), source_code="mediation", mapping=mapping)
+    config = alembic_config(database_url)
+    command.downgrade(config, "0008")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO batch (source_id, sha256, filename, mapping_name, mapping, ingested_by, rows_read, "
+                "accepted, duplicates, rejected) SELECT source_id, 'again', 'b.csv', 't', '{}', 'x', 3, 3, 0, 0 "
+                "FROM batch"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO event SELECT e.id, e.source_id, b.id, e.territory_id, e.category, e.family, e.raw_label, "
+                "e.occurred_at, e.time_precision, e.geom, e.location_precision, e.h3_r8, e.h3_r9, e.h3_r10, "
+                "e.commune_insee, e.partner_ref, e.confidentiality, e.line, e.attributes "
+                "FROM event e JOIN batch b ON b.sha256 = 'again' ORDER BY e.line LIMIT 3"
+            )
+        )
+    assert count(engine, "event") == first.accepted + 3
+    command.upgrade(config, "head")
+    assert count(engine, "event") == first.accepted
+    with engine.connect() as connection:
+        batches = connection.execute(text("SELECT sha256 = 'again', accepted, duplicates FROM batch ORDER BY id")).all()
+    assert [tuple(b) for b in batches] == [(False, first.accepted, 0), (True, 0, 3)]
 
 
 def test_the_partition_migration_keeps_the_events(engine: Engine, database_url: str, tmp_path: Path) -> None:
@@ -402,7 +498,7 @@ def test_the_partition_migration_keeps_the_events(engine: Engine, database_url: 
     assert _partitions(engine) == []
     assert count(engine, "event") == _known(rows)
     command.upgrade(config, "head")
-    assert _partitions(engine) == ["event_default"]
+    assert _primary_key(engine) == "PRIMARY KEY (source_id, id)"
     assert count(engine, "event") == _known(rows)
 
 
