@@ -153,8 +153,10 @@ def test_reunion_reads_its_own_local_time(engine: Engine, tmp_path: Path) -> Non
         assert evolution.set_index("key").loc["total", "2026"] == 1
         html = write_report(connection, "weekly", "2026-W01", OPERATOR, tmp_path / "rapport")[0]
         assert "heure locale (Indian/Reunion)" in html.read_text(encoding="utf-8")
-        with pytest.raises(UnsupportedHolidayError, match="vacances scolaires inconnues pour la zone Réunion"):
-            time_profile(connection, parse_period("2026-01"), OPERATOR)
+        profile = time_profile(connection, parse_period("2026-01"), OPERATOR)
+        assert profile["timed"] == 1 and profile["grid"][3][1] == 1  # Thursday 1 January, 01:00 in Saint-Denis
+        assert profile["school_holidays"] is None
+        assert "vacances scolaires inconnues pour la zone Réunion" in profile["school_holidays_note"]
         with pytest.raises(UnsupportedHolidayError, match="zone Réunion"):
             from_observatory(connection, parse_period("2026-01"), parse_window("jeu 01:00-02:00"),
                              Audience.of("p", "police"), holidays=True)  # fmt: skip
@@ -180,8 +182,13 @@ def test_territories_share_one_calendar(engine: Engine) -> None:
 def test_holidays_without_a_zone_are_a_clear_error(engine: Engine, tmp_path: Path) -> None:
     _territory(engine, "quartier", LILLE, None)
     _ingest(engine, tmp_path, LILLE, "04/03/2026 20:15")
+    with engine.connect() as connection:
+        profile = time_profile(connection, parse_period("2026-03"), OPERATOR)
+    assert profile["timed"] == 1 and profile["school_holidays"] is None
+    assert "--holiday-zone" in profile["school_holidays_note"]
     with engine.connect() as connection, pytest.raises(UnsupportedHolidayError, match="--holiday-zone"):
-        time_profile(connection, parse_period("2026-03"), OPERATOR)
+        from_observatory(connection, parse_period("2026-03"), parse_window("mer 20:00-21:00"),
+                         Audience.of("p", "police"), holidays=False)  # fmt: skip
 
 
 def _ols(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

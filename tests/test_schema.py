@@ -2,8 +2,7 @@
 
 Alembic compares the declared tables (columns, types, nullability, server defaults, keys, indexes,
 GeoAlchemy2's spatial indexes included) with the schema of a freshly migrated database. What the
-models never declare is left out by :func:`ols.store.db.include_object`: PostGIS's own table and the
-partitions of ``event``.
+models never declare is left out by :func:`ols.store.db.include_object`: PostGIS's own table.
 """
 
 from __future__ import annotations
@@ -33,10 +32,9 @@ def test_models_match_the_migrated_schema(engine: Engine) -> None:
 
 
 def test_a_schema_change_outside_the_models_is_found(engine: Engine) -> None:
-    """The comparison sees drift in declared tables, while an ingest's new partition of ``event`` is not drift."""
+    """The comparison sees drift in declared tables (a test that could not fail would prove nothing)."""
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE hotspot ADD COLUMN stray integer"))
-        connection.execute(text("CREATE TABLE event_batch_7 PARTITION OF event FOR VALUES IN (7)"))
         differences = _differences(connection)
     assert [(kind, table, column.name) for kind, _, table, column in differences] == [
         ("remove_column", "hotspot", "stray")

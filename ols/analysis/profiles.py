@@ -19,7 +19,7 @@ from ols.access.disclosure import cell_key
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.layers import readable_zones
-from ols.errors import NotFoundError
+from ols.errors import NotFoundError, UnsupportedHolidayError
 from ols.holidays import school_holidays
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
@@ -85,9 +85,21 @@ def _profile_rows(
     return connection.execute(statement).all()
 
 
-def _tally(rows: ProfileRows, holiday: dict[date, bool]) -> tuple[Tally, Tally, Tally, Tally]:
-    """The hour grid, the grid split by school holidays, facts without an hour per weekday, and the totals
-    (facts dated to the month, timed facts, evening facts)."""
+def _holidays(rows: ProfileRows, zone: str | None) -> tuple[dict[date, bool] | None, str | None]:
+    """Whether each day of the rows is a school holiday, or None and the reason when the calendar is unknown.
+
+    A territory whose holidays OLS does not know (Corse, overseas, no zone given) still gets its hour
+    grid: only the holiday split is left out, and the profile says why.
+    """
+    try:
+        return school_holidays({row[0] for row in rows}, zone), None
+    except UnsupportedHolidayError as error:
+        return None, str(error)
+
+
+def _tally(rows: ProfileRows, holiday: dict[date, bool] | None) -> tuple[Tally, Tally, Tally, Tally]:
+    """The hour grid, the grid split by school holidays (left empty without a calendar), facts without an
+    hour per weekday, and the totals (facts dated to the month, timed facts, evening facts)."""
     grid, split, unknown_hour, single = Tally((7, 24)), Tally((2, 7, 24)), Tally((7,)), Tally((3,))
     for day, weekday, hour, precision, count, key in rows:
         if precision == "month":
@@ -96,7 +108,8 @@ def _tally(rows: ProfileRows, holiday: dict[date, bool]) -> tuple[Tally, Tally, 
             unknown_hour.add(weekday - 1, count, key)
         else:
             grid.add((weekday - 1, hour), count, key)
-            split.add((0 if holiday[day] else 1, weekday - 1, hour), count, key)
+            if holiday is not None:
+                split.add((0 if holiday[day] else 1, weekday - 1, hour), count, key)
             single.add(1, count, key)
             if hour >= EVENING.start:
                 single.add(2, count, key)
@@ -118,7 +131,7 @@ def time_profile(
     audience.require(Layer.PROFILES)
     calendar = calendar_of(connection)
     rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=calendar.timezone)
-    holiday = school_holidays({row[0] for row in rows}, calendar.holiday_zone)
+    holiday, no_holidays = _holidays(rows, calendar.holiday_zone)
     grid, split, unknown_hour, single = _tally(rows, holiday)
     imprecise, timed, evening = single.published(connection, audience)
     shares = split.published(connection, audience)
@@ -127,7 +140,8 @@ def time_profile(
         "grid": grid.published(connection, audience), "heure_inconnue": unknown_hour.published(connection, audience),
         "date_imprecise": imprecise, "timed": timed,
         "evening_share": round(evening / timed, 3) if timed and evening is not None else None,
-        "school_holidays": {"vacances": shares[0], "periode_scolaire": shares[1]},
+        "school_holidays": None if holiday is None else {"vacances": shares[0], "periode_scolaire": shares[1]},
+        "school_holidays_note": no_holidays,
         "holiday_zone": calendar.holiday_zone,
         "suppression_threshold": audience.threshold if audience.suppressed else None,
     }  # fmt: skip

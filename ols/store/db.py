@@ -8,7 +8,6 @@ demand. The schema is only ever created and upgraded by the Alembic migrations i
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -26,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UNDECLARED_TABLES = {"spatial_ref_sys"}
-EVENT_PARTITION = re.compile(r"event_(default|batch_\d+(_\d+)?)")
 
 
 def database_url(settings: DatabaseSettings | None = None) -> str:
@@ -85,9 +83,7 @@ def current_revision(connection: Connection) -> str | None:
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Whether Alembic compares a schema object with the models (autogenerate, ``tests/test_schema.py``).
 
-    Left out: PostGIS's own ``spatial_ref_sys``, and the partitions of ``event`` with their indexes —
-    ``event_default`` (migration 0006) and the ``event_batch_N`` tables an ingest attaches at run time —
-    which copy the declared parent and are no tables of their own.
+    Left out: PostGIS's own ``spatial_ref_sys``, which no model declares.
     """
     table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return not (table in UNDECLARED_TABLES or (table is not None and EVENT_PARTITION.fullmatch(table)))
+    return table not in UNDECLARED_TABLES
