@@ -227,6 +227,8 @@ def ingest(
                 f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
                 f"{report.rejected_by_reason or ''}"
             )
+            for column, what in report.dropped_columns.items():
+                typer.echo(f"  colonne {column} écartée : contient {what}")
 
 
 def _progress(*, hidden: bool) -> Progress:

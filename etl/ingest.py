@@ -1,4 +1,4 @@
-"""Ingestion of one partner file: read, refuse nominative data, validate, deduplicate, store.
+"""Ingestion of one partner file: read, keep nominative data out (``etl.privacy``), validate, deduplicate, store.
 
 A file is one batch and one transaction: either every row ends up as an event, a duplicate or a
 rejected row with its reason, or (on any error, Ctrl-C included) the database is left as it was.
@@ -31,7 +31,9 @@ from etl.encoding import event_batch, event_schema
 from etl.fingerprint import FactIds
 from etl.load import Defaults, insert_rejected, staged_facts, store_facts
 from etl.mapping import Mapping
-from etl.nominative import refuse_nominative
+from etl.privacy.detectors import redact
+from etl.privacy.headers import refuse_nominative_headers
+from etl.privacy.screen import Screening, redact_frame, screen
 from etl.readers import RawTable, read_file
 from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
@@ -48,7 +50,11 @@ SENSITIVE = {code for code, category in CATEGORY_BY_CODE.items() if category.sen
 
 @dataclass
 class BatchReport:
-    """What became of the rows of one file (the ``ols ingest --json`` object)."""
+    """What became of the rows of one file (the ``ols ingest --json`` object).
+
+    ``dropped_columns``: the attribute columns this ingest dropped for nominative data, under the
+    mapping's ``drop_column`` policy, with what they held in French ("des noms").
+    """
 
     batch_id: int
     source: str
@@ -59,6 +65,7 @@ class BatchReport:
     duplicates: int
     rejected: int
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    dropped_columns: dict[str, str] = field(default_factory=dict)
     already_ingested: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -144,8 +151,18 @@ def _reasons(connection: Connection, batch_id: int) -> dict[str, int]:
 
 
 def _read(path: Path, mapping: Mapping) -> RawTable:
-    """The file's rows, once its columns are those the mapping needs and it names nobody."""
-    table = read_file(path, mapping)
+    """The file's rows, once its columns are those the mapping needs and it names nobody.
+
+    A reader's error may quote a line of the file: any personal data in it is masked, and the
+    underlying error (which quotes it too) is not chained.
+    """
+    try:
+        table = read_file(path, mapping)
+    except InvalidInputError as error:
+        error.args = tuple(redact(str(arg)) for arg in error.args)
+        error.__cause__, error.__suppress_context__ = None, True
+        raise
+    refuse_nominative_headers(path.name, [str(column) for column in table.frame.columns])
     missing = [column for column in mapping.used_columns() if column not in table.frame.columns]
     if missing:
         msg = (
@@ -153,7 +170,6 @@ def _read(path: Path, mapping: Mapping) -> RawTable:
             f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})"
         )
         raise InvalidInputError(msg)
-    refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
     logger.info("%s: %d lignes lues", path.name, len(table))
     return table
 
@@ -226,20 +242,27 @@ class _Facts:
 
 def _stage(
     connection: Connection,
-    table: RawTable,
+    screening: Screening,
     facts: _Facts,
     context: Context,
     source: Row[Any],
     progress: ProgressHook | None,
 ) -> _Staged:
-    """Validate chunk after chunk, COPYing each chunk's facts to the staging table, keeping the rejected rows."""
-    staged, fact_ids, mapping = _Staged(), FactIds(source.code), facts.mapping
+    """Validate chunk after chunk, COPYing each chunk's facts to the staging table, keeping the rejected rows.
+
+    Rows the screening found personal data in are rejected whatever their validation said; rejected
+    rows keep their cells and message with any personal data masked.
+    """
+    staged, fact_ids, mapping, table = _Staged(), FactIds(source.code), facts.mapping, screening.table
     with staged_facts(connection, facts.schema, Defaults(facts.constants)) as write:
-        for chunk, rows in validate_chunks(_chunks(table), mapping, context):
+        for chunk, validated in validate_chunks(_chunks(table), mapping, context):
+            rows = screening.verdicts(validated, staged.read)
             ok = rows["reason"].isna().to_numpy()
             write(facts.rows(chunk, rows if ok.all() else rows[ok], ok, fact_ids))
             if not ok.all():
-                staged.rejected.append(rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()])))
+                cells = redact_frame(chunk.frame.loc[~ok, mapping.used_columns()])
+                message = redact_frame(rows.loc[~ok, ["message"]].astype(str))["message"]
+                staged.rejected.append(rows[~ok].assign(raw=_json_lines(cells), message=message))
             staged.valid += int(ok.sum())
             staged.read += len(chunk)
             if progress:
@@ -312,11 +335,14 @@ def ingest_file(
             return _previous(connection, source, sha256, path)
         logger.info("%s: lot %d de la source %s", path.name, batch_id, source.code)
         table = _read(path, mapping)
-        context = load_context(connection, mapping)
-        staged = _stage(connection, table, _Facts.of(mapping, context, source, batch_id), context, source, progress)
+        screening = screen(path.name, table, mapping)
+        context = load_context(connection, screening.mapping)
+        facts = _Facts.of(screening.mapping, context, source, batch_id)
+        staged = _stage(connection, screening, facts, context, source, progress)
         if progress:
             progress("Écriture", 0, len(table))
         report = BatchReport(batch_id, source.code, path.name, sha256, len(table), accepted=0, duplicates=0, rejected=0)
+        report.dropped_columns = screening.dropped
         _store(connection, staged, report)
         if progress:
             progress("Écriture", len(table), len(table))

@@ -4,7 +4,9 @@ One YAML file per format says how to read the file (type, separator, encoding, d
 which columns hold the reference, the label, the date and the location, how the location is
 given (lon/lat, projected X/Y, address to geocode, named place, file geometry), which extra
 columns are kept as attributes, and the table from the partner's labels to the harmonised
-categories of :mod:`ols.nomenclature`. Only the columns a mapping names ever reach the database.
+categories of :mod:`ols.nomenclature`. Only the columns a mapping names ever reach the database,
+and none of them with personal data in it: the ``nominative`` block says what becomes of a row or a
+column where some is found (:class:`NominativeSpec`, :mod:`etl.privacy`).
 """
 
 from __future__ import annotations
@@ -105,6 +107,23 @@ class LocationSpec(_Strict):
         return [name for name in names if name]
 
 
+class NominativeSpec(_Strict):
+    """What becomes of personal data found in the free text a mapping keeps (``etl.privacy``).
+
+    ``policy``: ``reject_row`` (the default) rejects each row holding a name, a birth date, a phone
+    number, an e-mail, a number plate or a social-security number, with reason ``nominative_data``
+    and the value masked in the rejected row; ``drop_column`` drops every attribute column where
+    any is found (none of its values is stored, the batch report says so) and rejects the rows
+    where one is found in another column (reference, label, location), which a fact cannot do
+    without; ``refuse_file`` refuses the whole file. ``places``: attribute columns that hold the
+    names of places, which often honour people ("Austin Friars", "Jean Jaurès"): they are searched
+    for everything but a bare first name and surname, as the location's own columns are.
+    """
+
+    policy: Literal["reject_row", "drop_column", "refuse_file"] = "reject_row"
+    places: list[str] = Field(default_factory=list)
+
+
 class Mapping(_Strict):
     """One partner export format, read declaratively."""
 
@@ -120,6 +139,7 @@ class Mapping(_Strict):
     location: LocationSpec
     attributes: list[str] = Field(default_factory=list)
     confidentiality: Literal["open", "partners", "police"] | None = None
+    nominative: NominativeSpec = NominativeSpec()
     categories: dict[str, str]
 
     @field_validator("categories")
@@ -130,6 +150,14 @@ class Mapping(_Strict):
             msg = f"unknown category codes: {', '.join(unknown)}"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _places_are_attributes(self) -> Mapping:
+        unknown = [column for column in self.nominative.places if column not in self.attributes]
+        if unknown:
+            msg = f"nominative.places must be attributes: {', '.join(unknown)}"
+            raise ValueError(msg)
+        return self
 
     def label_table(self) -> dict[str, str]:
         """Partner label key (folded) → category code."""

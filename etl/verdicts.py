@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 REASONS = {
     "missing_label": "libellé absent",
     "unknown_label": "libellé inconnu de la table de correspondance",
+    "nominative_data": "donnée nominative",
     "missing_date": "date absente",
     "invalid_date": "date ou heure illisible",
     "impossible_date": "date impossible (future ou antérieure à 1990)",

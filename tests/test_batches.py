@@ -79,9 +79,11 @@ def test_nominative_columns_refuse_the_whole_file(engine: Engine, tmp_path: Path
 
 
 def test_contact_details_in_a_kept_column_refuse_the_file(engine: Engine, tmp_path: Path) -> None:
+    """Under the ``refuse_file`` policy (by default, the row alone is rejected: tests/test_nominative_ingest.py)."""
     rows = _rows(5)
     rows[3]["observations"] = "rappeler au 06 12 34 56 78"
     path, mapping = _setup(engine, tmp_path, rows)
+    mapping.write_text(yaml.safe_dump(MAPPING | {"nominative": {"policy": "refuse_file"}}), encoding="utf-8")
     with pytest.raises(ValueError, match="observations"):
         ingest_file(engine, path, source_code="mediation", mapping=load_mapping(mapping))
     assert count(engine, "batch") == 0

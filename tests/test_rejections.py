@@ -124,10 +124,32 @@ def test_geocoding_and_place_reasons(engine: Engine, tmp_path: Path) -> None:
     assert report.rejected_by_reason == {"geocoding_failed": 1}
 
 
+def test_nominative_data_is_named_by_its_column_and_masked(engine: Engine, tmp_path: Path) -> None:
+    add_territory(engine, MONS)
+    rows = [
+        _row(ref="N1"),
+        _row(ref="N2", suite="Rappel à l'ordre à Jean DUPONT"),
+        _row(ref="N3", suite="06 12 34 56 78"),
+    ]
+    path = write_csv(tmp_path / "pm.csv", rows, sep=";", encoding="cp1252")
+    mapping = load_mapping(_mapping(tmp_path, LONLAT_MAPPING))
+    report = ingest_file(engine, path, source_code="police-municipale", mapping=mapping)
+    assert (report.accepted, report.rejected_by_reason) == (1, {"nominative_data": 2})
+    with engine.connect() as connection:
+        by_line = rejected_rows(connection, report.batch_id).set_index("ligne")
+    assert by_line.loc[3, ["motif", "colonne", "suite"]].tolist() == [
+        "nominative_data",
+        "suite",
+        "Rappel à l'ordre à [masqué]",
+    ]
+    assert by_line.loc[4, "message"] == "donnée nominative (des numéros de téléphone) dans « suite » : valeur masquée"
+
+
 def test_all_reasons_are_covered_by_the_suite() -> None:
     covered = {
         "missing_label",
         "unknown_label",
+        "nominative_data",
         "missing_date",
         "invalid_date",
         "impossible_date",
