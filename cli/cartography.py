@@ -95,7 +95,8 @@ def zones_sync(
 
 def print_sync(result: DeclaredSync) -> None:
     """What a sync loaded, and the zones found only in the database: kept (and named) or deleted."""
-    typer.echo(f"{len(result.loaded)} zones déclarées chargées depuis {result.folder}")
+    loaded = "zone déclarée chargée" if len(result.loaded) == 1 else "zones déclarées chargées"
+    typer.echo(f"{len(result.loaded)} {loaded} depuis {result.folder}")
     if result.kept:
         typer.echo(f"{len(result.kept)} zone(s) déclarée(s) sans fichier dans ce dossier, gardées : "
                    f"{', '.join(result.kept)} (ols zones sync --prune les supprime)")  # fmt: skip

@@ -168,10 +168,9 @@ def _confirm(expected: str, *, what: str, yes: bool) -> None:
     if yes:
         return
     try:
-        answer = typer.prompt(
-            f"Tapez {what} pour confirmer", default="", show_default=False, err=True, prompt_suffix=" : "
-        )
-    except typer.Abort:
+        answer = console.input(f"Tapez {what} pour confirmer : ")
+    except EOFError:  # nothing typed (stdin closed): no confirmation
+        console.print()
         answer = ""
     if answer.strip().rstrip("/") != expected.rstrip("/"):
         msg = f"confirmation différente de {expected} : rien n'a été effacé"
