@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import app, migrated_engine, operator, print_table
 
+if TYPE_CHECKING:
+    from ols.cartography.zones import DeclaredSync
+
 zones_app = typer.Typer(help="Vigilance zones: declared files and computed zones.", no_args_is_help=True)
 editions_app = typer.Typer(help="Published (frozen) semester cartographies.", no_args_is_help=True)
 app.add_typer(zones_app, name="zones")
 app.add_typer(editions_app, name="editions")
-ZONES_FOLDER = Path("data/zones")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -78,13 +80,28 @@ def hotspots_command(
 
 
 @zones_app.command("sync")
-def zones_sync(folder: Annotated[Path, typer.Option(help="Folder of declared zone files")] = ZONES_FOLDER) -> None:
-    """Make the declared zones in the database those of the GeoJSON files in data/zones/."""
+def zones_sync(
+    folder: Annotated[Path | None, typer.Option(help="Dossier des fichiers de zones (défaut : OLS_ZONES_DIR)")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Supprimer aussi les zones déclarées sans fichier")] = False,
+) -> None:
+    """Load the declared zones of the GeoJSON files of the zones folder (OLS_ZONES_DIR, shown by ols db status)."""
     from ols.cartography.zones import sync_declared
+    from ols.settings import api_settings
 
+    folder = (folder or api_settings().zones_dir).expanduser().absolute()
     with migrated_engine().begin() as connection:
-        count = sync_declared(connection, folder)
-    typer.echo(f"{count} zones déclarées chargées depuis {folder}")
+        print_sync(sync_declared(connection, folder, prune=prune))
+
+
+def print_sync(result: DeclaredSync) -> None:
+    """What a sync loaded, and the zones found only in the database: kept (and named) or deleted."""
+    loaded = "zone déclarée chargée" if len(result.loaded) == 1 else "zones déclarées chargées"
+    typer.echo(f"{len(result.loaded)} {loaded} depuis {result.folder}")
+    if result.kept:
+        typer.echo(f"{len(result.kept)} zone(s) déclarée(s) sans fichier dans ce dossier, gardées : "
+                   f"{', '.join(result.kept)} (ols zones sync --prune les supprime)")  # fmt: skip
+    if result.deleted:
+        typer.echo(f"{len(result.deleted)} zone(s) déclarée(s) sans fichier supprimée(s) : {', '.join(result.deleted)}")
 
 
 @zones_app.command("counts")

@@ -1,4 +1,4 @@
-"""Commands for the data: database, territories, places, addresses, sources, mappings, ingestion."""
+"""Commands for the data: territories, places, addresses, sources, mappings, ingestion."""
 
 from __future__ import annotations
 
@@ -14,62 +14,17 @@ from rich.table import Table
 from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output
-from ols.settings import database_settings
-from ols.store import db
-from ols.store.cluster import Cluster, ensure_running
 
-db_app = typer.Typer(help="The database: embedded cluster and schema migrations.", no_args_is_help=True)
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(help="Named places (metro stations, schools, equipment).", no_args_is_help=True)
 addresses_app = typer.Typer(help="BAN addresses for offline geocoding.", no_args_is_help=True)
 sources_app = typer.Typer(help="Partners that send facts.", no_args_is_help=True)
 batches_app = typer.Typer(help="Ingested files and their rejected rows.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
 app.add_typer(territory_app, name="territory")
 app.add_typer(places_app, name="places")
 app.add_typer(addresses_app, name="addresses")
 app.add_typer(sources_app, name="sources")
 app.add_typer(batches_app, name="batches")
-
-
-@db_app.command("start")
-def db_start() -> None:
-    """Create (first time) and start the embedded PostgreSQL + PostGIS cluster."""
-    cluster = ensure_running(database_settings())
-    typer.echo(f"running: {cluster.datadir}")
-
-
-@db_app.command("stop")
-def db_stop() -> None:
-    """Stop the embedded cluster."""
-    cluster = Cluster.from_settings(database_settings())
-    if cluster.status() == "running":
-        cluster.stop()
-    typer.echo("stopped")
-
-
-@db_app.command("status")
-def db_status() -> None:
-    """Say whether the embedded cluster is absent, stopped or running (or which server is configured)."""
-    settings = database_settings()
-    if settings.database_url:
-        typer.echo("external database (OLS_DATABASE_URL)")
-        return
-    cluster = Cluster.from_settings(settings)
-    typer.echo(f"{cluster.status()}: {cluster.datadir}")
-
-
-@db_app.command("url")
-def db_url() -> None:
-    """Print the SQLAlchemy URL of the database (starting the embedded cluster if needed)."""
-    typer.echo(db.database_url())
-
-
-@db_app.command("migrate")
-def db_migrate(revision: str = "head") -> None:
-    """Create or upgrade the schema with the Alembic migrations."""
-    db.migrate(revision=revision)
-    typer.echo(f"schema at {revision}")
 
 
 @territory_app.command("load")

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
 
-from cli.cartography import ZONES_FOLDER, print_summary
+from cli.cartography import print_summary, print_sync
 from cli.common import app, migrated_engine, operator
+
+DEMO_ZONES = Path(__file__).resolve().parents[1] / "data" / "zones"
+
+
+def install_demo_zones(folder: Path) -> None:
+    """Copy the two demonstration zones of the repository into the observatory's zones folder.
+
+    A file already there is kept: a demo zone edited through the API is not overwritten.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(DEMO_ZONES.glob("*.geojson")):
+        if not (folder / path.name).exists():
+            shutil.copyfile(path, folder / path.name)
 
 
 def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
@@ -34,16 +48,19 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
     seed: int = 2024,
 ) -> None:
-    """Load Mons-en-Barœul, ingest synthetic partner exports, refresh its last two semesters (the main job)."""
+    """Load Mons-en-Barœul, ingest synthetic partner exports and its demo zones, refresh its last two semesters."""
     from etl.demo.run import demo_semesters, run_demo
     from ols.access.users import reset_demo_users
     from ols.cartography.refresh import refresh
     from ols.cartography.zones import sync_declared
+    from ols.settings import api_settings
 
     engine = migrated_engine()
     run_demo(engine, out=out, seed=seed, echo=typer.echo)
+    zones = api_settings().zones_dir
+    install_demo_zones(zones)
     with engine.begin() as connection:
-        typer.echo(f"{sync_declared(connection, ZONES_FOLDER)} zones déclarées chargées depuis {ZONES_FOLDER}")
+        print_sync(sync_declared(connection, zones))
     for period in demo_semesters():
         print_summary(refresh(engine, period))
     demo_patrol(engine, out, demo_semesters()[-1])

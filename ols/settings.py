@@ -35,6 +35,21 @@ def _default_home() -> Path:
     return Path.home() / ".local" / "share" / "ols"
 
 
+def _default_zones() -> Path:
+    """The declared zones belong to one observatory, like its database: ``$OLS_HOME/zones``."""
+    home = os.environ.get("OLS_HOME")
+    return (Path(home) if home else _default_home()).expanduser().resolve() / "zones"
+
+
+def _absolute(path: Path) -> Path:
+    """A folder that is the same whatever directory a command or the server is started from."""
+    path = path.expanduser()
+    if not path.is_absolute():
+        msg = "doit être un chemin absolu (un chemin relatif changerait avec le dossier d'où OLS est lancé)"
+        raise ValueError(msg)
+    return path
+
+
 def _counted(resolution: int) -> int:
     if resolution not in COUNTED_RESOLUTIONS:
         msg = "doit être 8, 9 ou 10, les résolutions H3 comptées"
@@ -65,6 +80,7 @@ def _proxy(address: str) -> str:
 Resolution = Annotated[int, AfterValidator(_counted)]
 Origin = Annotated[str, AfterValidator(_origin)]
 Proxy = Annotated[str, AfterValidator(_proxy)]
+Folder = Annotated[Path, AfterValidator(_absolute)]
 
 
 class DatabaseSettings(BaseSettings):
@@ -148,7 +164,9 @@ class ApiSettings(BaseSettings):
     ``suppression_threshold`` is also the base to which the counts of the roles below the police
     are rounded (:mod:`ols.access.disclosure`); ``session_attempts_per_minute`` is the number of
     failed logins or tokens after which a client address waits; ``trusted_proxies`` are the only
-    addresses whose ``X-Forwarded-For`` is believed.
+    addresses whose ``X-Forwarded-For`` is believed. ``zones_dir`` is the one folder of declared
+    zone files, read by ``ols zones sync`` and written by the API: absolute, so that it never
+    depends on where a command was started, and by default the observatory's own (``$OLS_HOME/zones``).
     """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
@@ -159,7 +177,7 @@ class ApiSettings(BaseSettings):
     trusted_proxies: list[Proxy] = Field(default_factory=list)
     max_upload_mb: int = Field(50, ge=1, le=1024)
     suppression_threshold: int = Field(5, ge=2, le=20)
-    zones_dir: Path = Path("data/zones")
+    zones_dir: Folder = Field(default_factory=_default_zones)
     session_attempts_per_minute: int = Field(10, ge=1)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     web_vendor: Path | None = None

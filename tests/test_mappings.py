@@ -107,7 +107,10 @@ def test_demo_cartography(demo: tuple[Engine, Path, list[object]]) -> None:
 
     engine, _, _ = demo
     with engine.begin() as connection:
-        assert sync_declared(connection, Path(__file__).parents[1] / "data" / "zones") == 2
+        assert sync_declared(connection, Path(__file__).parents[1] / "data" / "zones").loaded == (
+            "DEMO-FORT",
+            "DEMO-MONS-SART",
+        )
     summary = refresh(engine, parse_period("2026-S1"), settings=CartographySettings(permutations=199))
     assert summary["zones"], "the demo's hot spots around stations and blocks must give zones"
     assert any("MONS" in (zone["near"] or "") for zone in summary["zones"])

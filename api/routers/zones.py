@@ -1,4 +1,10 @@
-"""Declared vigilance zones drawn by the coordinator: kept in the database and as reviewable files."""
+"""Declared vigilance zones drawn by the coordinator: kept in the database and as reviewable files.
+
+The files live in the one configured folder (``OLS_ZONES_DIR``, absolute) that ``ols zones sync``
+reads, and each is written or removed inside the database transaction: if the file cannot be
+written the zone is not stored, so that the folder and the database never disagree on a zone the
+API accepted.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ def create_zone(body: DeclaredZoneIn, engine: EngineDep, settings: SettingsDep, 
     values = _values(body)
     with engine.begin() as connection:
         save_declared(connection, values, replace=False)
-    write_declared(settings.zones_dir, values)
+        write_declared(settings.zones_dir, values)
     return Created(id=body.code)
 
 
@@ -37,7 +43,7 @@ def replace_zone(code: ZoneCode, body: DeclaredZoneIn, engine: EngineDep, settin
     values = _values(body) | {"code": code}
     with engine.begin() as connection:
         save_declared(connection, values, replace=True)
-    write_declared(settings.zones_dir, values)
+        write_declared(settings.zones_dir, values)
     return Created(id=code)
 
 

@@ -2,10 +2,12 @@
 
 *Computed* zones are the contiguous significant hot cells (95 % and 99 %, FDR-adjusted) of a
 period, dissolved and smoothed into polygons. *Declared* zones are drawn by partners or the
-coordinator and kept as one GeoJSON file each under ``data/zones/`` (reviewable in git), with
-their name, rationale, owner, review date and validity. The comparison says which declared zones
-are no longer hot, which hot areas lie outside every declared zone, and which computed zones
-entered or left since the previous period.
+coordinator and kept as one GeoJSON file each in the declared-zones folder (``OLS_ZONES_DIR``, by
+default ``$OLS_HOME/zones``; reviewable in git when it is a repository's folder), with their name,
+rationale, owner, review date and validity. A sync loads the files and deletes a zone that has no
+file only when asked to (``--prune``), so that a wrong or empty folder never wipes the declared
+zones out. The comparison says which declared zones are no longer hot, which hot areas lie outside
+every declared zone, and which computed zones entered or left since the previous period.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.errors
 import shapely.geometry
 from geoalchemy2.shape import from_shape, to_shape
 from pyproj import Transformer
@@ -28,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
 from ols.cartography.grid import outline, weights
-from ols.errors import InvalidInputError, NotFoundError
+from ols.errors import ConfigurationError, InvalidInputError, NotFoundError
 from ols.store.models import Zone
 
 logger = logging.getLogger(__name__)
@@ -128,38 +131,101 @@ def save_computed(
     return saved
 
 
-def read_declared(path: Path) -> dict[str, Any]:
-    """One declared zone from its GeoJSON file (a Feature or a one-feature FeatureCollection)."""
+def _feature(path: Path) -> dict[str, Any]:
+    """The one feature of a declared-zone file (a Feature or a one-feature FeatureCollection)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     feature = data["features"][0] if data.get("type") == "FeatureCollection" else data
-    properties = feature.get("properties") or {}
+    if not isinstance(feature, dict):
+        msg = "not a GeoJSON Feature"
+        raise TypeError(msg)
+    return feature
+
+
+def read_declared(path: Path) -> dict[str, Any]:
+    """One declared zone from its GeoJSON file, or InvalidInputError naming the file and what is wrong."""
+    try:
+        feature = _feature(path)
+        properties = feature.get("properties") or {}
+        geom = _multi(shapely.make_valid(shape(feature["geometry"])))
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, shapely.errors.ShapelyError) as error:
+        msg = f"{path.name} : zone déclarée illisible ({error}) ; attendu un Feature GeoJSON en WGS84"
+        raise InvalidInputError(msg) from error
     missing = [name for name in ("code", "name", "rationale", "owner") if not properties.get(name)]
     if missing:
-        msg = f"{path.name}: declared zone lacks {', '.join(missing)}"
+        msg = f"{path.name} : la zone déclarée n'a pas de {', '.join(missing)}"
         raise InvalidInputError(msg)
-    geom = _multi(shapely.make_valid(shape(feature["geometry"])))
     if geom.is_empty:
-        msg = f"{path.name}: the zone has no polygon"
+        msg = f"{path.name} : la zone n'a aucun polygone"
         raise InvalidInputError(msg)
     values: dict[str, Any] = {name: properties.get(name) for name in DECLARED_FIELDS}
-    for name in ("review_date", "valid_from", "valid_to"):
-        values[name] = date.fromisoformat(values[name]) if values[name] else None
+    try:
+        for name in ("review_date", "valid_from", "valid_to"):
+            values[name] = date.fromisoformat(values[name]) if values[name] else None
+    except (TypeError, ValueError) as error:
+        msg = f"{path.name} : date illisible ({error}) ; écrivez-la AAAA-MM-JJ"
+        raise InvalidInputError(msg) from error
     values["geom"] = geom
     return values
 
 
-def sync_declared(connection: Connection, folder: Path) -> int:
-    """Make the declared zones in the database those of the files in ``folder``."""
-    zones = [read_declared(path) for path in sorted(folder.glob("*.geojson"))]
-    connection.execute(delete(Zone).where(Zone.kind == "declared"))
+def declared_files(folder: Path) -> list[Path]:
+    """The zone files of the declared-zones folder; a missing folder is an error, never "no zones"."""
+    if not folder.is_dir():
+        msg = (
+            f"le dossier des zones déclarées {folder} n'existe pas : rien n'a été chargé ni supprimé. "
+            "Vérifiez OLS_ZONES_DIR (ols db status l'affiche) ou --folder, ou créez le dossier"
+        )
+        raise ConfigurationError(msg)
+    return sorted(folder.glob("*.geojson"))
+
+
+def _read_folder(folder: Path) -> list[dict[str, Any]]:
+    """Every declared zone of the folder, read before anything changes; two files of one code are refused."""
+    zones: dict[str, dict[str, Any]] = {}
+    files: dict[str, Path] = {}
+    for path in declared_files(folder):
+        values = read_declared(path)
+        code = values["code"]
+        if code in files:
+            msg = f"{files[code].name} et {path.name} déclarent tous deux la zone {code} : gardez-en un seul"
+            raise InvalidInputError(msg)
+        zones[code], files[code] = values, path
+    return list(zones.values())
+
+
+@dataclass(frozen=True)
+class DeclaredSync:
+    """What a sync did: the zones loaded from the files, those found only in the database kept or deleted."""
+
+    folder: Path
+    loaded: tuple[str, ...]
+    kept: tuple[str, ...]
+    deleted: tuple[str, ...]
+
+
+def sync_declared(connection: Connection, folder: Path, *, prune: bool = False) -> DeclaredSync:
+    """Load the declared zones of the files in ``folder``, replacing those of the same codes.
+
+    A declared zone in the database but in no file is deleted only when ``prune`` is asked, and
+    named otherwise: an empty or wrong folder never wipes the declared zones out. Every file is
+    read before the database changes, so that one bad file changes nothing.
+    """
+    zones = _read_folder(folder)
+    codes = tuple(values["code"] for values in zones)
+    stored = connection.execute(select(Zone.code).where(Zone.kind == "declared")).scalars().all()
+    absent = tuple(sorted(set(stored) - set(codes)))
+    doomed = codes + absent if prune else codes
+    connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code.in_(doomed)))
     for values in zones:
         connection.execute(
             insert(Zone),
             {**values, "kind": "declared", "period": "", "geom": from_shape(values["geom"], srid=4326),
              "stats": {}},
         )  # fmt: skip
-    logger.info("zones déclarées synchronisées depuis %s : %d", folder, len(zones))
-    return len(zones)
+    logger.info("zones déclarées chargées depuis %s : %d", folder, len(codes))
+    if absent:
+        logger.info("zones déclarées absentes du dossier %s : %s", "supprimées" if prune else "gardées", absent)
+    return DeclaredSync(folder=folder, loaded=codes, kept=() if prune else absent, deleted=absent if prune else ())
 
 
 def zones_of(
@@ -242,17 +308,39 @@ def validate_declared_geometry(geometry: dict[str, Any]) -> MultiPolygon:
     return _multi(geom)
 
 
+def _files_of(folder: Path, code: str) -> list[Path]:
+    """The files of ``folder`` that hold the declared zone ``code``, whatever their names."""
+    found = []
+    for path in sorted(folder.glob("*.geojson")):
+        try:
+            held = (_feature(path).get("properties") or {}).get("code")
+        except (OSError, ValueError, LookupError, TypeError, AttributeError):
+            continue
+        if held == code:
+            found.append(path)
+    return found
+
+
+def _unwritable(folder: Path, error: OSError) -> ConfigurationError:
+    msg = f"le dossier des zones déclarées {folder} n'est pas modifiable ({error.strerror}) : vérifiez OLS_ZONES_DIR"
+    return ConfigurationError(msg)
+
+
 def write_declared(folder: Path, values: dict[str, Any]) -> Path:
-    """Write a declared zone to its reviewable GeoJSON file (``<code>.geojson``)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write a declared zone to its reviewable GeoJSON file: the one holding its code, else ``<code>.geojson``."""
     properties: dict[str, Any] = {name: values.get(name) for name in DECLARED_FIELDS}
     for name in ("review_date", "valid_from", "valid_to"):
         day = properties[name]
         properties[name] = day.isoformat() if day else None
     feature = {"type": "Feature", "properties": properties, "geometry": shapely.geometry.mapping(values["geom"])}
-    path = folder / f"{values['code']}.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1),
-                    encoding="utf-8")  # fmt: skip
+    text = json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False, indent=1)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = next(iter(_files_of(folder, values["code"])), folder / f"{values['code']}.geojson")
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise _unwritable(folder, error) from error
+    logger.info("zone déclarée %s écrite dans %s", values["code"], path)
     return path
 
 
@@ -273,10 +361,14 @@ def save_declared(connection: Connection, values: dict[str, Any], *, replace: bo
 
 
 def delete_declared(connection: Connection, folder: Path, code: str) -> None:
-    """Remove a declared zone from the database and its file."""
+    """Remove a declared zone from the database and from every file holding it (a sync would bring it back)."""
     result = connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code == code))
     if not result.rowcount:
         msg = f"no declared zone {code}"
         raise NotFoundError(msg)
-    (folder / f"{code}.geojson").unlink(missing_ok=True)
+    try:
+        for path in _files_of(folder, code):
+            path.unlink()
+    except OSError as error:
+        raise _unwritable(folder, error) from error
     logger.info("zone déclarée %s supprimée", code)
