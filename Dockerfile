@@ -12,9 +12,11 @@ COPY pyproject.toml README.md ./
 COPY ols ols
 COPY etl etl
 COPY api api
+COPY cli cli
 COPY web web
 COPY data data
 RUN pip install --no-cache-dir --no-deps .
-ENV OLS_WEB_VENDOR=/app/web/node_modules
+ENV OLS_WEB_VENDOR=/app/web/node_modules OLS_HOME=/var/lib/ols OLS_ZONES_DIR=/var/lib/ols/zones
+RUN mkdir -p /var/lib/ols/zones && chown -R nobody /var/lib/ols
 USER nobody
 EXPOSE 8000
