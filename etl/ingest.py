@@ -36,6 +36,7 @@ from etl.readers import RawTable, read_file
 from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.settings import IngestLimits
 from ols.store.models import Batch, RejectedRow, Source
 
 logger = logging.getLogger(__name__)
@@ -302,8 +303,9 @@ def ingest_file(
     mapping: Mapping,
     ingested_by: str | None = None,
     progress: ProgressHook | None = None,
+    limits: IngestLimits | None = None,
 ) -> BatchReport:
-    """Ingest one partner file as one batch, in one transaction."""
+    """Ingest one partner file as one batch, in one transaction, within ``limits`` (by default ``OLS_MAX_*``)."""
     sha256 = file_sha256(path)
     with engine.begin() as connection:
         source = _source(connection, source_code)
