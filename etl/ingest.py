@@ -26,6 +26,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from etl.cells import rejected_raw
 from etl.context import Context, load_context
 from etl.encoding import event_batch, event_schema
 from etl.fingerprint import FactIds
@@ -34,9 +35,9 @@ from etl.mapping import Mapping
 from etl.nominative import refuse_nominative
 from etl.readers import RawTable, read_file
 from etl.validate import file_constants, validate_chunks
-from ols.errors import InvalidInputError, NotFoundError
+from ols.errors import NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
-from ols.settings import IngestLimits
+from ols.settings import IngestLimits, ingest_limits
 from ols.store.models import Batch, RejectedRow, Source
 
 logger = logging.getLogger(__name__)
@@ -144,16 +145,9 @@ def _reasons(connection: Connection, batch_id: int) -> dict[str, int]:
     return {reason: int(count) for reason, count in rows}
 
 
-def _read(path: Path, mapping: Mapping) -> RawTable:
-    """The file's rows, once its columns are those the mapping needs and it names nobody."""
-    table = read_file(path, mapping)
-    missing = [column for column in mapping.used_columns() if column not in table.frame.columns]
-    if missing:
-        msg = (
-            f"{path.name}: colonnes attendues par la correspondance {mapping.name!r} absentes: "
-            f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})"
-        )
-        raise InvalidInputError(msg)
+def _read(path: Path, mapping: Mapping, limits: IngestLimits) -> RawTable:
+    """The file's rows, once it is readable within the limits, has the columns the mapping needs and names nobody."""
+    table = read_file(path, mapping, limits)
     refuse_nominative(path.name, table.frame, checked_text_columns=[mapping.label, *mapping.attributes])
     logger.info("%s: %d lignes lues", path.name, len(table))
     return table
@@ -166,13 +160,7 @@ def _chunks(table: RawTable) -> Iterator[RawTable]:
         bounds.append(min(bounds[-1] + size, len(table)))
         size = min(2 * size, CHUNK_ROWS)
     for start, stop in itertools.pairwise(bounds):
-        yield RawTable(
-            frame=table.frame.iloc[start:stop].reset_index(drop=True),
-            lines=table.lines[start:stop],
-            x=None if table.x is None else table.x[start:stop],
-            y=None if table.y is None else table.y[start:stop],
-            crs=table.crs,
-        )
+        yield table.slice(start, stop)
 
 
 @dataclass
@@ -240,7 +228,7 @@ def _stage(
             ok = rows["reason"].isna().to_numpy()
             write(facts.rows(chunk, rows if ok.all() else rows[ok], ok, fact_ids))
             if not ok.all():
-                staged.rejected.append(rows[~ok].assign(raw=_json_lines(chunk.frame.loc[~ok, mapping.used_columns()])))
+                staged.rejected.append(rows[~ok].assign(raw=rejected_raw(chunk.frame.loc[~ok, mapping.used_columns()])))
             staged.valid += int(ok.sum())
             staged.read += len(chunk)
             if progress:
@@ -313,8 +301,9 @@ def ingest_file(
         if batch_id is None:
             return _previous(connection, source, sha256, path)
         logger.info("%s: lot %d de la source %s", path.name, batch_id, source.code)
-        table = _read(path, mapping)
-        context = load_context(connection, mapping)
+        limits = limits or ingest_limits()
+        table = _read(path, mapping, limits)
+        context = load_context(connection, mapping, limits)
         staged = _stage(connection, table, _Facts.of(mapping, context, source, batch_id), context, source, progress)
         if progress:
             progress("Écriture", 0, len(table))
