@@ -6,14 +6,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output
+from ols.errors import OLSError
 from ols.settings import database_settings
 from ols.store import db
 from ols.store.cluster import Cluster, ensure_running
@@ -215,9 +217,12 @@ def ingest(
     spec = load_mapping(mapping)
     engine = migrated_engine()
     for path in paths:
-        with _progress(hidden=as_json and not console.is_terminal) as bar:
-            report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
-                                 progress=_progress_hook(bar, path.name))  # fmt: skip
+        try:
+            with _progress(hidden=as_json and not console.is_terminal) as bar:
+                report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
+                                     progress=_progress_hook(bar, path.name))  # fmt: skip
+        except OLSError as error:
+            _refused(error)
         if as_json:
             typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
@@ -227,6 +232,13 @@ def ingest(
                 f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
                 f"{report.rejected_by_reason or ''}"
             )
+
+
+def _refused(error: OLSError) -> NoReturn:
+    """Print a refused file's message as ``erreur: …`` on one line, as text (a file or column name may hold
+    ``[/x]``, which rich would read as markup and choke on), and stop with status 1."""
+    console.print(Text.assemble(("erreur:", "red"), f" {error}"))
+    raise typer.Exit(1)
 
 
 def _progress(*, hidden: bool) -> Progress:
