@@ -334,7 +334,6 @@ def _geometries(m: Maker, folder: Path) -> list[Case]:
     ring = [[3.1, 50.64], [3.101, 50.64], [3.101, 50.641]]
     bad = {
         "unclosed_ring": ({"type": "Polygon", "coordinates": [ring]}, "invalid_geometry"),
-        "two_point_ring": ({"type": "Polygon", "coordinates": [[ring[0], ring[1], ring[0]]]}, "invalid_geometry"),
         "one_point_line": ({"type": "LineString", "coordinates": [[3.1, 50.64]]}, "invalid_geometry"),
         "null_geometry": (None, "missing_coordinates"),
         "empty_point": ({"type": "Point", "coordinates": []}, "missing_coordinates"),
@@ -350,7 +349,9 @@ def _geometries(m: Maker, folder: Path) -> list[Case]:
              rows=4, reasons={reason: 1})
         for name, (geometry, reason) in bad.items()
     ]  # fmt: skip
+    flat = {"type": "Polygon", "coordinates": [[ring[0], ring[1], ring[0]]]}  # no area, but a point all the same
     cases.append(Case("bowtie.geojson", "geometries", "mediation", geojson_bytes([_feature(m, bowtie)]), rows=1))
+    cases.append(Case("flat_ring.geojson", "geometries", "mediation", geojson_bytes([_feature(m, flat)]), rows=1))
     package = gpkg_bytes(folder, ["Dépôt sauvage", "Enlèvement de tags"], [Point(3.1, 50.64), Point(3.11, 50.64)])
     point = TO_L93.transform(3.11, 50.64)
     blob = np.array(point, dtype="<f8").tobytes()
@@ -366,10 +367,10 @@ def _headers(m: Maker, folder: Path) -> list[Case]:
     unused_twice = [*UK_COLUMNS[:11], "Reported by"]
     pm_twice = [*PM_COLUMNS, "Motif"]
     return [
-        Case("duplicate_used.csv", "headers", "police_uk", csv_bytes(duplicated, m.uk()), refused="en double"),
+        Case("duplicate_used.csv", "headers", "police_uk", csv_bytes(duplicated, m.uk()), refused="deux fois"),
         Case("duplicate_unused.csv", "headers", "police_uk", csv_bytes(unused_twice, m.uk()), rows=5),
         Case("duplicate_used.xlsx", "headers", "police_municipale",
-             xlsx_bytes(pm_twice, [[*r, "Autre"] for r in m.pm()]), refused="en double"),
+             xlsx_bytes(pm_twice, [[*r, "Autre"] for r in m.pm()]), refused="deux fois"),
         Case("missing_column.csv", "headers", "police_uk",
              csv_bytes(UK_COLUMNS[:9] + UK_COLUMNS[10:], [r[:9] + r[10:] for r in m.uk()]), refused="absente"),
         Case("lowercase_header.csv", "headers", "police_uk",
@@ -491,7 +492,7 @@ def _malformed(m: Maker, folder: Path) -> list[Case]:
         lines[2] = b"," * 11
 
     def control(lines: list[bytes]) -> None:
-        lines[5] = lines[5].replace(b"Vehicle crime", b"Vehicle\x01crime")
+        lines[2] = lines[2].replace(b"Vehicle crime", b"Vehicle\x01crime")
 
     edits = {
         "extra_cell": (extra, "malformed_row"),
@@ -499,11 +500,11 @@ def _malformed(m: Maker, folder: Path) -> list[Case]:
         "open_quote": (quote, "malformed_row"),
         "nul_in_label": (nul_label, "invalid_text"),
         "only_separators": (separators, "missing_label"),
-        "control_in_label": (control, "unknown_label"),
     }
     cases = [Case(f"{name}.csv", "malformed rows", "police_uk", uk_lines(edit), rows=6, reasons={reason: 1})
              for name, (edit, reason) in edits.items()]  # fmt: skip
     cases.append(Case("nul_in_unused.csv", "malformed rows", "police_uk", uk_lines(nul_unused), rows=6))
+    cases.append(Case("control_in_label.csv", "malformed rows", "police_uk", uk_lines(control), rows=6))  # label known
     cases.append(Case("nul_in_pn_label.csv", "malformed rows", "police_nationale",
                       pn_csv(m.pn()).replace(b"Vol simple", b"Vol\x00simple"), rows=5,
                       reasons={"invalid_text": 1}))  # fmt: skip

@@ -224,7 +224,7 @@ def coordinator(mons: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
         yield client, {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("name", ["..", "/", "", "../../etc/passwd", ".", "a\x00b.csv", "é" * 300 + ".csv", "\\"])
+@pytest.mark.parametrize("name", ["..", "/", "../../etc/passwd", ".", "a\x00b.csv", "é" * 300 + ".csv", "\\"])
 def test_any_upload_name_is_stored_under_a_harmless_one(
     coordinator: tuple[TestClient, dict[str, str]], maker: Maker, name: str
 ) -> None:
