@@ -27,6 +27,7 @@ from etl.headers import check_width, require_columns, shown
 from etl.mapping import Mapping
 from etl.rawtable import RawTable, issues_frame
 from etl.sniff import Kind, refuse
+from etl.textscan import require_utf8
 from ols.settings import IngestLimits
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def _check_geojson_text(path: Path, kind: Kind) -> None:
             "le fichier n'est pas du GeoJSON : il devrait commencer par « { » (un objet "
             "FeatureCollection) ; ré-exportez-le au format GeoJSON",
         )
+    require_utf8(path, kind, advice="réenregistrez-le en UTF-8 (le GeoJSON est toujours en UTF-8)")
 
 
 def _unreadable(path: Path, mapping: Mapping, error: Exception) -> Exception:
@@ -125,7 +127,7 @@ def _features(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, np.ndarray, n
                 frame = pyogrio.read_dataframe(path, layer=mapping.layer, on_invalid="ignore")
                 wkb = read_raw(path, layer=mapping.layer, columns=[])[2]
                 unbuilt = np.array([raw is not None for raw in wkb]) & shapely.is_missing(frame.geometry.array)
-    except GDAL_ERRORS as error:
+    except (*GDAL_ERRORS, UnicodeDecodeError) as error:  # a GeoPackage's text is UTF-8 too
         raise _unreadable(path, mapping, error) from error
     crs = frame.crs.to_string() if frame.crs is not None else "EPSG:4326"
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))

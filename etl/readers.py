@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = ["RawTable", "read_file"]
 logger = logging.getLogger(__name__)
 
 MIN_BLOCK = 1 << 24
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def read_file(path: Path, mapping: Mapping, limits: IngestLimits | None = None) -> RawTable:
@@ -91,7 +93,7 @@ def _split(invalid: _Invalid, delimiter: str, width: int) -> list[tuple[float, l
     """
     placed: list[tuple[float, list[str], str | None]] = []
     for number, actual, text in invalid.rows:
-        parts = [part.rstrip("\r") for part in text.split("\n")]
+        parts = LINE_BREAK.split(text)
         for offset, part in enumerate(parts):
             cells = next(csv.reader([part], delimiter=delimiter), [])
             found = actual if len(parts) == 1 else len(cells)

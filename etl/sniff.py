@@ -131,7 +131,7 @@ def _zip_kind(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             mimetype = archive.open("mimetype").read(64) if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return "broken-zip"
     if "xl/workbook.xml" in names:
         return "xlsx"

@@ -105,6 +105,17 @@ def _bad_byte(data: np.ndarray, offset: int) -> str:
     return f"ligne {_line_of(data, offset)}, octet 0x{int(data[offset]):02X}"
 
 
+def require_utf8(path: Path, kind: Kind, *, advice: str) -> None:
+    """Refuse a file that is not UTF-8 (a GeoJSON always is), naming the line of its first bad byte."""
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    decoding = _Decoding("utf_8")
+    for offset in range(kind.bom, len(data), BLOCK):
+        decoding.feed(data[offset : offset + BLOCK].tobytes(), offset, final=offset + BLOCK >= len(data))
+        if "utf_8" in decoding.failed:
+            where = _bad_byte(data, decoding.failed["utf_8"])
+            raise refuse(path, f"le fichier n'est pas encodé en UTF-8 ({where} illisible) : {advice}")
+
+
 def _choose_encoding(path: Path, data: np.ndarray, decoding: _Decoding, kind: Kind) -> str:
     """UTF-8 when the bytes are UTF-8 (and not plain ASCII read as declared), else the declared encoding."""
     if "utf_8" not in decoding.failed:

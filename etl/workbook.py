@@ -32,7 +32,17 @@ logger = logging.getLogger(__name__)
 BOMB_RATIO = 100
 BOMB_MIN_BYTES = MEGABYTE
 MAX_PARTS = 10_000
-UNREADABLE = (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, TypeError, SyntaxError, zlib.error)
+UNREADABLE = (
+    zipfile.BadZipFile,
+    KeyError,
+    OSError,
+    EOFError,
+    ValueError,
+    TypeError,
+    SyntaxError,
+    zlib.error,
+    NotImplementedError,
+)
 RESAVE = "réenregistrez-le depuis Excel et envoyez-le à nouveau"
 
 
