@@ -10,9 +10,11 @@ instead of the whole file; a feature without geometry is left to validation (mis
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -77,10 +79,21 @@ def _unreadable(path: Path, mapping: Mapping, error: Exception) -> Exception:
     )
 
 
+@contextlib.contextmanager
+def _gdal_warnings_logged(path: Path) -> Iterator[None]:
+    """GDAL's warnings on a partner file (English, about its insides) go to the debug log, not to the user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        yield
+    for warning in caught:
+        logger.debug("%s : GDAL : %s", path.name, warning.message)
+
+
 def _check_layer(path: Path, mapping: Mapping) -> None:
     """Refuse a file that does not have the layer the mapping names, naming the layers it has."""
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        with _gdal_warnings_logged(path):
+            layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except GDAL_ERRORS as error:
         raise _unreadable(path, mapping, error) from error
     if mapping.layer not in layers:
@@ -118,8 +131,7 @@ def _points(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _features(path: Path, mapping: Mapping) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, str]:
     """Attributes, geometries, which geometries could not be built, and the CRS of the mapping's layer."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with _gdal_warnings_logged(path):
             try:
                 frame = pyogrio.read_dataframe(path, layer=mapping.layer)
                 unbuilt = np.zeros(len(frame), dtype=bool)

@@ -10,11 +10,18 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
 from sqlalchemy import Engine, text
 
 from api.main import create_app
+from etl.context import Context, TerritoryArea
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
+from etl.readers import read_file
+from etl.validate import validate_chunks
+from etl.verdicts import REASONS
 from ols.access.users import create_user
 from ols.errors import InvalidInputError
 from ols.settings import ApiSettings, IngestLimits
@@ -250,3 +257,48 @@ def test_the_api_answers_a_refused_file_with_a_french_422(
     assert unknown.status_code == 422 and "correspondance « inconnue » inconnue" in json.dumps(
         unknown.json(), ensure_ascii=False
     )
+
+
+SEEDED = Maker(2019)
+MUTABLE = {
+    "police_uk": (uk_csv(SEEDED.uk(12)), "csv"),
+    "police_nationale": (pn_csv(SEEDED.pn(12)), "csv"),
+    "police_municipale": (xlsx_bytes(PM_COLUMNS, SEEDED.pm(12)), "xlsx"),
+    "mediation": (geojson_bytes(SEEDED.features(12)), "geojson"),
+}
+EDITS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 3), st.binary(max_size=3)), max_size=8)
+
+
+def _mutated(data: bytes, edits: list[tuple[float, int, bytes]], keep: float) -> bytes:
+    """``data`` with bytes replaced, inserted or deleted at the edits' positions, then cut to ``keep`` of it."""
+    mutated = bytearray(data)
+    for where, how, chunk in edits:
+        at = int(where * (len(mutated) - 1))
+        if how == 0:
+            mutated[at : at + len(chunk)] = chunk
+        elif how == 1:
+            mutated[at:at] = chunk
+        else:
+            del mutated[at : at + how]
+    return bytes(mutated[: max(1, int(keep * len(mutated)))])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mapping_name=st.sampled_from(sorted(MUTABLE)), edits=EDITS, keep=st.floats(0.5, 1))
+def test_a_damaged_file_is_read_or_refused_never_crashes(
+    tmp_path: Path, mapping_name: str, edits: list[tuple[float, int, bytes]], keep: float
+) -> None:
+    """Bytes replaced, inserted, deleted, the end cut: read and validated, or refused in French — no other error."""
+    data, extension = MUTABLE[mapping_name]
+    path = _file(tmp_path, f"abîmé.{extension}", _mutated(data, edits, 1.0 if keep > 0.9 else keep))
+    mapping = load_mapping(mapping_name)
+    try:
+        table = read_file(path, mapping, IngestLimits())
+    except InvalidInputError as refusal:
+        assert str(refusal).startswith(f"{path.name} : "), refusal
+        return
+    assert len(table.lines) == len(table) and (table.issues is None or len(table.issues) == len(table))
+    context = Context([TerritoryArea(1, "T", None, box(*MONS))], timezone="Europe/Paris", limits=IngestLimits())
+    checked = [rows for _, rows in validate_chunks([table], mapping, context)]
+    assert sum(len(rows) for rows in checked) == len(table)
+    assert all(rows["reason"].dropna().isin(list(REASONS)).all() for rows in checked)
