@@ -63,7 +63,7 @@ def _check_geojson_text(path: Path, kind: Kind) -> None:
 
 def _unreadable(path: Path, mapping: Mapping, error: Exception) -> Exception:
     """GDAL's refusal to open the file, in French."""
-    logger.debug("%s : %s", path.name, error)
+    logger.debug("%s : %s", path.name, type(error).__name__)
     if mapping.format == "geojson":
         found = JSON_POSITION.search(str(error))
         where = f"JSON invalide ligne {found.group(1)}, caractère {found.group(2)}" if found else "JSON invalide"
@@ -81,12 +81,12 @@ def _unreadable(path: Path, mapping: Mapping, error: Exception) -> Exception:
 
 @contextlib.contextmanager
 def _gdal_warnings_logged(path: Path) -> Iterator[None]:
-    """GDAL's warnings on a partner file (English, about its insides) go to the debug log, not to the user."""
+    """GDAL's warnings on a partner file (English, about its insides) are counted in the debug log, not shown."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         yield
-    for warning in caught:
-        logger.debug("%s : GDAL : %s", path.name, warning.message)
+    if caught:  # counted, not quoted: GDAL quotes field values, which may be personal
+        logger.debug("%s : %d avertissement(s) de GDAL", path.name, len(caught))
 
 
 def _check_layer(path: Path, mapping: Mapping) -> None:

@@ -65,6 +65,7 @@ class _Invalid:
 
 
 def _parse(layout: TextLayout, names: list[str], *, threads: bool) -> tuple[pa.Table, _Invalid]:
+    """The rows after the header as text columns, and those Arrow could not split (numbered only without threads)."""
     invalid = _Invalid()
     source = pa.BufferReader(pa.py_buffer(layout.data).slice(layout.data_offset))
     table = pacsv.read_csv(
@@ -100,8 +101,8 @@ def _split(invalid: _Invalid, delimiter: str, width: int) -> list[tuple[float, l
             problem = None
             if found != width:
                 problem = (
-                    f"{found} cellules au lieu de {width} : vérifiez les séparateurs « {delimiter} » et les "
-                    "guillemets de la ligne"
+                    f"{found} cellule{'s' if found > 1 else ''} au lieu de {width} : vérifiez les séparateurs "
+                    f"« {delimiter} » et les guillemets de la ligne"
                 )
             placed.append(((number or 1) - 1 + offset / len(parts), (cells + [""] * width)[:width], problem))
     return placed
@@ -122,6 +123,7 @@ def _with_invalid_rows(frame: pd.DataFrame, invalid: _Invalid, delimiter: str) -
 
 
 def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLayout) -> RawTable:
+    """The rows of a delimited text file laid out by :func:`etl.textscan.scan_text`, with their true lines."""
     where = f"ligne {layout.header_line}"
     names = column_names(path, layout.header, mapping, limits, where=where, delimiter=layout.delimiter)
     if not len(layout.lines):  # a header and no row: an empty batch
@@ -131,7 +133,7 @@ def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLa
         if invalid.rows and any(number is None for number, _, _ in invalid.rows):
             table, invalid = _parse(layout, names, threads=False)
     except (pa.ArrowInvalid, UnicodeError) as error:
-        logger.debug("%s : %s", path.name, error)
+        logger.debug("%s : %s", path.name, type(error).__name__)  # not its text: Arrow quotes the row
         raise refuse(
             path,
             "fichier CSV illisible (guillemets ou séparateurs déséquilibrés ?) : vérifiez-le dans "
