@@ -6,14 +6,16 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output
+from ols.errors import OLSError
 
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(help="Named places (metro stations, schools, equipment).", no_args_is_help=True)
@@ -170,9 +172,12 @@ def ingest(
     spec = load_mapping(mapping)
     engine = migrated_engine()
     for path in paths:
-        with _progress(hidden=as_json and not console.is_terminal) as bar:
-            report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
-                                 progress=_progress_hook(bar, path.name))  # fmt: skip
+        try:
+            with _progress(hidden=as_json and not console.is_terminal) as bar:
+                report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
+                                     progress=_progress_hook(bar, path.name))  # fmt: skip
+        except OLSError as error:
+            _refused(error)
         if as_json:
             typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
@@ -184,6 +189,13 @@ def ingest(
             )
             for column, what in report.dropped_columns.items():
                 typer.echo(f"  colonne {column} écartée : contient {what}")
+
+
+def _refused(error: OLSError) -> NoReturn:
+    """Print a refused file's message as ``erreur: …`` on one line, as text (a file or column name may hold
+    ``[/x]``, which rich would read as markup and choke on), and stop with status 1."""
+    console.print(Text.assemble(("erreur:", "red"), f" {error}"))
+    raise typer.Exit(1)
 
 
 def _progress(*, hidden: bool) -> Progress:

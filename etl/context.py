@@ -14,6 +14,7 @@ from etl.geocode import Geocoder
 from etl.mapping import Mapping
 from ols.errors import NotFoundError
 from ols.reference.calendar import calendar_of
+from ols.settings import IngestLimits, ingest_limits
 from ols.store.models import Place, Territory
 
 
@@ -36,6 +37,7 @@ class Context:
     places: dict[str, tuple[float, float]] = field(default_factory=dict)
     geocoder: Geocoder | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    limits: IngestLimits = field(default_factory=ingest_limits)  # cell lengths (OLS_MAX_*_CHARS)
 
     def communes(self) -> list[str]:
         """INSEE codes of the territories, to geocode addresses that do not name their commune."""
@@ -48,8 +50,8 @@ def _prepared(geom: BaseGeometry) -> BaseGeometry:
     return geom
 
 
-def load_context(connection: Connection, mapping: Mapping) -> Context:
-    """Territories, named places and the geocoder the mapping needs."""
+def load_context(connection: Connection, mapping: Mapping, limits: IngestLimits | None = None) -> Context:
+    """Territories, named places and the geocoder the mapping needs, and the limits of cells (``OLS_MAX_*``)."""
     territories = [
         TerritoryArea(id=row.id, code=row.code, insee=row.insee, geom=_prepared(to_shape(row.geom)))
         for row in connection.execute(select(Territory.__table__).order_by(Territory.id))
@@ -57,7 +59,9 @@ def load_context(connection: Connection, mapping: Mapping) -> Context:
     if not territories:
         msg = "no territory loaded: run 'ols territory load' first"
         raise NotFoundError(msg)
-    context = Context(territories=territories, timezone=calendar_of(connection).timezone)
+    context = Context(
+        territories=territories, timezone=calendar_of(connection).timezone, limits=limits or ingest_limits()
+    )
     spec = mapping.location
     if spec.type == "place":
         query = select(Place.name_key, Place.geom)

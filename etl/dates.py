@@ -13,6 +13,7 @@ from etl.mapping import Mapping
 from etl.verdicts import Verdicts, arrow_text, constant, from_codes
 
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
+SANE_FIRST, SANE_LAST = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-01-01")
 ISO_SEPARATORS = {"%Y-%m-%d": None, "%Y-%m-%d %H:%M:%S": " ", "%Y-%m-%dT%H:%M:%S": "T"}
 
 
@@ -95,6 +96,9 @@ def dates(
     parsed = parse_formats(values, spec.formats)
     verdicts.reject((values == "").to_numpy(), "missing_date", spec.column)
     verdicts.reject(parsed.isna().to_numpy(), "invalid_date", spec.column, values)
+    absurd = (parsed.notna() & ((parsed < SANE_FIRST) | (parsed > SANE_LAST))).to_numpy()
+    verdicts.reject(absurd, "impossible_date", spec.column, values)  # year 2 or 9999: out of any time zone's range
+    parsed = parsed.mask(absurd)
     precision = constant(time_precision(mapping) or "day", len(frame))
     if spec.time_column:
         times = frame[spec.time_column].astype(str).str.strip()

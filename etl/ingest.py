@@ -26,6 +26,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from etl.cells import rejected_raw
 from etl.context import Context, load_context
 from etl.encoding import event_batch, event_schema
 from etl.fingerprint import FactIds
@@ -38,6 +39,7 @@ from etl.readers import RawTable, read_file
 from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.settings import IngestLimits, ingest_limits
 from ols.store.models import Batch, RejectedRow, Source
 
 logger = logging.getLogger(__name__)
@@ -150,26 +152,19 @@ def _reasons(connection: Connection, batch_id: int) -> dict[str, int]:
     return {reason: int(count) for reason, count in rows}
 
 
-def _read(path: Path, mapping: Mapping) -> RawTable:
-    """The file's rows, once its columns are those the mapping needs and it names nobody.
+def _read(path: Path, mapping: Mapping, limits: IngestLimits) -> RawTable:
+    """The file's rows, once it is readable within the limits, has the columns the mapping needs and names nobody.
 
     A reader's error may quote a line of the file: any personal data in it is masked, and the
     underlying error (which quotes it too) is not chained.
     """
     try:
-        table = read_file(path, mapping)
+        table = read_file(path, mapping, limits)
     except InvalidInputError as error:
         error.args = tuple(redact(str(arg)) for arg in error.args)
         error.__cause__, error.__suppress_context__ = None, True
         raise
     refuse_nominative_headers(path.name, [str(column) for column in table.frame.columns])
-    missing = [column for column in mapping.used_columns() if column not in table.frame.columns]
-    if missing:
-        msg = (
-            f"{path.name}: colonnes attendues par la correspondance {mapping.name!r} absentes: "
-            f"{', '.join(missing)} (colonnes du fichier: {', '.join(map(str, table.frame.columns))})"
-        )
-        raise InvalidInputError(msg)
     logger.info("%s: %d lignes lues", path.name, len(table))
     return table
 
@@ -181,13 +176,7 @@ def _chunks(table: RawTable) -> Iterator[RawTable]:
         bounds.append(min(bounds[-1] + size, len(table)))
         size = min(2 * size, CHUNK_ROWS)
     for start, stop in itertools.pairwise(bounds):
-        yield RawTable(
-            frame=table.frame.iloc[start:stop].reset_index(drop=True),
-            lines=table.lines[start:stop],
-            x=None if table.x is None else table.x[start:stop],
-            y=None if table.y is None else table.y[start:stop],
-            crs=table.crs,
-        )
+        yield table.slice(start, stop)
 
 
 @dataclass
@@ -262,7 +251,7 @@ def _stage(
             if not ok.all():
                 cells = redact_frame(chunk.frame.loc[~ok, mapping.used_columns()])
                 message = redact_frame(rows.loc[~ok, ["message"]].astype(str))["message"]
-                staged.rejected.append(rows[~ok].assign(raw=_json_lines(cells), message=message))
+                staged.rejected.append(rows[~ok].assign(raw=rejected_raw(cells), message=message))
             staged.valid += int(ok.sum())
             staged.read += len(chunk)
             if progress:
@@ -325,8 +314,9 @@ def ingest_file(
     mapping: Mapping,
     ingested_by: str | None = None,
     progress: ProgressHook | None = None,
+    limits: IngestLimits | None = None,
 ) -> BatchReport:
-    """Ingest one partner file as one batch, in one transaction."""
+    """Ingest one partner file as one batch, in one transaction, within ``limits`` (by default ``OLS_MAX_*``)."""
     sha256 = file_sha256(path)
     with engine.begin() as connection:
         source = _source(connection, source_code)
@@ -334,9 +324,10 @@ def ingest_file(
         if batch_id is None:
             return _previous(connection, source, sha256, path)
         logger.info("%s: lot %d de la source %s", path.name, batch_id, source.code)
-        table = _read(path, mapping)
+        limits = limits or ingest_limits()
+        table = _read(path, mapping, limits)
         screening = screen(path.name, table, mapping)
-        context = load_context(connection, screening.mapping)
+        context = load_context(connection, screening.mapping, limits)
         facts = _Facts.of(screening.mapping, context, source, batch_id)
         staged = _stage(connection, screening, facts, context, source, progress)
         if progress:

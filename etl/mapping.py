@@ -11,6 +11,7 @@ column where some is found (:class:`NominativeSpec`, :mod:`etl.privacy`).
 
 from __future__ import annotations
 
+import codecs
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -32,10 +33,20 @@ class _Strict(BaseModel):
 class CsvOptions(_Strict):
     """How a delimited text file is written."""
 
-    delimiter: str = ","
+    delimiter: str = Field(",", min_length=1, max_length=1)
     encoding: str = "utf-8"
     decimal: str = "."
-    skip_rows: int = 0
+    skip_rows: int = Field(0, ge=0)
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            msg = f"unknown encoding {value!r} (utf-8, cp1252, latin-1...)"
+            raise ValueError(msg) from None
+        return value
 
 
 class DateSpec(_Strict):

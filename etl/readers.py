@@ -3,98 +3,146 @@
 Every reader returns text exactly as the partner wrote it (no type guessing, empty cells as
 ``""``) so that validation can name the line and column of each problem. Geographic formats also
 return the x/y of each feature's geometry in the file's CRS.
+
+Before any reader runs, the file is checked to be what its mapping says (:mod:`etl.sniff`) and
+within ``OLS_MAX_FILE_MB``; each reader then checks its header (:mod:`etl.headers`) and its size
+against the limits before reading rows. A file that cannot be read is refused with a French
+message naming it, the line or column when there is one, and what to do. A row that cannot be
+read while the others can (a CSV line with the wrong number of cells, a geometry GEOS cannot
+build) is kept with its problem in ``issues``, to be rejected with the reason like any bad row.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyogrio
-import shapely
 
+from etl.geofiles import read_geo
+from etl.headers import column_names
 from etl.mapping import Mapping
-from ols.errors import InvalidInputError
+from etl.rawtable import RawTable, issues_frame
+from etl.sniff import inspect, refuse
+from etl.textscan import TextLayout, scan_text
+from etl.workbook import read_xlsx
+from ols.settings import IngestLimits, ingest_limits
+
+__all__ = ["RawTable", "read_file"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class RawTable:
-    """A partner file as text cells, with the file line of each row and optional geometry."""
-
-    frame: pd.DataFrame
-    lines: np.ndarray
-    x: np.ndarray | None = None
-    y: np.ndarray | None = None
-    crs: str | None = None
-
-    def __len__(self) -> int:
-        return len(self.frame)
+MIN_BLOCK = 1 << 24
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def read_file(path: Path, mapping: Mapping) -> RawTable:
-    """Read ``path`` as the mapping's file type says."""
-    readers = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geo, "gpkg": _read_geo}
+def read_file(path: Path, mapping: Mapping, limits: IngestLimits | None = None) -> RawTable:
+    """Read ``path`` as the mapping's file type says, within ``limits`` (by default the ``OLS_MAX_*`` settings)."""
+    limits = limits or ingest_limits()
+    kind = inspect(path, mapping, limits)
     logger.debug("lecture de %s (%s, correspondance %s)", path.name, mapping.format, mapping.name)
-    try:
-        return readers[mapping.format](path, mapping)
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError, pyogrio.errors.DataSourceError) as error:
-        msg = f"{path.name}: cannot be read as {mapping.format}: {error}"
-        raise InvalidInputError(msg) from error
+    if mapping.format == "csv":
+        return _read_csv(path, mapping, limits, scan_text(path, mapping.csv, kind, limits))
+    if mapping.format == "xlsx":
+        return read_xlsx(path, mapping, limits)
+    return read_geo(path, mapping, limits, kind)
 
 
-def _header(path: Path, mapping: Mapping) -> list[str]:
-    options = mapping.csv
-    with path.open(encoding=options.encoding, newline="") as handle:
-        for _ in range(options.skip_rows):
-            handle.readline()
-        first = handle.readline().lstrip("\ufeff").rstrip("\r\n")
-    return next(csv.reader([first], delimiter=options.delimiter))
+class _Invalid:
+    """Rows Arrow could not split into the header's columns: their row number (1-based), cell count and text."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int | None, int, str]] = []
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        self.rows.append((row.number, row.actual_columns, row.text))
+        return "skip"
 
 
-def _read_csv(path: Path, mapping: Mapping) -> RawTable:
-    options = mapping.csv
-    names = _header(path, mapping)
+def _parse(layout: TextLayout, names: list[str], *, threads: bool) -> tuple[pa.Table, _Invalid]:
+    """The rows after the header as text columns, and those Arrow could not split (numbered only without threads)."""
+    invalid = _Invalid()
+    source = pa.BufferReader(pa.py_buffer(layout.data).slice(layout.data_offset))
     table = pacsv.read_csv(
-        path,
+        source,
         read_options=pacsv.ReadOptions(
-            encoding=options.encoding, skip_rows=options.skip_rows + 1, column_names=names, block_size=1 << 24
+            encoding="utf8" if layout.encoding == "utf_8" else layout.encoding,
+            column_names=names,
+            block_size=max(MIN_BLOCK, 2 * layout.longest + 2),
+            use_threads=threads,
         ),
-        parse_options=pacsv.ParseOptions(delimiter=options.delimiter, newlines_in_values=False),
+        parse_options=pacsv.ParseOptions(
+            delimiter=layout.delimiter, newlines_in_values=False, invalid_row_handler=invalid
+        ),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
         ),
     )
-    frame = table.to_pandas()
-    lines = np.arange(len(frame), dtype=np.int64) + options.skip_rows + 2
-    return RawTable(frame=frame, lines=lines)
+    return table, invalid
 
 
-def _read_xlsx(path: Path, mapping: Mapping) -> RawTable:
-    frame = pd.read_excel(path, sheet_name=mapping.sheet, dtype=str, keep_default_na=False, engine="openpyxl")
-    frame.columns = [str(column) for column in frame.columns]
-    lines = np.arange(len(frame), dtype=np.int64) + 2
-    return RawTable(frame=frame.fillna(""), lines=lines)
+def _split(invalid: _Invalid, delimiter: str, width: int) -> list[tuple[float, list[str], str | None]]:
+    """Each refused row as (position among the rows, cells, problem), a row spanning several lines split back.
+
+    An unclosed quote swallows the lines after it into one row: split into its lines again, those
+    with the right number of cells are ordinary rows.
+    """
+    placed: list[tuple[float, list[str], str | None]] = []
+    for number, actual, text in invalid.rows:
+        parts = LINE_BREAK.split(text)
+        for offset, part in enumerate(parts):
+            cells = next(csv.reader([part], delimiter=delimiter), [])
+            found = actual if len(parts) == 1 else len(cells)
+            problem = None
+            if found != width:
+                problem = (
+                    f"{found} cellule{'s' if found > 1 else ''} au lieu de {width} : vérifiez les séparateurs "
+                    f"« {delimiter} » et les guillemets de la ligne"
+                )
+            placed.append(((number or 1) - 1 + offset / len(parts), (cells + [""] * width)[:width], problem))
+    return placed
 
 
-def _read_geo(path: Path, mapping: Mapping) -> RawTable:
-    gdf = pyogrio.read_dataframe(path, layer=mapping.layer)
-    geometry = gdf.geometry.array
-    points = shapely.point_on_surface(np.asarray(geometry, dtype=object))
-    empty = shapely.is_missing(points) | shapely.is_empty(points)
-    x = np.where(empty, np.nan, shapely.get_x(np.where(empty, shapely.Point(0, 0), points)))
-    y = np.where(empty, np.nan, shapely.get_y(np.where(empty, shapely.Point(0, 0), points)))
-    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    frame = attributes.astype(str).where(attributes.notna(), "")
-    crs = gdf.crs.to_string() if gdf.crs is not None else "EPSG:4326"
-    lines = np.arange(len(frame), dtype=np.int64) + 1
-    return RawTable(frame=frame.reset_index(drop=True), lines=lines, x=x, y=y, crs=crs)
+def _with_invalid_rows(frame: pd.DataFrame, invalid: _Invalid, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows Arrow read and those it refused, in file order, with the refused ones' issues."""
+    placed = _split(invalid, delimiter, frame.shape[1])
+    refused_at = np.array([position for position, _, _ in placed])
+    read_at = np.setdiff1d(np.arange(len(frame) + len(invalid.rows)), np.floor(refused_at))
+    order = np.argsort(np.concatenate((read_at, refused_at)), kind="stable")
+    extra = pd.DataFrame([cells for _, cells, _ in placed], columns=frame.columns, dtype=object)
+    merged = pd.concat([frame.astype(object), extra], ignore_index=True).iloc[order].reset_index(drop=True)
+    problems = [None] * len(frame) + [problem for _, _, problem in placed]
+    details = [problems[index] for index in order]
+    rows = np.array([index for index, detail in enumerate(details) if detail is not None], dtype=np.int64)
+    return merged, issues_frame(len(merged), rows, "malformed_row", None, [details[row] for row in rows])
+
+
+def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLayout) -> RawTable:
+    """The rows of a delimited text file laid out by :func:`etl.textscan.scan_text`, with their true lines."""
+    where = f"ligne {layout.header_line}"
+    names = column_names(path, layout.header, mapping, limits, where=where, delimiter=layout.delimiter)
+    if not len(layout.lines):  # a header and no row: an empty batch
+        return RawTable(frame=pd.DataFrame({name: pd.Series(dtype=object) for name in names}), lines=layout.lines)
+    try:
+        table, invalid = _parse(layout, names, threads=True)
+        if invalid.rows and any(number is None for number, _, _ in invalid.rows):
+            table, invalid = _parse(layout, names, threads=False)
+    except (pa.ArrowInvalid, UnicodeError) as error:
+        logger.debug("%s : %s", path.name, type(error).__name__)  # not its text: Arrow quotes the row
+        raise refuse(
+            path,
+            "fichier CSV illisible (guillemets ou séparateurs déséquilibrés ?) : vérifiez-le dans "
+            "un tableur et ré-exportez-le",
+        ) from error
+    frame, issues = table.to_pandas(), None
+    if invalid.rows:
+        frame, issues = _with_invalid_rows(frame, invalid, layout.delimiter)
+    lines = layout.lines
+    if len(lines) != len(frame):  # values holding line breaks: rows are no longer lines, number them in order
+        lines = np.arange(len(frame), dtype=np.int64) + layout.header_line + 1
+    return RawTable(frame=frame, lines=np.asarray(lines, dtype=np.int64), issues=issues)

@@ -1,8 +1,10 @@
 """Row validation: partner cells → harmonised, located, dated facts, or a reason for rejection.
 
 Everything is vectorised over the rows of a chunk. A row gets the first reason that applies, with
-the column concerned, so the partner can correct its export; rows that pass become event rows
-with their category, date and precision, lon/lat, territory and H3 cells.
+the column concerned, so the partner can correct its export: first what its reader could not read
+(a malformed line, a geometry GEOS cannot build), then cells over their length limit or holding a
+NUL character, then label, date and location. Rows that pass become event rows with their
+category, date and precision, lon/lat, territory and H3 cells.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
+from etl.cells import check_cells
 from etl.context import Context
 from etl.dates import dates, time_precision
 from etl.locations import coordinates, h3_cells, territories
@@ -65,6 +68,9 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     """All rows with their harmonised values but H3 cells, and ``reason``/``column``/``message`` where rejected."""
     frame = table.frame
     verdicts = Verdicts(len(frame))
+    if table.issues is not None:
+        verdicts.take(table.issues)
+    check_cells(frame, mapping, context.limits, verdicts)
     raw_label, category, family = _labels(frame, mapping, verdicts)
     epoch, time_precisions = dates(frame, mapping, verdicts, context.now, context.timezone)
     lon, lat, location_precision = coordinates(table, mapping, context, verdicts)

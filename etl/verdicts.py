@@ -1,7 +1,8 @@
 """Per-row verdicts of validation, and the helpers that build per-row columns from partner cells.
 
 A row gets the first reason that applies, with the column concerned and a message naming the
-offending value, so that the partner can correct its export.
+offending value (shortened to :data:`DETAIL_CHARS` characters: a message never grows with the
+file), so that the partner can correct its export.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ REASONS = {
     "geocoding_failed": "adresse non trouvée dans la BAN",
     "unknown_place": "lieu inconnu",
     "outside_territory": "hors territoire",
+    "malformed_row": "ligne mal formée",
+    "invalid_geometry": "géométrie illisible",
+    "too_long": "cellule trop longue",
+    "invalid_text": "caractère interdit",
 }
+DETAIL_CHARS = 120
 PerRow = pd.Categorical | np.ndarray
 
 
@@ -53,10 +59,24 @@ class Verdicts:
         if detail is None:
             self.message[target] = base
         elif isinstance(detail, str):
-            self.message[target] = f"{base}: {detail}"
+            self.message[target] = f"{base}: {_short(detail)}"
         else:
             values = detail[target]
-            self.message[target] = [f"{base}: {text}" for text in values]
+            self.message[target] = [f"{base}: {_short(str(text))}" for text in values]
+
+    def take(self, issues: pd.DataFrame) -> None:
+        """Reject the rows a reader could place but not read (``reason``, ``column``, ``detail``; None where read)."""
+        reasons = issues["reason"].to_numpy(dtype=object)
+        columns = issues["column"].to_numpy(dtype=object)
+        details = issues["detail"].to_numpy(dtype=object)
+        for reason, column in dict.fromkeys(zip(reasons, columns, strict=True)):
+            if reason is not None:
+                mask = np.array([r == reason and c == column for r, c in zip(reasons, columns, strict=True)])
+                self.reject(mask, str(reason), column, details)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 1] + "…"
 
 
 def per_unique(values: pd.Series, function: Callable[[str], object]) -> np.ndarray:

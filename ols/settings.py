@@ -130,6 +130,33 @@ def data_settings() -> DataSettings:
     return _read(DataSettings)
 
 
+class IngestLimits(BaseSettings):
+    """What one partner file may hold, so that no file can exhaust memory or store unbounded text.
+
+    A file over ``max_file_mb``, a workbook that would unpack to more than ``max_unpacked_mb`` (or
+    whose parts unpack a hundred times their size: a zip bomb), a file of more than ``max_rows``
+    rows or ``max_columns`` columns is refused whole before its rows are read. A row whose label,
+    reference, attribute or other read cell is longer than its limit is rejected with the reason.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    max_file_mb: int = Field(200, ge=1, le=10_240)
+    max_unpacked_mb: int = Field(1_000, ge=1, le=100_000)
+    max_rows: int = Field(2_000_000, ge=1, le=100_000_000)
+    max_columns: int = Field(200, ge=1, le=16_384)
+    max_label_chars: int = Field(200, ge=16, le=100_000)
+    max_ref_chars: int = Field(100, ge=8, le=10_000)
+    max_attribute_chars: int = Field(1_000, ge=16, le=1_000_000)
+    max_cell_chars: int = Field(1_000, ge=16, le=1_000_000)
+
+
+@lru_cache
+def ingest_limits() -> IngestLimits:
+    """Limits of partner files, read once per process."""
+    return _read(IngestLimits)
+
+
 class CartographySettings(BaseSettings):
     """How the semester cartography is computed (``OLS_HOTSPOT_RESOLUTIONS`` etc.)."""
 
@@ -236,7 +263,7 @@ def _read(model: type[SettingsT]) -> SettingsT:
 def check_all() -> None:
     """Read every setting, so that a bad ``OLS_*`` value stops the CLI or the API at start, all named at once."""
     problems = []
-    for settings in (database_settings, data_settings, cartography_settings, api_settings):
+    for settings in (database_settings, data_settings, ingest_limits, cartography_settings, api_settings):
         try:
             settings()
         except ConfigurationError as error:

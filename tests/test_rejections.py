@@ -158,6 +158,10 @@ def test_all_reasons_are_covered_by_the_suite() -> None:
         "outside_territory",
         "unknown_place",
         "geocoding_failed",
+        "malformed_row",  # these four: tests/test_bad_files.py
+        "invalid_geometry",
+        "too_long",
+        "invalid_text",
     }
     assert covered == set(REASONS)
 
@@ -189,7 +193,8 @@ def test_unknown_source_and_missing_columns_are_clear(engine: Engine, tmp_path: 
     path = write_csv(tmp_path / "short.csv", [{"ref": "1", "nature": "Tags"}], sep=";")
     with pytest.raises(LookupError, match="unknown source 'nobody'"):
         ingest_file(engine, path, source_code="nobody", mapping=mapping)
-    with pytest.raises(ValueError, match=r"short\.csv: colonnes .* absentes: date, heure, lon, lat, suite"):
+    missing = "« date », « heure », « lon », « lat », « suite » attendues par la correspondance « test_lonlat »"
+    with pytest.raises(ValueError, match=rf"short\.csv : les colonnes {missing} sont absentes"):
         ingest_file(engine, path, source_code="police-municipale", mapping=mapping)
     assert count(engine, "batch") == 0
 

@@ -12,7 +12,14 @@ import pytest
 
 from api.main import create_app
 from ols.errors import ConfigurationError
-from ols.settings import api_settings, cartography_settings, check_all, data_settings, database_settings
+from ols.settings import (
+    api_settings,
+    cartography_settings,
+    check_all,
+    data_settings,
+    database_settings,
+    ingest_limits,
+)
 
 REFUSED = [
     ("OLS_SUPPRESSION_THRESHOLD", "0", "OLS_SUPPRESSION_THRESHOLD doit être au moins 2 (reçu 0)"),
@@ -30,6 +37,9 @@ REFUSED = [
     ("OLS_PG_PORT", "70000", "OLS_PG_PORT doit être au plus 65535 (reçu 70000)"),
     ("OLS_PG_PORT", "80", "OLS_PG_PORT doit être au moins 1024 (reçu 80)"),
     ("OLS_MAX_UPLOAD_MB", "0", "OLS_MAX_UPLOAD_MB doit être au moins 1 (reçu 0)"),
+    ("OLS_MAX_ROWS", "0", "OLS_MAX_ROWS doit être au moins 1 (reçu 0)"),
+    ("OLS_MAX_FILE_MB", "beaucoup", "OLS_MAX_FILE_MB doit être un nombre entier (reçu beaucoup)"),
+    ("OLS_MAX_LABEL_CHARS", "5", "OLS_MAX_LABEL_CHARS doit être au moins 16 (reçu 5)"),
     ("OLS_SESSION_HOURS", "0", "OLS_SESSION_HOURS doit être au moins 1 (reçu 0)"),
     ("OLS_SESSION_ATTEMPTS_PER_MINUTE", "0", "OLS_SESSION_ATTEMPTS_PER_MINUTE doit être au moins 1 (reçu 0)"),
     ("OLS_ENVIRONMENT", "prod", "OLS_ENVIRONMENT doit valoir 'development' ou 'production' (reçu prod)"),
@@ -41,7 +51,7 @@ REFUSED = [
 
 
 def _clear() -> None:
-    for accessor in (database_settings, data_settings, cartography_settings, api_settings):
+    for accessor in (database_settings, data_settings, cartography_settings, api_settings, ingest_limits):
         accessor.cache_clear()
 
 

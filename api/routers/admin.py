@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,19 @@ from ols.periods import parse_period
 
 router = APIRouter(responses=ERRORS)
 CHUNK = 1 << 20
+UNSAFE = re.compile(r"[^\w.\-+,()' ]")
+
+
+def upload_name(filename: str | None) -> str:
+    """A harmless file name for an upload: the last part of what the client sent, in safe characters, never empty.
+
+    The name becomes a file in a temporary folder and the batch's ``filename``: a path (``..``,
+    ``/``, ``a/../b``), a NUL byte or control characters must not reach the file system.
+    """
+    base = re.split(r"[\\/]", filename or "")[-1]
+    cleaned = UNSAFE.sub("_", base).strip(" .")
+    path = Path(cleaned or "fichier")
+    return f"{path.stem[:80] or 'fichier'}{path.suffix[:10]}"
 
 
 @router.post("/ingest")
@@ -30,17 +44,18 @@ def ingest(
 ) -> dict[str, Any]:
     """Upload a partner file with a mapping name: the batch report of ``ols ingest --json``."""
     if mapping not in builtin_mappings():
-        raise HTTPException(status_code=422, detail=f"unknown mapping {mapping!r}")
+        known = ", ".join(sorted(builtin_mappings()))
+        raise HTTPException(status_code=422, detail=f"correspondance « {mapping} » inconnue (connues : {known})")
     limit = settings.max_upload_mb * CHUNK
-    suffix = Path(file.filename or "upload").suffix[:10]
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{Path(file.filename or 'upload').stem[:80]}{suffix}"
+        path = Path(folder) / upload_name(file.filename)
         size = 0
         with path.open("wb") as handle:
             while block := file.file.read(CHUNK):
                 size += len(block)
                 if size > limit:
-                    raise HTTPException(status_code=413, detail=f"file larger than {settings.max_upload_mb} MB")
+                    detail = f"fichier de plus de {settings.max_upload_mb} Mo (OLS_MAX_UPLOAD_MB) : découpez-le"
+                    raise HTTPException(status_code=413, detail=detail)
                 handle.write(block)
         report = ingest_file(engine, path, source_code=source, mapping=load_mapping(mapping), ingested_by=user.name)
     return report.as_dict()
