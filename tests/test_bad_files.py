@@ -207,7 +207,7 @@ def test_a_workbook_bomb_is_refused_before_it_is_read(mons: Engine, tmp_path: Pa
     assert path.stat().st_size < 400_000
     started = time.perf_counter()
     message = _refused(mons, path, "police_municipale")
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 5  # reading 150 MB would take far longer (and 1.8 GB)
     assert "se décompresse en 150 Mo" in message
 
 
