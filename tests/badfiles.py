@@ -530,7 +530,8 @@ def _nominative(m: Maker, folder: Path) -> list[Case]:
     return [
         Case("nominative_header.csv", "nominative", "police_uk",
              csv_bytes([*UK_COLUMNS, "Nom"], [[*r, "X"] for r in rows]), refused="nominatives"),
-        Case("nominative_contact.csv", "nominative", "police_uk", uk_csv(contact), refused="nominatives"),
+        Case("nominative_contact.csv", "nominative", "police_uk", uk_csv(contact), rows=len(contact),
+             reasons={"nominative_data": len(contact)}),  # the mapping's default policy: reject_row
     ]  # fmt: skip
 
 

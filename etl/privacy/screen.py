@@ -12,7 +12,7 @@ a cheap vectorised pre-filter (RE2, through Arrow) says it may hold something.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -169,7 +169,7 @@ def screen(name: str, table: RawTable, mapping: Mapping) -> Screening:
         logger.warning("%s: %d lignes rejetées pour données nominatives (valeurs masquées)", name, int(flagged.sum()))
     attributes = [column for column in mapping.attributes if column not in dropped]
     return Screening(
-        table=RawTable(frame=frame, lines=table.lines, x=table.x, y=table.y, crs=table.crs),
+        table=replace(table, frame=frame),  # the reader's row issues, geometry and lines kept
         mapping=mapping.model_copy(update={"attributes": attributes}),
         flagged=flagged,
         column=columns,
