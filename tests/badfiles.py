@@ -7,9 +7,11 @@ exact rejection ``reasons``). Categories: encodings, compression, truncations, z
 cells, geometries, headers, wrong types, empty files, binary junk, malformed rows, row counts,
 upload names and nominative data.
 
-The nominative cases belong to the other half of issue 19 (nominative detection): add builders
-to :data:`NOMINATIVE` — each takes the case maker and returns its cases — and the corpus test runs
-them through the command line and the API like every other case.
+The nominative cases of ``tests/nominative_cases.py`` (nominative headers, each refusing its file;
+names, birth dates, phones, e-mails, plates and NIR in the free text a mapping keeps, each
+rejecting its row) join through :data:`NOMINATIVE`, with the values each plants (``planted``): the
+corpus test runs them through the command line and the API like every other case, then searches
+the whole database and the logs for those values.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 import lzma
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,6 +32,8 @@ import numpy as np
 import openpyxl
 from pyproj import Transformer
 from shapely.geometry import Point
+
+from tests.nominative_cases import nominative_cases
 
 MONS = (3.09, 50.63, 3.13, 50.65)
 ROW_LIMIT = 2_000  # OLS_MAX_ROWS while the corpus runs: the "too many rows" files stay small
@@ -47,7 +51,12 @@ TO_L93 = Transformer.from_crs(4326, 2154, always_xy=True)
 
 @dataclass(frozen=True)
 class Case:
-    """One bad file and the answer it must get."""
+    """One bad file and the answer it must get.
+
+    ``refused``: a fragment of the French message refusing the file, which must also hold each of
+    ``mentions``; else ``rows`` read and the exact rejection ``reasons``. ``planted``: personal
+    values the file carries, which must be stored, said and logged nowhere.
+    """
 
     name: str
     category: str
@@ -57,6 +66,8 @@ class Case:
     rows: int | None = None
     reasons: dict[str, int] = field(default_factory=dict)
     path: Path = Path()
+    mentions: tuple[str, ...] = ()
+    planted: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         assert (self.refused is None) != (self.rows is None), f"{self.name}: refused or stored, not both"
@@ -205,7 +216,6 @@ def junk(rng: np.random.Generator, size: int, *, prefix: bytes = b"") -> bytes:
 
 
 Build = Callable[[Maker, Path], list[Case]]
-NOMINATIVE: list[Build] = []  # nominative cases: the nominative half of issue 19 appends its builders here
 
 
 def _encodings(m: Maker, folder: Path) -> list[Case]:
@@ -529,14 +539,32 @@ def _nominative(m: Maker, folder: Path) -> list[Case]:
     contact = [[*r[:6], "Appeler le 06 12 34 56 78", *r[7:]] for r in m.uk()]
     return [
         Case("nominative_header.csv", "nominative", "police_uk",
-             csv_bytes([*UK_COLUMNS, "Nom"], [[*r, "X"] for r in rows]), refused="nominatives"),
+             csv_bytes([*UK_COLUMNS, "Nom"], [[*r, "Jean DUPONT"] for r in rows]), refused="nominatives",
+             planted=("Jean DUPONT",)),
         Case("nominative_contact.csv", "nominative", "police_uk", uk_csv(contact), rows=len(contact),
-             reasons={"nominative_data": len(contact)}),  # the mapping's default policy: reject_row
+             reasons={"nominative_data": len(contact)}, planted=("06 12 34 56 78",)),  # the default: reject_row
     ]  # fmt: skip
+
+
+def _nominative_cases(m: Maker, folder: Path) -> list[Case]:
+    """The cases of ``tests/nominative_cases.py``: a nominative header refuses its file (the message names the
+    header), personal data in kept text rejects its row (the references repeat from file to file: duplicates)."""
+    cases = []
+    for name, data, expected in nominative_cases():
+        if expected.refused:
+            first, *more = expected.message
+            case = Case(name, "nominative", expected.mapping, data, refused=first, mentions=tuple(more),
+                        planted=expected.planted)  # fmt: skip
+        else:
+            case = Case(name, "nominative", expected.mapping, data, rows=expected.rows,
+                        reasons={"nominative_data": expected.nominative_rows}, planted=expected.planted)  # fmt: skip
+        cases.append(case)
+    return cases
 
 
 CATEGORIES: list[Build] = [_encodings, _compression, _truncations, _bombs, _huge_cells, _geometries, _headers, _types,
                            _empty, _junk, _malformed, _row_counts, _nominative]  # fmt: skip
+NOMINATIVE: list[Build] = [_nominative_cases]
 
 
 def make_corpus(folder: Path, *, seed: int = 19) -> list[Case]:
@@ -549,5 +577,5 @@ def make_corpus(folder: Path, *, seed: int = 19) -> list[Case]:
     for case in cases:
         path = folder / case.name
         path.write_bytes(case.data)
-        written.append(Case(case.name, case.category, case.mapping, b"", case.refused, case.rows, case.reasons, path))
+        written.append(replace(case, data=b"", path=path))
     return written
