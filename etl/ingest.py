@@ -123,7 +123,8 @@ def _claim_batch(
 
 
 def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path) -> BatchReport:
-    """The report of the batch that already holds the file: every fact of it is a duplicate now."""
+    """The report of the batch that already holds the file: every fact of it is a duplicate now, the same
+    columns dropped."""
     batch = connection.execute(
         select(Batch.__table__).where(Batch.source_id == source.id, Batch.sha256 == sha256)
     ).one()
@@ -138,6 +139,7 @@ def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path)
         duplicates=batch.accepted + batch.duplicates,
         rejected=batch.rejected,
         rejected_by_reason=_reasons(connection, batch.id),
+        dropped_columns=dict(batch.dropped_columns),
         already_ingested=True,
     )
 
@@ -302,6 +304,7 @@ def _store(connection: Connection, staged: _Staged, report: BatchReport) -> None
             accepted=report.accepted,
             duplicates=report.duplicates,
             rejected=report.rejected,
+            dropped_columns=report.dropped_columns,
         )
     )
 

@@ -9,6 +9,7 @@ in a label was kept in ``rejected_row.raw``, free text was never checked.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
@@ -19,11 +20,16 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+import etl.mapping
+from api.main import create_app
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import builtin_mappings, load_mapping
+from ols.access.users import create_user
 from ols.errors import InvalidInputError
+from ols.settings import ApiSettings
 from tests.helpers import add_territory, count
 from tests.nominative_cases import MONS, PLANTED, Expected, nominative_cases
 from tests.stored_text import planted_values_found
@@ -122,6 +128,44 @@ def test_drop_column_policy_keeps_the_facts_and_stores_none_of_the_column(mons: 
     assert planted_values_found(mons, ["LEFEBVRE", "12/03/1987", "Dispersion"]) == []
 
 
+DROPPED = {"Suite donnée": "des noms et des dates de naissance"}
+
+
+def test_a_file_sent_again_still_says_which_column_was_dropped(mons: Engine, tmp_path: Path) -> None:
+    path, mapping = _file(tmp_path, {"Suite donnée": NAME_AND_BIRTH}), _mapping(tmp_path, "drop_column")
+    first = _ingest(mons, path, mapping)
+    again = _ingest(mons, path, mapping)
+    assert (again.already_ingested, again.batch_id, first.dropped_columns) == (True, first.batch_id, DROPPED)
+    assert again.dropped_columns == DROPPED
+    with mons.connect() as connection:
+        assert connection.execute(text("SELECT dropped_columns FROM batch")).scalar_one() == DROPPED
+
+
+def test_the_api_reports_the_dropped_column_of_a_file_sent_again(
+    mons: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tmp_path / "mappings"
+    shipped.mkdir()
+    for name, source in builtin_mappings().items():
+        (shipped / f"{name}.yaml").write_bytes(source.read_bytes())
+    _mapping(tmp_path, "drop_column").rename(shipped / "pm_drop.yaml")
+    monkeypatch.setattr(etl.mapping, "BUILTIN", shipped)  # one more shipped mapping: the API takes only those
+    with mons.begin() as connection:
+        token = create_user(connection, "coordinateur", role="coordinator")
+    content = _file(tmp_path, {"Suite donnée": NAME_AND_BIRTH}).read_bytes()
+    form = {"mapping": "pm_drop", "source": "police-municipale"}
+    with TestClient(create_app(engine=mons, settings=ApiSettings())) as client:
+        reports = [
+            client.post("/api/v1/ingest", headers={"Authorization": f"Bearer {token}"},
+                        files={"file": ("pm.xlsx", content)}, data=form)
+            for _ in range(2)
+        ]  # fmt: skip
+    assert [r.status_code for r in reports] == [200, 200], reports[0].text
+    assert [(r.json()["already_ingested"], r.json()["dropped_columns"]) for r in reports] == [
+        (False, DROPPED), (True, DROPPED)
+    ]  # fmt: skip
+
+
 def test_drop_column_policy_still_rejects_a_name_in_the_label(mons: Engine, tmp_path: Path) -> None:
     path = _file(tmp_path, {"Motif": "Tapage de Sandrine VERHAEGHE"})
     report = _ingest(mons, path, _mapping(tmp_path, "drop_column"))
@@ -146,6 +190,9 @@ def test_cli_says_which_column_was_dropped(mons: Engine, database_url: str, tmp_
     assert result.returncode == 0, result.stderr
     assert "colonne Suite donnée écartée : contient des noms et des dates de naissance" in result.stdout
     assert "LEFEBVRE" not in result.stdout + result.stderr
+    again = subprocess.run([*command, "--json", str(path)], env=env, capture_output=True, text=True, check=False)
+    report = json.loads(again.stdout)
+    assert (report["already_ingested"], report["dropped_columns"]) == (True, DROPPED), again.stderr
 
 
 def test_a_reader_error_quoting_a_line_masks_its_personal_data(

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,7 +69,12 @@ class Source(Base):
 
 
 class Batch(Base):
-    """One ingested file: what it was, how it was read, by whom, and what became of its rows."""
+    """One ingested file: what it was, how it was read, by whom, and what became of its rows.
+
+    ``dropped_columns``: the attribute columns dropped for nominative data (the mapping's
+    ``drop_column`` policy), with what they held in French, so that the same file sent again is
+    reported as the first time.
+    """
 
     __tablename__ = "batch"
     __table_args__ = (
@@ -88,6 +94,7 @@ class Batch(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    dropped_columns: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
 
 
 class RejectedRow(Base):
