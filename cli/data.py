@@ -168,6 +168,7 @@ def ingest(
     """Ingest partner files: each file is one all-or-nothing batch."""
     from etl.ingest import ingest_file
     from etl.mapping import load_mapping
+    from etl.sniff import file_name
 
     spec = load_mapping(mapping)
     engine = migrated_engine()
@@ -175,7 +176,7 @@ def ingest(
         try:
             with _progress(hidden=as_json and not console.is_terminal) as bar:
                 report = ingest_file(engine, path, source_code=source, mapping=spec, ingested_by=by,
-                                     progress=_progress_hook(bar, path.name))  # fmt: skip
+                                     progress=_progress_hook(bar, file_name(path)))  # fmt: skip
         except OLSError as error:
             _refused(error)
         if as_json:
@@ -183,7 +184,7 @@ def ingest(
         else:
             state = " (déjà intégré : rien n'a changé)" if report.already_ingested else ""
             typer.echo(
-                f"{path.name}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
+                f"{report.file}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
                 f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
                 f"{report.rejected_by_reason or ''}"
             )

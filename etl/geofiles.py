@@ -28,7 +28,7 @@ from shapely.errors import GEOSException
 from etl.headers import check_width, require_columns, shown
 from etl.mapping import Mapping
 from etl.rawtable import RawTable, issues_frame
-from etl.sniff import Kind, refuse
+from etl.sniff import Kind, file_name, refuse
 from etl.textscan import require_utf8
 from ols.settings import IngestLimits
 
@@ -63,7 +63,7 @@ def _check_geojson_text(path: Path, kind: Kind) -> None:
 
 def _unreadable(path: Path, mapping: Mapping, error: Exception) -> Exception:
     """GDAL's refusal to open the file, in French."""
-    logger.debug("%s : %s", path.name, type(error).__name__)
+    logger.debug("%s : %s", file_name(path), type(error).__name__)
     if mapping.format == "geojson":
         found = JSON_POSITION.search(str(error))
         where = f"JSON invalide ligne {found.group(1)}, caractère {found.group(2)}" if found else "JSON invalide"
@@ -86,7 +86,7 @@ def _gdal_warnings_logged(path: Path) -> Iterator[None]:
         warnings.simplefilter("always", RuntimeWarning)
         yield
     if caught:  # counted, not quoted: GDAL quotes field values, which may be personal
-        logger.debug("%s : %d avertissement(s) de GDAL", path.name, len(caught))
+        logger.debug("%s : %d avertissement(s) de GDAL", file_name(path), len(caught))
 
 
 def _check_layer(path: Path, mapping: Mapping) -> None:

@@ -36,6 +36,7 @@ from etl.privacy.detectors import redact
 from etl.privacy.headers import refuse_nominative_headers
 from etl.privacy.screen import Screening, redact_frame, screen
 from etl.readers import RawTable, read_file
+from etl.sniff import file_name
 from etl.validate import file_constants, validate_chunks
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
@@ -94,7 +95,7 @@ def _source(connection: Connection, code: str) -> Row[Any]:
 
 
 def _claim_batch(
-    connection: Connection, source: Row[Any], sha256: str, path: Path, mapping: Mapping, ingested_by: str | None
+    connection: Connection, source: Row[Any], sha256: str, name: str, mapping: Mapping, ingested_by: str | None
 ) -> int | None:
     """Insert the file's batch row and return its id; None when the source already has the file.
 
@@ -106,7 +107,7 @@ def _claim_batch(
         .values(
             source_id=source.id,
             sha256=sha256,
-            filename=path.name,
+            filename=name,
             mapping_name=mapping.name,
             mapping=mapping.model_dump(mode="json"),
             ingested_by=ingested_by or getpass.getuser(),
@@ -122,17 +123,17 @@ def _claim_batch(
     return batch_id
 
 
-def _previous(connection: Connection, source: Row[Any], sha256: str, path: Path) -> BatchReport:
+def _previous(connection: Connection, source: Row[Any], sha256: str, name: str) -> BatchReport:
     """The report of the batch that already holds the file: every fact of it is a duplicate now, the same
     columns dropped."""
     batch = connection.execute(
         select(Batch.__table__).where(Batch.source_id == source.id, Batch.sha256 == sha256)
     ).one()
-    logger.info("%s déjà intégré (lot %d)", path.name, batch.id)
+    logger.info("%s déjà intégré (lot %d)", name, batch.id)
     return BatchReport(
         batch_id=batch.id,
         source=source.code,
-        file=path.name,
+        file=name,
         sha256=sha256,
         rows_read=batch.rows_read,
         accepted=0,
@@ -166,8 +167,8 @@ def _read(path: Path, mapping: Mapping, limits: IngestLimits) -> RawTable:
         error.args = tuple(redact(str(arg)) for arg in error.args)
         error.__cause__, error.__suppress_context__ = None, True
         raise
-    refuse_nominative_headers(path.name, [str(column) for column in table.frame.columns])
-    logger.info("%s: %d lignes lues", path.name, len(table))
+    refuse_nominative_headers(file_name(path), [str(column) for column in table.frame.columns])
+    logger.info("%s: %d lignes lues", file_name(path), len(table))
     return table
 
 
@@ -319,23 +320,27 @@ def ingest_file(
     progress: ProgressHook | None = None,
     limits: IngestLimits | None = None,
 ) -> BatchReport:
-    """Ingest one partner file as one batch, in one transaction, within ``limits`` (by default ``OLS_MAX_*``)."""
-    sha256 = file_sha256(path)
+    """Ingest one partner file as one batch, in one transaction, within ``limits`` (by default ``OLS_MAX_*``).
+
+    The file is named with any personal data in its name masked (:func:`etl.sniff.file_name`): in the
+    batch, the report, the messages and the logs.
+    """
+    sha256, name = file_sha256(path), file_name(path)
     with engine.begin() as connection:
         source = _source(connection, source_code)
-        batch_id = _claim_batch(connection, source, sha256, path, mapping, ingested_by)
+        batch_id = _claim_batch(connection, source, sha256, name, mapping, ingested_by)
         if batch_id is None:
-            return _previous(connection, source, sha256, path)
-        logger.info("%s: lot %d de la source %s", path.name, batch_id, source.code)
+            return _previous(connection, source, sha256, name)
+        logger.info("%s: lot %d de la source %s", name, batch_id, source.code)
         limits = limits or ingest_limits()
         table = _read(path, mapping, limits)
-        screening = screen(path.name, table, mapping)
+        screening = screen(name, table, mapping)
         context = load_context(connection, screening.mapping, limits)
         facts = _Facts.of(screening.mapping, context, source, batch_id)
         staged = _stage(connection, screening, facts, context, source, progress)
         if progress:
             progress("Écriture", 0, len(table))
-        report = BatchReport(batch_id, source.code, path.name, sha256, len(table), accepted=0, duplicates=0, rejected=0)
+        report = BatchReport(batch_id, source.code, name, sha256, len(table), accepted=0, duplicates=0, rejected=0)
         report.dropped_columns = screening.dropped
         _store(connection, staged, report)
         if progress:

@@ -28,7 +28,7 @@ from etl.geofiles import read_geo
 from etl.headers import column_names
 from etl.mapping import Mapping
 from etl.rawtable import RawTable, issues_frame
-from etl.sniff import inspect, refuse
+from etl.sniff import file_name, inspect, refuse
 from etl.textscan import TextLayout, scan_text
 from etl.workbook import read_xlsx
 from ols.settings import IngestLimits, ingest_limits
@@ -45,7 +45,7 @@ def read_file(path: Path, mapping: Mapping, limits: IngestLimits | None = None) 
     """Read ``path`` as the mapping's file type says, within ``limits`` (by default the ``OLS_MAX_*`` settings)."""
     limits = limits or ingest_limits()
     kind = inspect(path, mapping, limits)
-    logger.debug("lecture de %s (%s, correspondance %s)", path.name, mapping.format, mapping.name)
+    logger.debug("lecture de %s (%s, correspondance %s)", file_name(path), mapping.format, mapping.name)
     if mapping.format == "csv":
         return _read_csv(path, mapping, limits, scan_text(path, mapping.csv, kind, limits))
     if mapping.format == "xlsx":
@@ -133,7 +133,7 @@ def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLa
         if invalid.rows and any(number is None for number, _, _ in invalid.rows):
             table, invalid = _parse(layout, names, threads=False)
     except (pa.ArrowInvalid, UnicodeError) as error:
-        logger.debug("%s : %s", path.name, type(error).__name__)  # not its text: Arrow quotes the row
+        logger.debug("%s : %s", file_name(path), type(error).__name__)  # not its text: Arrow quotes the row
         raise refuse(
             path,
             "fichier CSV illisible (guillemets ou séparateurs déséquilibrés ?) : vérifiez-le dans "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from etl.mapping import Mapping
+from etl.privacy.filenames import masked_filename
 from ols.errors import InvalidInputError
 from ols.settings import IngestLimits
 
@@ -154,9 +155,14 @@ def file_kind(path: Path) -> Kind:
     return _text_kind(head)
 
 
+def file_name(path: Path) -> str:
+    """The name every message and log line gives the file: its own, any personal data in it masked."""
+    return masked_filename(path.name)
+
+
 def refuse(path: Path, what: str) -> InvalidInputError:
     """The error that refuses ``path`` (``what``: what is wrong and what to do), named as every refusal is."""
-    return InvalidInputError(f"{path.name} : {what}")
+    return InvalidInputError(f"{file_name(path)} : {what}")
 
 
 def _mismatch(path: Path, kind: Kind, mapping: Mapping) -> InvalidInputError:

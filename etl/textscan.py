@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from etl.mapping import CsvOptions
-from etl.sniff import Kind, refuse
+from etl.sniff import Kind, file_name, refuse
 from ols.settings import IngestLimits
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def _choose_encoding(path: Path, data: np.ndarray, decoding: _Decoding, kind: Ki
         if not decoding.non_ascii and kind.unicode != "UTF-8":
             return decoding.declared  # plain ASCII: the same text in either
         if decoding.declared != "utf_8":
-            logger.info("%s : encodé en UTF-8 (et non en %s) : lu en UTF-8", path.name, decoding.declared)
+            logger.info("%s : encodé en UTF-8 (et non en %s) : lu en UTF-8", file_name(path), decoding.declared)
         return "utf_8"
     if kind.unicode == "UTF-8" or decoding.declared == "utf_8":
         offset = decoding.failed["utf_8"]

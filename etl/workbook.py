@@ -24,7 +24,7 @@ import pandas as pd
 from etl.headers import column_names, shown
 from etl.mapping import Mapping
 from etl.rawtable import RawTable
-from etl.sniff import MEGABYTE, refuse
+from etl.sniff import MEGABYTE, file_name, refuse
 from ols.settings import IngestLimits
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def _cells(path: Path, mapping: Mapping, limits: IngestLimits) -> tuple[str, pd.
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except UNREADABLE as error:
-        logger.debug("%s : %s", path.name, type(error).__name__)
+        logger.debug("%s : %s", file_name(path), type(error).__name__)
         raise refuse(path, f"le classeur est illisible (parties manquantes ou endommagées) : {RESAVE}") from error
     try:
         sheet = _sheet(path, workbook, mapping)
@@ -108,7 +108,7 @@ def _cells(path: Path, mapping: Mapping, limits: IngestLimits) -> tuple[str, pd.
             workbook, sheet_name=sheet, header=None, dtype=str, keep_default_na=False, nrows=limits.max_rows + 2
         )
     except UNREADABLE as error:
-        logger.debug("%s : %s", path.name, type(error).__name__)
+        logger.debug("%s : %s", file_name(path), type(error).__name__)
         raise refuse(path, f"la feuille du classeur est illisible (XML endommagé) : {RESAVE}") from error
     finally:
         workbook.close()

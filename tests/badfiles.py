@@ -55,7 +55,8 @@ class Case:
 
     ``refused``: a fragment of the French message refusing the file, which must also hold each of
     ``mentions``; else ``rows`` read and the exact rejection ``reasons``. ``planted``: personal
-    values the file carries, which must be stored, said and logged nowhere.
+    values the file (or its name) carries, which must be stored, said and logged nowhere. ``shown``:
+    the name messages give the file when its own names someone (masked), else its name.
     """
 
     name: str
@@ -68,6 +69,7 @@ class Case:
     path: Path = Path()
     mentions: tuple[str, ...] = ()
     planted: tuple[str, ...] = ()
+    shown: str = ""
 
     def __post_init__(self) -> None:
         assert (self.refused is None) != (self.rows is None), f"{self.name}: refused or stored, not both"
@@ -543,6 +545,9 @@ def _nominative(m: Maker, folder: Path) -> list[Case]:
              planted=("Jean DUPONT",)),
         Case("nominative_contact.csv", "nominative", "police_uk", uk_csv(contact), rows=len(contact),
              reasons={"nominative_data": len(contact)}, planted=("06 12 34 56 78",)),  # the default: reject_row
+        Case("plainte_Jean_Dupont.csv", "nominative", "police_uk", uk_csv(m.uk()), rows=5, planted=("Dupont",)),
+        Case("signalement_Mme_Durand.csv", "nominative", "police_uk", b"", refused="vide",
+             shown="signalement_[masqué].csv", planted=("Durand",)),
     ]  # fmt: skip
 
 

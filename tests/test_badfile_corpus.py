@@ -132,7 +132,7 @@ def _in_process_cli(*args: str) -> tuple[int, str, str]:
 
 
 def _assert_french(message: str, case: Case) -> None:
-    assert re.search(re.escape(case.name) + " ?: ", message), message
+    assert re.search(re.escape(case.shown or case.name) + " ?: ", message), message
     assert case.refused is not None and case.refused.lower() in message.lower(), message
     assert all(fragment.lower() in message.lower() for fragment in case.mentions), (case.mentions, message)
     assert FRENCH.search(message) and not ENGLISH.search(message), message

@@ -218,3 +218,20 @@ def test_contact_details_in_observations_reject_the_row_not_the_file(mons: Engin
     report = _ingest(mons, _file(tmp_path, {column: value}))
     assert (report.accepted, report.rejected_by_reason) == (3, {"nominative_data": 1})
     assert planted_values_found(mons, planted) == []
+
+
+def test_a_name_in_the_file_name_is_stored_and_logged_nowhere(
+    mons: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    report = _ingest(mons, _file(tmp_path, {}, name="plainte_Jean_Dupont.xlsx"))
+    assert (report.file, report.accepted) == ("plainte_[masqué].xlsx", 4)
+    with mons.connect() as connection:
+        assert connection.execute(text("SELECT filename FROM batch")).scalar_one() == "plainte_[masqué].xlsx"
+    assert planted_values_found(mons, ["Dupont"]) == []
+    assert "Dupont" not in caplog.text
+    refused = tmp_path / "signalement_Mme_Durand.xlsx"
+    refused.write_bytes(b"")
+    with pytest.raises(InvalidInputError, match=r"^signalement_\[masqué\]\.xlsx : le fichier est vide"):
+        _ingest(mons, refused)
+    assert "Durand" not in caplog.text

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from etl.privacy.detectors import MASK, Finding, describe, find, mask, redact
+from etl.privacy.filenames import masked_filename
 from etl.privacy.firstnames import first_names
 from etl.privacy.screen import scan_column
 from tests.nominative_cases import PLANTED
@@ -113,3 +114,26 @@ planted = st.sampled_from(["06 12 34 56 78", "+33 6 12 34 56 78", "j.dupont@exem
 def test_planted_value_never_survives_whatever_surrounds_it(before: str, value: str, after: str) -> None:
     text = f"{before} {value} {after}"
     assert value not in redact(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("plainte_Jean_Dupont.csv", "plainte_[masqué].csv"),
+        ("Marie-MARTIN.geojson", "[masqué].geojson"),
+        ("rappel M. Vandamme.xlsx", "rappel [masqué].xlsx"),
+        ("requerant_06.12.34.56.78.csv", "requerant_[masqué].csv"),
+        ("fourriere_AB-123-CD.gpkg", "fourriere_[masqué].gpkg"),
+        ("export_pm_2024-03.xlsx", "export_pm_2024-03.xlsx"),
+        ("Export_Police_Municipale_Janvier.xlsx", "Export_Police_Municipale_Janvier.xlsx"),
+        ("interventions_rue_Jean_Jaures.csv", "interventions_rue_Jean_Jaures.csv"),
+        ("Jean_Dupont", "[masqué]"),
+        (".csv", ".csv"),
+    ],
+)
+def test_a_file_name_is_screened_like_free_text_its_extension_kept(name: str, shown: str) -> None:
+    assert masked_filename(name) == shown
+
+
+def test_a_file_name_with_dots_between_its_words_is_screened_too() -> None:
+    assert masked_filename("plainte.Jean.Dupont.csv") == "plainte.[masqué].csv"
