@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from ols.access.audience import Audience
@@ -20,8 +21,9 @@ from ols.settings import check_all
 from ols.store import db
 
 app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console(stderr=True)
-output = Console(width=None if sys.stdout.isatty() else 240)
+# No markup: what the consoles print quotes files, columns, cells and paths, where "[/x]" or "[bold]" is text.
+console = Console(stderr=True, markup=False)
+output = Console(width=None if sys.stdout.isatty() else 240, markup=False)
 PROGRESS_MIN_ROWS = 5_000
 
 
@@ -39,12 +41,17 @@ def verbosity(
     check_all()
 
 
+def print_error(error: Exception) -> None:
+    """``erreur: …`` on stderr, the message as plain text (a file or column it names may hold ``[/x]``)."""
+    console.print(Text.assemble(("erreur:", "red"), f" {error}"))
+
+
 def main() -> None:
     """Run the CLI, turning OLS errors into a one-line message and exit code 1."""
     try:
         app()
     except OLSError as error:
-        console.print(f"[red]erreur:[/red] {error}")
+        print_error(error)
         sys.exit(1)
 
 

@@ -11,10 +11,9 @@ from typing import Annotated, NoReturn
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 from sqlalchemy import select
 
-from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output
+from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output, print_error
 from ols.errors import OLSError
 
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
@@ -193,15 +192,14 @@ def ingest(
 
 
 def _refused(error: OLSError) -> NoReturn:
-    """Print a refused file's message as ``erreur: …`` on one line, as text (a file or column name may hold
-    ``[/x]``, which rich would read as markup and choke on), and stop with status 1."""
-    console.print(Text.assemble(("erreur:", "red"), f" {error}"))
+    """Print a refused file's message as ``erreur: …`` (the files before it stay ingested) and stop with status 1."""
+    print_error(error)
     raise typer.Exit(1)
 
 
 def _progress(*, hidden: bool) -> Progress:
     """A transient progress bar on stderr (stages of one file)."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     return Progress(*columns, console=console, transient=True, disable=hidden)
 
 

@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
+from tests.badfiles import MONS, Maker, uk_csv
 from tests.helpers import add_territory
 
 
@@ -53,6 +55,33 @@ def test_errors_are_one_clear_line(database_url: str, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mapping no_such_mapping not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["[/x]", "[bold]gras[/bold]"])
+def test_an_error_is_printed_as_plain_text_never_as_markup(database_url: str, tmp_path: Path, name: str) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", name, str(path))
+    assert (result.returncode, "Traceback" in result.stderr) == (1, False), result.stderr
+    message = " ".join(result.stderr.split())
+    assert message.startswith("erreur: ") and f" {name} " in message, result.stderr
+
+
+def test_file_names_and_cells_in_tables_are_printed_as_plain_text(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    add_territory(engine, MONS)
+    rows = Maker(7).uk(3)
+    rows[1][9] = "[/x] [bold]cambriolage"
+    path = tmp_path / "[bold]export.csv"
+    path.write_bytes(uk_csv(rows))
+    ingested = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "police_uk", "--json", str(path))
+    assert ingested.returncode == 0, ingested.stderr
+    listed = _ols(database_url, "batches", "list")
+    assert "[bold]export.csv" in listed.stdout, listed.stderr
+    rejected = _ols(database_url, "batches", "rejected", str(json.loads(ingested.stdout)["batch_id"]))
+    assert (rejected.returncode, "Traceback" in rejected.stderr) == (0, False), rejected.stderr
+    assert "[/x] [bold]cambriolage" in rejected.stdout
 
 
 def test_an_unreadable_boundary_file_is_named_without_a_traceback(database_url: str, tmp_path: Path) -> None:
