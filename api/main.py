@@ -86,17 +86,18 @@ class Guard:
 
         try:
             if length.isdigit() and int(length) > self.max_bytes:
-                await JSONResponse({"detail": "request too large"}, status_code=413)(scope, receive, send_with_headers)
+                detail = f"requête trop volumineuse : plus de {self.max_bytes >> 20} Mo (OLS_MAX_UPLOAD_MB)"
+                await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send_with_headers)
             else:
                 await self.app(scope, receive, send_with_headers)
         except Exception:
-            log.exception("unhandled error", extra={"fields": {"request_id": request_id, "path": scope["path"]}})
+            log.exception("erreur non traitée", extra={"fields": {"request_id": request_id, "path": scope["path"]}})
             if status:
                 raise  # the response had started: nothing clean can be sent any more
             body = {"detail": "erreur interne du serveur ; l'identifiant de la requête permet de la retrouver",
                     "request_id": request_id}  # fmt: skip
             await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
-        log.info("request", extra={"fields": {"method": scope["method"], "path": scope["path"], "status": status,
+        log.info("requête", extra={"fields": {"method": scope["method"], "path": scope["path"], "status": status,
                                               "ms": round(1000 * (time.perf_counter() - started), 2),
                                               "request_id": request_id}})  # fmt: skip
 
@@ -104,7 +105,7 @@ class Guard:
 def check_settings(settings: ApiSettings) -> None:
     """Refuse to run outside development with the default secret."""
     if settings.environment != "development" and settings.secret_key == DEVELOPMENT_SECRET:
-        msg = "OLS_SECRET_KEY must be set outside development (OLS_ENVIRONMENT)"
+        msg = "OLS_SECRET_KEY doit être défini hors développement (OLS_ENVIRONMENT)"
         raise ConfigurationError(msg)
 
 

@@ -110,7 +110,7 @@ class Input(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
-            msg = "text must not contain NUL characters"
+            msg = "le texte ne doit pas contenir de caractère NUL"
             raise ValueError(msg)
         return value
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import app, migrated_engine, operator, print_table
+from ols.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from ols.cartography.zones import DeclaredSync
@@ -65,7 +66,7 @@ def hotspots_command(
     from ols.periods import parse_period
 
     if output_format not in ("geojson", "csv"):
-        raise typer.BadParameter("--format is geojson or csv")
+        raise InvalidInputError("--format vaut geojson ou csv")
     spec = parse_period(period)
     audience = operator()
     with migrated_engine().connect() as connection:

@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output, print_error
-from ols.errors import OLSError
+from ols.errors import InvalidInputError, OLSError
 
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(help="Named places (metro stations, schools, equipment).", no_args_is_help=True)
@@ -49,14 +49,14 @@ def territory_load(
     code = code or commune
     name = name or outline.name
     if not code or not name:
-        raise typer.BadParameter("--code and --name are required unless --commune names them")
+        raise InvalidInputError("--code et --name sont nécessaires, sauf si --commune les donne")
     calendar = stated_calendar(outline.insee, timezone=timezone, holiday_zone=holiday_zone)
     with migrated_engine().begin() as connection:
         territory_id = save_territory(
             connection, code=code, name=name, boundary=outline, source=boundary.name,
             population=population, dwellings=dwellings, calendar=calendar,
         )  # fmt: skip
-    typer.echo(f"territory {code} ({name}) loaded, id {territory_id}")
+    typer.echo(f"territoire {code} ({name}) chargé, id {territory_id}")
     if calendar is None:
         typer.echo("calendrier : celui des autres territoires (sans code INSEE, ni --timezone, ni --holiday-zone)")
     else:
@@ -100,7 +100,7 @@ def places_load(
     places = read_places(path, name_column=name_column)
     with migrated_engine().begin() as connection:
         count = save_places(connection, places, kind=kind, name_column=name_column)
-    typer.echo(f"{count} places of kind {kind} loaded")
+    typer.echo(f"{count} lieux de type {kind} chargés")
 
 
 @addresses_app.command("load")
@@ -110,7 +110,7 @@ def addresses_load(path: Annotated[Path, typer.Argument(exists=True)]) -> None:
 
     with migrated_engine().begin() as connection:
         count = load_ban(connection, path)
-    typer.echo(f"{count} addresses loaded")
+    typer.echo(f"{count} adresses chargées")
 
 
 @sources_app.command("list")
@@ -144,7 +144,7 @@ def sources_add(
                 set_={"name": name, "kind": kind, "default_confidentiality": confidentiality},
             )
         )
-    typer.echo(f"source {code} saved")
+    typer.echo(f"source {code} enregistrée")
 
 
 @app.command("mappings")

@@ -27,6 +27,7 @@ db_app = typer.Typer(help="The database: embedded cluster and schema migrations.
 app.add_typer(db_app, name="db")
 
 STATUS = {"running": "en marche", "stopped": "arrêté", "absent": "incomplet"}
+STATE = {"running": "en marche", "stopped": "arrêtée", "absent": "absente"}  # the observatory's own database
 UNITS = ("o", "Ko", "Mo", "Go", "To")
 
 
@@ -42,7 +43,7 @@ def size_text(size: float) -> str:
 def db_start() -> None:
     """Create (first time) and start the embedded PostgreSQL + PostGIS cluster."""
     cluster = ensure_running(database_settings())
-    typer.echo(f"running: {cluster.datadir}")
+    typer.echo(f"en marche : {cluster.datadir}")
 
 
 @db_app.command("stop")
@@ -51,7 +52,7 @@ def db_stop() -> None:
     cluster = Cluster.from_settings(database_settings())
     if cluster.status() == "running":
         cluster.stop()
-    typer.echo("stopped")
+    typer.echo("arrêtée")
 
 
 @db_app.command("status")
@@ -66,7 +67,7 @@ def db_status(
         return
     if settings.database_url:
         url = make_url(settings.database_url)
-        typer.echo("external database (OLS_DATABASE_URL)")
+        typer.echo("base sur un serveur externe (OLS_DATABASE_URL)")
         typer.echo(f"données : serveur {url.host or 'local'}:{url.port or 5432}, base {url.database}")
     else:
         _status_embedded(settings)
@@ -82,7 +83,7 @@ def _status_embedded(settings: DatabaseSettings) -> None:
     home = settings.home.expanduser().resolve()
     cluster = Cluster.from_settings(settings)
     state = cluster.status()
-    typer.echo(f"{state}: {cluster.datadir}")
+    typer.echo(f"{STATE[state]} : {cluster.datadir}")
     typer.echo(f"observatoire (OLS_HOME) : {home}")
     if state == "absent":
         typer.echo(f"données : aucune (créées dans {cluster.datadir} au premier ols db start)")
@@ -205,4 +206,4 @@ def db_url() -> None:
 def db_migrate(revision: str = "head") -> None:
     """Create or upgrade the schema with the Alembic migrations."""
     db.migrate(revision=revision)
-    typer.echo(f"schema at {revision}")
+    typer.echo(f"schéma à la révision {revision}")

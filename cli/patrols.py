@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli.common import app, migrated_engine, operator
+from ols.errors import InvalidInputError
 from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def patrol_plan(
     from ols.reference.streets import read_edges
 
     if out.suffix.lower() not in WRITERS:
-        raise typer.BadParameter("--out ends with .gpx, .geojson or .pdf")
+        raise InvalidInputError("--out se termine par .gpx, .geojson ou .pdf")
     request = ShiftRequest(window=window, start=start, period=period, teams=teams, mode=mode, stops=stops,
                            dwell=dwell, seed=seed, families=families.split(",") if families else None,
                            holidays=holidays, candidates=from_file(candidates) if candidates else None,

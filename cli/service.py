@@ -9,6 +9,7 @@ import typer
 
 from cli.common import app, audience_for, migrated_engine, print_table
 from ols.access.roles import Role
+from ols.errors import InvalidInputError
 
 users_app = typer.Typer(help="API users: roles, territory scope, tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The append-only audit log of sensitive reads and exports.", no_args_is_help=True)
@@ -117,7 +118,7 @@ def export_gpkg_command(
     from ols.publishing.gpkg import CRS_CHOICES, export_gpkg
 
     if crs not in CRS_CHOICES:
-        raise typer.BadParameter("--crs is 2154 or 4326")
+        raise InvalidInputError("--crs vaut 2154 ou 4326")
     audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
         layers = export_gpkg(connection, parse_period(period), audience, out, crs=crs)
@@ -144,7 +145,7 @@ def report_command(
 
     period = {"weekly": week, "monthly": month, "annual": year}.get(kind)
     if kind not in BUILDERS or period is None:
-        raise typer.BadParameter("ols report weekly --week W | monthly --month M | annual --year Y")
+        raise InvalidInputError("écrivez ols report weekly --week S, monthly --month M ou annual --year A")
     audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
         files = write_report(connection, kind, period, audience, out)

@@ -33,7 +33,7 @@ def list_batches(connection: Connection) -> pd.DataFrame:
 def rejected_rows(connection: Connection, batch_id: int) -> pd.DataFrame:
     """The rejected rows of a batch: line, reason, column, message, then the partner's own cells."""
     if connection.execute(select(Batch.id).where(Batch.id == batch_id)).scalar() is None:
-        msg = f"no batch {batch_id}"
+        msg = f"aucun lot {batch_id} : voyez les lots avec « ols batches list »"
         raise NotFoundError(msg)
     rows = connection.execute(
         select(RejectedRow.line, RejectedRow.reason, RejectedRow.column_name, RejectedRow.message, RejectedRow.raw)

@@ -57,7 +57,7 @@ def load_context(connection: Connection, mapping: Mapping, limits: IngestLimits 
         for row in connection.execute(select(Territory.__table__).order_by(Territory.id))
     ]
     if not territories:
-        msg = "no territory loaded: run 'ols territory load' first"
+        msg = "aucun territoire chargé : lancez d'abord « ols territory load »"
         raise NotFoundError(msg)
     context = Context(
         territories=territories, timezone=calendar_of(connection).timezone, limits=limits or ingest_limits()

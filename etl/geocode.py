@@ -62,7 +62,8 @@ def load_ban(connection: Connection, path: Path) -> int:
     frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8")
     missing = BAN_COLUMNS - set(frame.columns)
     if missing:
-        msg = f"{path.name}: not a BAN address file (missing columns: {', '.join(sorted(missing))})"
+        msg = (f"{path.name} : ce n'est pas un fichier d'adresses de la BAN (colonnes absentes : "
+               f"{', '.join(sorted(missing))}) : prenez le CSV d'un département sur adresse.data.gouv.fr")  # fmt: skip
         raise InvalidInputError(msg)
     rows = pd.DataFrame(
         {

@@ -89,7 +89,7 @@ def _source(connection: Connection, code: str) -> Row[Any]:
     source = connection.execute(select(Source.__table__).where(Source.code == code)).one_or_none()
     if source is None:
         known = ", ".join(connection.execute(select(Source.code).order_by(Source.code)).scalars())
-        msg = f"unknown source {code!r} (known: {known}; add one with 'ols sources add')"
+        msg = f"source inconnue « {code} » (connues : {known or 'aucune'}) : ajoutez-la avec « ols sources add »"
         raise NotFoundError(msg)
     return source
 
@@ -275,7 +275,7 @@ def _check_constants(facts: pd.DataFrame, constants: dict[str, object]) -> None:
     """Make sure the values sent as column defaults are those of every row (a cheap guard)."""
     for column, value in constants.items():
         if column in facts.columns and not _holds_only(facts[column], value):
-            msg = f"internal error: {column} is not {value!r} on every row"
+            msg = f"erreur interne : {column} ne vaut pas {value!r} sur chaque ligne"
             raise AssertionError(msg)
 
 

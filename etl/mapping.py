@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ols.errors import InvalidInputError, NotFoundError
 from ols.names import name_key
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.phrases import describe
 
 FileType = Literal["csv", "xlsx", "geojson", "gpkg"]
 
@@ -44,7 +45,7 @@ class CsvOptions(_Strict):
         try:
             codecs.lookup(value)
         except LookupError:
-            msg = f"unknown encoding {value!r} (utf-8, cp1252, latin-1...)"
+            msg = f"encodage inconnu « {value} » : écrivez par exemple utf-8, cp1252 ou latin-1"
             raise ValueError(msg) from None
         return value
 
@@ -93,11 +94,11 @@ class LocationSpec(_Strict):
             "geometry": (),
         }.get(self.type)
         if self.type == "address" and not (self.address or self.street):
-            msg = "location of type address needs 'address' or 'street'"
+            msg = "une localisation de type address demande « address » ou « street »"
             raise ValueError(msg)
         missing = [name for name in required or () if getattr(self, name) is None]
         if missing:
-            msg = f"location of type {self.type} needs {', '.join(missing)}"
+            msg = f"une localisation de type {self.type} demande {', '.join(missing)}"
             raise ValueError(msg)
         return self
 
@@ -158,7 +159,7 @@ class Mapping(_Strict):
     def _known_categories(cls, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted({code for code in value.values() if code not in CATEGORY_BY_CODE})
         if unknown:
-            msg = f"unknown category codes: {', '.join(unknown)}"
+            msg = f"codes de catégorie inconnus : {', '.join(unknown)} (voir la nomenclature : ols/nomenclature.py)"
             raise ValueError(msg)
         return value
 
@@ -166,7 +167,7 @@ class Mapping(_Strict):
     def _places_are_attributes(self) -> Mapping:
         unknown = [column for column in self.nominative.places if column not in self.attributes]
         if unknown:
-            msg = f"nominative.places must be attributes: {', '.join(unknown)}"
+            msg = f"nominative.places ne peut nommer que des colonnes de attributes, pas : {', '.join(unknown)}"
             raise ValueError(msg)
         return self
 
@@ -201,12 +202,19 @@ def load_mapping(ref: str | Path) -> Mapping:
     if not path.exists():
         shipped = builtin_mappings()
         if str(ref) not in shipped:
-            msg = f"mapping {ref!s} not found (shipped: {', '.join(sorted(shipped))})"
+            msg = (f"correspondance {ref!s} introuvable : donnez le chemin d'un fichier YAML ou le nom d'une "
+                   f"correspondance livrée ({', '.join(sorted(shipped))})")  # fmt: skip
             raise NotFoundError(msg)
         path = shipped[str(ref)]
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else ""
+        msg = f"{path} : correspondance illisible (YAML invalide{where}) : vérifiez l'indentation et les deux-points"
+        raise InvalidInputError(msg) from error
+    try:
         return Mapping.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as error:
-        msg = f"{path}: invalid mapping: {error}"
+    except ValidationError as error:
+        msg = f"{path} : correspondance invalide : {describe(error.errors())}"
         raise InvalidInputError(msg) from error

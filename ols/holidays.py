@@ -37,6 +37,7 @@ def school_holidays(days: Iterable[date], zone: str | None) -> dict[date, bool]:
         try:
             known[day] = bool(calendar.is_holiday_for_zone(day, zone))
         except Exception as error:  # the package raises for years it does not know
-            msg = f"vacances scolaires inconnues pour {day.year} (vacances-scolaires-france) : {error}"
+            msg = (f"vacances scolaires inconnues pour {day.year} : le paquet vacances-scolaires-france ne les donne "
+                   "pas (mettez-le à jour si l'année est récente)")  # fmt: skip
             raise UnsupportedHolidayError(msg) from error
     return known

@@ -102,7 +102,7 @@ def week(day: date) -> Period:
 def custom(start: date, end: date) -> Period:
     """A custom range ``[start, end)``."""
     if end <= start:
-        msg = f"empty period: {start} .. {end}"
+        msg = f"période vide : du {start} au {end}, la fin doit suivre le début"
         raise InvalidPeriod(msg)
     last = end - timedelta(days=1)
     return Period(start, end, f"{start.isoformat()}..{last.isoformat()}", "range")
@@ -118,7 +118,7 @@ def parse_period(text: str) -> Period:
     try:
         return _parse(value)
     except ValueError as error:
-        msg = f"période invalide {text!r}: {error}; formes acceptées: {FORMS}"
+        msg = f"période invalide « {text} » : {error} ; formes acceptées : {FORMS}"
         raise InvalidPeriod(msg) from error
 
 
@@ -129,13 +129,13 @@ def _parse(value: str) -> Period:
     if match := MONTH.match(value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            msg = f"month {month} does not exist"
+            msg = f"le mois {month} n'existe pas"
             raise ValueError(msg)
         return Period(date(year, month, 1), _month_start(year, month + 1), value, "month")
     if match := WEEK.match(value):
         year, number = int(match[1]), int(match[2])
         if not 1 <= number <= _weeks_in(year):
-            msg = f"{year} has {_weeks_in(year)} ISO weeks"
+            msg = f"{year} compte {_weeks_in(year)} semaines ISO"
             raise ValueError(msg)
         return week(date.fromisocalendar(year, number, 1))
     if match := YEAR.match(value):
@@ -144,13 +144,17 @@ def _parse(value: str) -> Period:
     if match := YTD.match(value):
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            msg = f"month {month} does not exist"
+            msg = f"le mois {month} n'existe pas"
             raise ValueError(msg)
         return Period(date(year, 1, 1), _month_start(year, month + 1), value, "ytd")
     if match := RANGE.match(value):
-        start, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        try:
+            start, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        except ValueError:
+            msg = "une des deux dates n'existe pas"
+            raise ValueError(msg) from None
         return custom(start, last + timedelta(days=1))
-    msg = "unknown form"
+    msg = "forme inconnue"
     raise ValueError(msg)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -25,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from ols.errors import ConfigurationError
+from ols.phrases import phrase
 
 COUNTED_RESOLUTIONS = (8, 9, 10)  # the H3 resolutions every event is indexed and counted at (event.h3_r8..h3_r10)
 SECRETS = frozenset({"database_url", "secret_key"})
@@ -222,24 +222,11 @@ def _received(value: Any) -> str:
     return str(value)
 
 
-PHRASES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "greater_than_equal": lambda ctx: f"doit être au moins {ctx['ge']}",
-    "less_than_equal": lambda ctx: f"doit être au plus {ctx['le']}",
-    "int_parsing": lambda ctx: "doit être un nombre entier",
-    "int_from_float": lambda ctx: "doit être un nombre entier",
-    "literal_error": lambda ctx: f"doit valoir {ctx['expected'].replace(' or ', ' ou ')}",
-    "string_too_short": lambda ctx: f"doit compter au moins {ctx['min_length']} caractères",
-    "too_short": lambda ctx: f"doit compter au moins {ctx['min_length']} élément(s)",
-    "value_error": lambda ctx: str(ctx["error"]),
-}
-
-
 def _problem(error: Any) -> str:
     """One refused value in French: the variable, what it must be, and what it was (unless secret)."""
     field, *item = error["loc"]
     variable = f"OLS_{str(field).upper()}"
-    phrase = PHRASES.get(error["type"])
-    text = phrase(error.get("ctx", {})) if phrase else f"est refusée ({error['msg']})"
+    text = phrase(error)
     if item:
         return f"{variable} : « {_received(error['input'])} » {text}"
     if field in SECRETS:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import sys
+import traceback
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from shapely.geometry import MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
+from cli import main as cli_main
 from ols.reference.territories import Boundary, save_territory
 
 
@@ -85,3 +91,27 @@ def police_nationale_csv(path: Path, outline: BaseGeometry, *, count: int, seed:
     })  # fmt: skip
     frame.to_csv(path, sep=";", index=False, encoding="cp1252")
     return path
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """``ols *args`` through the CLI's entry point, in this process (a Python per command would take seconds):
+    exit status, stdout, stderr (a traceback if it raised). The root logger is left as it was."""
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level, argv = root.handlers[:], root.level, sys.argv
+    sys.argv = ["ols", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli_main()
+                status = 0
+            except SystemExit as exit_:
+                status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            except Exception:
+                traceback.print_exc(file=err)
+                status = -1
+    finally:
+        sys.argv = argv
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return status, out.getvalue(), err.getvalue()

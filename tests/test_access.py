@@ -78,7 +78,7 @@ def test_what_suppressed_readers_may_not_ask() -> None:
         public.category("drug_trafficking")
     with pytest.raises(AccessDenied, match="zones de vigilance"):
         public.require(Layer.ZONES)
-    with pytest.raises(InvalidInputError, match="unknown role"):
+    with pytest.raises(InvalidInputError, match="rôle inconnu"):
         Audience.of("x", "maire")
     police = Audience.of("x", "police", territories=("59009",))
     with pytest.raises(AccessDenied, match="59410"):
@@ -89,13 +89,13 @@ def test_what_suppressed_readers_may_not_ask() -> None:
 def test_users_are_checked_at_creation_and_disabled_at_once(engine: Engine) -> None:
     add_territory(engine, (3.0, 50.6, 3.2, 50.7), code="59410")
     with engine.begin() as connection:
-        with pytest.raises(InvalidInputError, match="unknown role"):
+        with pytest.raises(InvalidInputError, match="rôle inconnu"):
             create_user(connection, "a", role="chef")
-        with pytest.raises(InvalidInputError, match="unknown territory 59999"):
+        with pytest.raises(InvalidInputError, match="territoire inconnu : 59999"):
             create_user(connection, "b", role="elu", territories=["59999"])
         with pytest.raises(InvalidInputError, match="--source"):
             create_user(connection, "c", role="partner")
-        with pytest.raises(InvalidInputError, match="unknown source"):
+        with pytest.raises(InvalidInputError, match="source inconnue"):
             create_user(connection, "d", role="partner", source="nope")
         token = create_user(connection, "e", role="elu", territories=["59410"])
         user = authenticate(connection, token)

@@ -15,14 +15,12 @@ subprocess, as a user does.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import logging
 import os
 import re
 import subprocess
 import sys
-import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,12 +32,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
-from cli import main as cli_main
 from ols import settings as ols_settings
 from ols.access.users import create_user
 from ols.settings import ApiSettings
 from tests.badfiles import MONS, ROW_LIMIT, Case, make_corpus
-from tests.helpers import add_territory
+from tests.helpers import add_territory, run_cli
 from tests.nominative_cases import nominative_cases
 from tests.stored_text import personal_data_found, planted_values_found
 
@@ -108,29 +105,6 @@ def corpus(template_url: str, server_url: str, tmp_path_factory: pytest.TempPath
     admin.dispose()
 
 
-def _in_process_cli(*args: str) -> tuple[int, str, str]:
-    """``ols *args`` through the CLI's entry point: exit status, stdout, stderr (a traceback if it raised)."""
-    out, err = io.StringIO(), io.StringIO()
-    root = logging.getLogger()
-    handlers, level, argv = root.handlers[:], root.level, sys.argv
-    sys.argv = ["ols", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                cli_main()
-                status = 0
-            except SystemExit as exit_:
-                status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-            except Exception:
-                traceback.print_exc(file=err)
-                status = -1
-    finally:
-        sys.argv = argv
-        root.handlers[:] = handlers
-        root.setLevel(level)
-    return status, out.getvalue(), err.getvalue()
-
-
 def _assert_french(message: str, case: Case) -> None:
     assert re.search(re.escape(case.shown or case.name) + " ?: ", message), message
     assert case.refused is not None and case.refused.lower() in message.lower(), message
@@ -151,9 +125,7 @@ def _assert_stored(
 
 def _through_cli(corpus: Corpus, case: Case) -> None:
     before = corpus.counts()
-    status, out, err = _in_process_cli(
-        "ingest", "--source", "corpus-cli", "--mapping", case.mapping, "--json", str(case.path)
-    )
+    status, out, err = run_cli("ingest", "--source", "corpus-cli", "--mapping", case.mapping, "--json", str(case.path))
     after = corpus.counts()
     corpus.said += [out, err]
     assert "Traceback" not in err, err

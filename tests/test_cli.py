@@ -53,7 +53,7 @@ def test_errors_are_one_clear_line(database_url: str, tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     result = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "no_such_mapping", str(path))
     assert result.returncode == 1
-    assert "mapping no_such_mapping not found" in result.stderr
+    assert "correspondance no_such_mapping introuvable" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
 
 

@@ -43,7 +43,7 @@ def test_cli_db_commands_drive_the_embedded_cluster(server_url: str) -> None:
     env.pop("OLS_DATABASE_URL", None)
     ols = [sys.executable, "-m", "cli"]
     status = subprocess.run([*ols, "db", "status"], env=env, capture_output=True, text=True, check=True)
-    assert status.stdout.startswith("running")
+    assert status.stdout.startswith("en marche")
     url = subprocess.run([*ols, "db", "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert url.startswith("postgresql+psycopg://ols@/ols?host=")
     with create_engine(url).connect() as connection:

@@ -122,7 +122,7 @@ def test_hotspots_command_outputs_every_cell(london: tuple[Engine, str, dict[str
     assert len(geojson["features"]) == len(_stored(engine, 10, "property"))
     assert geojson["features"][0]["geometry"]["type"] == "Polygon"
     unknown = subprocess.run([*ols, "--family", "nope"], env=env, capture_output=True, text=True, check=False)
-    assert unknown.returncode == 1 and "unknown family" in unknown.stderr
+    assert unknown.returncode == 1 and "famille inconnue" in unknown.stderr
 
 
 def test_editions_are_frozen(london: tuple[Engine, str, dict[str, object]]) -> None:
@@ -130,7 +130,7 @@ def test_editions_are_frozen(london: tuple[Engine, str, dict[str, object]]) -> N
     period = parse_period("2017")
     with engine.begin() as connection:
         publish(connection, period, by="test")
-    with engine.begin() as connection, pytest.raises(InvalidInputError, match="frozen"):
+    with engine.begin() as connection, pytest.raises(InvalidInputError, match="ne change plus"):
         publish(connection, period, by="test")
     refresh(engine, period, settings=CartographySettings(hotspot_resolutions=(9,), zone_resolution=9, permutations=99))
     with engine.connect() as connection:

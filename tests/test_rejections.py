@@ -191,7 +191,7 @@ def test_unknown_source_and_missing_columns_are_clear(engine: Engine, tmp_path: 
     add_territory(engine, MONS)
     mapping = load_mapping(_mapping(tmp_path, LONLAT_MAPPING))
     path = write_csv(tmp_path / "short.csv", [{"ref": "1", "nature": "Tags"}], sep=";")
-    with pytest.raises(LookupError, match="unknown source 'nobody'"):
+    with pytest.raises(LookupError, match="source inconnue « nobody »"):
         ingest_file(engine, path, source_code="nobody", mapping=mapping)
     missing = "« date », « heure », « lon », « lat », « suite » attendues par la correspondance « test_lonlat »"
     with pytest.raises(ValueError, match=rf"short\.csv : les colonnes {missing} sont absentes"):

@@ -84,7 +84,7 @@ def test_the_command_line_refuses_to_start(variable: str, value: str, message: s
     assert done.returncode == 1
     assert message in " ".join(done.stderr.split())  # the console wraps long lines
     assert "Traceback" not in done.stderr
-    assert "external database" not in done.stdout  # the command itself never ran
+    assert "serveur externe" not in done.stdout  # the command itself never ran
 
 
 def test_every_problem_is_named_at_once(monkeypatch: pytest.MonkeyPatch, fresh_settings: None) -> None:

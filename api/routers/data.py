@@ -19,6 +19,7 @@ from ols.publishing.mapexport import Snapshot, render
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]
+BBOX = "bbox s'écrit ouest,sud,est,nord en degrés WGS84 (par exemple 3.09,50.63,3.13,50.65)"
 
 
 def _bbox(text_value: str | None) -> tuple[float, float, float, float] | None:
@@ -27,9 +28,9 @@ def _bbox(text_value: str | None) -> tuple[float, float, float, float] | None:
     try:
         west, south, east, north = (float(part) for part in text_value.split(","))
     except ValueError as error:
-        raise HTTPException(status_code=422, detail="bbox is west,south,east,north in WGS84") from error
+        raise HTTPException(status_code=422, detail=BBOX) from error
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise HTTPException(status_code=422, detail="bbox is west,south,east,north in WGS84")
+        raise HTTPException(status_code=422, detail=BBOX)
     return west, south, east, north
 
 

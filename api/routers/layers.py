@@ -78,7 +78,9 @@ class TileParams:
         x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
     ) -> None:  # fmt: skip
         if x >= 2**z or y >= 2**z:
-            raise HTTPException(status_code=422, detail="tile coordinates outside the zoom level")
+            raise HTTPException(
+                status_code=422, detail=f"tuile hors du niveau de zoom {z} : x et y vont de 0 à {2**z - 1}"
+            )
         self.layer, self.z, self.x, self.y = layer, z, x, y
 
 

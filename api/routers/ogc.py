@@ -46,7 +46,7 @@ def _base(request: Request) -> str:
 def _latest(connection: Connection) -> Period:
     name = connection.execute(select(Refresh.period).order_by(Refresh.refreshed_at.desc()).limit(1)).scalar()
     if name is None:
-        raise HTTPException(status_code=404, detail="no refreshed period yet")
+        raise HTTPException(status_code=404, detail="aucune période calculée pour l'instant : lancez « ols refresh »")
     return parse_period(str(name))
 
 
@@ -143,7 +143,7 @@ def items(
     if bbox:
         box = tuple(float(value) for value in bbox.split(","))
         if not (box[0] <= box[2] and box[1] <= box[3]):
-            raise HTTPException(status_code=422, detail="bbox is minlon,minlat,maxlon,maxlat")
+            raise HTTPException(status_code=422, detail="bbox s'écrit minlon,minlat,maxlon,maxlat (WGS84)")
         features = [feature for feature in features if _in_bbox(feature, box)]
     page = features[offset : offset + limit]
     base = f"{_base(request)}/collections/{name}/items"
@@ -167,5 +167,5 @@ def item(
         features = _features(connection, name, audience)
     found = next((feature for feature in features if feature["id"] == feature_id), None)
     if found is None:
-        raise HTTPException(status_code=404, detail=f"no feature {feature_id} in {name}")
+        raise HTTPException(status_code=404, detail=f"aucun objet {feature_id} dans {name}")
     return found

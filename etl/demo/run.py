@@ -39,7 +39,7 @@ def shared_file(*parts: str) -> Path:
     """A file of the shared public data (``OLS_SHARED_DATA``), with a clear error when it is missing."""
     path = data_settings().shared_data.joinpath(*parts)
     if not path.exists():
-        msg = f"{path} not found: set OLS_SHARED_DATA to the folder holding boundaries/ and places/"
+        msg = f"{path} introuvable : donnez dans OLS_SHARED_DATA le dossier qui contient boundaries/ et places/"
         raise ConfigurationError(msg)
     return path
 

@@ -172,7 +172,7 @@ class Audience:
         if asked is None:
             return min(DEFAULT_RESOLUTION, self.rights.finest_resolution)
         if asked not in RESOLUTIONS:
-            msg = f"resolution must be one of {', '.join(map(str, RESOLUTIONS))}"
+            msg = f"résolution {asked} inconnue : choisissez parmi {', '.join(map(str, RESOLUTIONS))}"
             raise InvalidInputError(msg)
         if asked > self.rights.finest_resolution:
             msg = f"le rôle {self.label} ne reçoit que la maille {self.rights.finest_resolution} ou plus grossière"

@@ -28,14 +28,14 @@ def _territory_of(connection: Connection, lon: float, lat: float) -> tuple[int, 
         select(Territory.id, Territory.code).where(func.ST_Contains(Territory.geom, point)).limit(1)
     ).one_or_none()
     if found is None:
-        msg = "the point lies outside every territory of the observatory"
+        msg = "le point est hors de tous les territoires de l'observatoire : placez-le dans un territoire chargé"
         raise InvalidInputError(msg)
     return int(found[0]), str(found[1])
 
 
 def _check_status(status: str) -> None:
     if status not in DEAL_POINT_STATUSES:
-        msg = f"status must be one of {', '.join(DEAL_POINT_STATUSES)}"
+        msg = f"statut inconnu « {status} » : choisissez parmi {', '.join(DEAL_POINT_STATUSES)}"
         raise InvalidInputError(msg)
 
 
@@ -80,7 +80,7 @@ def update_point(
     within = audience.within(DealPoint.__table__)
     row = connection.execute(select(DealPoint.__table__).where(DealPoint.id == point_id, within.clause)).one_or_none()
     if row is None:
-        msg = f"no point de deal {point_id}"
+        msg = f"aucun point de deal {point_id} dans votre périmètre"
         raise NotFoundError(msg)
     by = audience.name
     values: dict[str, Any] = {}

@@ -80,5 +80,5 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError as error:
-        msg = f"unknown role {value!r} (roles: {', '.join(role.value for role in Role)})"
+        msg = f"rôle inconnu « {value} » : choisissez parmi {', '.join(role.value for role in Role)}"
         raise InvalidInputError(msg) from error

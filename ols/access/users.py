@@ -47,10 +47,10 @@ def _decoy() -> str:
 def _check_scope(connection: Connection, territories: list[str], source: str | None) -> None:
     known = set(connection.execute(select(Territory.code).where(Territory.code.in_(territories))).scalars())
     if missing := [code for code in territories if code not in known]:
-        msg = f"unknown territory {', '.join(missing)} (load it first: ols territory load)"
+        msg = f"territoire inconnu : {', '.join(missing)} (chargez-le d'abord : ols territory load)"
         raise InvalidInputError(msg)
     if source and connection.execute(select(Source.id).where(Source.code == source)).scalar() is None:
-        msg = f"unknown source {source!r} (ols sources list)"
+        msg = f"source inconnue « {source} » : voyez les sources avec « ols sources list »"
         raise InvalidInputError(msg)
 
 
@@ -65,7 +65,7 @@ def create_user(
     """Create a user and return its token (shown once, stored only as an argon2 hash)."""
     kind = parse_role(role)
     if kind is Role.PARTNER and not source:
-        msg = "a partner user needs --source (the partner whose raw events it may see)"
+        msg = "un utilisateur partenaire demande --source (le partenaire dont il peut voir les faits bruts)"
         raise InvalidInputError(msg)
     _check_scope(connection, territories or [], source)
     prefix = secrets.token_hex(6)

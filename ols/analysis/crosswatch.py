@@ -42,7 +42,8 @@ def parse_groups(text_value: str) -> list[list[str]]:
         code for group in groups for code in group if code not in FAMILY_BY_CODE and code not in CATEGORY_BY_CODE
     ]
     if unknown or len(groups) < 2:
-        msg = f"need at least two groups of family or category codes (unknown: {', '.join(unknown) or 'none'})"
+        msg = (f"il faut au moins deux groupes de codes de familles ou de catégories (codes inconnus : "
+               f"{', '.join(unknown) or 'aucun'})")  # fmt: skip
         raise InvalidInputError(msg)
     return groups
 

@@ -62,7 +62,8 @@ def read_ssmsi(path: Path) -> pd.DataFrame:
             "population": pd.Series(pd.NA, index=frame.index, dtype="Int64"),
             "dwellings": pd.Series(pd.NA, index=frame.index, dtype="Int64"), "source_file": path.name,
         })  # fmt: skip
-    msg = f"{path.name}: not an SSMSI file (columns: {', '.join(frame.columns)})"
+    msg = (f"{path.name} : ce n'est pas un fichier du SSMSI (colonnes : {', '.join(frame.columns)}) : prenez la "
+           "base communale ou départementale des crimes et délits sur data.gouv.fr")  # fmt: skip
     raise InvalidInputError(msg)
 
 
@@ -198,7 +199,7 @@ def local_evolution(
     """
     audience.require(Layer.INDICATORS)
     if by not in GROUPINGS:
-        msg = f"--by must be one of {', '.join(GROUPINGS)}"
+        msg = f"regroupement inconnu « {by} » : --by vaut {' ou '.join(GROUPINGS)}"
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
     timezone = calendar_of(connection).timezone
@@ -229,7 +230,7 @@ def official_evolution(connection: Connection, *, scope: str, code: str, year: i
         .order_by(figure.indicator, figure.year)
     ).all()
     if not rows:
-        msg = f"no official figures for {scope} {code} in {year - 2}–{year}: run 'ols indicators load-ssmsi'"
+        msg = f"aucun chiffre officiel pour {scope} {code} en {year - 2}–{year} : lancez « ols indicators load-ssmsi »"
         raise InvalidInputError(msg)
     frame = pd.DataFrame(rows, columns=["indicator", "year", "count", "rate"])
     value = "count" if scope == "departement" else "rate"

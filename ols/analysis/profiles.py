@@ -57,7 +57,7 @@ def _in_zone(connection: Connection, zone: str, period: Period, audience: Audien
         )
     ).scalar()
     if found is None:
-        msg = f"no zone {zone} for {period.name}"
+        msg = f"aucune zone {zone} pour {period.name}"
         raise NotFoundError(msg)
     return exists().where(Zone.id == found, func.ST_Intersects(Zone.geom, Event.geom))
 

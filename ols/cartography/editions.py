@@ -46,7 +46,7 @@ def publish(connection: Connection, period: Period, *, by: str) -> int:
     """Freeze the period's cartography, as the coordinator sees it, as an edition; never overwritten."""
     existing = connection.execute(select(Edition.published_at).where(Edition.period == period.name)).scalar()
     if existing is not None:
-        msg = f"{period.name} was published on {existing:%Y-%m-%d %H:%M}; editions are frozen"
+        msg = f"{period.name} a été publiée le {existing:%d/%m/%Y à %H:%M} : une édition publiée ne change plus"
         raise InvalidInputError(msg)
     audience = Audience(by, Role.COORDINATOR)
     record = refresh_record(connection, period)
@@ -72,7 +72,7 @@ def edition(connection: Connection, period: Period) -> dict[str, Any]:
     """The published edition of a period."""
     row = connection.execute(select(Edition.__table__).where(Edition.period == period.name)).one_or_none()
     if row is None:
-        msg = f"{period.name} has no published edition"
+        msg = f"{period.name} n'a pas d'édition publiée : publiez-la avec « ols publish »"
         raise NotFoundError(msg)
     return {"period": row.period, "published_at": row.published_at.isoformat(), "published_by": row.published_by,
             **row.content}  # fmt: skip

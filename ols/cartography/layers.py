@@ -34,7 +34,7 @@ def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
     """The method and summary of the period's last refresh (NotFoundError before any)."""
     row = connection.execute(select(Refresh.__table__).where(Refresh.period == period.name)).one_or_none()
     if row is None:
-        msg = f"period {period.name} has not been refreshed: run 'ols refresh --period {period.name}'"
+        msg = f"la période {period.name} n'a pas été calculée : lancez « ols refresh --period {period.name} »"
         raise NotFoundError(msg)
     return {"refreshed_at": row.refreshed_at.isoformat(), "method": row.method, **row.summary}
 
@@ -58,10 +58,11 @@ def hotspot_frame(
     record = refresh_record(connection, audience.period(period))
     grid = audience.resolution(resolution)
     if family and family not in FAMILY_BY_CODE:
-        msg = f"unknown family {family!r} (families: {', '.join(FAMILY_BY_CODE)})"
+        msg = f"famille inconnue « {family} » : choisissez parmi {', '.join(FAMILY_BY_CODE)}"
         raise NotFoundError(msg)
     if grid not in record["method"].get("resolutions", []):
-        msg = f"no hot spots at resolution {grid} (refreshed: {record['method'].get('resolutions')})"
+        msg = (f"aucun point chaud à la résolution {grid} (calculées : "
+               f"{', '.join(map(str, record['method'].get('resolutions', [])))})")  # fmt: skip
         raise NotFoundError(msg)
     statement = (
         select(Hotspot.h3, Hotspot.hotspot_class, Hotspot.z, Hotspot.p, Hotspot.p_fdr)

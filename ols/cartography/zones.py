@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -136,9 +137,20 @@ def _feature(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     feature = data["features"][0] if data.get("type") == "FeatureCollection" else data
     if not isinstance(feature, dict):
-        msg = "not a GeoJSON Feature"
+        msg = "ce n'est pas un Feature GeoJSON"
         raise TypeError(msg)
     return feature
+
+
+def _unreadable(error: Exception) -> str:
+    """Why a zone file could not be read, in French (the libraries' own messages are English)."""
+    if isinstance(error, json.JSONDecodeError):
+        return f"JSON invalide ligne {error.lineno}, colonne {error.colno}"
+    if isinstance(error, OSError):
+        return f"fichier illisible : {type(error).__name__}"
+    if isinstance(error, KeyError):
+        return f"clé {error.args[0]} absente"
+    return str(error) if isinstance(error, TypeError) and "GeoJSON" in str(error) else "géométrie illisible"
 
 
 def read_declared(path: Path) -> dict[str, Any]:
@@ -148,7 +160,7 @@ def read_declared(path: Path) -> dict[str, Any]:
         properties = feature.get("properties") or {}
         geom = _multi(shapely.make_valid(shape(feature["geometry"])))
     except (OSError, ValueError, LookupError, TypeError, AttributeError, shapely.errors.ShapelyError) as error:
-        msg = f"{path.name} : zone déclarée illisible ({error}) ; attendu un Feature GeoJSON en WGS84"
+        msg = f"{path.name} : zone déclarée illisible ({_unreadable(error)}) ; attendu un Feature GeoJSON en WGS84"
         raise InvalidInputError(msg) from error
     missing = [name for name in ("code", "name", "rationale", "owner") if not properties.get(name)]
     if missing:
@@ -158,12 +170,12 @@ def read_declared(path: Path) -> dict[str, Any]:
         msg = f"{path.name} : la zone n'a aucun polygone"
         raise InvalidInputError(msg)
     values: dict[str, Any] = {name: properties.get(name) for name in DECLARED_FIELDS}
-    try:
-        for name in ("review_date", "valid_from", "valid_to"):
+    for name in ("review_date", "valid_from", "valid_to"):
+        try:
             values[name] = date.fromisoformat(values[name]) if values[name] else None
-    except (TypeError, ValueError) as error:
-        msg = f"{path.name} : date illisible ({error}) ; écrivez-la AAAA-MM-JJ"
-        raise InvalidInputError(msg) from error
+        except (TypeError, ValueError) as error:
+            msg = f"{path.name} : date illisible dans {name} (« {values[name]} ») ; écrivez-la AAAA-MM-JJ"
+            raise InvalidInputError(msg) from error
     values["geom"] = geom
     return values
 
@@ -281,29 +293,36 @@ def compare(
 MAX_DECLARED_KM2 = 50.0
 
 
+def _where(geom: BaseGeometry) -> str:
+    """Where GEOS found the polygon invalid (`` vers 3.1 50.64``), when it says: its reason itself is English."""
+    found = re.search(r"\[(-?[\d.]+) (-?[\d.]+)\]", shapely.is_valid_reason(geom))
+    return f" vers {float(found.group(1)):.5f} {float(found.group(2)):.5f}" if found else ""
+
+
 def validate_declared_geometry(geometry: dict[str, Any]) -> MultiPolygon:
     """A drawn zone as a valid WGS84 multipolygon, or InvalidInputError saying what is wrong."""
     if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        msg = "a zone is a Polygon or a MultiPolygon"
+        msg = "une zone est un Polygon ou un MultiPolygon"
         raise InvalidInputError(msg)
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, IndexError, AttributeError) as error:
-        msg = f"unreadable geometry: {error}"
+        msg = "géométrie illisible : envoyez un Polygon ou un MultiPolygon GeoJSON (anneaux de points [lon, lat])"
         raise InvalidInputError(msg) from error
     if geom.is_empty:
-        msg = "empty geometry"
+        msg = "géométrie vide : dessinez la zone"
         raise InvalidInputError(msg)
     west, south, east, north = geom.bounds
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        msg = "coordinates outside WGS84 longitude/latitude: send EPSG:4326 (not Lambert-93 or Web Mercator)"
+        msg = "coordonnées hors des longitudes et latitudes WGS84 : envoyez-les en EPSG:4326 (pas en Lambert-93)"
         raise InvalidInputError(msg)
     if not geom.is_valid:
-        msg = f"invalid polygon ({shapely.is_valid_reason(geom)}): self-intersections are not allowed"
+        msg = f"polygone invalide{_where(geom)} : ses côtés ne doivent pas se croiser ; redessinez-le"
         raise InvalidInputError(msg)
     area_km2 = reproject(geom, TO_L93).area / 1e6
     if area_km2 > MAX_DECLARED_KM2:
-        msg = f"zone of {area_km2:.1f} km² is larger than {MAX_DECLARED_KM2:.0f} km²: draw the watched area only"
+        area = f"{area_km2:,.1f}".replace(",", "\u202f").replace(".", ",")  # French: 1 988,2
+        msg = f"zone de {area} km² plus grande que {MAX_DECLARED_KM2:.0f} km² : dessinez seulement le secteur surveillé"
         raise InvalidInputError(msg)
     return _multi(geom)
 
@@ -348,10 +367,10 @@ def save_declared(connection: Connection, values: dict[str, Any], *, replace: bo
     """Insert a declared zone (or replace the one with the same code)."""
     exists = connection.execute(select(Zone.id).where(Zone.kind == "declared", Zone.code == values["code"])).scalar()
     if exists and not replace:
-        msg = f"declared zone {values['code']} exists already"
+        msg = f"la zone déclarée {values['code']} existe déjà : modifiez-la, ou choisissez un autre code"
         raise InvalidInputError(msg)
     if not exists and replace:
-        msg = f"no declared zone {values['code']}"
+        msg = f"aucune zone déclarée {values['code']}"
         raise NotFoundError(msg)
     connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code == values["code"]))
     row = {name: values.get(name) for name in DECLARED_FIELDS}
@@ -364,7 +383,7 @@ def delete_declared(connection: Connection, folder: Path, code: str) -> None:
     """Remove a declared zone from the database and from every file holding it (a sync would bring it back)."""
     result = connection.execute(delete(Zone).where(Zone.kind == "declared", Zone.code == code))
     if not result.rowcount:
-        msg = f"no declared zone {code}"
+        msg = f"aucune zone déclarée {code}"
         raise NotFoundError(msg)
     try:
         for path in _files_of(folder, code):

@@ -41,7 +41,7 @@ def from_file(path: Path) -> list[Candidate]:
         reason = str(properties.get("reason") or f"lieu demandé : {name}")
         candidates.append(Candidate(f"file:{name}", point.x, point.y, weight, reason))
     if not candidates:
-        msg = f"{path.name}: no candidate point"
+        msg = f"{path.name} : aucun point candidat (il faut des points, ou des polygones dont prendre le centre)"
         raise InvalidInputError(msg)
     return candidates
 

@@ -108,5 +108,5 @@ def log_stop(connection: Connection, plan_id: int, team: int, position: int, *, 
     where = (PatrolStop.plan_id == plan_id, PatrolStop.team == team, PatrolStop.position == position)
     result = connection.execute(update(PatrolStop).where(*where).values(done=done))
     if not result.rowcount:
-        msg = f"no stop {position} of team {team} in plan {plan_id}"
+        msg = f"aucun arrêt {position} de l'équipe {team} dans le plan {plan_id}"
         raise NotFoundError(msg)

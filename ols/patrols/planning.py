@@ -64,7 +64,7 @@ def parse_window(text_value: str) -> Window:
     """``"ven 18:00-23:00"`` → a window (clear error otherwise)."""
     match = WINDOW.match(text_value.strip())
     if match is None:
-        msg = f"window {text_value!r}: expected like 'ven 18:00-23:00' (lun mar mer jeu ven sam dim)"
+        msg = f"créneau illisible « {text_value} » : écrivez-le comme « ven 18:00-23:00 » (lun mar mer jeu ven sam dim)"
         raise InvalidInputError(msg)
     day, h1, m1, h2, m2 = match.groups()
     return Window(WEEKDAYS[day.lower()[:3]], (int(h1), int(m1)), (int(h2), int(m2)), text_value.strip())
@@ -296,7 +296,7 @@ def plan(candidates: list[Candidate], shift: Shift, graph: nx.DiGraph | None) ->
     window, teams, mode, start, stops, seed, dwell = (shift.window, shift.teams, shift.mode, shift.start, shift.stops,
                                                       shift.seed, shift.dwell)  # fmt: skip
     if teams < 1 or stops < 1:
-        msg = "teams and stops must be at least 1"
+        msg = "il faut au moins une équipe et un arrêt par équipe"
         raise InvalidInputError(msg)
     rng = np.random.default_rng(seed)
     network = Network(graph, mode)

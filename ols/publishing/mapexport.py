@@ -144,7 +144,7 @@ def _drawn(spec: Snapshot, audience: Audience, image_format: str) -> set[str]:
     """The layers to draw: those asked for that the audience may see."""
     unknown = [layer for layer in spec.layers if layer not in LAYERS]
     if unknown or image_format not in ("png", "pdf"):
-        msg = f"layers are among {', '.join(LAYERS)} and the format png or pdf (got {unknown or image_format})"
+        msg = f"couches parmi {', '.join(LAYERS)} et format png ou pdf (reçu : {', '.join(unknown) or image_format})"
         raise InvalidInputError(msg)
     return {layer for layer in spec.layers if audience.may(LAYERS[layer])}
 

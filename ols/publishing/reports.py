@@ -169,7 +169,7 @@ def _new_deal_points(connection: Connection, period: Period, audience: Audience)
 def weekly(connection: Connection, week: Period, audience: Audience) -> list[Section]:
     """Récapitulatif hebdomadaire pour le maire."""
     if week.kind != "week":
-        msg = "the weekly report takes an ISO week (2024-W48)"
+        msg = "le récapitulatif hebdomadaire porte sur une semaine ISO (2024-W48)"
         raise InvalidInputError(msg)
     periods = [week.previous().previous().previous().previous(), week.previous().previous().previous(),
                week.previous().previous(), week.previous(), week.last_year(), week]  # fmt: skip
@@ -186,7 +186,7 @@ def weekly(connection: Connection, week: Period, audience: Audience) -> list[Sec
 def monthly(connection: Connection, month: Period, audience: Audience) -> list[Section]:
     """Bilan mensuel de la cellule de veille."""
     if month.kind != "month":
-        msg = "the monthly report takes a month (2024-11)"
+        msg = "le bilan mensuel porte sur un mois (2024-11)"
         raise InvalidInputError(msg)
     sections = [Section("Faits par famille", "Mois, mois précédent et même mois l'an dernier.",
                         _comparison_table(connection, [month.last_year(), month.previous(), month], audience)),
@@ -218,7 +218,7 @@ def _evolution(connection: Connection, year: Period, by: str, audience: Audience
 def annual(connection: Connection, year: Period, audience: Audience) -> list[Section]:
     """Bilan annuel du CLSPD."""
     if year.kind != "year":
-        msg = "the annual report takes a year (2024)"
+        msg = "le bilan annuel porte sur une année (2024)"
         raise InvalidInputError(msg)
     sections = [
         Section("Évolution par famille", "Faits cumulés de l'observatoire, N-2, N-1 et N.",

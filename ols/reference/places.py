@@ -27,14 +27,14 @@ def read_places(path: Path, *, name_column: str = "name") -> gpd.GeoDataFrame:
     if path.suffix.lower() == ".csv":
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         if not {"lon", "lat", name_column} <= set(frame.columns):
-            msg = f"{path.name}: a places CSV needs columns {name_column}, lon and lat"
+            msg = f"{path.name} : un CSV de lieux doit avoir les colonnes {name_column}, lon et lat"
             raise InvalidInputError(msg)
         points = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float))
         places = gpd.GeoDataFrame(frame, geometry=points, crs=4326)
     else:
         places = read_geofile(path).to_crs(4326)
     if name_column not in places.columns:
-        msg = f"{path.name}: no column {name_column!r}"
+        msg = f"{path.name} : pas de colonne « {name_column} » : donnez la colonne des noms (--name-column)"
         raise InvalidInputError(msg)
     return places
 

@@ -67,7 +67,7 @@ def _graph_edges(graph: nx.MultiDiGraph) -> list[Edge]:
 def _segment_edges(path: Path, layer: str | None) -> list[Edge]:
     frame = read_geofile(path, layer=layer)
     if frame.crs is None:
-        msg = f"{path.name}: the road segments have no CRS"
+        msg = f"{path.name} : les tronçons n'ont pas de système de coordonnées : définissez-le dans le SIG"
         raise InvalidInputError(msg)
     frame = frame.explode(index_parts=False).to_crs(4326)
     frame = frame[frame.geometry.geom_type == "LineString"]
@@ -97,14 +97,15 @@ def read_edges(path: Path, *, layer: str | None = None) -> list[Edge]:
         return _graph_edges(osmnx.graph_from_xml(path, simplify=True))
     if suffix in (".gpkg", ".geojson", ".json", ".shp"):
         return _segment_edges(path, layer)
-    msg = f"{path.name}: streets are read from .graphml, .osm, .gpkg or .geojson files (.osm.pbf: convert to .osm)"
+    msg = (f"{path.name} : les rues se lisent dans des fichiers .graphml, .osm, .gpkg ou .geojson (un .osm.pbf : "
+           "convertissez-le en .osm)")  # fmt: skip
     raise InvalidInputError(msg)
 
 
 def graph_of(edges: list[Edge], mode: str) -> nx.DiGraph:
     """The routing graph of a mode: directed for driving, every edge both ways on foot and by bike."""
     if mode not in MODES:
-        msg = f"mode is one of {', '.join(MODES)}"
+        msg = f"mode inconnu « {mode} » : choisissez parmi {', '.join(MODES)}"
         raise InvalidInputError(msg)
     graph = nx.DiGraph()
     for edge in edges:

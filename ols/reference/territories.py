@@ -38,7 +38,7 @@ def _as_multipolygon(geom: BaseGeometry, source: str) -> MultiPolygon:
     polygons = [part for part in getattr(fixed, "geoms", [fixed]) if part.geom_type in ("Polygon", "MultiPolygon")]
     merged = shapely.union_all(polygons) if polygons else None
     if merged is None or merged.is_empty:
-        msg = f"{source}: no polygon in the boundary"
+        msg = f"{source} : aucun polygone dans le contour"
         raise InvalidInputError(msg)
     return merged if isinstance(merged, MultiPolygon) else MultiPolygon([merged])
 
@@ -50,18 +50,18 @@ def read_boundary(path: Path, *, commune: str | None = None) -> Boundary:
     """
     frame = read_geofile(path)
     if frame.crs is None:
-        msg = f"{path.name}: the file has no CRS"
+        msg = f"{path.name} : le fichier n'a pas de système de coordonnées : définissez-le dans le SIG"
         raise InvalidInputError(msg)
     frame = frame.to_crs(4326)
     name = None
     if commune is not None:
         column = next((c for c in COMMUNE_CODE_COLUMNS if c in frame.columns), None)
         if column is None:
-            msg = f"{path.name}: no INSEE code column (looked for {', '.join(COMMUNE_CODE_COLUMNS)})"
+            msg = f"{path.name} : aucune colonne de code INSEE (cherchées : {', '.join(COMMUNE_CODE_COLUMNS)})"
             raise InvalidInputError(msg)
         frame = frame[frame[column].astype(str) == commune]
         if frame.empty:
-            msg = f"{path.name}: no commune with INSEE code {commune}"
+            msg = f"{path.name} : aucune commune de code INSEE {commune}"
             raise InvalidInputError(msg)
         name_column = next((c for c in COMMUNE_NAME_COLUMNS if c in frame.columns), None)
         name = str(frame.iloc[0][name_column]) if name_column else None

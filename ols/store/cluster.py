@@ -95,7 +95,7 @@ def find_bindir(configured: Path | None = None) -> Path:
     for bindir in candidates:
         if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
             return bindir
-    msg = "PostgreSQL server binaries not found: run scripts/setup.sh or set OLS_PG_BINDIR"
+    msg = "programmes du serveur PostgreSQL absents : lancez scripts/setup.sh ou donnez leur dossier (OLS_PG_BINDIR)"
     raise ConfigurationError(msg)
 
 
@@ -340,7 +340,8 @@ class Cluster:
             command = ["runuser", "-u", self.run_as, "--", *command]
         result = subprocess.run(command, input=stdin, capture_output=True, text=True, cwd="/", check=False)
         if check and result.returncode != 0:
-            msg = f"{' '.join(args[:2])} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}"
+            msg = (f"{' '.join(args[:2])} a échoué (code {result.returncode}) : "
+                   f"{result.stderr.strip() or result.stdout.strip()}")  # fmt: skip
             raise ClusterError(msg)
         return result
 

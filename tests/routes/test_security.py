@@ -120,7 +120,9 @@ def test_declared_zone_files_follow_the_api(client: TestClient, app: Any, tokens
     big = zone | {
         "geometry": {"type": "Polygon", "coordinates": [[[2.5, 50.3], [3.5, 50.3], [3.5, 50.9], [2.5, 50.3]]]}
     }
-    assert "larger than" in client.put("/api/v1/zones/TEST-ZONE", json=big, headers=_auth(tokens, "coordinator")).text
+    assert (
+        "plus grande que" in client.put("/api/v1/zones/TEST-ZONE", json=big, headers=_auth(tokens, "coordinator")).text
+    )
     assert client.delete("/api/v1/zones/TEST-ZONE", headers=_auth(tokens, "coordinator")).status_code == 204
     assert not (folder / "TEST-ZONE.geojson").exists()
 
