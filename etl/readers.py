@@ -29,7 +29,7 @@ from etl.headers import column_names
 from etl.mapping import Mapping
 from etl.rawtable import RawTable, issues_frame
 from etl.sniff import file_name, inspect, refuse
-from etl.textscan import TextLayout, scan_text
+from etl.textscan import Overlong, TextLayout, french, scan_text
 from etl.workbook import read_xlsx
 from ols.settings import IngestLimits, ingest_limits
 
@@ -67,7 +67,7 @@ class _Invalid:
 def _parse(layout: TextLayout, names: list[str], *, threads: bool) -> tuple[pa.Table, _Invalid]:
     """The rows after the header as text columns, and those Arrow could not split (numbered only without threads)."""
     invalid = _Invalid()
-    source = pa.BufferReader(pa.py_buffer(layout.data).slice(layout.data_offset))
+    source = pa.BufferReader(layout.rows())
     table = pacsv.read_csv(
         source,
         read_options=pacsv.ReadOptions(
@@ -122,12 +122,38 @@ def _with_invalid_rows(frame: pd.DataFrame, invalid: _Invalid, delimiter: str) -
     return merged, issues_frame(len(merged), rows, "malformed_row", None, [details[row] for row in rows])
 
 
+def _with_overlong(
+    frame: pd.DataFrame, issues: pd.DataFrame | None, over: Overlong
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows read and the overlong rows left unread (their cells empty), in file order, these rejected."""
+    total = len(frame) + len(over.rows)
+    order = np.argsort(np.concatenate((np.setdiff1d(np.arange(total), over.rows), over.rows)), kind="stable")
+    blank = pd.DataFrame("", index=range(len(over.rows)), columns=frame.columns, dtype=object)
+    merged = pd.concat([frame.astype(object), blank], ignore_index=True).iloc[order].reset_index(drop=True)
+    details = [
+        f"ligne de {french(int(chars))} caractères, plus que les limites n'en permettent ({french(over.limit)} : "
+        "OLS_MAX_COLUMNS × OLS_MAX_*_CHARS) ; non lue"
+        for chars in over.chars
+    ]
+    read = issues if issues is not None else issues_frame(len(frame), np.zeros(0, np.int64), "", None, [])
+    unread = issues_frame(len(over.rows), np.arange(len(over.rows)), "too_long", None, details)
+    return merged, pd.concat([read, unread], ignore_index=True).iloc[order].reset_index(drop=True)
+
+
 def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLayout) -> RawTable:
-    """The rows of a delimited text file laid out by :func:`etl.textscan.scan_text`, with their true lines."""
+    """The rows of a delimited text file laid out by :func:`etl.textscan.scan_text`, with their true lines.
+
+    The lines too long for the limits (:class:`etl.textscan.Overlong`) are not parsed: their rows
+    come back empty, in their place, rejected with reason ``too_long``.
+    """
     where = f"ligne {layout.header_line}"
     names = column_names(path, layout.header, mapping, limits, where=where, delimiter=layout.delimiter)
-    if not len(layout.lines):  # a header and no row: an empty batch
-        return RawTable(frame=pd.DataFrame({name: pd.Series(dtype=object) for name in names}), lines=layout.lines)
+    if len(layout.lines) == len(layout.overlong.rows):  # no row to parse: an empty batch, or only overlong rows
+        empty = pd.DataFrame({name: pd.Series(dtype=object) for name in names})
+        if not len(layout.lines):
+            return RawTable(frame=empty, lines=layout.lines)
+        unread, rejected = _with_overlong(empty, None, layout.overlong)
+        return RawTable(frame=unread, lines=layout.lines, issues=rejected)
     try:
         table, invalid = _parse(layout, names, threads=True)
         if invalid.rows and any(number is None for number, _, _ in invalid.rows):
@@ -139,10 +165,13 @@ def _read_csv(path: Path, mapping: Mapping, limits: IngestLimits, layout: TextLa
             "fichier CSV illisible (guillemets ou séparateurs déséquilibrés ?) : vérifiez-le dans "
             "un tableur et ré-exportez-le",
         ) from error
-    frame, issues = table.to_pandas(), None
+    frame: pd.DataFrame = table.to_pandas()
+    issues: pd.DataFrame | None = None
     if invalid.rows:
         frame, issues = _with_invalid_rows(frame, invalid, layout.delimiter)
-    lines = layout.lines
+    over, lines = layout.overlong, layout.lines
+    if len(over.rows):
+        frame, issues = _with_overlong(frame, issues, over)
     if len(lines) != len(frame):  # values holding line breaks: rows are no longer lines, number them in order
         lines = np.arange(len(frame), dtype=np.int64) + layout.header_line + 1
     return RawTable(frame=frame, lines=np.asarray(lines, dtype=np.int64), issues=issues)

@@ -8,6 +8,13 @@ letters is UTF-8 whatever the mapping says (the same bytes read as cp1252 would 
 naming the line of the first bad byte and what to do. Excel's ``sep=;`` first line sets the
 separator. Blank lines are counted, so that every row keeps its true line number, and rows are
 counted before any is parsed, so that a file over ``OLS_MAX_ROWS`` is refused at once.
+
+The scan measures every line too. A line longer than any line within the limits can be
+(:func:`line_limit`: ``OLS_MAX_COLUMNS`` cells of the largest cell limit, every quote doubled)
+holds a cell over its limit, whatever its columns: it is left out of the parse (:class:`Overlong`)
+and its row rejected (``too_long``) without ever being read, so that a 150 MB cell under the file
+limit costs no memory; a header line that long refuses the file. The file is mapped in memory
+and each block scanned is released at once, so that the scan holds one block, not the file.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ from __future__ import annotations
 import codecs
 import csv
 import logging
+import mmap
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from etl.mapping import CsvOptions
 from etl.sniff import Kind, file_name, refuse
@@ -27,8 +36,28 @@ from ols.settings import IngestLimits
 
 logger = logging.getLogger(__name__)
 
-BLOCK = 16 << 20
+BLOCK = 4 << 20  # a scan holds about three blocks at once (bytes, decoded text, line breaks)
 SEP_LINE = re.compile(r"sep=(.)\s*")
+SEP_LINE_BYTES = 16
+RELEASE = getattr(mmap, "MADV_DONTNEED", None)
+
+
+def line_limit(limits: IngestLimits) -> int:
+    """The most characters a line within the limits can hold: ``OLS_MAX_COLUMNS`` cells of the largest cell limit,
+    each quoted with every quote in it doubled, and their separators."""
+    cell = max(limits.max_cell_chars, limits.max_attribute_chars, limits.max_label_chars, limits.max_ref_chars)
+    return limits.max_columns * (2 * cell + 3)
+
+
+@dataclass(frozen=True)
+class Overlong:
+    """The rows left unread for being longer than :func:`line_limit`: their index among the rows, their length in
+    characters, and the byte ranges (line and line break) the parse leaves out."""
+
+    limit: int
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    chars: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,19 +70,31 @@ class TextLayout:
     header_line: int
     data: bytes | np.ndarray  # the file's bytes (a memory map), or its text re-encoded in UTF-8
     data_offset: int
-    lines: np.ndarray  # the file line (1-based) of every non-blank line after the header
-    longest: int  # bytes of the longest line
+    lines: np.ndarray  # the file line (1-based) of every non-blank line after the header, overlong ones too
+    longest: int  # bytes of the longest line read
+    overlong: Overlong
+
+    def rows(self) -> pa.Buffer:
+        """The bytes of the rows to parse: after the header, without the overlong lines."""
+        if not self.overlong.spans:
+            return pa.py_buffer(self.data).slice(self.data_offset)
+        data = np.frombuffer(self.data, dtype=np.uint8) if isinstance(self.data, bytes) else self.data
+        bounds = [self.data_offset, *(edge for span in self.overlong.spans for edge in span), len(data)]
+        return pa.py_buffer(np.concatenate([data[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True)]))
 
 
 @dataclass
 class _Lines:
-    """Non-blank lines found so far: their numbers and start offsets, and the longest line."""
+    """Non-blank lines found so far: their numbers and start offsets, the longest line within ``limit`` bytes, and
+    those over it (their rank among the non-blank lines, start and length), to be measured in characters."""
 
     numbers: list[np.ndarray]
     starts: list[np.ndarray]
+    limit: int
     longest: int = 0
     seen: int = 0  # lines counted so far (blank ones too)
     count: int = 0  # non-blank lines
+    long: list[tuple[int, int, int]] = field(default_factory=list)
 
     def add(self, data: np.ndarray, breaks: np.ndarray, first_start: int, crlf: bool) -> int:
         """Record the lines ending at ``breaks`` (offsets of their line breaks); the start of the next line."""
@@ -63,9 +104,13 @@ class _Lines:
             ends -= ((data[np.maximum(breaks - 1, 0)] == 13) & (breaks > starts)).astype(np.int64)
         lengths = ends - starts
         full = lengths > 0
+        long = lengths > self.limit
+        if long.any():
+            ranks = self.count + np.cumsum(full)[long] - 1
+            self.long += zip(ranks.tolist(), starts[long].tolist(), lengths[long].tolist(), strict=True)
         self.numbers.append(self.seen + 1 + np.flatnonzero(full))
         self.starts.append(starts[full])
-        self.longest = max(self.longest, int(lengths.max(initial=0)))
+        self.longest = max(self.longest, int(lengths[~long].max(initial=0)))
         self.seen += len(breaks)
         self.count += int(full.sum())
         return int(breaks[-1]) + 1 if len(breaks) else first_start
@@ -105,12 +150,32 @@ def _bad_byte(data: np.ndarray, offset: int) -> str:
     return f"ligne {_line_of(data, offset)}, octet 0x{int(data[offset]):02X}"
 
 
+def mapped(path: Path) -> np.ndarray:
+    """The file's bytes, mapped in memory (read-only): pages are read when touched, and can be released."""
+    with path.open("rb") as handle:
+        if not path.stat().st_size:
+            return np.zeros(0, dtype=np.uint8)
+        return np.frombuffer(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ), dtype=np.uint8)
+
+
+def release(data: np.ndarray, start: int, stop: int) -> None:
+    """Give back the pages of ``data[start:stop]`` a scan has read (a mapped file's only: they are read again from
+    the page cache if touched), so that scanning a file holds one block of it, not the file."""
+    owner = data.base.obj if isinstance(data.base, memoryview) else data.base  # what np.frombuffer keeps
+    if RELEASE is None or not isinstance(owner, mmap.mmap):
+        return
+    first, stop = start - start % mmap.PAGESIZE, min(stop, len(data))
+    if stop > first:
+        owner.madvise(RELEASE, first, stop - first)
+
+
 def require_utf8(path: Path, kind: Kind, *, advice: str) -> None:
     """Refuse a file that is not UTF-8 (a GeoJSON always is), naming the line of its first bad byte."""
-    data = np.memmap(path, dtype=np.uint8, mode="r")
+    data = mapped(path)
     decoding = _Decoding("utf_8")
     for offset in range(kind.bom, len(data), BLOCK):
         decoding.feed(data[offset : offset + BLOCK].tobytes(), offset, final=offset + BLOCK >= len(data))
+        release(data, offset, offset + BLOCK)
         if "utf_8" in decoding.failed:
             where = _bad_byte(data, decoding.failed["utf_8"])
             raise refuse(path, f"le fichier n'est pas encodé en UTF-8 ({where} illisible) : {advice}")
@@ -166,16 +231,17 @@ def _wide_text(path: Path, declared: str, unicode: str) -> np.ndarray:
     return np.frombuffer(text.lstrip("\ufeff").encode(), dtype=np.uint8)
 
 
-def _scan(data: np.ndarray, start: int, decoding: _Decoding | None, stop_after: int) -> _Lines:
-    """Line breaks (``\\n``, or ``\\r`` in a file without ``\\n``) and decoding, block after block."""
+def _scan(data: np.ndarray, start: int, decoding: _Decoding | None, stop_after: int, limit: int) -> _Lines:
+    """Line breaks (``\\n``, or ``\\r`` in a file without ``\\n``), lengths and decoding, block after block."""
     head = data[: 1 << 16]
     newline = 13 if not np.any(head == 10) and np.any(head == 13) else 10
-    lines, line_start = _Lines([], []), start
+    lines, line_start = _Lines([], [], limit), start
     for offset in range(start, max(len(data), start + 1), BLOCK):
         block = data[offset : offset + BLOCK]
         if decoding is not None:
             decoding.feed(block.tobytes(), offset, final=offset + BLOCK >= len(data))
         line_start = lines.add(data, offset + np.flatnonzero(block == newline), line_start, newline == 10)
+        release(data, offset, offset + BLOCK)
         if lines.count > stop_after:
             return lines
     if line_start < len(data):
@@ -190,22 +256,71 @@ def scan_text(path: Path, options: CsvOptions, kind: Kind, limits: IngestLimits)
         data: np.ndarray = _wide_text(path, declared, kind.unicode)
         decoding, start = None, 0
     else:
-        data = np.memmap(path, dtype=np.uint8, mode="r")
+        data = mapped(path)
         decoding, start = _Decoding(declared), kind.bom
-    lines = _scan(data, start, decoding, stop_after=limits.max_rows + options.skip_rows + 2)
+    limit = line_limit(limits)
+    lines = _scan(data, start, decoding, stop_after=limits.max_rows + options.skip_rows + 2, limit=limit)
     encoding = "utf_8" if decoding is None else _choose_encoding(path, data, decoding, kind)
-    return _layout(path, data, lines, encoding, options, limits)
+    return _layout(path, data, lines, encoding, options, limits, _overlong(data, lines, encoding))
+
+
+def _characters(data: np.ndarray, start: int, length: int, encoding: str) -> int:
+    """Characters of the ``length`` bytes at ``start``: UTF-8 counts the bytes that start one, block by block."""
+    if encoding != "utf_8":
+        return length
+    count = 0
+    for offset in range(start, start + length, BLOCK):
+        block = data[offset : min(offset + BLOCK, start + length)]
+        count += int(np.count_nonzero((block & 0xC0) != 0x80))
+        release(data, offset, offset + BLOCK)
+    return count
+
+
+def _overlong(data: np.ndarray, lines: _Lines, encoding: str) -> dict[int, int]:
+    """The lines longer than the limit in characters, by rank among the non-blank lines, with their length; a line
+    over the limit in bytes but not in characters is read (and counts for the longest line)."""
+    found = {}
+    for rank, start, length in lines.long:
+        chars = _characters(data, start, length, encoding)
+        if chars > lines.limit:
+            found[rank] = chars
+        else:
+            lines.longest = max(lines.longest, length)
+    return found
 
 
 def _text_of(data: np.ndarray, start: int, longest: int, encoding: str) -> str:
-    """The line starting at ``start``, decoded."""
+    """The line starting at ``start`` (at most ``longest`` bytes: never an overlong line), decoded."""
     breaks = np.flatnonzero(np.isin(data[start : start + longest + 2], (10, 13)))
     end = start + int(breaks[0]) if len(breaks) else start + longest + 2
     return data[start:end].tobytes().decode(encoding, errors="replace")
 
 
+def french(count: int) -> str:
+    """A count as French writes it: ``157 286 417`` (narrow no-break spaces)."""
+    return f"{count:,}".replace(",", "\u202f")
+
+
+def _set_aside(data: np.ndarray, starts: np.ndarray, first: int, overlong: dict[int, int], limit: int) -> Overlong:
+    """The overlong lines after the header ``first`` as rows left unread, with the bytes the parse leaves out."""
+    ranks = sorted(rank for rank in overlong if rank > first)
+    ends = [int(starts[rank + 1]) if rank + 1 < len(starts) else len(data) for rank in ranks]
+    return Overlong(
+        limit,
+        rows=np.array([rank - first - 1 for rank in ranks], dtype=np.int64),
+        chars=np.array([overlong[rank] for rank in ranks], dtype=np.int64),
+        spans=[(int(starts[rank]), end) for rank, end in zip(ranks, ends, strict=True)],
+    )
+
+
 def _layout(
-    path: Path, data: np.ndarray, lines: _Lines, encoding: str, options: CsvOptions, limits: IngestLimits
+    path: Path,
+    data: np.ndarray,
+    lines: _Lines,
+    encoding: str,
+    options: CsvOptions,
+    limits: IngestLimits,
+    overlong: dict[int, int],
 ) -> TextLayout:
     numbers = np.concatenate(lines.numbers) if lines.numbers else np.zeros(0, np.int64)
     starts = np.concatenate(lines.starts) if lines.starts else np.zeros(0, np.int64)
@@ -213,7 +328,7 @@ def _layout(
     if (
         len(numbers)
         and numbers[0] == 1
-        and (found := SEP_LINE.fullmatch(_text_of(data, int(starts[0]), lines.longest, encoding)))
+        and (found := SEP_LINE.fullmatch(_text_of(data, int(starts[0]), SEP_LINE_BYTES, encoding)))
     ):
         delimiter, skipped = found.group(1), skipped + 1
     after = numbers > skipped
@@ -230,8 +345,16 @@ def _layout(
             f"le fichier compte plus de {limits.max_rows} lignes (OLS_MAX_ROWS) : découpez-le "
             "(par exemple par mois) ou faites relever la limite",
         )
+    if first in overlong:
+        raise refuse(
+            path,
+            f"l'en-tête (ligne {numbers[first]}) compte {french(overlong[first])} caractères, plus que les limites "
+            f"n'en permettent ({french(lines.limit)} : OLS_MAX_COLUMNS × OLS_MAX_*_CHARS) : vérifiez que le fichier "
+            "est bien un export CSV",
+        )
     header = next(csv.reader([_text_of(data, int(starts[first]), lines.longest, encoding)], delimiter=delimiter), [])
     data_offset = int(starts[first + 1]) if first + 1 < len(starts) else len(data)
     return TextLayout(
-        encoding, delimiter, header, int(numbers[first]), data, data_offset, numbers[first + 1 :], lines.longest
-    )
+        encoding, delimiter, header, int(numbers[first]), data, data_offset, numbers[first + 1 :], lines.longest,
+        _set_aside(data, starts, first, overlong, lines.limit),
+    )  # fmt: skip

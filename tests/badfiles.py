@@ -327,7 +327,9 @@ def _huge_cells(m: Maker, folder: Path) -> list[Case]:
         Case("date_50k.csv", "huge cells", "police_uk", uk_with(1, "2" * 50_000), rows=5, reasons={"too_long": 1}),
         Case("label_20mb.csv", "huge cells", "police_uk", uk_with(9, "V" * (20 << 20)), rows=5,
              reasons={"too_long": 1}),
-        Case("unused_2mb.csv", "huge cells", "police_uk", uk_with(11, "c" * (2 << 20)), rows=5),
+        Case("unused_100k.csv", "huge cells", "police_uk", uk_with(11, "c" * 100_000), rows=5),  # column not read
+        Case("unused_2mb.csv", "huge cells", "police_uk", uk_with(11, "c" * (2 << 20)), rows=5,
+             reasons={"too_long": 1}),  # a line no row within the limits needs: not read, whatever its column
         Case("pn_label_300.csv", "huge cells", "police_nationale",
              pn_csv([[*r[:3], "é" * 300, *r[4:]] for r in m.pn(3)]), rows=3, reasons={"too_long": 3}),
         Case("cell_10k.xlsx", "huge cells", "police_municipale", xlsx_bytes(PM_COLUMNS, pm), rows=5,

@@ -4,6 +4,8 @@ what to do, or stored with its bad rows rejected for a reason — never a traceb
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,6 +202,87 @@ def test_cells_over_their_limit_reject_the_row_and_raw_text_is_bounded(
     assert [column for column, _, _ in found] == ["Crime type", "Crime ID", "Location"]
     assert "5000 caractères, au plus 200 (OLS_MAX_LABEL_CHARS)" in found[0][1]
     assert all(size < 2_000 for _, _, size in found), found
+
+
+# Small limits: a line of the 12 police_uk columns holds at most 12 × (2 × 40 + 3) = 996 characters.
+NARROW = IngestLimits(max_columns=12, max_cell_chars=40, max_label_chars=40, max_attribute_chars=40, max_ref_chars=40)
+
+
+def test_a_line_too_long_for_any_cell_limit_is_rejected_without_being_read(
+    mons: Engine, maker: Maker, tmp_path: Path
+) -> None:
+    rows = maker.uk(5)
+    rows[1][11] = "c" * 5_000  # an unread column: the line cannot fit the limits all the same
+    rows[3][11] = "é" * 600  # 1 200 bytes, but 700 characters: the line fits
+    path = _file(tmp_path, "ligne_longue.csv", uk_csv(rows))
+    table = read_file(path, load_mapping("police_uk"), NARROW)
+    assert (len(table), list(table.lines)) == (5, [2, 3, 4, 5, 6])
+    assert table.frame.iloc[1].str.len().sum() == 0 and table.frame.iloc[3, 11] == "é" * 600
+    assert table.issues is not None and list(table.issues["reason"]) == [None, "too_long", None, None, None]
+    assert (
+        table.issues.loc[1, "detail"].startswith("ligne de 5\u202f1")
+        and "(996 : OLS_MAX_" in table.issues.loc[1, "detail"]
+    )
+    report = _ingest(mons, path, "police_uk", limits=NARROW)
+    assert (report.accepted, report.rejected_by_reason) == (4, {"too_long": 1})
+    with mons.connect() as connection:
+        line, message = connection.execute(text("SELECT line, message FROM rejected_row")).one()
+    assert line == 3 and message.startswith("cellule trop longue: ligne de 5\u202f1") and "non lue" in message, message
+
+
+def test_overlong_lines_keep_their_place_among_malformed_rows_and_crlf(maker: Maker, tmp_path: Path) -> None:
+    rows = maker.uk(6)
+    lines = uk_csv(rows, newline="\r\n").split(b"\r\n")
+    lines[1] += b",surplus"  # line 2: one cell too many
+    lines[3] = lines[3].replace(b"Test", b"T" * 3_000, 1)  # line 4: overlong
+    lines[6] = lines[6].replace(b"Test", b"T" * 3_000, 1)  # line 7, the last, without a line break: overlong
+    table = read_file(_file(tmp_path, "crlf.csv", b"\r\n".join(lines[:7])), load_mapping("police_uk"), NARROW)
+    assert list(table.lines) == [2, 3, 4, 5, 6, 7]
+    assert table.issues is not None
+    assert list(table.issues["reason"]) == ["malformed_row", None, "too_long", None, None, "too_long"]
+    assert list(table.frame["Crime ID"]) == [rows[0][0], rows[1][0], "", rows[3][0], rows[4][0], ""]
+    only = _file(tmp_path, "seule.csv", lines[0] + b"\n" + lines[3] + b"\n")
+    table = read_file(only, load_mapping("police_uk"), NARROW)
+    assert (list(table.lines), list(table.issues["reason"])) == ([2], ["too_long"])  # type: ignore[index]
+
+
+def test_a_header_too_long_for_the_limits_refuses_the_file(mons: Engine, maker: Maker, tmp_path: Path) -> None:
+    header = b",".join([b'"' + column.encode() + b" " * 100 + b'"' for column in UK_COLUMNS])
+    path = _file(tmp_path, "entete.csv", header + b"\n" + uk_csv(maker.uk()).split(b"\n", 1)[1])
+    message = _refused(mons, path, "police_uk", limits=NARROW)
+    assert "l'en-tête (ligne 1) compte 1\u202f" in message and "(996 : OLS_MAX_COLUMNS" in message, message
+
+
+def test_a_huge_cell_is_never_held_in_memory(tmp_path: Path) -> None:
+    """A 96 MB cell under the file limit: reading the file costs a fraction of it (it cost 5 times it)."""
+    path = tmp_path / "cellule_geante.csv"
+    rows = Maker(4).uk(5)
+    head, tail = uk_csv(rows[:2]), uk_csv(rows[3:]).split(b"\n", 1)[1]
+    with path.open("wb") as handle:
+        handle.write(head + ",".join(rows[2][:9]).encode() + b",")
+        for _ in range(96):
+            handle.write(b"V" * (1 << 20))
+        handle.write(b",Under investigation,\n" + tail)
+    child = subprocess.run([sys.executable, "-c", PEAK, str(path)], capture_output=True, text=True, check=True)
+    read, before, peak = json.loads(child.stdout)
+    assert read == [5, "too_long"]
+    assert peak - before < 48, (before, peak)  # MB
+
+
+PEAK = """
+import contextlib, json, resource, sys
+from pathlib import Path
+from etl.mapping import load_mapping
+from etl.readers import read_file
+mapping = load_mapping("police_uk")
+with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as marks:
+    marks.write("5")  # Linux: the peak so far (imports) forgotten, the read's own is measured
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+table = read_file(Path(sys.argv[1]), mapping)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([[len(table), table.issues["reason"][2] if table.issues is not None else None],
+                  before / 1024, peak / 1024]))
+"""
 
 
 def test_a_workbook_bomb_is_refused_before_it_is_read(mons: Engine, tmp_path: Path) -> None:
