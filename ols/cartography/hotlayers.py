@@ -2,9 +2,10 @@
 
 Facts and a service's activity are analysed apart (``measure``, :mod:`ols.nomenclature`): the
 default layers, the computed zones and the emerging trends are the facts', the activity layers
-are computed beside them and labelled as such. Each layer is stored cell by cell in ``hotspot``
-(the cell's signalements, the facts of its neighbourhood, z, p, FDR p and class) and described in
-``hotspot_layer`` (computed, or why not: :mod:`ols.cartography.guards`).
+are computed beside them (when some activity was counted) and labelled as such. Each layer is
+stored cell by cell in ``hotspot`` (the cell's signalements, the facts of its neighbourhood, z,
+p, FDR p and class) and described in ``hotspot_layer`` (computed, or why not:
+:mod:`ols.cartography.guards`).
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def _resolution_layers(
     summary: dict[str, Any] = {}
     for measure in MEASURES:
         for scope in SCOPES:
-            for family in [ALL_FAMILIES, *families[(scope, measure)]]:
+            found = families[(scope, measure)]
+            for family in [ALL_FAMILIES, *found] if found or measure == "facts" else []:
                 if scope == "open" and family not in SENSITIVE_FAMILIES:
                     _copy_open(connection, period, resolution, family, measure)
                     continue

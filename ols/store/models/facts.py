@@ -150,7 +150,7 @@ class Event(Base):
     confidentiality: Mapped[str] = mapped_column(String(16))
     line: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
-    measure: Mapped[str] = mapped_column(String(8), server_default="facts")
+    measure: Mapped[str] = mapped_column(String(8))  # facts or activity (ols.nomenclature), said by every insert
 
 
 def _event_key(prefix: str, name: str) -> ForeignKeyConstraint:

@@ -105,6 +105,7 @@ def upgrade() -> None:
     _clear_derived()
     op.add_column("event", sa.Column("measure", sa.String(length=8), server_default="facts", nullable=False))
     op.execute(ACTIVITY)
+    op.alter_column("event", "measure", server_default=None)  # from now on every insert says what it measures
     op.create_check_constraint("event_measure", "event", "measure IN ('facts', 'activity')")
     op.add_column("batch", sa.Column("merge_rule", sa.String(length=64), nullable=True))
     _merge_tables()
