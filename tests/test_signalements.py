@@ -90,24 +90,25 @@ def test_the_same_event_sent_by_three_partners_counts_once(engine: Engine, tmp_p
 
 
 def test_what_is_not_the_same_event_stays_apart(engine: Engine, tmp_path: Path) -> None:
-    """Too far, too late, another family, the same partner twice, the date only without a precise place."""
+    """Too far, too late, another family, the same partner twice, another category with a weak time or place."""
     territory(engine)
     mapping = mapping_file(tmp_path)
     street = mapping_file(tmp_path, stem="rue", location={"type": "lonlat", "lon": "lon", "lat": "lat",
                                                            "precision": "street"})  # fmt: skip
-    spots = [shifted(*CENTRE, -800 + 300 * i, 0) for i in range(6)]
-    first = [Fact("Attroupement", WHEN, *spots[0]), Fact("Attroupement", WHEN, *spots[1]),
-             Fact("Attroupement", WHEN, *spots[2]), Fact("Attroupement", WHEN, *spots[3]),
-             Fact("Attroupement", WHEN, *spots[4], timed=False), Fact("Attroupement", WHEN, *spots[5])]  # fmt: skip
+    spots = [shifted(*CENTRE, -800 + 300 * (i % 6), 400 * (i // 6)) for i in range(8)]
+    first = [Fact("Attroupement", WHEN, *spot, timed=i not in (4, 6)) for i, spot in enumerate(spots)]
     second = [
         Fact("Attroupement", WHEN, *shifted(*spots[0], 80, 0)),  # 80 m: too far
         Fact("Attroupement", WHEN + timedelta(minutes=45), *spots[1]),  # 45 minutes: too late
         Fact("Cambriolage", WHEN, *spots[2]),  # another family
         Fact("Attroupement", WHEN - timedelta(hours=5), *shifted(*spots[4], 10, 0), timed=False),  # same day, 10 m
+        Fact("Tapage", WHEN, *shifted(*spots[6], 10, 0), timed=False),  # the same day, but another category
+        Fact("Tapage", WHEN + timedelta(minutes=20), *shifted(*spots[7], 10, 0)),  # timed: a noisy gathering
     ]
     imprecise = [
         Fact("Attroupement", WHEN + timedelta(minutes=5), *shifted(*spots[5], 120, 0)),  # by its street, 120 m
         Fact("Attroupement", WHEN, *shifted(*spots[3], 10, 0), timed=False),  # by its street, the date only
+        Fact("Tapage", WHEN + timedelta(minutes=5), *shifted(*spots[2], 0, 30)),  # by its street, another category
     ]
     send(engine, write_facts(tmp_path / "a.csv", first), "police-municipale", mapping)
     send(engine, write_facts(tmp_path / "b.csv", second), "doleances", mapping)
@@ -116,10 +117,11 @@ def test_what_is_not_the_same_event_stays_apart(engine: Engine, tmp_path: Path) 
     send(engine, write_facts(tmp_path / "rue.csv", imprecise), "cellule-de-veille", street)
     joined = {frozenset({(member, ref), (lead, lead_ref)}) for member, ref, lead, lead_ref in _links(engine)}
     assert joined == {
-        frozenset({("doleances", "b-3"), ("police-municipale", "a-4")}),  # the same day, 10 m apart
-        frozenset({("cellule-de-veille", "rue-0"), ("police-municipale", "a-5")}),
-    }  # a street, 120 m
-    assert refresh(engine, SEMESTER, settings=FAST)["events"] == 13 - 2
+        frozenset({("doleances", "b-3"), ("police-municipale", "a-4")}),  # the same day and category, 10 m apart
+        frozenset({("doleances", "b-5"), ("police-municipale", "a-7")}),  # timed and placed: one family
+        frozenset({("cellule-de-veille", "rue-0"), ("police-municipale", "a-5")}),  # a street, 120 m
+    }
+    assert refresh(engine, SEMESTER, settings=FAST)["events"] == 18 - 3
 
 
 def test_signalements_survive_a_batch_removed_and_sent_again(engine: Engine, tmp_path: Path) -> None:

@@ -170,6 +170,8 @@ def with_rates(
         return table
 
     def rate(key: str, value: Any) -> float | None:
+        if key == "merged":  # facts counted in another partner's row: no rate of their own
+            return None
         base = dwellings if by == "category" and key == "residential_burglary" else population
         return round(1000 * float(value) / base, 2) if base and value is not None and not pd.isna(value) else None
 
@@ -199,7 +201,7 @@ def _span_counts(connection: Connection, span: Period, audience: Audience, by: s
     return {(str(row[0]), str(row[1])): (int(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows}
 
 
-def _cells(found: Counts, keys: list[str], by: str) -> list[tuple[int, int]]:
+def _cells(found: Counts, keys: list[str], by: str, *, merged_row: bool) -> list[tuple[int, int]]:
     """(count, cell key) of each row, then of the merged facts (by source) and of the total."""
 
     def add(items: list[tuple[int, int]]) -> tuple[int, int]:
@@ -210,7 +212,7 @@ def _cells(found: Counts, keys: list[str], by: str) -> list[tuple[int, int]]:
                  for (row, _), (c, k, m, mk) in found.items() if row == key]) for key in keys]  # fmt: skip
     merged = add([(cells[2], cells[3]) for cells in found.values()])
     total = add([(c, k) for c, k, _, _ in found.values()])
-    return [*rows, *([merged] if own else []), total]
+    return [*rows, *([merged] if merged_row else []), total]
 
 
 def _coverage(connection: Connection, years: Years, found: dict[str, Counts], keys: list[str],
@@ -269,11 +271,12 @@ def local_evolution(
     labels = _rows(by, connection, audience)
     labels |= {row: row for found in counts.values() for row, _ in found if row not in labels}
     keys = list(labels)
-    extra = [("merged", "Faits fusionnés avec le signalement d'un autre partenaire")] if by == "source" else []
+    merging_row = by == "source" and measure == "facts"
+    extra = [("merged", "Faits fusionnés avec le signalement d'un autre partenaire")] if merging_row else []
     frame = pd.DataFrame({"key": [*keys, *(k for k, _ in extra), "total"],
                           "label": [*labels.values(), *(label for _, label in extra), "Total"]})  # fmt: skip
     for name, found in counts.items():
-        cells = _cells(found, keys, by)
+        cells = _cells(found, keys, by, merged_row=merging_row)
         frame[name] = pd.array(audience.publish(connection, [n for n, _ in cells], [c for _, c in cells]),
                                dtype="Int64")  # fmt: skip
     table = _without_false_evolutions(with_evolution(frame, years.names()), years,

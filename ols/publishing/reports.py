@@ -210,7 +210,8 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
 def _evolution(connection: Connection, year: Period, by: str, audience: Audience) -> Table:
     frame = local_evolution(connection, year, audience, by=by)
     counts = [column for column in frame.columns if str(column)[:4].isdigit()]
-    frame = frame.drop(columns=[c for c in ("key", "ssmsi", "measure") if c in frame.columns])
+    unneeded = ("key", "ssmsi", "measure", *(("no_data",) if frame["no_data"].isna().all() else ()))
+    frame = frame.drop(columns=[c for c in unneeded if c in frame.columns])
     heading = {"family": "famille", "category": "catégorie", "source": "source"}[by]
     frame = frame.rename(columns={"label": heading, "evolution": "évolution", "evolution_pct": "évolution %",
                                   "evolution_n2_pct": f"évolution % depuis {counts[0]}",

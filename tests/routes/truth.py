@@ -25,7 +25,7 @@ from ols.periods import Period, parse_period
 SENSITIVE = [code for code, category in CATEGORY_BY_CODE.items() if category.sensitive]
 IN_PERIOD = ("e.occurred_at >= (CAST(:start AS timestamp) AT TIME ZONE 'Europe/Paris') "
              "AND e.occurred_at < (CAST(:end AS timestamp) AT TIME ZONE 'Europe/Paris') "
-             "AND e.measure = 'facts'")  # fmt: skip
+             "AND e.measure = :measure")  # fmt: skip
 NOT_MERGED = "NOT EXISTS (SELECT 1 FROM event_link l WHERE l.source_id = e.source_id AND l.id = e.id)"
 
 
@@ -59,7 +59,7 @@ def _grouped(engine: Engine, period: str | Period, group: str, measures: str, *,
     span = parse_period(period) if isinstance(period, str) else period
     sql = (f"SELECT {group}, {measures} FROM event e JOIN territory t ON t.id = e.territory_id "
            f"JOIN source s ON s.id = e.source_id WHERE {IN_PERIOD}")  # fmt: skip
-    values: dict[str, Any] = {"start": span.start, "end": span.end, **params}
+    values: dict[str, Any] = {"start": span.start, "end": span.end, "measure": "facts", **params}
     if open_only:
         sql += " AND NOT (e.category = ANY(:sensitive))"
         values["sensitive"] = SENSITIVE
@@ -82,11 +82,13 @@ def keyed(
     open_only: bool = False,
     where: str = "",
     own: bool = False,
+    measure: str = "facts",
 ) -> dict[Any, tuple[int, int]]:
-    """True (count, cell key) of a period's events grouped by one SQL expression (the cell-key method's inputs)."""
+    """True (count, cell key) of a period's events grouped by one SQL expression (the cell-key method's inputs):
+    signalements of facts, a partner's own facts (``own``), or a service's activity (``measure``)."""
     condition = " AND ".join(part for part in (where, "" if own else NOT_MERGED) if part)
     rows = _grouped(engine, period, group, f"count(*), {cell_key('e')}", territories=territories,
-                    open_only=open_only, where=condition, params={})  # fmt: skip
+                    open_only=open_only, where=condition, params={"measure": measure})  # fmt: skip
     return {row[0]: (int(row[1]), int(row[2]) % (1 << 32)) for row in rows}
 
 
