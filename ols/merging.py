@@ -52,12 +52,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal, get_args
 
 from geoalchemy2 import Geography
 from sqlalchemy import (
+    TIMESTAMP,
     ColumnElement,
     Connection,
     Date,
+    FromClause,
     Integer,
     Select,
     Tuple,
@@ -87,7 +90,7 @@ logger = logging.getLogger(__name__)
 
 GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
 PRECISE = ("exact", "address")
-DAY = timedelta(days=1)
+DAY, HOUR = timedelta(days=1), timedelta(hours=1)
 UNTIMED_MINUTES = 24 * 60
 # LOCK TABLE has no Core form: it serialises the pairings, so that each sees the facts of the others.
 LOCK_PAIRS = text("LOCK TABLE event_pair IN SHARE ROW EXCLUSIVE MODE")
@@ -115,39 +118,53 @@ class MergeReport:
     merged: int
 
 
-def _pair_rows(
-    settings: MergeSettings, batches: list[int], timezone: str, *, timed: bool
-) -> Select[tuple[object, ...]]:
-    """Pairs between the facts of ``batches`` and any other partner's: both timed to the minute, or not."""
+Kind = Literal["timed", "new_dated", "other_dated"]
+
+
+def _candidates(new: FromClause, other: FromClause, kind: Kind, settings: MergeSettings,
+                timezone: str) -> ColumnElement[bool]:  # fmt: skip
+    """Where to look for a fact's pairs in time, so that the ``occurred_at`` index finds them.
+
+    ``timed``: both timed to the minute, within the window; ``new_dated``: the new fact is known
+    only to the day (stored at its local midnight), the other is of that local day; ``other_dated``:
+    the other is known only to the day, at the local midnight of the new fact's day.
+    """
+    if kind == "timed":
+        window = timedelta(minutes=settings.merge_minutes)
+        return and_(new.c.time_precision == "minute", other.c.time_precision == "minute",
+                    other.c.occurred_at.between(new.c.occurred_at - window, new.c.occurred_at + window))  # fmt: skip
+    if kind == "new_dated":  # a day of 23 to 25 hours (daylight saving): the same-day test follows
+        return and_(new.c.time_precision == "day", other.c.time_precision.in_(("minute", "day")),
+                    other.c.occurred_at.between(new.c.occurred_at - HOUR, new.c.occurred_at + DAY + HOUR))  # fmt: skip
+    day = cast(func.timezone(timezone, new.c.occurred_at), Date)
+    return and_(new.c.time_precision == "minute", other.c.time_precision == "day",
+                other.c.occurred_at == func.timezone(timezone, cast(day, TIMESTAMP)))  # fmt: skip
+
+
+def _pair_rows(settings: MergeSettings, batches: list[int], timezone: str, kind: Kind) -> Select[tuple[object, ...]]:
+    """Pairs between the facts of ``batches`` and any other partner's: both timed to the minute, or one dated."""
     new, other = Event.__table__.alias("n"), Event.__table__.alias("o")
     first = tuple_(new.c.source_id, new.c.id) < tuple_(other.c.source_id, other.c.id)
     here, there = cast(new.c.geom, GEOGRAPHY), cast(other.c.geom, GEOGRAPHY)
     precise = and_(new.c.location_precision.in_(PRECISE), other.c.location_precision.in_(PRECISE))
-    minute = and_(new.c.time_precision == "minute", other.c.time_precision == "minute")
-    seconds = func.abs(extract("epoch", other.c.occurred_at - new.c.occurred_at))
-    window = timedelta(minutes=settings.merge_minutes) if timed else DAY
+    same_category = other.c.category == new.c.category
+    near = func.ST_DWithin(here, there, settings.merge_distance_m)
     common = (
         new.c.batch_id.in_(batches), other.c.source_id != new.c.source_id, other.c.family == new.c.family,
-        new.c.measure == "facts", other.c.measure == "facts",
-        other.c.occurred_at.between(new.c.occurred_at - window, new.c.occurred_at + window),
+        new.c.measure == "facts", other.c.measure == "facts", _candidates(new, other, kind, settings, timezone),
     )  # fmt: skip
-    same_category = other.c.category == new.c.category
-    if timed:
-        near = func.ST_DWithin(here, there, settings.merge_distance_m)
+    if kind == "timed":
+        seconds = func.abs(extract("epoch", other.c.occurred_at - new.c.occurred_at))
         imprecise = and_(~precise, same_category, func.ST_DWithin(here, there, settings.merge_imprecise_m))
         conditions: tuple[ColumnElement[bool], ...] = (
-            minute,
-            seconds <= 60 * settings.merge_minutes,
-            or_(and_(precise, near), imprecise),
-        )
+            seconds <= 60 * settings.merge_minutes, or_(and_(precise, near), imprecise),
+        )  # fmt: skip
         minutes: ColumnElement[int | None] = func.round(seconds / 60)
     else:
         same_day = cast(func.timezone(timezone, new.c.occurred_at), Date) == cast(
             func.timezone(timezone, other.c.occurred_at), Date
         )
-        untimed = and_(~minute, new.c.time_precision != "month", other.c.time_precision != "month")
-        near = func.ST_DWithin(here, there, settings.merge_distance_m)
-        conditions = (untimed, precise, same_category, same_day, near)
+        conditions = (precise, same_category, same_day, near)
         minutes = cast(null(), Integer)
     return select(
         case((first, new.c.source_id), else_=other.c.source_id), case((first, new.c.id), else_=other.c.id),
@@ -177,8 +194,8 @@ def pair(connection: Connection, batches: list[int], settings: MergeSettings) ->
     timezone = calendar_of(connection).timezone
     columns = ["a_source_id", "a_id", "b_source_id", "b_id", "metres", "minutes"]
     stored = 0
-    for timed in (True, False):
-        rows = _pair_rows(settings, batches, timezone, timed=timed)
+    for kind in get_args(Kind):
+        rows = _pair_rows(settings, batches, timezone, kind)
         statement = insert(EventPair).from_select(columns, rows).on_conflict_do_nothing()
         stored += connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
     return stored
