@@ -22,8 +22,8 @@ app.add_typer(editions_app, name="editions")
 
 def print_summary(summary: dict[str, Any]) -> None:
     typer.echo(f"{summary['label']} ({summary['period']}): {summary['events']} faits, {summary['seconds']} s")
-    typer.echo(f"  dont {summary.get('merged', 0)} faits fusionnés avec le signalement d'un autre partenaire ; "
-               f"activité des services comptée à part : {summary.get('activity', 0)}")  # fmt: skip
+    typer.echo(f"  faits fusionnés avec le signalement d'un autre partenaire : {summary.get('merged', 0)} ; "
+               f"activité des services, comptée à part : {summary.get('activity', 0)}")  # fmt: skip
     for resolution, classes in summary["hotspots"].items():
         hot = sum(count for name, count in classes.items() if name.startswith("hot"))
         reason = summary.get("hotspot_status", {}).get(resolution, {}).get("reason")
