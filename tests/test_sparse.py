@@ -87,7 +87,7 @@ def test_too_few_facts_in_the_study_area_is_insufficient_data(engine: Engine, tm
     with engine.connect() as connection:
         police = hotspot_status(connection, SEMESTER, OPERATOR, resolution=10)
         public = hotspot_status(connection, SEMESTER, elu, resolution=8)
-    assert police["facts"] == 25 and "facts" not in public  # no exact count below the police
+    assert police["study_area_facts"] == 25 and "study_area_facts" not in public  # no exact count below the police
     assert public["status"] == "insufficient" and public["reason"].startswith("données insuffisantes : moins de 30")
 
 

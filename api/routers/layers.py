@@ -19,7 +19,7 @@ from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
 from ols.access.audience import Audience
 from ols.cartography.editions import comparison
-from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells
+from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells, merge_summary
 from ols.cartography.layers import (
     emerging_geojson,
     hotspot_frame,
@@ -173,8 +173,9 @@ def hotspots_layer(
                               significant_only=significant_only, measure=measure)  # fmt: skip
         grid = audience.resolution(resolution)
         status = hotspot_status(connection, spec, audience, resolution=grid, family=family, measure=measure)
+        merged = merge_summary(connection, HeatmapQuery(spec, grid, family, measure=measure), audience)
         metadata = layer_metadata(connection, spec, family=family or "*", resolution=grid, method={"resolution": grid},
-                                  **status)  # fmt: skip
+                                  **status, **merged)  # fmt: skip
     return hotspots_geojson(frame, metadata, audience)
 
 

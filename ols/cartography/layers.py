@@ -124,7 +124,7 @@ def hotspot_status(connection: Connection, period: Period, audience: Audience, *
     status = {key: found[key] for key in ("status", "min_facts", "min_neighbourhood", "reason")}
     status |= {"measure": measure, "measure_label": MEASURE_LABELS[measure]}
     if not audience.suppressed:
-        return status | {"facts": found["facts"], "guarded_cells": found["guarded_cells"]}
+        return status | {"study_area_facts": found["facts"], "guarded_cells": found["guarded_cells"]}
     if found["status"] == INSUFFICIENT:
         status["reason"] = f"données insuffisantes : moins de {found['min_facts']} faits dans la zone d'étude"
     return status
