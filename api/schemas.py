@@ -66,6 +66,7 @@ class CategoryInfo(BaseModel):
     label: str
     ssmsi: str | None
     sensitive: bool
+    measure: str = "facts"  # facts (faits constatés, signalements) or activity (a service's activity), by default
 
 
 class FamilyInfo(BaseModel):

@@ -23,12 +23,19 @@ app.add_typer(editions_app, name="editions")
 
 def print_summary(summary: dict[str, Any]) -> None:
     typer.echo(f"{summary['label']} ({summary['period']}): {summary['events']} faits, {summary['seconds']} s")
+    typer.echo(f"  faits fusionnés avec le signalement d'un autre partenaire : {summary.get('merged', 0)} ; "
+               f"activité des services, comptée à part : {summary.get('activity', 0)}")  # fmt: skip
     for resolution, classes in summary["hotspots"].items():
         hot = sum(count for name, count in classes.items() if name.startswith("hot"))
-        typer.echo(f"  points chauds {resolution}: {hot} cellules significatives")
+        reason = summary.get("hotspot_status", {}).get(resolution, {}).get("reason")
+        typer.echo(f"  points chauds {resolution}: {reason or f'{hot} cellules significatives'}")
     if summary["emerging"]:
         patterns = ", ".join(f"{name} {count}" for name, count in summary["emerging"].items() if name != "no_pattern")
         typer.echo(f"  tendances: {patterns or 'aucune'}")
+    elif (summary.get("emerging_status") or {}).get("reason"):
+        typer.echo(f"  tendances : {summary['emerging_status']['reason']}")
+    for left_out in summary.get("zones_left_out", []):
+        typer.echo(f"  pas de zone : {left_out}")
     for zone in summary["zones"]:
         typer.echo(
             f"  {zone['code']}: {zone['cells']} cellules, {zone['events']} faits, "

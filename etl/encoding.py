@@ -34,6 +34,7 @@ EVENT_SCHEMA = pa.schema(
         ("partner_ref", pa.string()),
         ("confidentiality", pa.string()),
         ("line", pa.int32()),
+        ("measure", pa.string()),
     ]
 )
 ATTRIBUTES = pa.field("attributes", pa.binary())

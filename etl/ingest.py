@@ -6,7 +6,8 @@ The database itself keeps the promises that concern other ingests, with constrai
 locks: a source's file is one batch (``UNIQUE (source_id, sha256)``: the same file twice changes
 nothing, even twice at once) and a fact is one event (``event``'s primary key, ``etl.load``).
 Rows are validated in chunks, and each chunk's facts are sent to PostgreSQL while the next chunk
-is validated.
+is validated. Once the file is stored, its facts are paired with the other partners' facts that are
+the same events (:mod:`ols.merging`), in a transaction of its own that sees every committed fact.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from etl.privacy.screen import Screening, redact_frame, screen
 from etl.readers import RawTable, read_file
 from etl.sniff import file_name
 from etl.validate import file_constants, validate_chunks
+from ols import merging
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.settings import IngestLimits, ingest_limits
@@ -345,4 +347,7 @@ def ingest_file(
         _store(connection, staged, report)
         if progress:
             progress("Écriture", len(table), len(table))
-        return report
+    if report.accepted:
+        with engine.begin() as connection:
+            merging.update_links(connection)
+    return report

@@ -4,7 +4,9 @@ One YAML file per format says how to read the file (type, separator, encoding, d
 which columns hold the reference, the label, the date and the location, how the location is
 given (lon/lat, projected X/Y, address to geocode, named place, file geometry), which extra
 columns are kept as attributes, and the table from the partner's labels to the harmonised
-categories of :mod:`ols.nomenclature`. Only the columns a mapping names ever reach the database,
+categories of :mod:`ols.nomenclature`, with what the partner's rows measure (``measure`` for the whole
+file, ``measures`` per label: facts suffered or reported, or the service's own activity; by default
+each category's). Only the columns a mapping names ever reach the database,
 and none of them with personal data in it: the ``nominative`` block says what becomes of a row or a
 column where some is found (:class:`NominativeSpec`, :mod:`etl.privacy`).
 """
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ols.errors import InvalidInputError, NotFoundError
 from ols.names import name_key
-from ols.nomenclature import CATEGORY_BY_CODE
+from ols.nomenclature import CATEGORY_BY_CODE, Measure
 from ols.phrases import describe
 
 FileType = Literal["csv", "xlsx", "geojson", "gpkg"]
@@ -153,6 +155,8 @@ class Mapping(_Strict):
     confidentiality: Literal["open", "partners", "police"] | None = None
     nominative: NominativeSpec = NominativeSpec()
     categories: dict[str, str]
+    measure: Measure | None = None
+    measures: dict[str, Measure] = Field(default_factory=dict)
 
     @field_validator("categories")
     @classmethod
@@ -162,6 +166,15 @@ class Mapping(_Strict):
             msg = f"codes de catégorie inconnus : {', '.join(unknown)} (voir la nomenclature : ols/nomenclature.py)"
             raise ValueError(msg)
         return value
+
+    @model_validator(mode="after")
+    def _measured_labels_are_mapped(self) -> Mapping:
+        known = {name_key(label) for label in self.categories}
+        unknown = [label for label in self.measures if name_key(label) not in known]
+        if unknown:
+            msg = f"measures name labels absent from categories: {', '.join(unknown)}"
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _places_are_attributes(self) -> Mapping:
@@ -174,6 +187,13 @@ class Mapping(_Strict):
     def label_table(self) -> dict[str, str]:
         """Partner label key (folded) → category code."""
         return {name_key(label): code for label, code in self.categories.items()}
+
+    def measure_table(self) -> dict[str, Measure]:
+        """Partner label key (folded) → what its rows measure: the label's own measure, else the
+        mapping's, else its category's (the one rule; ``ols.nomenclature`` says why it matters)."""
+        own = {name_key(label): measure for label, measure in self.measures.items()}
+        table = self.label_table()
+        return {key: own.get(key) or self.measure or CATEGORY_BY_CODE[code].measure for key, code in table.items()}
 
     def used_columns(self) -> list[str]:
         """Every column of the file this mapping reads, in a stable order without repeats."""

@@ -26,20 +26,20 @@ from ols.names import name_key
 from ols.nomenclature import family_of
 
 
-def _labels(
-    frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts
-) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
-    """The partner's label, its harmonised category and that category's family."""
+def _labels(frame: pd.DataFrame, mapping: Mapping, verdicts: Verdicts) -> tuple[pd.Categorical, ...]:
+    """The partner's label, its harmonised category, that category's family and what the row measures."""
     text = frame[mapping.label].astype(str).str.strip()
-    table = mapping.label_table()
+    table, measures = mapping.label_table(), mapping.measure_table()
     codes, uniques = pd.factorize(text, sort=False)
     raw = from_codes(codes, uniques)
-    categories = [table.get(name_key(str(label))) for label in uniques]
+    keys = [name_key(str(label)) for label in uniques]
+    categories = [table.get(key) for key in keys]
     category = categorical(codes, categories)
     family = categorical(codes, [family_of(code) if code else None for code in categories])
+    measure = categorical(codes, [measures.get(key) for key in keys])
     verdicts.reject((text == "").to_numpy(), "missing_label", mapping.label)
     verdicts.reject(np.asarray(category.isna(), dtype=bool), "unknown_label", mapping.label, text)
-    return raw, category, family
+    return raw, category, family, measure
 
 
 def file_constants(mapping: Mapping, context: Context) -> dict[str, object]:
@@ -56,6 +56,8 @@ def file_constants(mapping: Mapping, context: Context) -> dict[str, object]:
         constants["time_precision"] = precision
     if mapping.location.type != "address":
         constants["location_precision"] = mapping.location.precision
+    if len(measures := set(mapping.measure_table().values())) == 1:
+        constants["measure"] = measures.pop()
     return constants
 
 
@@ -71,7 +73,7 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     if table.issues is not None:
         verdicts.take(table.issues)
     check_cells(frame, mapping, context.limits, verdicts)
-    raw_label, category, family = _labels(frame, mapping, verdicts)
+    raw_label, category, family, measure = _labels(frame, mapping, verdicts)
     epoch, time_precisions = dates(frame, mapping, verdicts, context.now, context.timezone)
     lon, lat, location_precision = coordinates(table, mapping, context, verdicts)
     territory = territories(lon, lat, context, verdicts)
@@ -82,6 +84,7 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
             "line": table.lines,
             "category": category,
             "family": family,
+            "measure": measure,
             "raw_label": raw_label,
             "occurred_epoch": epoch,
             "time_precision": time_precisions,

@@ -7,7 +7,8 @@ that flow: :mod:`ols.store` (schema, migrations, the embedded cluster), :mod:`ol
 refresh), :mod:`ols.analysis` (indicators, profiles, near-repeat, veille croisée), :mod:`ols.access`
 (who sees what), :mod:`ols.publishing` (reports, map snapshots, GeoPackage, tables) and
 :mod:`ols.patrols` (patrol plans). The root keeps what every layer shares: errors, settings,
-periods, the nomenclature, name keys and school holidays. Nothing here imports ``api``, ``etl``
+periods, the nomenclature (with what each category measures), the cross-partner merge of facts
+into signalements, name keys and school holidays. Nothing here imports ``api``, ``etl``
 or the command line.
 """
 

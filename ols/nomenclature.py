@@ -5,11 +5,36 @@ tranquillité publique, cadre de vie, transports, sécurité routière). Where t
 ministry's statistics service publishes a matching indicator, ``ssmsi`` names it exactly as in
 the SSMSI files, so that local counts can be shown beside official ones. Partner labels are
 mapped to these codes by the mapping files of ``etl/mappings``, never in code.
+
+**Facts or activity.** A count means something different depending on what the partner records.
+*Facts* (``facts``) are what residents, victims or partners suffered or reported: faits constatés
+by the police, signalements of a bailleur, complaints. *Activity* (``activity``) is what a service
+did: the mediators' interventions, the services techniques' removals of tags and dumped waste, a
+control that found a fraud. Activity follows the service's own instructions (the Mons STSPD notes
+that the mediators' interventions on gatherings rose because the Ville and the bailleurs asked for
+more patrols there, and that its figures "éclairent le volume d'activité des services"): mixing it
+into the facts would make a hot spot wherever a team was sent. So every category says what it
+counts by default (:attr:`Category.measure`), and a mapping may say otherwise for what its partner
+records (``measure`` for the whole file, ``measures`` per label, ``etl.mapping``); the measure is
+stored on each event at ingest. Maps, hot spots, zones and the "Total" rows count facts; activity
+is counted apart and labelled as such. Only :data:`ACTIVITY_CATEGORIES` are activity by nature:
+a refused fare control exists only because controllers controlled (its number follows how many
+controls were made, like the *infractions révélées par l'action des services* of the police
+statistics). Every other category is a fact unless the partner's mapping says it records its own
+interventions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Measure = Literal["facts", "activity"]
+MEASURES: tuple[Measure, ...] = ("facts", "activity")
+MEASURE_LABELS: dict[str, str] = {
+    "facts": "faits constatés et signalements",
+    "activity": "activité des services (interventions, passages, enlèvements)",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,7 @@ class Category:
     label: str
     ssmsi: str | None = None
     sensitive: bool = False
+    measure: Measure = "facts"
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -97,7 +123,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("in_train_incident", "transport", "Fait en rame"),
     Category("in_station_incident", "transport", "Fait en station"),
     Category("bus_incident", "transport", "Fait dans un bus ou à un arrêt"),
-    Category("fare_evasion", "transport", "Fraude, refus d'obtempérer au contrôle"),
+    Category("fare_evasion", "transport", "Fraude, refus d'obtempérer au contrôle", measure="activity"),
     Category("traffic_accident", "road_safety", "Accident de la circulation"),
     Category("dangerous_driving", "road_safety", "Conduite dangereuse, excès de vitesse"),
     Category("other_offence", "other", "Autre fait"),
@@ -105,6 +131,7 @@ CATEGORIES: tuple[Category, ...] = (
 
 FAMILY_BY_CODE: dict[str, Family] = {family.code: family for family in FAMILIES}
 CATEGORY_BY_CODE: dict[str, Category] = {category.code: category for category in CATEGORIES}
+ACTIVITY_CATEGORIES = tuple(category.code for category in CATEGORIES if category.measure == "activity")
 
 
 def family_of(category_code: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -158,7 +158,18 @@ def ingest_limits() -> IngestLimits:
 
 
 class CartographySettings(BaseSettings):
-    """How the semester cartography is computed (``OLS_HOTSPOT_RESOLUTIONS`` etc.)."""
+    """How the semester cartography is computed (``OLS_HOTSPOT_RESOLUTIONS`` etc.), and its guards against sparse data.
+
+    ``hotspot_min_facts``: facts a layer's study area must hold before Gi* is computed (30: the
+    minimum number of incidents ESRI's Optimized Hot Spot Analysis requires when bounding polygons
+    say where incidents are possible, and its rule of at least 30 features).
+    ``hotspot_min_neighbourhood``: facts a cell and its neighbours must hold for the cell to get a
+    hot or cold class (20: below 20 events a count's relative standard error exceeds 22 %, the
+    threshold under which the NCHS and the CDC call a figure unreliable). ``zone_min_facts``: facts
+    a computed zone must hold (the same 20). ``emerging_min_semesters``: semesters, every source of
+    the layer having data in each, below which no trend is computed (5: with fewer, the
+    Mann-Kendall test can never reach 5 %). ``cartography.guards`` gives the references.
+    """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
 
@@ -166,6 +177,10 @@ class CartographySettings(BaseSettings):
     zone_resolution: Resolution = 10
     permutations: int = Field(999, ge=1, le=99_999)
     emerging_semesters: int = Field(6, ge=3, le=20)  # the Mann-Kendall trend needs three semesters
+    hotspot_min_facts: int = Field(30, ge=1, le=100_000)
+    hotspot_min_neighbourhood: int = Field(20, ge=1, le=100_000)
+    zone_min_facts: int = Field(20, ge=1, le=100_000)
+    emerging_min_semesters: int = Field(5, ge=3, le=20)
 
     @field_validator("hotspot_resolutions")
     @classmethod
@@ -174,6 +189,38 @@ class CartographySettings(BaseSettings):
             msg = "ne doit pas répéter une résolution"
             raise ValueError(msg)
         return resolutions
+
+    @field_validator("emerging_min_semesters")
+    @classmethod
+    def _within_window(cls, semesters: int, info: ValidationInfo) -> int:
+        window = info.data.get("emerging_semesters")
+        if window is not None and semesters > window:
+            msg = f"ne peut dépasser OLS_EMERGING_SEMESTERS ({window}), le nombre de semestres analysés"
+            raise ValueError(msg)
+        return semesters
+
+
+class MergeSettings(BaseSettings):
+    """When facts sent by different partners are one event, linked into one *signalement* (:mod:`ols.merging`).
+
+    ``merge_distance_m``: facts located to the address or better, at most this far apart;
+    ``merge_minutes``: facts timed to the minute, at most this far apart in time;
+    ``merge_imprecise_m``: the distance allowed when one of the two is located only by its street or
+    by a named place (then both must be timed to the minute: an imprecise place and an imprecise
+    time together prove nothing).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    merge_distance_m: int = Field(50, ge=1, le=1_000)
+    merge_minutes: int = Field(30, ge=1, le=24 * 60)
+    merge_imprecise_m: int = Field(150, ge=1, le=2_000)
+
+
+@lru_cache
+def merge_settings() -> MergeSettings:
+    """Settings of the cross-partner merge, read once per process."""
+    return _read(MergeSettings)
 
 
 @lru_cache
@@ -250,7 +297,8 @@ def _read(model: type[SettingsT]) -> SettingsT:
 def check_all() -> None:
     """Read every setting, so that a bad ``OLS_*`` value stops the CLI or the API at start, all named at once."""
     problems = []
-    for settings in (database_settings, data_settings, ingest_limits, cartography_settings, api_settings):
+    for settings in (database_settings, data_settings, ingest_limits, cartography_settings, merge_settings,
+                     api_settings):  # fmt: skip
         try:
             settings()
         except ConfigurationError as error:

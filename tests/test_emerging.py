@@ -47,7 +47,7 @@ def test_mann_kendall_is_kendalls_tau_against_time() -> None:
 
 
 def test_a_cell_never_significant_has_no_pattern_as_the_refresh_assumes() -> None:
-    from ols.cartography.refresh import NO_PATTERN
+    from ols.cartography.trends import NO_PATTERN
 
     rng = np.random.default_rng(3)
     for _ in range(200):

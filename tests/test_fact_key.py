@@ -64,7 +64,7 @@ def test_the_database_refuses_a_second_row_for_a_stored_fact(engine: Engine, tmp
             text(
                 "INSERT INTO event SELECT e.id, e.source_id, b.id, e.territory_id, e.category, e.family, e.raw_label, "
                 "e.occurred_at, e.time_precision, e.geom, e.location_precision, e.h3_r8, e.h3_r9, e.h3_r10, "
-                "e.commune_insee, e.partner_ref, e.confidentiality, 99, e.attributes "
+                "e.commune_insee, e.partner_ref, e.confidentiality, 99, e.attributes, e.measure "
                 "FROM event e JOIN batch b ON b.sha256 = 'other' LIMIT 1"
             )
         )

@@ -61,7 +61,7 @@ def _stored(engine: Engine, resolution: int, family: str = "*") -> list[tuple[in
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(
             "SELECT h3, count, z, p, p_fdr, class FROM hotspot WHERE period = '2017' AND scope = 'full' "
-            "AND resolution = :r "
+            "AND resolution = :r AND measure = 'facts' "
             "AND family = :f ORDER BY h3"), {"r": resolution, "f": family})]  # fmt: skip
 
 

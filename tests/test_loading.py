@@ -146,6 +146,7 @@ def test_values_a_file_shares_are_sent_once_as_defaults_and_not_left_behind(
         "commune_insee": "59410",
         "time_precision": "minute",
         "location_precision": "exact",
+        "measure": "facts",  # every label of the file counts facts (issue 13)
     }
     rows = _rows(size)
     report = ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=loaded)
@@ -182,7 +183,10 @@ def test_rows_keep_their_own_values_where_a_file_does_not_share_them(engine: Eng
     mapping.write_text(yaml.safe_dump(spec))
     loaded = load_mapping(mapping)
     with engine.connect() as connection:
-        assert file_constants(loaded, etl.ingest.load_context(connection, loaded)) == {"location_precision": "exact"}
+        assert file_constants(loaded, etl.ingest.load_context(connection, loaded)) == {
+            "location_precision": "exact",
+            "measure": "facts",
+        }
     rows = [{**row, "date": row["date"][:10], "heure": "" if i % 2 else "21:30"} for i, row in enumerate(_rows(40))]
     ingest_file(engine, write_csv(tmp_path / "f.csv", rows), source_code="mediation", mapping=loaded)
     with engine.connect() as connection:

@@ -116,10 +116,19 @@ def test_demo_cartography(demo: tuple[Engine, Path, list[object]]) -> None:
     assert any("MONS" in (zone["near"] or "") for zone in summary["zones"])
     with engine.connect() as connection:
         table = local_evolution(connection, parse_period("2025"), Audience.operator(), by="category").set_index("key")
-        counted = connection.execute(text("SELECT count(*) FROM event WHERE extract(year FROM occurred_at AT TIME "
-                                          "ZONE 'Europe/Paris') = 2025")).scalar_one()  # fmt: skip
+        activity = local_evolution(connection, parse_period("2025"), Audience.operator(), by="source",
+                                   measure="activity").set_index("key")  # fmt: skip
+        year = "extract(year FROM e.occurred_at AT TIME ZONE 'Europe/Paris') = 2025"
+        counted = connection.execute(text(  # facts, each once across partners (issue 13)
+            f"SELECT count(*) FROM event e WHERE {year} AND e.measure = 'facts' AND NOT EXISTS "
+            "(SELECT 1 FROM event_link l WHERE l.source_id = e.source_id AND l.id = e.id)")).scalar_one()  # fmt: skip
+        mediation = connection.execute(text(f"SELECT count(*), bool_and(e.measure = 'activity') FROM event e "
+                                            f"JOIN source s ON s.id = e.source_id WHERE {year} "
+                                            "AND s.code = 'mediation'")).one()  # fmt: skip
         zones = zone_counts(connection, parse_period("2026-S1"), Audience.operator(), timezone="Europe/Paris")
+    assert mediation[0] > 1000 and mediation[1]  # the finding: the mediators' interventions were in the Total
     assert table.loc["total", "2025"] == counted
+    assert activity.loc["mediation", "2025"] == mediation[0] and activity.loc["total", "2025"] > mediation[0]
     assert table.loc["residential_burglary", "ssmsi"] == "Cambriolages de logement"
     assert pd.isna(table.loc["residential_burglary", "rate_per_thousand"])  # no dwellings known: no rate
     assert table.loc["total", "rate_per_thousand"] == round(1000 * counted / 20_993, 2)

@@ -19,6 +19,7 @@ from ols.settings import (
     data_settings,
     database_settings,
     ingest_limits,
+    merge_settings,
 )
 
 REFUSED = [
@@ -47,11 +48,19 @@ REFUSED = [
     ("OLS_CORS_ORIGINS", '["*"]', "OLS_CORS_ORIGINS : « * » doit être une origine"),
     ("OLS_TRUSTED_PROXIES", '["proxy.local"]', "OLS_TRUSTED_PROXIES : « proxy.local » doit être une adresse IP"),
     ("OLS_DATABASE_URL", "mysql://ols:motdepasse@db/ols", "OLS_DATABASE_URL doit être une URL PostgreSQL"),
+    ("OLS_HOTSPOT_MIN_FACTS", "0", "OLS_HOTSPOT_MIN_FACTS doit être au moins 1 (reçu 0)"),
+    ("OLS_HOTSPOT_MIN_NEIGHBOURHOOD", "0", "OLS_HOTSPOT_MIN_NEIGHBOURHOOD doit être au moins 1 (reçu 0)"),
+    ("OLS_ZONE_MIN_FACTS", "beaucoup", "OLS_ZONE_MIN_FACTS doit être un nombre entier (reçu beaucoup)"),
+    ("OLS_EMERGING_MIN_SEMESTERS", "8", "OLS_EMERGING_MIN_SEMESTERS ne peut dépasser OLS_EMERGING_SEMESTERS (6)"),
+    ("OLS_MERGE_DISTANCE_M", "0", "OLS_MERGE_DISTANCE_M doit être au moins 1 (reçu 0)"),
+    ("OLS_MERGE_MINUTES", "2000", "OLS_MERGE_MINUTES doit être au plus 1440 (reçu 2000)"),
+    ("OLS_MERGE_IMPRECISE_M", "-5", "OLS_MERGE_IMPRECISE_M doit être au moins 1 (reçu -5)"),
 ]
 
 
 def _clear() -> None:
-    for accessor in (database_settings, data_settings, cartography_settings, api_settings, ingest_limits):
+    for accessor in (database_settings, data_settings, cartography_settings, api_settings, ingest_limits,
+                     merge_settings):  # fmt: skip
         accessor.cache_clear()
 
 

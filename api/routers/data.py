@@ -14,6 +14,7 @@ from ols.access.events import raw_events
 from ols.analysis.indicators import local_evolution
 from ols.analysis.nearrepeat import near_repeat
 from ols.analysis.profiles import time_profile
+from ols.nomenclature import Measure
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, render
 
@@ -60,10 +61,12 @@ def indicators(
     audience: CurrentAudience,
     period: PeriodParam,
     by: Annotated[str, Query(pattern="^(family|category|source)$")] = "family",
+    measure: Annotated[Measure, Query(description="facts (défaut) ou activity (activité des services)")] = "facts",
 ) -> TableRows:
-    """N-2, N-1, N and their evolution by family, category or source, as the caller's audience receives them."""
+    """N-2, N-1, N and their evolution by family, category or source, as the caller's audience receives them:
+    facts by default, each event once across partners; no evolution where a partner of the row had no data."""
     with engine.connect() as connection:
-        frame = local_evolution(connection, parse_period(period), audience, by=by)
+        frame = local_evolution(connection, parse_period(period), audience, by=by, measure=measure)
     rows: list[dict[str, Any]] = [
         {str(k): v for k, v in row.items()}
         for row in frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -19,16 +19,18 @@ from api.deps import CurrentAudience, EngineDep
 from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
 from ols.access.audience import Audience
 from ols.cartography.editions import comparison
-from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells
+from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells, merge_summary
 from ols.cartography.layers import (
     emerging_geojson,
     hotspot_frame,
+    hotspot_status,
     hotspots_geojson,
     layer_metadata,
     refresh_record,
     zones_geojson,
 )
 from ols.cartography.tiles import heatmap_tile, zones_tile
+from ols.nomenclature import Measure
 from ols.periods import Period, parse_period
 
 router = APIRouter(responses=ERRORS)
@@ -36,6 +38,10 @@ PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024
 ResolutionParam = Annotated[int | None, Query(ge=8, le=10, description="Défaut : la maille usuelle du rôle")]
 CodeParam = Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")]
 SourceParam = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+MeasureParam = Annotated[
+    Measure,
+    Query(description="facts (défaut) : faits constatés et signalements ; activity : activité des services, à part"),
+]
 
 
 class LayerParams:
@@ -43,17 +49,18 @@ class LayerParams:
 
     def __init__(
         self, period: PeriodParam, resolution: ResolutionParam = None, family: CodeParam = None,
-        category: CodeParam = None, source: SourceParam = None,
+        category: CodeParam = None, source: SourceParam = None, measure: MeasureParam = "facts",
     ) -> None:  # fmt: skip
         self.period = parse_period(period)
         self.resolution = resolution
         self.family = family
         self.category = category
         self.source = source
+        self.measure: Measure = measure
 
     def heatmap(self) -> HeatmapQuery:
         """As a heatmap query."""
-        return HeatmapQuery(self.period, self.resolution, self.family, self.category, self.source)
+        return HeatmapQuery(self.period, self.resolution, self.family, self.category, self.source, self.measure)
 
 
 async def layer_params(
@@ -62,9 +69,10 @@ async def layer_params(
     family: CodeParam = None,
     category: CodeParam = None,
     source: SourceParam = None,
+    measure: MeasureParam = "facts",
 ) -> LayerParams:
     """The layer query (async: no thread is spent on building it)."""
-    return LayerParams(period, resolution, family, category, source)
+    return LayerParams(period, resolution, family, category, source, measure)
 
 
 Params = Annotated[LayerParams, Depends(layer_params)]
@@ -157,14 +165,19 @@ def hotspots_layer(
     resolution: ResolutionParam = None,
     family: CodeParam = None,
     significant_only: bool = False,
+    measure: MeasureParam = "facts",
 ) -> dict[str, Any]:
-    """Gi* hot spots of the caller's categories: every cell of its study area with count and class."""
+    """Gi* hot spots of the caller's categories: every cell of its study area with count and class, or
+    "insufficient" where there are too few facts (the metadata's ``status`` and ``reason`` say why)."""
     spec = parse_period(period)
     with engine.connect() as connection:
         frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family,
-                              significant_only=significant_only)  # fmt: skip
+                              significant_only=significant_only, measure=measure)  # fmt: skip
         grid = audience.resolution(resolution)
-        metadata = layer_metadata(connection, spec, family=family or "*", resolution=grid, method={"resolution": grid})
+        status = hotspot_status(connection, spec, audience, resolution=grid, family=family, measure=measure)
+        merged = merge_summary(connection, HeatmapQuery(spec, grid, family, measure=measure), audience)
+        metadata = layer_metadata(connection, spec, family=family or "*", resolution=grid, method={"resolution": grid},
+                                  **status, **merged)  # fmt: skip
     return hotspots_geojson(frame, metadata, audience)
 
 

@@ -65,7 +65,7 @@ def nomenclature() -> list[FamilyInfo]:
     """Families and categories of the harmonised nomenclature (with their SSMSI indicators)."""
     return [
         FamilyInfo(code=family.code, label=family.label, categories=[
-            CategoryInfo(code=c.code, label=c.label, ssmsi=c.ssmsi, sensitive=c.sensitive)
+            CategoryInfo(code=c.code, label=c.label, ssmsi=c.ssmsi, sensitive=c.sensitive, measure=c.measure)
             for c in categories_of(family.code)])
         for family in FAMILIES
     ]  # fmt: skip

@@ -25,6 +25,7 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
 from ols.cartography.grid import study_area, to_str, weights
 from ols.errors import InvalidInputError
+from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
@@ -86,6 +87,7 @@ def _group_counts(
             in_period(Event.occurred_at, period, timezone),
             or_(Event.family.in_(group), Event.category.in_(group)),
             audience.facts(Event.__table__).clause,
+            counted(Event.__table__),
         )
         .group_by(cell)
     ).all()

@@ -3,6 +3,14 @@
 Local counts come from the observatory's events, by family, category or source; the official
 SSMSI figures (``ols indicators load-ssmsi``) are kept beside them as context: département counts
 and rates, and the commune rates that the SSMSI publishes (or that are derived from it).
+
+A table counts facts by default (``measure="activity"``: a service's activity, apart), each event
+once across partners (:mod:`ols.merging`): by family or category, every row and the total count
+signalements; by source, each row counts the partner's own facts, and a row "fusionnés" the facts
+merged into another partner's signalement, so that the rows minus it make the total. No evolution
+is shown between two years unless every partner counted in the row had data in both
+(:mod:`ols.cartography.coverage`): a partner's first year is not a rise from zero; the ``no_data``
+column says which partner lacked data when.
 """
 
 from __future__ import annotations
@@ -14,17 +22,18 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, delete, exists, func, insert, select
+from sqlalchemy import Connection, and_, delete, exists, func, insert, select
 
 from ols.access.audience import Audience
-from ols.access.disclosure import MODULUS, cell_key
+from ols.access.disclosure import MODULUS, record_key
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
+from ols.cartography.coverage import sources_with_data
 from ols.errors import InvalidInputError
-from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
+from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE, Measure
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
-from ols.store.models import Batch, Event, OfficialIndicator, Source, Territory
+from ols.store.models import Batch, Event, EventLink, OfficialIndicator, Source, Territory
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +171,8 @@ def with_rates(
         return table
 
     def rate(key: str, value: Any) -> float | None:
+        if key == "merged":  # facts counted in another partner's row: no rate of their own
+            return None
         base = dwellings if by == "category" and key == "residential_burglary" else population
         return round(1000 * float(value) / base, 2) if base and value is not None and not pd.isna(value) else None
 
@@ -169,18 +180,69 @@ def with_rates(
     return table.assign(rate_per_thousand=pd.Series(rates, index=table.index, dtype=float))
 
 
-def _span_counts(
-    connection: Connection, span: Period, audience: Audience, by: str, timezone: str
-) -> dict[str, tuple[int, int]]:
-    """(count, cell key) of the audience's facts of a period, per family, category or source (``by``)."""
+Counts = dict[tuple[str, str], tuple[int, int, int, int]]  # (row key, source) → count, key, merged, merged key
+
+
+def _span_counts(connection: Connection, span: Period, audience: Audience, by: str, measure: str,
+                 timezone: str) -> Counts:  # fmt: skip
+    """Per row and source: signalements of the audience's facts of a period and facts merged into another
+    partner's, with their cell keys (``by``: family, category or source)."""
     key = {"family": Event.family, "category": Event.category, "source": Source.code}[by]
+    member = EventLink.source_id.is_not(None)
+    linked = Event.__table__.join(Source, Source.id == Event.source_id).outerjoin(
+        EventLink, and_(EventLink.source_id == Event.source_id, EventLink.id == Event.id))  # fmt: skip
+    summed = [func.coalesce(func.sum(record_key(Event.__table__)).filter(c), 0) for c in (~member, member)]
     rows = connection.execute(
-        select(key, func.count(), cell_key(Event.__table__))
-        .join_from(Event, Source, Source.id == Event.source_id)
-        .where(in_period(Event.occurred_at, span, timezone), audience.facts(Event.__table__).clause)
-        .group_by(key)
-    ).all()
-    return {str(name): (int(count), int(keys)) for name, count, keys in rows}
+        select(key, Source.code, func.count().filter(~member), summed[0], func.count().filter(member), summed[1])
+        .select_from(linked)
+        .where(in_period(Event.occurred_at, span, timezone), audience.facts(Event.__table__).clause,
+               Event.measure == measure)
+        .group_by(key, Source.code)
+    ).all()  # fmt: skip
+    return {(str(row[0]), str(row[1])): (int(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows}
+
+
+def _cells(found: Counts, keys: list[str], by: str, *, merged_row: bool) -> list[tuple[int, int]]:
+    """(count, cell key) of each row, then of the merged facts (by source) and of the total."""
+
+    def add(items: list[tuple[int, int]]) -> tuple[int, int]:
+        return sum(n for n, _ in items), sum(k for _, k in items) % MODULUS
+
+    own = by == "source"  # a partner's row counts its own facts, merged into another's signalement or not
+    rows = [add([(c + (m if own else 0), k + (mk if own else 0))
+                 for (row, _), (c, k, m, mk) in found.items() if row == key]) for key in keys]  # fmt: skip
+    merged = add([(cells[2], cells[3]) for cells in found.values()])
+    total = add([(c, k) for c, k, _, _ in found.values()])
+    return [*rows, *([merged] if merged_row else []), total]
+
+
+def _coverage(connection: Connection, years: Years, found: dict[str, Counts], keys: list[str],
+              timezone: str) -> dict[str, dict[str, set[str]]]:  # fmt: skip
+    """For each row (and "merged", "total"): for each year, the partners counted in the row that had no data then."""
+    present = sources_with_data(connection, (years.n2, years.n1, years.n), timezone)
+    codes = dict(connection.execute(select(Source.id, Source.code)).all())
+    having = {name: {codes[source] for source in ids} for name, ids in present.items()}
+    counted = [(row, source) for counts in found.values() for (row, source), cells in counts.items() if any(cells[::2])]
+    every = {source for _, source in counted}
+    rows = {key: {source for row, source in counted if row == key} for key in keys}
+    rows |= {"merged": every, "total": every}
+    return {key: {name: sources - having[name] for name in having} for key, sources in rows.items()}
+
+
+def _without_false_evolutions(table: pd.DataFrame, years: Years, gaps: dict[str, dict[str, set[str]]]) -> pd.DataFrame:
+    """No evolution where a partner counted in the row had no data in one of the two years compared."""
+    n2, n1, n = years.names()
+    out = table.copy()
+    notes = []
+    for index, key in zip(out.index, out["key"], strict=True):
+        missing = gaps.get(str(key), {})
+        if missing.get(n) or missing.get(n1):
+            out.loc[index, ["evolution", "evolution_pct"]] = None
+        if missing.get(n) or missing.get(n2):
+            out.loc[index, "evolution_n2_pct"] = None
+        notes.append("; ".join(f"{', '.join(sorted(sources))} : pas de données en {year}"
+                               for year, sources in missing.items() if sources) or None)  # fmt: skip
+    return out.assign(no_data=pd.Series(notes, index=out.index, dtype=object))
 
 
 def local_evolution(
@@ -189,13 +251,15 @@ def local_evolution(
     audience: Audience,
     *,
     by: str = "family",
+    measure: Measure = "facts",
 ) -> pd.DataFrame:
     """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
 
     Counts cover the audience's categories and territories and are published for it (the total
     row too, from its own facts, never as a sum of shown rows); evolutions and N's rate per 1,000
-    (with the territories' denominators) are computed from what is shown. With ``by="category"``,
-    the matching SSMSI indicator is named, so that the official figures can be shown beside.
+    (with the territories' denominators) are computed from what is shown, where every partner of
+    the row had data in both years. With ``by="category"``, the matching SSMSI indicator is named,
+    so that the official figures can be shown beside.
     """
     audience.require(Layer.INDICATORS)
     if by not in GROUPINGS:
@@ -203,18 +267,22 @@ def local_evolution(
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
     timezone = calendar_of(connection).timezone
-    counts = {name: _span_counts(connection, span, audience, by, timezone)
+    counts = {name: _span_counts(connection, span, audience, by, measure, timezone)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)
-    labels |= {key: key for found in counts.values() for key in found if key not in labels}
+    labels |= {row: row for found in counts.values() for row, _ in found if row not in labels}
     keys = list(labels)
-    frame = pd.DataFrame({"key": [*keys, "total"], "label": [*labels.values(), "Total"]})
+    merging_row = by == "source" and measure == "facts"
+    extra = [("merged", "Faits fusionnés avec le signalement d'un autre partenaire")] if merging_row else []
+    frame = pd.DataFrame({"key": [*keys, *(k for k, _ in extra), "total"],
+                          "label": [*labels.values(), *(label for _, label in extra), "Total"]})  # fmt: skip
     for name, found in counts.items():
-        cells = [found.get(k, (0, 0)) for k in keys]
-        cells.append((sum(n for n, _ in found.values()), sum(c for _, c in found.values()) % MODULUS))
+        cells = _cells(found, keys, by, merged_row=merging_row)
         frame[name] = pd.array(audience.publish(connection, [n for n, _ in cells], [c for _, c in cells]),
                                dtype="Int64")  # fmt: skip
-    table = with_evolution(frame, years.names())
+    table = _without_false_evolutions(with_evolution(frame, years.names()), years,
+                                      _coverage(connection, years, counts, keys, timezone))  # fmt: skip
+    table.insert(2, "measure", measure)
     if by == "category":
         table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
     population, dwellings = _denominators(connection, audience)

@@ -24,6 +24,7 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
+from ols.merging import counted
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.store.models import Event
@@ -109,7 +110,7 @@ def _burglaries(
         select(func.ST_X(Event.geom), func.ST_Y(Event.geom), cast(local_time(Event.occurred_at, timezone), Date),
                Event.time_precision)
         .where(Event.category == category, in_period(Event.occurred_at, period, timezone),
-               audience.facts(Event.__table__).clause)
+               audience.facts(Event.__table__).clause, counted(Event.__table__))
         .order_by(Event.occurred_at)
     ).all()  # fmt: skip
 

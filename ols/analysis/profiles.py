@@ -21,6 +21,7 @@ from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.layers import readable_zones
 from ols.errors import NotFoundError, UnsupportedHolidayError
 from ols.holidays import school_holidays
+from ols.merging import counted
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.store.models import Event, Zone
@@ -75,7 +76,11 @@ def _profile_rows(
     )
     statement = (
         select(*groups, func.count(), cell_key(Event.__table__))
-        .where(in_period(Event.occurred_at, audience.period(period), timezone), audience.facts(Event.__table__).clause)
+        .where(
+            in_period(Event.occurred_at, audience.period(period), timezone),
+            audience.facts(Event.__table__).clause,
+            counted(Event.__table__),
+        )
         .group_by(*groups)
     )
     if family:

@@ -20,14 +20,15 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, any_, cast, 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.grid import polygon, to_str
+from ols.cartography.guards import INSUFFICIENT, LayerGuard
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.errors import NotFoundError
-from ols.nomenclature import FAMILY_BY_CODE
+from ols.nomenclature import FAMILY_BY_CODE, MEASURE_LABELS, Measure
 from ols.periods import Period
-from ols.store.models import Cell, CellCount, EmergingHotspot, Hotspot, Refresh, Zone
+from ols.store.models import Cell, CellCount, EmergingHotspot, Hotspot, HotspotLayer, Refresh, Zone
 
 ALL_FAMILIES = "*"
-EXACT_COLUMNS = ("z", "p", "p_fdr")
+EXACT_COLUMNS = ("neighbourhood", "z", "p", "p_fdr")
 
 
 def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
@@ -39,21 +40,9 @@ def refresh_record(connection: Connection, period: Period) -> dict[str, Any]:
     return {"refreshed_at": row.refreshed_at.isoformat(), "method": row.method, **row.summary}
 
 
-def hotspot_frame(
-    connection: Connection,
-    period: Period,
-    audience: Audience,
-    *,
-    resolution: int | None = None,
-    family: str | None = None,
-    significant_only: bool = False,
-) -> pd.DataFrame:
-    """One row per cell of the audience's study area (or per significant cell): h3, count, class (, z, p, p_fdr).
-
-    The classes are those of Gi* on the categories the audience may see, over the whole
-    observatory (a hot spot across a border is one hot spot); the cells are those whose centre
-    lies in the audience's territories; the counts are the audience's heatmap counts.
-    """
+def _hotspot_grid(connection: Connection, period: Period, audience: Audience, resolution: int | None,
+                  family: str | None) -> int:  # fmt: skip
+    """The resolution of a hot-spot layer the audience may read (NotFoundError for an unknown family or grid)."""
     audience.require(Layer.HOTSPOTS)
     record = refresh_record(connection, audience.period(period))
     grid = audience.resolution(resolution)
@@ -64,29 +53,82 @@ def hotspot_frame(
         msg = (f"aucun point chaud à la résolution {grid} (calculées : "
                f"{', '.join(map(str, record['method'].get('resolutions', [])))})")  # fmt: skip
         raise NotFoundError(msg)
+    return grid
+
+
+def hotspot_frame(
+    connection: Connection,
+    period: Period,
+    audience: Audience,
+    *,
+    resolution: int | None = None,
+    family: str | None = None,
+    significant_only: bool = False,
+    measure: Measure = "facts",
+) -> pd.DataFrame:
+    """One row per cell of the audience's study area (or per significant cell): h3, count, class (, neighbourhood,
+    z, p, p_fdr).
+
+    The classes are those of Gi* on the facts (or, with ``measure="activity"``, the activity) of the
+    categories the audience may see, over the whole observatory (a hot spot across a border is one
+    hot spot); ``insufficient`` where the cell's neighbourhood holds too few facts, or the whole
+    layer (:func:`hotspot_status`); the cells are those whose centre lies in the audience's
+    territories; the counts are the audience's heatmap counts.
+    """
+    grid = _hotspot_grid(connection, period, audience, resolution, family)
     statement = (
-        select(Hotspot.h3, Hotspot.hotspot_class, Hotspot.z, Hotspot.p, Hotspot.p_fdr)
+        select(Hotspot.h3, Hotspot.hotspot_class, Hotspot.neighbourhood, Hotspot.z, Hotspot.p, Hotspot.p_fdr)
         .where(
             Hotspot.period == period.name,
             Hotspot.scope == audience.scope,
             Hotspot.resolution == grid,
             Hotspot.family == (family or ALL_FAMILIES),
+            Hotspot.measure == measure,
         )
         .order_by(Hotspot.h3)
     )
     if significant_only:
-        statement = statement.where(Hotspot.hotspot_class != "not_significant")
+        statement = statement.where(Hotspot.hotspot_class.not_in(("not_significant", INSUFFICIENT)))
     area = audience.area(Cell.geom, centre=True)
     if area.restricts:
         statement = statement.join(Cell, Cell.h3 == Hotspot.h3).where(area.clause)
     rows = connection.execute(statement).all()
-    counts = dict(visible_cells(connection, HeatmapQuery(period, grid, family), audience))
+    counts = dict(visible_cells(connection, HeatmapQuery(period, grid, family, measure=measure), audience))
     # Plain tuples: pandas reads SQLAlchemy rows through its generic path, 8x slower (90 ms for 20,000 cells).
     frame = pd.DataFrame([tuple(row) for row in rows], columns=["h3", "class", *EXACT_COLUMNS])
+    exact = frame[list(EXACT_COLUMNS)].astype(object)
+    frame[list(EXACT_COLUMNS)] = exact.where(exact.notna(), None)  # no z where none was computed: null, not NaN
     absent = audience.nothing
     frame.insert(1, "count", pd.Series([counts.get(int(cell), absent) for cell in frame["h3"]], dtype=object))
     frame["h3"] = to_str(frame["h3"])
     return frame.drop(columns=list(EXACT_COLUMNS)) if audience.suppressed else frame
+
+
+def hotspot_status(connection: Connection, period: Period, audience: Audience, *, resolution: int | None = None,
+                   family: str | None = None, measure: Measure = "facts") -> dict[str, Any]:  # fmt: skip
+    """Whether the layer was computed or had too few facts (``insufficient``), why in French, and its guards.
+
+    A layer of a family or measure with nothing counted in the period was not computed: insufficient.
+    A reader below the police gets no exact count: the reason says "fewer than" the minimum.
+    """
+    grid = _hotspot_grid(connection, period, audience, resolution, family)
+    row = connection.execute(select(HotspotLayer.__table__).where(
+        HotspotLayer.period == period.name, HotspotLayer.scope == audience.scope, HotspotLayer.resolution == grid,
+        HotspotLayer.family == (family or ALL_FAMILIES), HotspotLayer.measure == measure,
+    )).one_or_none()  # fmt: skip
+    guards = refresh_record(connection, period)["method"].get("guards", {})
+    empty = LayerGuard(0, int(guards.get("min_facts", 1)), int(guards.get("min_neighbourhood", 1)))
+    found = dict(row._mapping) if row is not None else {
+        "status": INSUFFICIENT, "facts": 0, "guarded_cells": 0, "min_facts": empty.min_facts,
+        "min_neighbourhood": empty.min_neighbourhood, "reason": empty.reason,
+    }  # fmt: skip
+    status = {key: found[key] for key in ("status", "min_facts", "min_neighbourhood", "reason")}
+    status |= {"measure": measure, "measure_label": MEASURE_LABELS[measure]}
+    if not audience.suppressed:
+        return status | {"study_area_facts": found["facts"], "guarded_cells": found["guarded_cells"]}
+    if found["status"] == INSUFFICIENT:
+        status["reason"] = f"données insuffisantes : moins de {found['min_facts']} faits dans la zone d'étude"
+    return status
 
 
 def layer_metadata(connection: Connection, period: Period, **extra: Any) -> dict[str, Any]:
@@ -137,22 +179,34 @@ def emerging_geojson(connection: Connection, period: Period, audience: Audience)
         if not audience.suppressed:
             properties |= {"trend_tau": row.trend_tau, "trend_p": row.trend_p}
         features.append({"type": "Feature", "geometry": mapping(polygon(row.h3)), "properties": properties})
-    return {"type": "FeatureCollection", "metadata": {"period": period.name, "resolution": grid,
-                                                      "method": record["method"]}, "features": features}  # fmt: skip
+    status = record.get("emerging_status") or {}
+    metadata = {
+        "period": period.name,
+        "resolution": grid,
+        "method": record["method"],
+        "measure": "facts",
+        "status": status.get("status"),
+        "semesters": status.get("semesters"),
+        "reason": status.get("reason"),
+    }
+    return {"type": "FeatureCollection", "metadata": metadata, "features": features}
 
 
-def _zone_events(connection: Connection, ids: list[int], audience: Audience) -> dict[int, int | None]:
-    """Events in each computed zone's cells, counted and published for the audience."""
+def _zone_events(connection: Connection, ids: list[int], audience: Audience) -> dict[int, tuple[int | None, ...]]:
+    """Signalements of facts in each computed zone's cells, and facts merged into another partner's signalement
+    there, counted and published for the audience."""
     in_zone = and_(CellCount.period == Zone.period, CellCount.resolution == Zone.resolution,
-                   CellCount.h3 == any_(Zone.cells))  # fmt: skip
+                   CellCount.h3 == any_(Zone.cells), CellCount.measure == "facts")  # fmt: skip
     rows = connection.execute(
-        select(Zone.id, cast(func.sum(CellCount.count), BigInteger), cast(func.sum(CellCount.cell_key), BigInteger))
+        select(Zone.id, cast(func.sum(CellCount.count), BigInteger), cast(func.sum(CellCount.cell_key), BigInteger),
+               cast(func.sum(CellCount.merged), BigInteger), cast(func.sum(CellCount.merged_key), BigInteger))
         .join_from(Zone, CellCount, in_zone)
         .where(Zone.id.in_(ids), audience.facts(CellCount.__table__).clause)
         .group_by(Zone.id)
-    ).all()
-    published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
-    return {int(row[0]): count for row, count in zip(rows, published, strict=True)}
+    ).all()  # fmt: skip
+    events = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
+    merged = audience.publish(connection, [row[3] for row in rows], [row[4] for row in rows])
+    return {int(row[0]): pair for row, pair in zip(rows, zip(events, merged, strict=True), strict=True)}
 
 
 def zone_resolution(connection: Connection, period: Period, audience: Audience) -> int:
@@ -202,6 +256,7 @@ def zones_geojson(connection: Connection, period: Period, audience: Audience) ->
         properties["stats"] = {}
         if row.kind == "computed":
             stats = {key: value for key, value in row.stats.items() if not (audience.suppressed and key == "max_z")}
-            properties["stats"] = stats | {"events": events.get(row.id, audience.nothing)}
+            counted, merged = events.get(row.id, (audience.nothing, audience.nothing))
+            properties["stats"] = stats | {"events": counted, "merged": merged}
         features.append({"type": "Feature", "geometry": json.loads(row.geometry), "properties": properties})
     return {"type": "FeatureCollection", "features": features}

@@ -17,6 +17,7 @@ from ols.cartography.aggregates import in_period, local_midnight, local_time
 from ols.cartography.grid import to_str
 from ols.errors import InvalidInputError
 from ols.holidays import school_holidays
+from ols.merging import counted
 from ols.patrols.planning import Candidate, Window
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
@@ -71,7 +72,7 @@ def _hot_cells(connection: Connection, scoring: Scoring, audience: Audience) -> 
         .where(in_period(Event.occurred_at, scoring.period, scoring.timezone), Event.time_precision == "minute",
                extract("isodow", local) == scoring.window.weekday + 1,
                cast(extract("hour", local), Integer).in_(scoring.hours()),
-               audience.facts(Event.__table__).clause)
+               audience.facts(Event.__table__).clause, counted(Event.__table__))
         .group_by(Event.h3_r10, day)
     )  # fmt: skip
     if scoring.families:
@@ -101,7 +102,7 @@ def _recent_burglaries(connection: Connection, scoring: Scoring, audience: Audie
     rows = connection.execute(
         select(func.ST_X(Event.geom), func.ST_Y(Event.geom), day)
         .where(Event.category == "residential_burglary", Event.occurred_at >= end - timedelta(days=14),
-               Event.occurred_at < end, audience.facts(Event.__table__).clause)
+               Event.occurred_at < end, audience.facts(Event.__table__).clause, counted(Event.__table__))
     ).all()  # fmt: skip
     return [(lon, lat, when) for lon, lat, when in rows]
 

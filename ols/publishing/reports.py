@@ -33,6 +33,7 @@ from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.cartography.layers import refresh_record
 from ols.errors import InvalidInputError, NotFoundError
+from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
 from ols.publishing.mapexport import Snapshot, render
@@ -104,6 +105,7 @@ def _family_counts(connection: Connection, period: Period, audience: Audience) -
         .where(
             in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
+            counted(Event.__table__),
         )
         .group_by(Event.family)
     ).all()
@@ -140,6 +142,7 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
         .where(
             in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
+            counted(Event.__table__),
             near,
         )
         .group_by(nearest.c.name)
@@ -207,11 +210,12 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
 def _evolution(connection: Connection, year: Period, by: str, audience: Audience) -> Table:
     frame = local_evolution(connection, year, audience, by=by)
     counts = [column for column in frame.columns if str(column)[:4].isdigit()]
-    frame = frame.drop(columns=[c for c in ("key", "ssmsi") if c in frame.columns])
+    unneeded = ("key", "ssmsi", "measure", *(("no_data",) if frame["no_data"].isna().all() else ()))
+    frame = frame.drop(columns=[c for c in unneeded if c in frame.columns])
     heading = {"family": "famille", "category": "catégorie", "source": "source"}[by]
     frame = frame.rename(columns={"label": heading, "evolution": "évolution", "evolution_pct": "évolution %",
                                   "evolution_n2_pct": f"évolution % depuis {counts[0]}",
-                                  "rate_per_thousand": "taux ‰ (N)"})  # fmt: skip
+                                  "rate_per_thousand": "taux ‰ (N)", "no_data": "sans données"})  # fmt: skip
     return Table(f"evolution_{by}", _shown(frame, counts, audience))
 
 

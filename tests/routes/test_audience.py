@@ -60,10 +60,12 @@ def _threshold(name: str) -> int | None:
     return None if READERS[name][0] in FULL else 5
 
 
-def _truth(engine: Engine, name: str, period: str, group: str, where: str = "") -> dict[Any, int | None]:
+def _truth(engine: Engine, name: str, period: str, group: str, where: str = "", *,
+           own: bool = False) -> dict[Any, int | None]:  # fmt: skip
+    """What reader ``name`` must receive: signalements of facts, or a partner's own facts (``own``)."""
     audience = _audience(name)
     found = keyed(engine, period, group=group, territories=audience.territories, open_only=audience.suppressed,
-                  where=where)  # fmt: skip
+                  where=where, own=own)  # fmt: skip
     return published(engine, found, threshold=_threshold(name))
 
 
@@ -122,6 +124,7 @@ def test_status_by_role(client: TestClient, tokens: dict[str, str], role: str, m
 
 FILTERS = [{}, {"family": "property"}, {"family": "drugs"}, {"category": "theft"}, {"source": "police-nationale"}]
 WHERE = {"family": "e.family = '{}'", "category": "e.category = '{}'", "source": "s.code = '{}'"}
+MERGED = "EXISTS (SELECT 1 FROM event_link l WHERE l.source_id = e.source_id AND l.id = e.id)"
 
 
 @pytest.mark.parametrize("name", READERS)
@@ -129,7 +132,7 @@ def test_heatmap_numbers(client: TestClient, token_of: dict[str, str], api_engin
     for resolution in _audience(name).resolutions:
         for query in FILTERS:
             where = " AND ".join(WHERE[key].format(value) for key, value in query.items())
-            truth = _truth(api_engine, name, PERIOD, f"e.h3_r{resolution}", where)
+            truth = _truth(api_engine, name, PERIOD, f"e.h3_r{resolution}", where, own="source" in query)
             expected = {cell: count for cell, count in truth.items() if count is not None}  # hidden cells: not sent
             body = _get(client, token_of[name], "/api/v1/heatmap/cells", period=PERIOD, resolution=resolution, **query)
             assert _heat(body) == expected, (name, resolution, query)
@@ -206,12 +209,14 @@ def test_profile_numbers(client: TestClient, token_of: dict[str, str], api_engin
 @pytest.mark.parametrize("name", READERS)
 def test_indicator_numbers(client: TestClient, token_of: dict[str, str], api_engine: Engine, name: str) -> None:
     nothing = _audience(name).nothing
+    merged = _truth(api_engine, name, "2025", "1", MERGED, own=True)
     for by, group in (("family", "e.family"), ("source", "s.code")):
         rows = _get(client, token_of[name], "/api/v1/indicators", period="2025", by=by)["rows"]
-        truth = _truth(api_engine, name, "2025", group)
-        total = _truth(api_engine, name, "2025", "1")
+        truth = _truth(api_engine, name, "2025", group, own=by == "source")  # a partner's row: its own facts
+        total = _truth(api_engine, name, "2025", "1") | {"merged": merged.get(1, nothing)}
         for row in rows:
-            expected = total.get(1, nothing) if row["key"] == "total" else truth.get(row["key"], nothing)
+            key = row["key"] if row["key"] == "merged" else 1
+            expected = total.get(key, nothing) if row["key"] in ("total", "merged") else truth.get(row["key"], nothing)
             assert row["2025"] == expected, (name, by, row["key"])
             if row["2025"] is None:
                 assert row["rate_per_thousand"] is None and row["evolution"] is None

@@ -1,7 +1,10 @@
 """What the database really holds, read with plain SQL that shares no code with the readers under test.
 
 The audience tests compare what each role receives with these true figures (and what arithmetic on
-the received figures reveals about them).
+the received figures reveals about them). What is counted follows issue 13: facts only (not a
+service's activity), each event once across partners (a fact merged into another partner's
+signalement, a row of ``event_link``, is not counted), unless ``own`` asks for a partner's own
+facts, merged or not.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from ols.periods import Period, parse_period
 
 SENSITIVE = [code for code, category in CATEGORY_BY_CODE.items() if category.sensitive]
 IN_PERIOD = ("e.occurred_at >= (CAST(:start AS timestamp) AT TIME ZONE 'Europe/Paris') "
-             "AND e.occurred_at < (CAST(:end AS timestamp) AT TIME ZONE 'Europe/Paris')")  # fmt: skip
+             "AND e.occurred_at < (CAST(:end AS timestamp) AT TIME ZONE 'Europe/Paris') "
+             "AND e.measure = :measure")  # fmt: skip
+NOT_MERGED = "NOT EXISTS (SELECT 1 FROM event_link l WHERE l.source_id = e.source_id AND l.id = e.id)"
 
 
 NOT_COUNTS = ("evening_share", "rate_per_thousand", "evolution_pct", "evolution_n2_pct", "suppression_threshold",
@@ -54,7 +59,7 @@ def _grouped(engine: Engine, period: str | Period, group: str, measures: str, *,
     span = parse_period(period) if isinstance(period, str) else period
     sql = (f"SELECT {group}, {measures} FROM event e JOIN territory t ON t.id = e.territory_id "
            f"JOIN source s ON s.id = e.source_id WHERE {IN_PERIOD}")  # fmt: skip
-    values: dict[str, Any] = {"start": span.start, "end": span.end, **params}
+    values: dict[str, Any] = {"start": span.start, "end": span.end, "measure": "facts", **params}
     if open_only:
         sql += " AND NOT (e.category = ANY(:sensitive))"
         values["sensitive"] = SENSITIVE
@@ -76,10 +81,14 @@ def keyed(
     territories: tuple[str, ...] = (),
     open_only: bool = False,
     where: str = "",
+    own: bool = False,
+    measure: str = "facts",
 ) -> dict[Any, tuple[int, int]]:
-    """True (count, cell key) of a period's events grouped by one SQL expression (the cell-key method's inputs)."""
+    """True (count, cell key) of a period's events grouped by one SQL expression (the cell-key method's inputs):
+    signalements of facts, a partner's own facts (``own``), or a service's activity (``measure``)."""
+    condition = " AND ".join(part for part in (where, "" if own else NOT_MERGED) if part)
     rows = _grouped(engine, period, group, f"count(*), {cell_key('e')}", territories=territories,
-                    open_only=open_only, where=where, params={})  # fmt: skip
+                    open_only=open_only, where=condition, params={"measure": measure})  # fmt: skip
     return {row[0]: (int(row[1]), int(row[2]) % (1 << 32)) for row in rows}
 
 
@@ -105,10 +114,11 @@ def counts(
     where: str = "",
     params: dict[str, Any] | None = None,
 ) -> dict[Any, int]:
-    """True event counts of a period grouped by SQL expressions (several: keys are tuples)."""
+    """True counts of signalements of a period grouped by SQL expressions (several: keys are tuples)."""
     width = group.count(",") + 1
-    rows = _grouped(engine, period, group, "count(*)", territories=territories, open_only=open_only, where=where,
-                    params=params or {})  # fmt: skip
+    condition = " AND ".join(part for part in (where, NOT_MERGED) if part)
+    rows = _grouped(engine, period, group, "count(*)", territories=territories, open_only=open_only,
+                    where=condition, params=params or {})  # fmt: skip
     return {(row[0] if width == 1 else tuple(row[:width])): int(row[width]) for row in rows}
 
 

@@ -17,14 +17,27 @@ from ols.store.models.access import (
     UserSession,
 )
 from ols.store.models.base import Base
-from ols.store.models.cartography import SCOPE_CHECK, Cell, CellCount, Edition, EmergingHotspot, Hotspot, Refresh, Zone
+from ols.store.models.cartography import (
+    SCOPE_CHECK,
+    Cell,
+    CellCount,
+    Edition,
+    EmergingHotspot,
+    Hotspot,
+    HotspotLayer,
+    Refresh,
+    Zone,
+)
 from ols.store.models.facts import (
     CONFIDENTIALITY_LEVELS,
     LOCATION_PRECISIONS,
+    MEASURES,
     SOURCE_KINDS,
     TIME_PRECISIONS,
     Batch,
     Event,
+    EventLink,
+    EventPair,
     RejectedRow,
     Source,
 )
@@ -35,6 +48,7 @@ __all__ = [
     "CONFIDENTIALITY_LEVELS",
     "DEAL_POINT_STATUSES",
     "LOCATION_PRECISIONS",
+    "MEASURES",
     "SCOPE_CHECK",
     "SOURCE_KINDS",
     "TIME_PRECISIONS",
@@ -50,7 +64,10 @@ __all__ = [
     "Edition",
     "EmergingHotspot",
     "Event",
+    "EventLink",
+    "EventPair",
     "Hotspot",
+    "HotspotLayer",
     "OfficialIndicator",
     "PatrolPlan",
     "PatrolStop",

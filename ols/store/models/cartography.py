@@ -28,9 +28,16 @@ SCOPE_CHECK = "scope IN ('full', 'open')"
 
 
 class CellCount(Base):
-    """Events per H3 cell, period, category and source: the aggregate every map and table reads."""
+    """Events per H3 cell, period, category, source and measure: the aggregate every map and table reads.
+
+    ``count`` counts the signalements (each fact once across partners: the facts not merged into
+    another partner's, :mod:`ols.merging`), ``merged`` the facts of this source merged into
+    another's signalement; ``cell_key`` and ``merged_key`` are their cell keys. A source's own
+    facts are ``count + merged``.
+    """
 
     __tablename__ = "cell_count"
+    __table_args__ = (CheckConstraint("measure IN ('facts', 'activity')", name="cell_count_measure"),)
 
     period: Mapped[str] = mapped_column(String(32), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
@@ -38,9 +45,12 @@ class CellCount(Base):
     category: Mapped[str] = mapped_column(String(48), primary_key=True)
     source_id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     territory_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True, server_default="facts")
     family: Mapped[str] = mapped_column(String(32))
     count: Mapped[int] = mapped_column(Integer)
     cell_key: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    merged: Mapped[int] = mapped_column(Integer, server_default="0")
+    merged_key: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Cell(Base):
@@ -67,12 +77,40 @@ class Hotspot(Base):
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True, server_default="facts")
     h3: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
-    z: Mapped[float]
-    p: Mapped[float]
-    p_fdr: Mapped[float]
+    neighbourhood: Mapped[int] = mapped_column(Integer, server_default="0")
+    z: Mapped[float | None]
+    p: Mapped[float | None]
+    p_fdr: Mapped[float | None]
     hotspot_class: Mapped[str] = mapped_column("class", String(16))
+
+
+class HotspotLayer(Base):
+    """One Gi* layer of a period (scope, resolution, family, measure): computed, or not for want of facts.
+
+    ``status`` is ``computed`` or ``insufficient`` (too few facts in the study area: no class at
+    all), with the facts counted and the minimums applied, and ``reason`` says why in French.
+    """
+
+    __tablename__ = "hotspot_layer"
+    __table_args__ = (
+        CheckConstraint(SCOPE_CHECK, name="hotspot_layer_scope"),
+        CheckConstraint("status IN ('computed', 'insufficient')", name="hotspot_layer_status"),
+    )
+
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    family: Mapped[str] = mapped_column(String(32), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[int] = mapped_column(Integer)
+    min_facts: Mapped[int] = mapped_column(Integer)
+    min_neighbourhood: Mapped[int] = mapped_column(Integer)
+    guarded_cells: Mapped[int] = mapped_column(Integer, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 class EmergingHotspot(Base):

@@ -6,6 +6,11 @@ Its id is a deterministic fingerprint of the fact within its source, so the same
 stored once. Every row read from a file is an event, a duplicate (counted on the batch) or a
 ``rejected_row`` with its reason: nothing read is lost. No table has a column for a person's name,
 birth date or contact details.
+
+The same event reported by several partners is several events, one per source; ``event_pair``
+holds the pairs of facts of different sources close enough in space, time and kind to be one
+event, and ``event_link`` each fact merged into the *signalement* of another (its lead), as
+:mod:`ols.merging` computes them. Both follow the events they name (``ON DELETE CASCADE``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from ols.store.models.base import Base, one_of
 TIME_PRECISIONS = ("minute", "day", "month")
 LOCATION_PRECISIONS = ("exact", "address", "street", "zone")
 CONFIDENTIALITY_LEVELS = ("open", "partners", "police")
+MEASURES = ("facts", "activity")
 SOURCE_KINDS = (
     "police_nationale",
     "police_municipale",
@@ -95,6 +101,7 @@ class Batch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     dropped_columns: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    merge_rule: Mapped[str | None] = mapped_column(String(64))  # the rule its facts were paired under (ols.merging)
 
 
 class RejectedRow(Base):
@@ -124,6 +131,7 @@ class Event(Base):
         CheckConstraint(one_of("time_precision", TIME_PRECISIONS), name="event_time_precision"),
         CheckConstraint(one_of("location_precision", LOCATION_PRECISIONS), name="event_location_precision"),
         CheckConstraint(one_of("confidentiality", CONFIDENTIALITY_LEVELS), name="event_confidentiality"),
+        CheckConstraint(one_of("measure", MEASURES), name="event_measure"),
         Index("event_geom", "geom", postgresql_using="gist"),
         Index("event_occurred_at", "occurred_at"),
         ForeignKeyConstraint(["batch_id", "source_id"], ["batch.id", "batch.source_id"], name="event_batch_fkey"),
@@ -149,3 +157,51 @@ class Event(Base):
     confidentiality: Mapped[str] = mapped_column(String(16))
     line: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    measure: Mapped[str] = mapped_column(String(8))  # facts or activity (ols.nomenclature), said by every insert
+
+
+def _event_key(prefix: str, name: str) -> ForeignKeyConstraint:
+    """A foreign key from ``(prefix_source_id, prefix_id)`` to an event, following its deletion."""
+    return ForeignKeyConstraint(
+        [f"{prefix}source_id", f"{prefix}id"], ["event.source_id", "event.id"], name=name, ondelete="CASCADE"
+    )
+
+
+class EventPair(Base):
+    """Two facts of different partners that may be the same event: same family, close in space and time.
+
+    Stored once, the smaller key first (``(source_a, id_a) < (source_b, id_b)``), with their
+    distance and, when both are timed to the minute, the minutes between them.
+    """
+
+    __tablename__ = "event_pair"
+    __table_args__ = (
+        PrimaryKeyConstraint("a_source_id", "a_id", "b_source_id", "b_id", name="event_pair_pkey"),
+        _event_key("a_", "event_pair_a_fkey"),
+        _event_key("b_", "event_pair_b_fkey"),
+        Index("event_pair_b", "b_source_id", "b_id"),
+    )
+
+    a_source_id: Mapped[int] = mapped_column(SmallInteger)
+    a_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    b_source_id: Mapped[int] = mapped_column(SmallInteger)
+    b_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    metres: Mapped[float]
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventLink(Base):
+    """A fact merged into the signalement of another partner's fact, its lead: counted once, with the lead."""
+
+    __tablename__ = "event_link"
+    __table_args__ = (
+        PrimaryKeyConstraint("source_id", "id", name="event_link_pkey"),
+        _event_key("", "event_link_member_fkey"),
+        _event_key("lead_", "event_link_lead_fkey"),
+        Index("event_link_lead", "lead_source_id", "lead_id"),
+    )
+
+    source_id: Mapped[int] = mapped_column(SmallInteger)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    lead_source_id: Mapped[int] = mapped_column(SmallInteger)
+    lead_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
