@@ -217,7 +217,7 @@ def test_upgrading_measures_existing_events_by_the_shipped_mappings(engine: Engi
     send(engine, write_facts(tmp_path / "m.csv", rows), "mediation", mapping)
     send(engine, write_facts(tmp_path / "p.csv", rows), "police-municipale", mapping)
     config = alembic_config(database_url)
-    command.downgrade(config, "0010")
+    command.downgrade(config, "0011")
     with engine.begin() as connection:
         connection.execute(text("UPDATE batch SET mapping_name = 'mediation' WHERE source_id = "
                                 "(SELECT id FROM source WHERE code = 'mediation')"))  # fmt: skip
