@@ -2,7 +2,8 @@
 
 :mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (territories, places,
 addresses, streets, SSMSI figures), :mod:`~.cartography` (what a refresh derives), :mod:`~.access`
-(users, sessions, audit, points de deal) and :mod:`~.patrols`. Every model is re-exported here,
+(users, sessions, audit, points de deal), :mod:`~.patrols` and :mod:`~.changes` (which committed
+transactions changed the data, for the API's cache). Every model is re-exported here,
 so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
 holds every table.
 """
@@ -18,6 +19,7 @@ from ols.store.models.access import (
 )
 from ols.store.models.base import Base
 from ols.store.models.cartography import SCOPE_CHECK, Cell, CellCount, Edition, EmergingHotspot, Hotspot, Refresh, Zone
+from ols.store.models.changes import DataChange
 from ols.store.models.facts import (
     CONFIDENTIALITY_LEVELS,
     LOCATION_PRECISIONS,
@@ -44,6 +46,7 @@ __all__ = [
     "Batch",
     "Cell",
     "CellCount",
+    "DataChange",
     "DealPoint",
     "DealPointChange",
     "DisclosureKey",
