@@ -1,13 +1,25 @@
-"""OLS domain errors mapped to HTTP statuses, in one place."""
+"""OLS domain errors mapped to HTTP statuses, in one place, and the database's failures answered in French.
+
+A database that cannot be reached (down, restarting, its connections exhausted) is a 503 with
+``Retry-After``, not a 500: the service recovers by itself when the database is back (the pools
+check a connection before lending it), and the client is told to come back. A query cancelled
+for its time budget is a 503 too. A refused value is a 422.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+import logging
 
+import psycopg
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from api.work import Busy, ClientGone
 from ols.errors import ClusterError, ConfigurationError, InvalidInputError, NotFoundError, UnsupportedHolidayError
 
+log = logging.getLogger("ols.api")
 STATUS = {
     NotFoundError: 404,
     InvalidInputError: 422,
@@ -16,15 +28,46 @@ STATUS = {
     ConfigurationError: 503,
     ClusterError: 503,
 }
+CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads it, the access log does
+QUERY_CANCELED = "57014"
+UNAVAILABLE = "la base de données est indisponible : réessayez dans quelques instants"
+TOO_LONG = "l'analyse a dépassé le temps alloué : réessayez dans un moment ou restreignez la demande"
+
+
+def _retry_after(request: Request) -> dict[str, str]:
+    return {"Retry-After": str(request.app.state.load.retry_after_s)}
+
+
+def _sqlstate(error: Exception) -> str | None:
+    original = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(original, "sqlstate", None)
 
 
 def install(app: FastAPI) -> None:
-    """Register one handler per domain error class, and turn values the database refuses into 422."""
+    """Register one handler per domain error class, and the database's failures."""
 
     async def refused(request: Request, error: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "a value was refused by the database (invalid text or number)"}, status_code=422)
+        return JSONResponse({"detail": "une valeur a été refusée par la base de données (texte ou nombre invalide)"},
+                            status_code=422)  # fmt: skip
+
+    async def unavailable(request: Request, error: Exception) -> JSONResponse:
+        if _sqlstate(error) == QUERY_CANCELED:
+            return JSONResponse({"detail": TOO_LONG}, status_code=503, headers=_retry_after(request))
+        log.warning("base de données indisponible : %s", type(error).__name__)
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_retry_after(request))
+
+    async def busy(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, Busy)
+        return JSONResponse({"detail": error.detail}, status_code=503, headers={"Retry-After": str(error.retry_after)})
+
+    async def gone(request: Request, error: Exception) -> Response:
+        return Response(status_code=CLIENT_CLOSED)
 
     app.add_exception_handler(DataError, refused)
+    for failure in (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError):
+        app.add_exception_handler(failure, unavailable)
+    app.add_exception_handler(Busy, busy)
+    app.add_exception_handler(ClientGone, gone)
     for error_class, status in STATUS.items():
 
         async def handler(request: Request, error: Exception, status: int = status) -> JSONResponse:
