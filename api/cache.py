@@ -105,9 +105,13 @@ class ResponseCache:
                 self.bytes -= gone.size
 
 
-def respond(request: Request, entry: Entry) -> Response:
-    """The entry as the client asked for it: 304 when its ETag matches, gzip when accepted."""
-    headers = {"ETag": entry.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+def respond(request: Request, entry: Entry, *, hit: bool) -> Response:
+    """The entry as the client asked for it: 304 when its ETag matches, gzip when accepted.
+
+    ``X-Cache`` says whether it was served from the cache (``hit``) or computed for this request (``miss``).
+    """
+    headers = {"ETag": entry.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding",
+               "X-Cache": "hit" if hit else "miss"}  # fmt: skip
     if request.headers.get("if-none-match") == entry.etag:
         return Response(status_code=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

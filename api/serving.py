@@ -137,16 +137,17 @@ class Answers:
 
     async def serve(self, request: Request, audience: Audience, answer: Answer) -> Response:
         """The answer for this request: 304, cached bytes, or computed (once) on the runner."""
-        entry = await self.fetch(request, audience, answer)
-        return respond(request, entry)
+        entry, hit = await self.fetch(request, audience, answer)
+        return respond(request, entry, hit=hit)
 
-    async def fetch(self, request: Request, audience: Audience, answer: Answer) -> Entry:
-        """The answer's entry for this request (cached or computed)."""
+    async def fetch(self, request: Request, audience: Audience, answer: Answer) -> tuple[Entry, bool]:
+        """The answer's entry for this request, and whether it came from the cache."""
         entry, job = await self.entry(audience, answer, endpoint=endpoint_of(request), started=request_started(request))
-        if entry is None:
-            assert job is not None
-            entry = await self.runner.wait(request, job)
-        return entry
+        if entry is not None:
+            return entry, True
+        assert job is not None
+        computed: Entry = await self.runner.wait(request, job)
+        return computed, False
 
 
 def endpoint_of(request: Request) -> str:

@@ -32,7 +32,7 @@ def listing_answer(audience: Audience) -> Answer:
 @router.get("/deal-points", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
 async def list_points(request: Request, audience: CurrentAudience) -> Response:
     """Every point de deal of the caller's territories, with its history (audited)."""
-    entry = await answers_of(request).fetch(request, audience, listing_answer(audience))
+    entry, hit = await answers_of(request).fetch(request, audience, listing_answer(audience))
     client = client_address(request)
 
     def record(connection: Connection) -> None:
@@ -40,7 +40,7 @@ async def list_points(request: Request, audience: CurrentAudience) -> Response:
                      parameters={}, client=client)  # fmt: skip
 
     await runner_of(request).run(request, endpoint_of(request), record)
-    return respond(request, entry)
+    return respond(request, entry, hit=hit)
 
 
 @router.post("/deal-points", response_model=Created, status_code=201)

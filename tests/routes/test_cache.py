@@ -104,9 +104,11 @@ def test_every_map_answer_revalidates_with_its_etag(
     first = _get(api, users["coordinator"], path, params)
     assert first.status_code == 200 and first.headers["etag"], first.text[:200]
     assert first.headers["cache-control"] == "private, max-age=0, must-revalidate"
+    assert first.headers["x-cache"] == "miss"
     again = _get(api, users["coordinator"], path, params, first.headers["etag"])
-    assert again.status_code == 304 and not again.content
-    assert _get(api, users["coordinator"], path, params).content == first.content
+    assert again.status_code == 304 and not again.content and again.headers["x-cache"] == "hit"
+    third = _get(api, users["coordinator"], path, params)
+    assert third.content == first.content and third.headers["x-cache"] == "hit"
 
 
 def test_audiences_never_share_an_answer_but_one_audience_does(api: TestClient, users: dict[str, str]) -> None:
