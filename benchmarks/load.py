@@ -25,6 +25,7 @@ import asyncio
 import math
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -100,9 +101,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by this process, or by process ``pid`` (user + system)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def served(url: str, *, limits: bool, log: Path) -> Iterator[tuple[str, float]]:
-    """``ols serve`` on the database, limits on or off; yields its base URL and the warm-up's seconds."""
+def served(url: str, *, limits: bool, log: Path) -> Iterator[tuple[str, float, int]]:
+    """``ols serve`` on the database, limits on or off; yields its base URL, the warm-up's seconds, its pid."""
     port = free_port()
     env = dict(os.environ, OLS_DATABASE_URL=url, OLS_LOAD_LIMITS="1" if limits else "0")
     with log.open("w") as errors:
@@ -112,7 +122,7 @@ def served(url: str, *, limits: bool, log: Path) -> Iterator[tuple[str, float]]:
     try:
         while time.monotonic() - started < 120 and "préchauffage du cache" not in log.read_text(encoding="utf-8"):
             time.sleep(0.2)
-        yield base, time.monotonic() - started
+        yield base, time.monotonic() - started, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -309,9 +319,13 @@ def main() -> None:
     results = {}
     for mode in args.modes.split(","):
         log = Path(tempfile.mkstemp(prefix=f"ols-load-{mode}-", suffix=".log")[1])
-        with served(url, limits=mode == "on", log=log) as (base, warm):
+        with served(url, limits=mode == "on", log=log) as (base, warm, pid):
+            before = (cpu_seconds(), cpu_seconds(pid), os.getloadavg()[0])
             tally = uvloop.run(load(base, setup, args))
+            used = (cpu_seconds() - before[0], cpu_seconds(pid) - before[1])
         results[mode] = show(mode, tally, warm, log)
+        print(f"CPU over the run (logins included): client {used[0]:.0f} s, server {used[1]:.0f} s; machine load "
+              f"average {before[2]:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores shared)")  # fmt: skip
     if {"on", "off"} <= results.keys():
         print("\nratio on/off:", ", ".join(
             f"{family} p99 {results['on'][family]['p99'] / results['off'][family]['p99']:.2f}"
