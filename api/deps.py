@@ -127,6 +127,7 @@ async def current_user(request: Request, engine: EngineDep, settings: SettingsDe
     if principal is None:
         raise HTTPException(status_code=401, detail="authentification requise (jeton ou session expirée)",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    request.state.user_id = principal.id  # for the access log: the user's id, never its token
     return principal
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,17 +18,23 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
-from api.cache import LayerCache
+from api import errors, health
+from api.cache import ResponseCache
 from api.deps import Throttle
+from api.health import Prober
+from api.limits import Gate, Templates
 from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
+from api.serving import Answers, StampBoard
+from api.warmup import WarmUp
+from api.work import Runner
 from ols import __version__
 from ols.errors import ConfigurationError
-from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings, check_all
+from ols.settings import DEVELOPMENT_SECRET, ApiSettings, LoadSettings, api_settings, check_all, load_settings
 from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
+ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -37,6 +43,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": content_policy(),
 }
 log = logging.getLogger("ols.api")
+# Request ids need to be unique, not secret: a generator seeded once, whose draws never release the GIL (os.urandom,
+# behind uuid4, does: the event loop then waits for the analysis threads to hand it back, a quarter of a millisecond).
+IDS = random.Random()
 
 
 class JsonFormatter(logging.Formatter):
@@ -54,9 +63,13 @@ class Guard:
     """Pure ASGI middleware: refuse oversize requests, add security headers, log one JSON line per request.
 
     Every request gets an id (``X-Request-ID`` on the response, ``request.state.request_id`` for the
-    routes). An error no handler took becomes a JSON 500 carrying that id, and its traceback is logged
-    with it, so that a user's screenshot of the error leads to the log line. A response that sets one
-    of the headers itself (the map page's CSP, with its nonce) keeps its own.
+    routes) and its arrival time (``request.state.started``, where its time budget starts). An error
+    no handler took becomes a JSON 500 carrying that id, and its traceback is logged with it, so that
+    a user's screenshot of the error leads to the log line. A response that sets one of the headers
+    itself (the map page's CSP, with its nonce) keeps its own. The access line ("requête") holds the
+    method, the route's template (``/api/v1/zones/{code}``: never the concrete path nor the query
+    string, which may hold what a user typed), the status, the duration, the user's id (never its
+    token) and the request id.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -68,9 +81,10 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        request_id = uuid.uuid4().hex[:16]
-        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.monotonic()
+        request_id = f"{IDS.getrandbits(64):016x}"
+        state = scope.setdefault("state", {})
+        state.update(request_id=request_id, started=started)
         headers = [*self.headers, (b"x-request-id", request_id.encode())]
         length = dict(scope["headers"]).get(b"content-length", b"0")
         status = 0
@@ -91,15 +105,21 @@ class Guard:
             else:
                 await self.app(scope, receive, send_with_headers)
         except Exception:
-            log.exception("erreur non traitée", extra={"fields": {"request_id": request_id, "path": scope["path"]}})
+            log.exception("erreur non traitée", extra={"fields": {"request_id": request_id, "route": _template(scope)}})
             if status:
                 raise  # the response had started: nothing clean can be sent any more
             body = {"detail": "erreur interne du serveur ; l'identifiant de la requête permet de la retrouver",
                     "request_id": request_id}  # fmt: skip
             await JSONResponse(body, status_code=500)(scope, receive, send_with_headers)
-        log.info("requête", extra={"fields": {"method": scope["method"], "path": scope["path"], "status": status,
-                                              "ms": round(1000 * (time.perf_counter() - started), 2),
-                                              "request_id": request_id}})  # fmt: skip
+        log.info("requête", extra={"fields": {"method": scope["method"], "route": _template(scope), "status": status,
+                                              "ms": round(1000 * (time.monotonic() - started), 2),
+                                              "user": state.get("user_id"), "request_id": request_id}})  # fmt: skip
+
+
+def _template(scope: Scope) -> str | None:
+    """The template of the route that answered (None when no route matched)."""
+    template: str | None = scope.get("state", {}).get("route") or getattr(scope.get("route"), "path", None)
+    return template
 
 
 def check_settings(settings: ApiSettings) -> None:
@@ -109,30 +129,66 @@ def check_settings(settings: ApiSettings) -> None:
         raise ConfigurationError(msg)
 
 
-def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = None) -> FastAPI:
+@asynccontextmanager
+async def serving(app: FastAPI, engine: Engine, load: LoadSettings, *, warm_up: bool) -> AsyncIterator[None]:
+    """The app's bounded parts for its life: analysis runner, stamps, response cache, health prober, warm-up.
+
+    An app served twice at once (a test client and a uvicorn of the same app) shares one set of parts,
+    closed when the last server stops.
+    """
+    app.state.servers = getattr(app.state, "servers", 0) + 1
+    if app.state.servers == 1:
+        app.state.runner = Runner(engine, load)
+        app.state.prober = Prober(engine, load.health_timeout_ms)
+        stamps = StampBoard(engine)
+        app.state.answers = Answers(app.state.runner, ResponseCache(load.cache_mb << 20), stamps)
+        app.state.warm_up = WarmUp(app.state.answers, app.state.settings.suppression_threshold)
+        if warm_up:
+            stamps.on_change = app.state.warm_up.again
+            app.state.warm_up.again()
+    try:
+        yield
+    finally:
+        app.state.servers -= 1
+        if not app.state.servers:
+            await app.state.warm_up.stop()
+            for part in (app.state.runner, app.state.prober, app.state.answers.stamps):
+                part.close()
+
+
+def create_app(
+    *,
+    engine: Engine | None = None,
+    settings: ApiSettings | None = None,
+    load: LoadSettings | None = None,
+    warm_up: bool = True,
+) -> FastAPI:
     """Build the app; ``engine`` defaults to the configured database (or the embedded cluster).
 
     Every ``OLS_*`` setting is read first: a bad value stops the start with a message naming it.
+    ``warm_up=False`` leaves the response cache cold (tests that count the analysis jobs).
     """
     check_all()
     settings = settings or api_settings()
+    load = load or load_settings()
     check_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = engine or db.get_engine()
-        yield
+        async with serving(app, app.state.engine, load, warm_up=warm_up):
+            yield
 
     app = FastAPI(title="OLS — Observatoire Local de la Sécurité", version=__version__, lifespan=lifespan,
                   docs_url=f"{PREFIX}/docs",
                   openapi_url=f"{PREFIX}/openapi.json", redoc_url=None)  # fmt: skip
     app.state.settings = settings
-    app.state.layer_cache = LayerCache()
+    app.state.load = load
     app.state.token_cache = {}
     app.state.throttle = Throttle(settings.session_attempts_per_minute)
-    app.state.refresh_stamps = {}
     if engine is not None:
         app.state.engine = engine
+    app.add_middleware(Gate)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PUT",
                            "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])  # fmt: skip
@@ -140,14 +196,14 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
-    for module in (meta, layers, zones, dealpoints, data, admin, patrols):
-        app.include_router(module.router, prefix=PREFIX)
-    app.include_router(ogc.router)
-    app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    vendor = settings.web_vendor or VENDOR
-    if vendor.exists():
-        app.mount("/vendor", StaticFiles(directory=vendor), name="vendor")
+    app.state.templates = templates = Templates()
+    for router, prefix in [*((module.router, PREFIX) for module in ROUTED), (ogc.router, ""), (pages.router, "")]:
+        app.include_router(router, prefix=prefix)
+        templates.add_router(router, prefix)
+    for name, folder in (("static", WEB / "static"), ("vendor", settings.web_vendor or VENDOR)):
+        if folder.exists():
+            app.mount(f"/{name}", StaticFiles(directory=folder), name=name)
+            templates.add(f"/{name}/{{path:path}}")
     return app
 
 

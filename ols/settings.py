@@ -263,6 +263,35 @@ def api_settings() -> ApiSettings:
     return _read(ApiSettings)
 
 
+class LoadSettings(BaseSettings):
+    """How the API bounds its work, so that a busy morning is answered instead of queued for a minute.
+
+    ``load_limits`` switches the bounds on: an analysis endpoint with ``max_requests`` computations
+    in flight answers 503 with ``Retry-After: retry_after_s`` at once, and a request that has not
+    been answered within ``request_budget_ms`` (its database statements carry it as their
+    ``statement_timeout``) is cancelled and answered 503. ``analysis_concurrency`` threads (and as
+    many database connections) run the analyses, whatever the number of clients; ``/health`` has
+    its own thread and connection and answers within ``health_timeout_ms``. ``cache_mb`` bounds the
+    response cache by the bytes it holds.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OLS_")
+
+    load_limits: bool = True
+    max_requests: int = Field(8, ge=1, le=1_000)
+    analysis_concurrency: int = Field(4, ge=1, le=64)
+    request_budget_ms: int = Field(10_000, ge=100, le=600_000)
+    retry_after_s: int = Field(2, ge=1, le=600)
+    health_timeout_ms: int = Field(1_000, ge=50, le=60_000)
+    cache_mb: int = Field(256, ge=1, le=65_536)
+
+
+@lru_cache
+def load_settings() -> LoadSettings:
+    """Load settings, read once per process."""
+    return _read(LoadSettings)
+
+
 def _received(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(map(str, value)) + "]"
@@ -297,8 +326,9 @@ def _read(model: type[SettingsT]) -> SettingsT:
 def check_all() -> None:
     """Read every setting, so that a bad ``OLS_*`` value stops the CLI or the API at start, all named at once."""
     problems = []
-    for settings in (database_settings, data_settings, ingest_limits, cartography_settings, merge_settings,
-                     api_settings):  # fmt: skip
+    readers = (database_settings, data_settings, ingest_limits, cartography_settings, merge_settings,
+               api_settings, load_settings)  # fmt: skip
+    for settings in readers:
         try:
             settings()
         except ConfigurationError as error:

@@ -19,6 +19,7 @@ from ols.settings import (
     data_settings,
     database_settings,
     ingest_limits,
+    load_settings,
     merge_settings,
 )
 
@@ -55,12 +56,18 @@ REFUSED = [
     ("OLS_MERGE_DISTANCE_M", "0", "OLS_MERGE_DISTANCE_M doit être au moins 1 (reçu 0)"),
     ("OLS_MERGE_MINUTES", "2000", "OLS_MERGE_MINUTES doit être au plus 1440 (reçu 2000)"),
     ("OLS_MERGE_IMPRECISE_M", "-5", "OLS_MERGE_IMPRECISE_M doit être au moins 1 (reçu -5)"),
+    ("OLS_LOAD_LIMITS", "peut-être", "OLS_LOAD_LIMITS doit valoir true ou false (reçu peut-être)"),
+    ("OLS_MAX_REQUESTS", "0", "OLS_MAX_REQUESTS doit être au moins 1 (reçu 0)"),
+    ("OLS_ANALYSIS_CONCURRENCY", "0", "OLS_ANALYSIS_CONCURRENCY doit être au moins 1 (reçu 0)"),
+    ("OLS_REQUEST_BUDGET_MS", "10", "OLS_REQUEST_BUDGET_MS doit être au moins 100 (reçu 10)"),
+    ("OLS_HEALTH_TIMEOUT_MS", "10", "OLS_HEALTH_TIMEOUT_MS doit être au moins 50 (reçu 10)"),
+    ("OLS_CACHE_MB", "0", "OLS_CACHE_MB doit être au moins 1 (reçu 0)"),
 ]
 
 
 def _clear() -> None:
     for accessor in (database_settings, data_settings, cartography_settings, api_settings, ingest_limits,
-                     merge_settings):  # fmt: skip
+                     merge_settings, load_settings):  # fmt: skip
         accessor.cache_clear()
 
 
@@ -121,6 +128,9 @@ GOOD = {
     "OLS_TRUSTED_PROXIES": '["10.0.0.1", "192.168.0.0/16", "::1"]',
     "OLS_ENVIRONMENT": "production",
     "OLS_SECRET_KEY": "s3cr3t-of-the-city",
+    "OLS_LOAD_LIMITS": "off",
+    "OLS_MAX_REQUESTS": "16",
+    "OLS_CACHE_MB": "64",
 }
 
 
@@ -129,5 +139,6 @@ def test_good_values_pass(monkeypatch: pytest.MonkeyPatch, fresh_settings: None)
         monkeypatch.setenv(variable, value)
     check_all()
     assert api_settings().suppression_threshold == 2 and cartography_settings().hotspot_resolutions == (8, 9, 10)
+    assert not load_settings().load_limits and load_settings().max_requests == 16
     assert create_app()
     assert _ols("db", "status").returncode == 0

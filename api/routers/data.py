@@ -1,4 +1,10 @@
-"""Raw events (audited), indicators, time profiles and near-repeat risk."""
+"""Raw events (audited), indicators, time profiles and near-repeat risk.
+
+Every route's database work runs on the bounded analysis runner (:mod:`api.work`); indicators
+and time profiles, which the map reads for every reader, are also served from the response cache
+while the facts they count are unchanged (:mod:`api.serving`). Audited reads are never cached: each
+one is computed and recorded.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,23 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from sqlalchemy import Connection
 
-from api.deps import CurrentAudience, EngineDep, client_address
+from api.cache import JSON, dumps
+from api.deps import CurrentAudience, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, FeatureCollection, TableRows
+from api.serving import Answer, answers_of, endpoint_of, runner_of
 from ols.access import audit
+from ols.access.audience import Audience
 from ols.access.events import raw_events
+from ols.access.roles import Layer
 from ols.analysis.indicators import local_evolution
 from ols.analysis.nearrepeat import near_repeat
 from ols.analysis.profiles import time_profile
 from ols.nomenclature import Measure
-from ols.periods import parse_period
+from ols.periods import Period, parse_period
 from ols.publishing.mapexport import Snapshot, render
+from ols.store.changes import EVENTS, INDICATORS, REFERENCE, ZONES
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]
@@ -36,74 +48,97 @@ def _bbox(text_value: str | None) -> tuple[float, float, float, float] | None:
 
 
 @router.get("/events", response_model=FeatureCollection)
-def events(
+async def events(
     request: Request,
-    engine: EngineDep,
     audience: CurrentAudience,
     period: PeriodParam,
     bbox: Annotated[str | None, Query(max_length=100)] = None,
     family: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Raw facts (police and coordinator; a partner sees its own source only). Audited."""
     spec = parse_period(period)
     box = _bbox(bbox)
-    with engine.begin() as connection:
+    client = client_address(request)
+
+    def read(connection: Connection) -> bytes:
         found = raw_events(connection, audience, period=spec, bbox=box, family=family)
         audit.record(connection, user=audience.name, role=audience.role, action="read", resource="events",
-                     parameters={"period": spec.name, "bbox": bbox, "family": family},
-                     client=client_address(request))  # fmt: skip
-    return found
+                     parameters={"period": spec.name, "bbox": bbox, "family": family}, client=client)  # fmt: skip
+        return dumps(found)
+
+    return Response(await runner_of(request).run(request, endpoint_of(request), read), media_type=JSON)
 
 
-@router.get("/indicators", response_model=TableRows)
-def indicators(
-    engine: EngineDep,
+def indicators_answer(period: Period, audience: Audience, by: str, measure: Measure = "facts") -> Answer:
+    """N-2, N-1, N and their evolution, for an audience: facts by default, each event once across
+    partners; no evolution where a partner of the row had no data."""
+
+    def read(connection: Connection) -> TableRows:
+        frame = local_evolution(connection, period, audience, by=by, measure=measure)
+        rows: list[dict[str, Any]] = [
+            {str(k): v for k, v in row.items()}
+            for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
+        ]
+        return TableRows(rows=rows, suppression_threshold=audience.threshold if audience.suppressed else None)
+
+    return Answer("indicators", (period.name, by, measure), read, Layer.INDICATORS, (EVENTS, INDICATORS, *REFERENCE))
+
+
+@router.get("/indicators", response_model=TableRows, responses={304: {"description": "Not modified"}})
+async def indicators(
+    request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
     by: Annotated[str, Query(pattern="^(family|category|source)$")] = "family",
     measure: Annotated[Measure, Query(description="facts (défaut) ou activity (activité des services)")] = "facts",
-) -> TableRows:
+) -> Response:
     """N-2, N-1, N and their evolution by family, category or source, as the caller's audience receives them:
     facts by default, each event once across partners; no evolution where a partner of the row had no data."""
-    with engine.connect() as connection:
-        frame = local_evolution(connection, parse_period(period), audience, by=by, measure=measure)
-    rows: list[dict[str, Any]] = [
-        {str(k): v for k, v in row.items()}
-        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
-    ]
-    return TableRows(rows=rows, suppression_threshold=audience.threshold if audience.suppressed else None)
+    answer = indicators_answer(parse_period(period), audience, by, measure)
+    return await answers_of(request).serve(request, audience, answer)
 
 
-@router.get("/profiles/time")
-def profiles(
-    engine: EngineDep,
+def profile_answer(period: Period, audience: Audience, family: str | None, zone: str | None) -> Answer:
+    """The hour × weekday grid of a period, for an audience."""
+    read = lambda connection: time_profile(connection, period, audience, family=family, zone=zone)  # noqa: E731
+    kinds = (EVENTS, ZONES, *REFERENCE)
+    return Answer("profiles/time", (period.name, family, zone), read, Layer.PROFILES, kinds)
+
+
+@router.get("/profiles/time", responses={304: {"description": "Not modified"}})
+async def profiles(
+    request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
     family: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
     zone: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Hour × weekday grid (facts without an hour counted apart), school holidays vs school periods."""
-    with engine.connect() as connection:
-        return time_profile(connection, parse_period(period), audience, family=family, zone=zone)
+    return await answers_of(request).serve(
+        request, audience, profile_answer(parse_period(period), audience, family, zone)
+    )
 
 
 @router.get("/near-repeat")
-def near_repeat_risk(
-    request: Request, engine: EngineDep, audience: CurrentAudience, period: PeriodParam, as_of: date | None = None
-) -> dict[str, Any]:
+async def near_repeat_risk(
+    request: Request, audience: CurrentAudience, period: PeriodParam, as_of: date | None = None
+) -> Response:
     """Knox test of burglaries and the zones of elevated risk around the recent ones (police roles). Audited."""
-    with engine.begin() as connection:
-        found = near_repeat(connection, parse_period(period), audience, as_of=as_of)
+    spec, client = parse_period(period), client_address(request)
+
+    def read(connection: Connection) -> bytes:
+        found = near_repeat(connection, spec, audience, as_of=as_of)
         audit.record(connection, user=audience.name, role=audience.role, action="read", resource="near-repeat",
                      parameters={"period": period, "as_of": as_of.isoformat() if as_of else None},
-                     client=client_address(request))  # fmt: skip
-    return found
+                     client=client)  # fmt: skip
+        return dumps(found)
+
+    return Response(await runner_of(request).run(request, endpoint_of(request), read), media_type=JSON)
 
 
 @router.get("/exports/map", responses={200: {"content": {"image/png": {}, "application/pdf": {}}}})
-def export_map(
+async def export_map(
     request: Request,
-    engine: EngineDep,
     audience: CurrentAudience,
     period: PeriodParam,
     layers: Annotated[
@@ -114,12 +149,16 @@ def export_map(
     image_format: Annotated[str, Query(alias="format", pattern="^(png|pdf)$")] = "png",
 ) -> Response:
     """A print-quality map snapshot of what the caller may see (audited)."""
-    spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution)
-    with engine.begin() as connection:
+    spec, client = Snapshot(parse_period(period), tuple(layers.split(",")), resolution), client_address(request)
+
+    def draw(connection: Connection) -> bytes:
         body = render(connection, spec, audience, image_format=image_format)
         audit.record(connection, user=audience.name, role=audience.role, action="export", resource="map",
                      parameters={"period": period, "layers": layers, "resolution": resolution, "format": image_format},
-                     client=client_address(request))  # fmt: skip
+                     client=client)  # fmt: skip
+        return body
+
+    body = await runner_of(request).run(request, endpoint_of(request), draw)
     media = "application/pdf" if image_format == "pdf" else "image/png"
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="carte-{period}.{image_format}"'}

@@ -1,23 +1,23 @@
-"""Map layers: heatmap (cached), hot spots, emerging hot spots, zones, their comparison, vector tiles.
+"""Map layers: heatmap, hot spots, emerging hot spots, zones, their comparison, vector tiles.
 
 Each route reads its layer for the caller's audience (:mod:`ols.access`); nothing here decides
-what a role may see. The heatmap cache is keyed on the audience, so two audiences never share an
-entry.
+what a role may see. Every layer is served by :mod:`api.serving`: from the response cache, keyed
+on the audience, while the data it was read from is unchanged, else computed once on the bounded
+analysis runner. The ``*_answer`` functions describe each answer (also used to warm the cache).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
-from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Connection
 
-from api.deps import CurrentAudience, EngineDep
+from api.deps import CurrentAudience
 from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
+from api.serving import Answer, answers_of
 from ols.access.audience import Audience
+from ols.access.roles import Layer
 from ols.cartography.editions import comparison
 from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells, merge_summary
 from ols.cartography.layers import (
@@ -32,6 +32,7 @@ from ols.cartography.layers import (
 from ols.cartography.tiles import heatmap_tile, zones_tile
 from ols.nomenclature import Measure
 from ols.periods import Period, parse_period
+from ols.store.changes import REFERENCE, ZONES
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]
@@ -42,6 +43,8 @@ MeasureParam = Annotated[
     Measure,
     Query(description="facts (défaut) : faits constatés et signalements ; activity : activité des services, à part"),
 ]
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified"}}
+MVT = "application/vnd.mapbox-vector-tile"
 
 
 class LayerParams:
@@ -58,9 +61,10 @@ class LayerParams:
         self.source = source
         self.measure: Measure = measure
 
-    def heatmap(self) -> HeatmapQuery:
-        """As a heatmap query."""
-        return HeatmapQuery(self.period, self.resolution, self.family, self.category, self.source, self.measure)
+    def heatmap(self, audience: Audience) -> HeatmapQuery:
+        """As a heatmap query, at the resolution the audience gets (the one asked, or its usual one)."""
+        grid = audience.resolution(self.resolution)
+        return HeatmapQuery(self.period, grid, self.family, self.category, self.source, self.measure)
 
 
 async def layer_params(
@@ -92,129 +96,129 @@ class TileParams:
         self.layer, self.z, self.x, self.y = layer, z, x, y
 
 
-def _stamp(connection: Connection, period: Period) -> str:
-    return str(refresh_record(connection, period)["refreshed_at"])
+def _query_key(query: HeatmapQuery) -> tuple[object, ...]:
+    return (query.period.name, query.resolution, query.family, query.category, query.source, query.measure)
 
 
-STAMP_SECONDS = 1.0
+def heatmap_answer(audience: Audience, query: HeatmapQuery, kind: str) -> Answer:
+    """The heatmap (``heatmap``: GeoJSON; ``cells``: ``[h3, count]`` pairs) of a query, for an audience."""
+    build = heatmap if kind == "heatmap" else heatmap_cells
 
+    def read(connection: Connection) -> dict[str, Any]:
+        return build(connection, query, audience, refreshed_at=refresh_record(connection, query.period)["refreshed_at"])
 
-def _fresh_stamp(request: Request, engine: Engine, period: Period) -> str:
-    """The period's refresh stamp, read at most once a second: a refresh shows within a second."""
-    stamps: dict[str, tuple[float, str]] = request.app.state.refresh_stamps
-    known = stamps.get(period.name)
-    if known and known[0] > time.monotonic():
-        return known[1]
-    with engine.connect() as connection:
-        stamp = _stamp(connection, period)
-    stamps[period.name] = (time.monotonic() + STAMP_SECONDS, stamp)
-    return stamp
-
-
-def _build(
-    engine: Engine, build: Callable[..., dict[str, Any]], query: HeatmapQuery, audience: Audience, stamp: str
-) -> dict[str, Any]:
-    with engine.connect() as connection:
-        return build(connection, query, audience, refreshed_at=stamp)
-
-
-async def _cached(request: Request, engine: Engine, audience: Audience, params: LayerParams, kind: str) -> Response:
-    """Serve a heatmap form from memory as gzip-ready bytes with an ETag; a hit costs no query."""
-    query = params.heatmap()
-    key = (kind, query, audience.cache_key)
-    cache = request.app.state.layer_cache
-    known = request.app.state.refresh_stamps.get(query.period.name)
-    stamp = known[1] if known and known[0] > time.monotonic() else None
-    entry = cache.get(key, stamp) if stamp else None
-    if entry is None:
-        fresh: str = await run_in_threadpool(_fresh_stamp, request, engine, query.period)
-        entry = cache.get(key, fresh)
-        if entry is None:
-            build = heatmap if kind == "heatmap" else heatmap_cells
-            payload = await run_in_threadpool(_build, engine, build, query, audience, fresh)
-            entry = cache.put(key, fresh, payload)
-    headers = {"ETag": entry.etag, "Cache-Control": "private, max-age=0, must-revalidate", "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == entry.etag:
-        return Response(status_code=304, headers=headers)
     media = "application/geo+json" if kind == "heatmap" else "application/json"
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(entry.gzipped, media_type=media, headers=headers)
-    return Response(entry.body, media_type=media, headers=headers)
+    return Answer(kind, _query_key(query), read, Layer.HEATMAP, REFERENCE, (query.period.name,), media)
 
 
-@router.get("/heatmap", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
-async def heatmap_layer(request: Request, engine: EngineDep, audience: CurrentAudience, params: Params) -> Response:
+def hotspots_answer(
+    audience: Audience, period: Period, resolution: int | None, family: str | None, significant_only: bool,
+    measure: Measure = "facts",
+) -> Answer:  # fmt: skip
+    """Gi* hot spots of a period, for an audience: every cell with its class, or "insufficient" where
+    there are too few facts (the metadata's ``status`` and ``reason`` say why)."""
+    grid = audience.resolution(resolution)
+
+    def read(connection: Connection) -> dict[str, Any]:
+        frame = hotspot_frame(connection, period, audience, resolution=grid, family=family,
+                              significant_only=significant_only, measure=measure)  # fmt: skip
+        status = hotspot_status(connection, period, audience, resolution=grid, family=family, measure=measure)
+        merged = merge_summary(connection, HeatmapQuery(period, grid, family, measure=measure), audience)
+        metadata = layer_metadata(connection, period, family=family or "*", resolution=grid,
+                                  method={"resolution": grid}, **status, **merged)  # fmt: skip
+        return hotspots_geojson(frame, metadata, audience)
+
+    params = (period.name, grid, family, significant_only, measure)
+    return Answer("hotspots", params, read, Layer.HOTSPOTS, REFERENCE, (period.name,))
+
+
+def zones_answer(period: Period, audience: Audience) -> Answer:
+    """Computed and declared zones of a period, for an audience."""
+    read = lambda connection: zones_geojson(connection, period, audience)  # noqa: E731
+    return Answer("zones", (period.name,), read, Layer.ZONES, (ZONES, *REFERENCE), (period.name,))
+
+
+def comparison_answer(period: Period, audience: Audience) -> Answer:
+    """Zones compared with the declared ones and the previous period, for an audience."""
+    read = lambda connection: comparison(connection, period, audience)  # noqa: E731
+    periods = (period.name, period.previous().name)
+    return Answer("zones/compare", (period.name,), read, Layer.ZONES, (ZONES, *REFERENCE), periods)
+
+
+@router.get("/heatmap", response_model=FeatureCollection, responses=NOT_MODIFIED)
+async def heatmap_layer(request: Request, audience: CurrentAudience, params: Params) -> Response:
     """Events per H3 hexagon for a refreshed period, as the caller's audience receives them."""
-    return await _cached(request, engine, audience, params, "heatmap")
+    return await answers_of(request).serve(
+        request, audience, heatmap_answer(audience, params.heatmap(audience), "heatmap")
+    )
 
 
-@router.get("/heatmap/cells", response_model=HeatmapCells, responses={304: {"description": "Not modified"}})
-async def heatmap_cells_layer(
-    request: Request, engine: EngineDep, audience: CurrentAudience, params: Params
-) -> Response:
+@router.get("/heatmap/cells", response_model=HeatmapCells, responses=NOT_MODIFIED)
+async def heatmap_cells_layer(request: Request, audience: CurrentAudience, params: Params) -> Response:
     """The heatmap as ``[h3, count]`` pairs (null count: hidden), for clients that draw hexagons themselves."""
-    return await _cached(request, engine, audience, params, "cells")
+    return await answers_of(request).serve(
+        request, audience, heatmap_answer(audience, params.heatmap(audience), "cells")
+    )
 
 
-@router.get("/hotspots", response_model=FeatureCollection)
-def hotspots_layer(
-    engine: EngineDep,
+@router.get("/hotspots", response_model=FeatureCollection, responses=NOT_MODIFIED)
+async def hotspots_layer(
+    request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
     resolution: ResolutionParam = None,
     family: CodeParam = None,
     significant_only: bool = False,
     measure: MeasureParam = "facts",
-) -> dict[str, Any]:
+) -> Response:
     """Gi* hot spots of the caller's categories: every cell of its study area with count and class, or
     "insufficient" where there are too few facts (the metadata's ``status`` and ``reason`` say why)."""
-    spec = parse_period(period)
-    with engine.connect() as connection:
-        frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family,
-                              significant_only=significant_only, measure=measure)  # fmt: skip
-        grid = audience.resolution(resolution)
-        status = hotspot_status(connection, spec, audience, resolution=grid, family=family, measure=measure)
-        merged = merge_summary(connection, HeatmapQuery(spec, grid, family, measure=measure), audience)
-        metadata = layer_metadata(connection, spec, family=family or "*", resolution=grid, method={"resolution": grid},
-                                  **status, **merged)  # fmt: skip
-    return hotspots_geojson(frame, metadata, audience)
+    answer = hotspots_answer(audience, parse_period(period), resolution, family, significant_only, measure)
+    return await answers_of(request).serve(request, audience, answer)
 
 
-@router.get("/emerging-hotspots", response_model=FeatureCollection)
-def emerging_layer(engine: EngineDep, audience: CurrentAudience, period: PeriodParam) -> dict[str, Any]:
+@router.get("/emerging-hotspots", response_model=FeatureCollection, responses=NOT_MODIFIED)
+async def emerging_layer(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
     """Space-time patterns (new, intensifying, persistent... hot or cold) of the semesters ending with ``period``."""
-    with engine.connect() as connection:
-        return emerging_geojson(connection, parse_period(period), audience)
+    spec = parse_period(period)
+    read = lambda connection: emerging_geojson(connection, spec, audience)  # noqa: E731
+    answer = Answer("emerging", (spec.name,), read, Layer.EMERGING, REFERENCE, (spec.name,))
+    return await answers_of(request).serve(request, audience, answer)
 
 
-@router.get("/zones", response_model=FeatureCollection)
-def zones_layer(engine: EngineDep, audience: CurrentAudience, period: PeriodParam) -> dict[str, Any]:
+@router.get("/zones", response_model=FeatureCollection, responses=NOT_MODIFIED)
+async def zones_layer(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
     """Computed zones of the period and the declared zones valid during it, in the caller's territories."""
-    with engine.connect() as connection:
-        return zones_geojson(connection, parse_period(period), audience)
+    return await answers_of(request).serve(request, audience, zones_answer(parse_period(period), audience))
 
 
-@router.get("/zones/compare", response_model=Comparison)
-def zones_compare(engine: EngineDep, audience: CurrentAudience, period: PeriodParam) -> dict[str, Any]:
+@router.get("/zones/compare", response_model=Comparison, responses=NOT_MODIFIED)
+async def zones_compare(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
     """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
-    with engine.connect() as connection:
-        return comparison(connection, parse_period(period), audience)
+    return await answers_of(request).serve(request, audience, comparison_answer(parse_period(period), audience))
 
 
-@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}}}})
-def tile(
-    engine: EngineDep,
-    audience: CurrentAudience,
-    address: Annotated[TileParams, Depends()],
-    params: Params,
+def tile_answer(address: TileParams, params: LayerParams, audience: Audience) -> Answer:
+    """One vector tile of the heatmap or zones layer, for an audience."""
+    spec, (z, x, y) = params.period, (address.z, address.x, address.y)
+    zones = address.layer == "zones"
+    query = None if zones else params.heatmap(audience)
+
+    def read(connection: Connection) -> bytes:
+        refresh_record(connection, spec)  # 404 for a period never refreshed
+        if query is None:
+            return zones_tile(connection, z, x, y, spec, audience)
+        return heatmap_tile(connection, z, x, y, query, audience)
+
+    key = (spec.name,) if query is None else _query_key(query)
+    kinds: tuple[str, ...] = (ZONES, *REFERENCE) if zones else REFERENCE
+    layer = Layer.ZONES if zones else Layer.HEATMAP
+    return Answer(f"tiles/{address.layer}", (*key, z, x, y), read, layer, kinds, (spec.name,), MVT)
+
+
+@router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", responses={200: {"content": {MVT: {}}}, **NOT_MODIFIED})
+async def tile(
+    request: Request, audience: CurrentAudience, address: Annotated[TileParams, Depends()], params: Params
 ) -> Response:
     """A Mapbox vector tile of the heatmap or zones layer (built by PostGIS's ST_AsMVT), cut for the caller."""
-    spec, (z, x, y) = params.period, (address.z, address.x, address.y)
-    with engine.connect() as connection:
-        _stamp(connection, spec)
-        if address.layer == "zones":
-            body = zones_tile(connection, z, x, y, spec, audience)
-        else:
-            body = heatmap_tile(connection, z, x, y, params.heatmap(), audience)
-    return Response(body, media_type="application/vnd.mapbox-vector-tile")
+    return await answers_of(request).serve(request, audience, tile_answer(address, params, audience))

@@ -1,4 +1,8 @@
-"""Health, periods, nomenclature and the web session."""
+"""Periods, nomenclature, sources, territories, places and the web session (health: :mod:`api.health`).
+
+Territories and places, which the map reads at every start, are served from the response cache
+while the reference data is unchanged (:mod:`api.serving`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from api.deps import (
     SESSION_COOKIE,
@@ -22,29 +26,21 @@ from api.schemas import (
     CategoryInfo,
     FamilyInfo,
     FeatureCollection,
-    Health,
     PeriodInfo,
     SessionIn,
     SessionOut,
     SourceInfo,
 )
-from ols import __version__
+from api.serving import Answer, answers_of
 from ols.access.audience import Audience
 from ols.access.sessions import close_session, open_session
 from ols.access.users import Principal, authenticate
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
+from ols.store.changes import REFERENCE
 from ols.store.models import Place, Refresh, Source, Territory
 
 router = APIRouter(responses=ERRORS)
-
-
-@router.get("/health", response_model=Health)
-def health(engine: EngineDep) -> Health:
-    """Service and database health."""
-    with engine.connect() as connection:
-        connection.execute(select(1))
-    return Health(status="ok", database="ok", version=__version__)
 
 
 @router.get("/periods", response_model=list[PeriodInfo])
@@ -123,34 +119,33 @@ def sources(engine: EngineDep, user: CurrentUser) -> list[SourceInfo]:
     return [SourceInfo(code=code, name=name, kind=kind) for code, name, kind in rows]
 
 
-@router.get("/territories", response_model=FeatureCollection)
-def territories(engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
-    """The outlines of the territories the caller may see."""
+def territories_answer(audience: Audience) -> Answer:
+    """The outlines of the audience's territories."""
     query = (
         select(Territory.code, Territory.name, Territory.insee, func.ST_AsGeoJSON(Territory.geom))
         .where(audience.own_territories().clause)
         .order_by(Territory.code)
     )
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    features = [
-        {
-            "type": "Feature",
-            "geometry": json.loads(geometry),
-            "properties": {"code": code, "name": name, "insee": insee},
-        }
-        for code, name, insee, geometry in rows
-    ]
-    return {"type": "FeatureCollection", "features": features}
+
+    def read(connection: Connection) -> dict[str, Any]:
+        features = [
+            {"type": "Feature", "geometry": json.loads(geometry), "properties": {"code": code, "name": name,
+                                                                                 "insee": insee}}
+            for code, name, insee, geometry in connection.execute(query).all()
+        ]  # fmt: skip
+        return {"type": "FeatureCollection", "features": features}
+
+    return Answer("territories", (), read, kinds=REFERENCE)
 
 
-@router.get("/places", response_model=FeatureCollection)
-def places(
-    engine: EngineDep,
-    audience: CurrentAudience,
-    kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
-) -> dict[str, Any]:
-    """Named sensitive places (metro stations, schools, equipment, cameras) of the caller's territories."""
+@router.get("/territories", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
+async def territories(request: Request, audience: CurrentAudience) -> Response:
+    """The outlines of the territories the caller may see."""
+    return await answers_of(request).serve(request, audience, territories_answer(audience))
+
+
+def places_answer(audience: Audience, kind: str | None) -> Answer:
+    """The named places of the audience's territories (of one kind, or all)."""
     query = (
         select(Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom), Place.attributes)
         .where(audience.area(Place.geom).clause)
@@ -158,12 +153,24 @@ def places(
     )
     if kind:
         query = query.where(Place.kind == kind)
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"kind": kind_, "name": name, "radius_m": _radius(attributes)}}
-                for kind_, name, lon, lat, attributes in rows]  # fmt: skip
-    return {"type": "FeatureCollection", "features": features}
+
+    def read(connection: Connection) -> dict[str, Any]:
+        features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                     "properties": {"kind": kind_, "name": name, "radius_m": _radius(attributes)}}
+                    for kind_, name, lon, lat, attributes in connection.execute(query).all()]  # fmt: skip
+        return {"type": "FeatureCollection", "features": features}
+
+    return Answer("places", (kind,), read, kinds=REFERENCE)
+
+
+@router.get("/places", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
+async def places(
+    request: Request,
+    audience: CurrentAudience,
+    kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
+) -> Response:
+    """Named sensitive places (metro stations, schools, equipment, cameras) of the caller's territories."""
+    return await answers_of(request).serve(request, audience, places_answer(audience, kind))
 
 
 def _radius(attributes: dict[str, Any]) -> float | None:

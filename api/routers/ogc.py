@@ -3,18 +3,21 @@
 Enough of Part 1 (Core + GeoJSON) for GDAL's ``OAPIF:`` driver and QGIS: landing page,
 conformance, collections, items with ``limit``/``offset``/``bbox`` and ``next`` links. Every
 collection is read for the caller's audience, as the rest of the API (send the token in the
-Authorization header); a collection it may not see is not listed.
+Authorization header); a collection it may not see is not listed. Features are read on the bounded
+analysis runner (:mod:`api.work`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from sqlalchemy import Connection, func, select
 
-from api.deps import CurrentAudience, EngineDep
+from api.cache import dumps
+from api.deps import CurrentAudience
 from api.schemas import ERRORS
+from api.serving import endpoint_of, runner_of
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.grid import polygon, to_str
@@ -127,26 +130,8 @@ def _in_bbox(feature: dict[str, Any], box: tuple[float, ...]) -> bool:
     return any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y, *_ in points)
 
 
-@router.get("/collections/{name}/items")
-def items(
-    request: Request,
-    engine: EngineDep,
-    audience: CurrentAudience,
-    name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
-    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    bbox: Annotated[str | None, Query(pattern=BBOX)] = None,
-) -> dict[str, Any]:
-    """Features of a collection (GeoJSON), paged."""
-    with engine.connect() as connection:
-        features = _features(connection, name, audience)
-    if bbox:
-        box = tuple(float(value) for value in bbox.split(","))
-        if not (box[0] <= box[2] and box[1] <= box[3]):
-            raise HTTPException(status_code=422, detail="bbox s'écrit minlon,minlat,maxlon,maxlat (WGS84)")
-        features = [feature for feature in features if _in_bbox(feature, box)]
+def _page(features: list[dict[str, Any]], base: str, limit: int, offset: int) -> dict[str, Any]:
     page = features[offset : offset + limit]
-    base = f"{_base(request)}/collections/{name}/items"
     links = [{"href": f"{base}?limit={limit}&offset={offset}", "rel": "self", "type": "application/geo+json"}]
     if offset + limit < len(features):
         links.append({"href": f"{base}?limit={limit}&offset={offset + limit}", "rel": "next",
@@ -155,16 +140,40 @@ def items(
             "numberReturned": len(page), "links": links}  # fmt: skip
 
 
+@router.get("/collections/{name}/items")
+async def items(
+    request: Request,
+    audience: CurrentAudience,
+    name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    bbox: Annotated[str | None, Query(pattern=BBOX)] = None,
+) -> Response:
+    """Features of a collection (GeoJSON), paged."""
+    box = tuple(float(value) for value in bbox.split(",")) if bbox else None
+    if box and not (box[0] <= box[2] and box[1] <= box[3]):
+        raise HTTPException(status_code=422, detail="bbox s'écrit minlon,minlat,maxlon,maxlat (WGS84)")
+    base = f"{_base(request)}/collections/{name}/items"
+
+    def read(connection: Connection) -> bytes:
+        features = _features(connection, name, audience)
+        if box:
+            features = [feature for feature in features if _in_bbox(feature, box)]
+        return dumps(_page(features, base, limit, offset))
+
+    body = await runner_of(request).run(request, endpoint_of(request), read)
+    return Response(body, media_type="application/json")
+
+
 @router.get("/collections/{name}/items/{feature_id}")
-def item(
-    engine: EngineDep,
+async def item(
+    request: Request,
     audience: CurrentAudience,
     name: Annotated[str, Path(pattern="^(hexagones|zones|lieux)$")],
     feature_id: Annotated[int, Path(ge=1)],
 ) -> dict[str, Any]:
     """One feature."""
-    with engine.connect() as connection:
-        features = _features(connection, name, audience)
+    features = await runner_of(request).run(request, endpoint_of(request), lambda c: _features(c, name, audience))
     found = next((feature for feature in features if feature["id"] == feature_id), None)
     if found is None:
         raise HTTPException(status_code=404, detail=f"aucun objet {feature_id} dans {name}")

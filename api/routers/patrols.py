@@ -1,14 +1,15 @@
-"""Patrol plans for the police municipale (police roles and the coordinator)."""
+"""Patrol plans for the police municipale (police roles and the coordinator), planned on the analysis runner."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import Field, model_validator
+from sqlalchemy import Connection
 
-from api.deps import CurrentAudience, EngineDep, client_address
+from api.cache import JSON, dumps
+from api.deps import CurrentAudience, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, Input
+from api.serving import endpoint_of, runner_of
 from ols.patrols.outputs import to_geojson
 from ols.patrols.service import ShiftRequest, plan_shift
 
@@ -49,8 +50,12 @@ class PlanRequest(Input):
 
 
 @router.post("/patrols/plan")
-def plan_patrol(body: PlanRequest, request: Request, engine: EngineDep, audience: CurrentAudience) -> dict[str, Any]:
+async def plan_patrol(body: PlanRequest, request: Request, audience: CurrentAudience) -> Response:
     """Plan a shift: GeoJSON with one route per team and one point per stop (arrival, dwell, reason)."""
-    with engine.begin() as connection:
-        planned = plan_shift(connection, body.shift(), audience, client=client_address(request))
-    return {"plan_id": planned.plan_id, **to_geojson(planned.plan)}
+    shift, client = body.shift(), client_address(request)
+
+    def plan(connection: Connection) -> bytes:
+        planned = plan_shift(connection, shift, audience, client=client)
+        return dumps({"plan_id": planned.plan_id, **to_geojson(planned.plan)})
+
+    return Response(await runner_of(request).run(request, endpoint_of(request), plan), media_type=JSON)

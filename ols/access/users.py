@@ -104,6 +104,14 @@ def active_user(connection: Connection, user_id: int) -> Principal | None:
     return _principal(row) if row is not None else None
 
 
+def active_users(connection: Connection, *, limit: int) -> list[Principal]:
+    """Up to ``limit`` enabled users, oldest first (the API warms its cache for their audiences)."""
+    rows = connection.execute(
+        select(User.__table__).where(User.disabled.is_(False)).order_by(User.id).limit(limit)
+    ).all()
+    return [_principal(row) for row in rows]
+
+
 def disable_user(connection: Connection, name: str) -> bool:
     """Disable a user: its token and its open sessions stop working at once; True if it existed."""
     found = connection.execute(update(User).where(User.name == name).values(disabled=True).returning(User.id)).all()

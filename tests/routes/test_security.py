@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from api.main import create_app
-from api.routers.layers import STAMP_SECONDS
+from api.serving import STAMP_SECONDS
 from ols.cartography.refresh import refresh
 from ols.errors import ConfigurationError
 from ols.periods import parse_period

@@ -91,3 +91,49 @@ def test_presentation_mode_for_the_meeting_screen(browser: Browser, server: str,
     assert page.locator("path.ols-heat").count() > 0
     page.screenshot(path=str(SHOTS / "map-elu-presentation.png"))
     page.close()
+
+
+def _busy(times: int, calls: list[str]) -> Any:
+    """A route handler answering the heatmap's first ``times`` requests as a busy server would (503, Retry-After)."""
+
+    def handle(route: Any) -> None:
+        calls.append(route.request.url)
+        if len(calls) <= times:
+            detail = '{"detail": "trop d\\u0027analyses en cours sur cette route : réessayez dans 1 s"}'
+            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"}, body=detail)
+        else:
+            route.continue_()
+
+    return handle
+
+
+def test_a_busy_answer_is_asked_again_once_after_its_delay(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    before, calls = page.evaluate("window.OLS_STATE.loads"), []
+    page.route("**/api/v1/heatmap/cells*", _busy(1, calls))
+    started = time.monotonic()
+    page.select_option("#ols-period", PREVIOUS)
+    _wait_loaded(page, before)
+    assert len(calls) == 2 and time.monotonic() - started >= 1.0
+    assert page.locator("#ols-status").inner_text() == "" and page.locator("path.ols-heat").count() > 20
+    page.close()
+
+
+def test_a_server_still_busy_after_the_retry_is_said_in_french(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    calls: list[str] = []
+    page.route("**/api/v1/heatmap/cells*", _busy(10, calls))
+    page.select_option("#ols-period", PREVIOUS)
+    deadline = time.monotonic() + 10
+    while "Erreur" not in page.locator("#ols-status").inner_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (
+        page.locator("#ols-status").inner_text()
+        == "Erreur : trop d'analyses en cours sur cette route : réessayez dans 1 s"
+    )
+    assert len(calls) == 2  # one retry, not a loop
+    page.close()

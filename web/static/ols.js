@@ -21,11 +21,20 @@
     return node;
   }
 
-  async function get(path, params) {
+  const pause = (seconds) => new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
+
+  // A busy server answers 503 with Retry-After: ask once more after that delay, then show its French reason.
+  async function get(path, params, retried) {
     const url = new URL(cfg.api + path, window.location.origin);
     Object.entries(params || {}).forEach(([key, value]) => { if (value !== "" && value != null) url.searchParams.set(key, value); });
     const response = await fetch(url, { credentials: "same-origin" });
     if (response.status === 401) { window.location.replace("/?expired=1"); throw new Error("session expirée"); }
+    const delay = Number(response.headers.get("Retry-After"));
+    if (response.status === 503 && !retried && delay > 0) {
+      status("Serveur occupé : nouvel essai dans " + Math.min(delay, 30) + " s…");
+      await pause(Math.min(delay, 30));
+      return get(path, params, true);
+    }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw new Error(typeof body.detail === "string" ? body.detail : "erreur " + response.status);

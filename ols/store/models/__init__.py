@@ -2,7 +2,8 @@
 
 :mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (territories, places,
 addresses, streets, SSMSI figures), :mod:`~.cartography` (what a refresh derives), :mod:`~.access`
-(users, sessions, audit, points de deal) and :mod:`~.patrols`. Every model is re-exported here,
+(users, sessions, audit, points de deal), :mod:`~.patrols` and :mod:`~.changes` (which committed
+transactions changed the data, for the API's cache). Every model is re-exported here,
 so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
 holds every table.
 """
@@ -28,6 +29,7 @@ from ols.store.models.cartography import (
     Refresh,
     Zone,
 )
+from ols.store.models.changes import DataChange
 from ols.store.models.facts import (
     CONFIDENTIALITY_LEVELS,
     LOCATION_PRECISIONS,
@@ -58,6 +60,7 @@ __all__ = [
     "Batch",
     "Cell",
     "CellCount",
+    "DataChange",
     "DealPoint",
     "DealPointChange",
     "DisclosureKey",

@@ -1,0 +1,360 @@
+"""Load benchmark: a busy morning on the map, with the API's load limits on, then off, in one run.
+
+Against the demo database (``OLS_HOME=… OLS_DEMO_SERVE=0 bash scripts/demo.sh`` first: the
+benchmark reads the configured database, migrates it and adds three users), it starts ``ols serve``
+itself, waits for its cache warm-up, and opens one web session per simulated user (``POST
+/api/v1/session``, as the map page does) for three roles: coordinator, police, élu. Each user then
+asks, until the end of the run, for what the map asks: heatmap cells, significant hot spots, zones
+and their comparison, time profiles, vector tiles, with the periods, families, resolutions and tiles
+a reader clicks through, revalidating with its ETag like a browser, and thinks between two requests
+(exponential, ``--think`` seconds on average; ``--think 0``: closed loop, the stress case). A
+separate prober asks ``/health`` every 100 ms throughout. ``--uncached`` replays issue 19's finding
+instead: every request is a time profile nobody asked before (a random range of days), which no
+cache can answer. The same run is made with the limits on
+(``OLS_LOAD_LIMITS=1``) and off (``=0``), each on a fresh server. Printed per route family: answers
+per second, p50/p95/p99 of the answered requests (200 and 304), the share of 503s, other errors
+(timeouts over 30 s included), ``/health`` p50/p99/max, and the ratios on/off.
+
+Usage: ``OLS_HOME=… .venv/bin/python benchmarks/load.py [--clients 200] [--seconds 60] [--think 1]
+[--modes on,off] [--uncached]``. The client runs on the same machine as the server and PostgreSQL: on two
+cores it takes its share of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import uvloop
+from sqlalchemy import create_engine, func, select
+
+from ols.access.audience import Audience
+from ols.access.users import create_user
+from ols.nomenclature import FAMILIES
+from ols.store import db
+from ols.store.models import Refresh, Territory
+
+ROLES = ("coordinator", "police", "elu")
+MIX = {"heatmap": 3, "hotspots": 2, "zones": 2, "profiles": 1, "tiles": 3}
+TIMEOUT = 30.0
+PROBE_EVERY = 0.1
+WINDOW = 10
+
+
+def tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    """The x, y of the Web Mercator tile holding a point."""
+    n = 2**zoom
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
+
+@dataclass
+class Setup:
+    """What the simulated readers ask about: refreshed periods, hot-spot resolutions, tiles, their tokens."""
+
+    periods: list[str]
+    hotspot_resolutions: list[int]
+    tiles: list[tuple[int, int, int]]
+    tokens: dict[str, str]
+    uncached: bool = False
+
+
+def prepare(url: str) -> Setup:
+    """The demo database's refreshed periods and tiles, and one new user per role."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        refreshed = connection.execute(select(Refresh.period, Refresh.method)).all()
+        box = connection.execute(select(func.ST_XMin(func.ST_Extent(Territory.geom)),
+                                        func.ST_YMin(func.ST_Extent(Territory.geom)),
+                                        func.ST_XMax(func.ST_Extent(Territory.geom)),
+                                        func.ST_YMax(func.ST_Extent(Territory.geom)))).one()  # fmt: skip
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        tokens = {role: create_user(connection, f"bench-load-{role}-{stamp}", role=role) for role in ROLES}
+    engine.dispose()
+    if not refreshed:
+        sys.exit("no refreshed period: load the demo first (OLS_DEMO_SERVE=0 bash scripts/demo.sh)")
+    tiles = []
+    for zoom in (13, 14, 15):
+        (x0, y0), (x1, y1) = tile_of(box[0], box[3], zoom), tile_of(box[2], box[1], zoom)
+        tiles += [(zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    resolutions = sorted(set(refreshed[0][1].get("resolutions", [9])))
+    return Setup([period for period, _ in refreshed], resolutions, tiles, tokens)
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by this process, or by process ``pid`` (user + system)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def served(url: str, *, limits: bool, log: Path) -> Iterator[tuple[str, float, int]]:
+    """``ols serve`` on the database, limits on or off; yields its base URL, the warm-up's seconds, its pid."""
+    port = free_port()
+    env = dict(os.environ, OLS_DATABASE_URL=url, OLS_LOAD_LIMITS="1" if limits else "0")
+    with log.open("w") as errors:
+        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
+    base, started = f"http://127.0.0.1:{port}", time.monotonic()
+    try:
+        while time.monotonic() - started < 120 and "préchauffage du cache" not in log.read_text(encoding="utf-8"):
+            time.sleep(0.2)
+        yield base, time.monotonic() - started, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+async def login(base: str, token: str) -> str:
+    """A web session's cookie for a token, as the login form gets it."""
+    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT) as client:
+        response = await client.post("/api/v1/session", json={"token": token}, headers={"Origin": base})
+        response.raise_for_status()
+        return str(response.cookies["ols_session"])
+
+
+def uncached(role: str, rng: random.Random) -> tuple[str, str, dict[str, Any]]:
+    """A time profile no one asked before: a random range of days (an ISO week of 2020–2026 for the élu)."""
+    if Audience.of("bench", role).suppressed:  # calendar periods only
+        return "profiles", "/api/v1/profiles/time", {"period": f"{rng.randint(2020, 2026)}-W{rng.randint(1, 52):02d}"}
+    start = date(2025, 1, 1) + timedelta(days=rng.randint(0, 500))
+    period = f"{start}..{start + timedelta(days=rng.randint(7, 180))}"
+    return "profiles", "/api/v1/profiles/time", {"period": period}
+
+
+def pick(role: str, setup: Setup, rng: random.Random) -> tuple[str, str, dict[str, Any]]:
+    """One request of the map, as a reader of ``role`` clicking through periods, families and zooms asks it."""
+    if setup.uncached:
+        return uncached(role, rng)
+    audience = Audience.of("bench", role)
+    period = rng.choice(setup.periods)
+    family = rng.choice([None, None, None, *(family.code for family in FAMILIES)])
+    kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
+    hotspot_grids = [r for r in setup.hotspot_resolutions if r in audience.resolutions]
+    if kind == "hotspots" and not hotspot_grids:
+        kind = "heatmap"
+    if kind == "heatmap":
+        params = {"period": period, "resolution": rng.choice(audience.resolutions), "family": family}
+        return kind, "/api/v1/heatmap/cells", params
+    if kind == "hotspots":
+        params = {"period": period, "resolution": rng.choice(hotspot_grids), "family": family,
+                  "significant_only": "true"}  # fmt: skip
+        return kind, "/api/v1/hotspots", params
+    if kind == "zones":
+        return kind, rng.choice(["/api/v1/zones", "/api/v1/zones/compare"]), {"period": period}
+    if kind == "profiles":
+        return kind, "/api/v1/profiles/time", {"period": period, "family": family}
+    z, x, y = rng.choice(setup.tiles)
+    return kind, f"/api/v1/tiles/{rng.choice(['heatmap', 'zones'])}/{z}/{x}/{y}.mvt", {"period": period}
+
+
+@dataclass
+class Tally:
+    """What one run measured."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    hits: list[float] = field(default_factory=list)
+    misses: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float, bool]] = field(default_factory=list)  # (when, latency, from the cache)
+    started: float = field(default_factory=time.monotonic)
+    statuses: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    health: list[float] = field(default_factory=list)
+    health_failures: int = 0
+    seconds: float = 0.0
+
+    def note(self, family: str, status: str, took: float, cache: str | None = None) -> None:
+        """One answer (or failure) of a route family, and whether the server took it from its cache."""
+        self.statuses[family][status] += 1
+        if status in ("200", "304"):
+            self.latencies[family].append(took)
+            (self.hits if cache == "hit" else self.misses).append(took)
+            self.timeline.append((time.monotonic() - self.started, took, cache == "hit"))
+
+
+async def reader(client: httpx.AsyncClient, role: str, cookie: str, setup: Setup, tally: Tally,
+                 deadline: float, think: float, seed: int) -> None:  # fmt: skip
+    """One user of the map until the deadline: ask, wait for the answer, think, ask again."""
+    rng, etags = random.Random(seed), {}
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))  # readers arrive over the first think time, not all at once
+    while time.monotonic() < deadline:
+        family, path, params = pick(role, setup, rng)
+        params = {key: value for key, value in params.items() if value is not None}
+        key = (path, tuple(sorted(params.items())))
+        headers = {"Cookie": f"ols_session={cookie}", "Accept-Encoding": "gzip"}
+        if key in etags:
+            headers["If-None-Match"] = etags[key]
+        started, cache = time.monotonic(), None
+        try:
+            response = await client.get(path, params=params, headers=headers)
+            status, cache = str(response.status_code), response.headers.get("x-cache")
+            if response.status_code == 200 and "etag" in response.headers:
+                etags[key] = response.headers["etag"]
+        except httpx.TimeoutException:
+            status = "timeout"
+        except httpx.TransportError:
+            status = "transport"
+        tally.note(family, status, time.monotonic() - started, cache)
+        if think:
+            await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
+
+
+async def prober(base: str, tally: Tally, deadline: float) -> None:
+    """``/health`` every 100 ms on a connection of its own."""
+    async with httpx.AsyncClient(base_url=base, timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                ok = (await client.get("/api/v1/health")).status_code == 200
+            except httpx.TransportError:
+                ok = False
+            took = time.monotonic() - started
+            tally.health.append(took)
+            tally.health_failures += not ok
+            await asyncio.sleep(max(0.0, PROBE_EVERY - took))
+
+
+async def load(base: str, setup: Setup, args: argparse.Namespace) -> Tally:
+    """Log every reader in, then run them all (and the prober) for ``args.seconds``."""
+    roles = [ROLES[index % len(ROLES)] for index in range(args.clients)]
+    gate = asyncio.Semaphore(8)
+
+    async def one(role: str) -> str:
+        async with gate:
+            return await login(base, setup.tokens[role])
+
+    cookies = await asyncio.gather(*(one(role) for role in roles))
+    tally = Tally(started=time.monotonic())
+    limits = httpx.Limits(max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8)
+    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
+        started = time.monotonic()
+        deadline = started + args.seconds
+        await asyncio.gather(prober(base, tally, deadline), *(
+            reader(client, role, cookie, setup, tally, deadline, args.think, seed)
+            for seed, (role, cookie) in enumerate(zip(roles, cookies, strict=True))))  # fmt: skip
+        tally.seconds = time.monotonic() - started
+    return tally
+
+
+def ms(samples: list[float], q: float) -> float:
+    """The ``q`` percentile of samples in seconds, in milliseconds (NaN when there is none)."""
+    return float(np.percentile(samples, q) * 1000) if samples else math.nan
+
+
+def summary(tally: Tally) -> dict[str, dict[str, float]]:
+    """Per route family: answers per second, percentiles, share of 503s, other errors."""
+    rows = {}
+    for family in [*MIX, "all"]:
+        names = list(MIX) if family == "all" else [family]
+        counts: dict[str, int] = defaultdict(int)
+        for name in names:
+            for status, n in tally.statuses[name].items():
+                counts[status] += n
+        total = sum(counts.values())
+        samples = [s for name in names for s in tally.latencies[name]]
+        answered = counts["200"] + counts["304"]
+        share = 100 / max(1, total)
+        rows[family] = {"requests": total, "req/s": answered / tally.seconds, "p50": ms(samples, 50),
+                        "p95": ms(samples, 95), "p99": ms(samples, 99), "503 %": share * counts["503"],
+                        "errors": total - answered - counts["503"], "304 %": share * counts["304"]}  # fmt: skip
+    return rows
+
+
+def show(mode: str, tally: Tally, warm: float, log: Path) -> dict[str, dict[str, float]]:
+    """Print one run's table."""
+    rows = summary(tally)
+    print(f"\n== limits {mode}: {tally.seconds:.0f} s, server ready and warm after {warm:.1f} s ==")
+    print(f"{'family':<10}{'requests':>9}{'ans/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'503 %':>8}"
+          f"{'304 %':>8}{'errors':>8}")  # fmt: skip
+    for family, row in rows.items():
+        if not row["requests"]:
+            continue
+        print(f"{family:<10}{row['requests']:>9.0f}{row['req/s']:>8.1f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
+              f"{row['p99']:>9.1f}{row['503 %']:>8.1f}{row['304 %']:>8.1f}{row['errors']:>8.0f}")  # fmt: skip
+    other = {f: {s: n for s, n in tally.statuses[f].items() if s not in ("200", "304", "503")} for f in MIX}
+    if any(other.values()):
+        print("other answers:", {f: dict(s) for f, s in other.items() if s})
+    for name, samples in (("from the cache", tally.hits), ("computed", tally.misses)):
+        print(f"{name}: {len(samples)} answers, p50 {ms(samples, 50):.1f} ms, p95 {ms(samples, 95):.1f} ms, "
+              f"p99 {ms(samples, 99):.1f} ms")  # fmt: skip
+    windows = defaultdict(list)
+    for when, took, hit in tally.timeline:
+        windows[int(when // WINDOW)].append((took, hit))
+    print("by 10 s: " + "; ".join(
+        f"{index * WINDOW}-{(index + 1) * WINDOW} s {len(rows)} answers, {sum(not hit for _, hit in rows)} computed, "
+        f"p99 {ms([took for took, _ in rows], 99):.0f} ms (cached {ms([took for took, hit in rows if hit], 99):.0f})"
+        for index, rows in sorted(windows.items())))  # fmt: skip
+    health = tally.health
+    print(f"/health: {len(health)} probes, p50 {ms(health, 50):.1f} ms, p99 {ms(health, 99):.1f} ms, "
+          f"max {max(health) * 1000:.1f} ms, failures {tally.health_failures}")  # fmt: skip
+    text = log.read_text(encoding="utf-8")
+    print(f"server log: {text.count('erreur non traitée')} unhandled errors, {text.count('préchauffage du cache')} "
+          f"warm-ups")  # fmt: skip
+    rows["health"] = {"p99": ms(health, 99), "req/s": math.nan}
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time (s); 0: closed loop")
+    parser.add_argument("--modes", default="on,off")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="every request a time profile never asked before (issue 19's finding: no cache helps)",
+    )
+    args = parser.parse_args()
+    url = db.database_url()
+    db.migrate(url)
+    setup = prepare(url)
+    setup.uncached = args.uncached
+    print(f"{args.clients} readers ({', '.join(ROLES)}), {args.seconds:.0f} s, think {args.think} s; periods "
+          f"{', '.join(sorted(setup.periods))}, {len(setup.tiles)} tiles")  # fmt: skip
+    results = {}
+    for mode in args.modes.split(","):
+        log = Path(tempfile.mkstemp(prefix=f"ols-load-{mode}-", suffix=".log")[1])
+        with served(url, limits=mode == "on", log=log) as (base, warm, pid):
+            before = (cpu_seconds(), cpu_seconds(pid), os.getloadavg()[0])
+            tally = uvloop.run(load(base, setup, args))
+            used = (cpu_seconds() - before[0], cpu_seconds(pid) - before[1])
+        results[mode] = show(mode, tally, warm, log)
+        print(f"CPU over the run (logins included): client {used[0]:.0f} s, server {used[1]:.0f} s; machine load "
+              f"average {before[2]:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores shared)")  # fmt: skip
+    if {"on", "off"} <= results.keys():
+        print("\nratio on/off:", ", ".join(
+            f"{family} p99 {results['on'][family]['p99'] / results['off'][family]['p99']:.2f}"
+            for family in [*MIX, "all", "health"] if not math.isnan(results["on"][family]["p99"])), end="")  # fmt: skip
+        print(f"; answers/s {results['on']['all']['req/s'] / results['off']['all']['req/s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The response cache: every map answer revalidates by ETag, is kept per audience, and goes stale with its data.
+
+On a database of its own (a commune, its facts, one refreshed semester), so that the changes these
+tests make (facts ingested, zones drawn, points de deal reported) never reach the other tests'
+counts. A change made through this API shows in its very next answer; one made elsewhere (an
+``ols ingest`` in a shell) within a second; and only where it counts: new facts change the time
+profile and the indicators at once, the heatmap when the semester is refreshed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from api.cache import ResponseCache, encode
+from api.main import create_app
+from api.serving import STAMP_SECONDS
+from etl.ingest import ingest_file
+from etl.mapping import load_mapping
+from ols.access.users import create_user
+from ols.cartography.refresh import refresh
+from ols.periods import parse_period
+from ols.reference.territories import read_boundary
+from ols.settings import ApiSettings, CartographySettings
+from tests.helpers import police_nationale_csv
+from tests.routes.conftest import NEIGHBOUR, PERIOD, _load_neighbour
+from tests.routes.test_load import locked
+from tests.routes.truth import tile_of
+
+FAST = CartographySettings(permutations=99)
+X, Y = tile_of(3.141, 50.648, 14)
+MAP = [
+    ("/api/v1/heatmap", {"period": PERIOD}),
+    ("/api/v1/heatmap/cells", {"period": PERIOD, "resolution": 9}),
+    ("/api/v1/hotspots", {"period": PERIOD, "significant_only": "true"}),
+    ("/api/v1/zones", {"period": PERIOD}),
+    ("/api/v1/zones/compare", {"period": PERIOD}),
+    (f"/api/v1/tiles/heatmap/14/{X}/{Y}.mvt", {"period": PERIOD}),
+    (f"/api/v1/tiles/zones/14/{X}/{Y}.mvt", {"period": PERIOD}),
+    ("/api/v1/indicators", {"period": PERIOD}),
+    ("/api/v1/profiles/time", {"period": PERIOD}),
+    ("/api/v1/territories", {}),
+    ("/api/v1/places", {}),
+    ("/api/v1/deal-points", {}),
+]
+SQUARE = {"type": "Polygon", "coordinates": [[[3.13, 50.64], [3.15, 50.64], [3.15, 50.655], [3.13, 50.655],
+                                              [3.13, 50.64]]]}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def commune(
+    template_url: str, server_url: str, shared: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """Villeneuve-d'Ascq with 600 facts, its semester refreshed, in a database of its own."""
+    name = f"ols_cache_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name} TEMPLATE ols_test_template"))
+    engine = create_engine(make_url(server_url).set(database=name))
+    _load_neighbour(engine, shared, tmp_path_factory.mktemp("commune"))
+    refresh(engine, parse_period(PERIOD), settings=FAST)
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def users(commune: Engine) -> dict[str, str]:
+    """Tokens: the coordinator, two police officers (one audience), an élu."""
+    with commune.begin() as connection:
+        return {name: create_user(connection, f"cache-{name}", role=name.rstrip("2")) for name in
+                ("coordinator", "police", "police2", "elu")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def api(commune: Engine, users: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app on that database, its cache cold."""
+    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("zones"), session_attempts_per_minute=1000)
+    with TestClient(create_app(engine=commune, settings=settings, warm_up=False)) as client:
+        for token in users.values():  # each token's argon2 check, once
+            assert client.get("/api/v1/session", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        yield client
+
+
+def _get(api: TestClient, token: str, path: str, params: dict[str, Any], etag: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} | ({"If-None-Match": etag} if etag else {})
+    return api.get(path, params=params, headers=headers)
+
+
+@pytest.mark.parametrize(("path", "params"), MAP, ids=[path.split("/api/v1/")[1][:20] for path, _ in MAP])
+def test_every_map_answer_revalidates_with_its_etag(
+    api: TestClient, users: dict[str, str], path: str, params: dict[str, Any]
+) -> None:
+    first = _get(api, users["coordinator"], path, params)
+    assert first.status_code == 200 and first.headers["etag"], first.text[:200]
+    assert first.headers["cache-control"] == "private, max-age=0, must-revalidate"
+    assert first.headers["x-cache"] == "miss"
+    again = _get(api, users["coordinator"], path, params, first.headers["etag"])
+    assert again.status_code == 304 and not again.content and again.headers["x-cache"] == "hit"
+    third = _get(api, users["coordinator"], path, params)
+    assert third.content == first.content and third.headers["x-cache"] == "hit"
+
+
+def test_audiences_never_share_an_answer_but_one_audience_does(api: TestClient, users: dict[str, str]) -> None:
+    params = {"period": PERIOD}
+    police, police2, elu = (_get(api, users[name], "/api/v1/heatmap/cells", params) for name in ("police", "police2",
+                                                                                                   "elu"))  # fmt: skip
+    assert police.headers["etag"] == police2.headers["etag"] and police.content == police2.content
+    assert elu.headers["etag"] != police.headers["etag"]
+    assert elu.json()["metadata"]["rounded_to"] == 5 and police.json()["metadata"]["rounded_to"] is None
+    assert _get(api, users["elu"], "/api/v1/heatmap/cells", params, police.headers["etag"]).status_code == 200
+
+
+def test_a_cached_answer_costs_no_query(api: TestClient, users: dict[str, str], commune: Engine) -> None:
+    for path, params in MAP[:5]:
+        assert _get(api, users["police"], path, params).status_code == 200
+    with locked(commune, "event"), locked(commune, "cell_count"), locked(commune, "zone"), locked(commune, "hotspot"):
+        started = time.monotonic()
+        answers = [_get(api, users["police"], path, params).status_code for path, params in MAP[:5]]
+        took = time.monotonic() - started
+    assert answers == [200] * 5 and took < 1.0, (answers, took)
+
+
+def test_a_zone_drawn_or_removed_shows_in_the_next_answer(api: TestClient, users: dict[str, str]) -> None:
+    coordinator = users["coordinator"]
+    before = _get(api, coordinator, "/api/v1/zones", {"period": PERIOD})
+    zone = {"code": "Z-cache", "name": "Zone du cache", "rationale": "test", "owner": "test", "geometry": SQUARE}
+    created = api.post("/api/v1/zones", json=zone, headers={"Authorization": f"Bearer {coordinator}"})
+    assert created.status_code == 201, created.text
+    after = _get(api, coordinator, "/api/v1/zones", {"period": PERIOD}, before.headers["etag"])
+    assert after.status_code == 200
+    assert len(after.json()["features"]) == len(before.json()["features"]) + 1
+    api.delete("/api/v1/zones/Z-cache", headers={"Authorization": f"Bearer {coordinator}"})
+    gone = _get(api, coordinator, "/api/v1/zones", {"period": PERIOD})
+    assert [f["properties"]["code"] for f in gone.json()["features"]] == [
+        f["properties"]["code"] for f in before.json()["features"]
+    ]
+
+
+def test_a_deal_point_reported_or_changed_shows_in_the_next_answer(api: TestClient, users: dict[str, str]) -> None:
+    police = {"Authorization": f"Bearer {users['police']}"}
+    before = api.get("/api/v1/deal-points", headers=police).json()["features"]
+    point = {"label": "Square du cache", "lon": 3.142, "lat": 50.649, "reported_on": "2026-03-02"}
+    point_id = api.post("/api/v1/deal-points", json=point, headers=police).json()["id"]
+    listed = api.get("/api/v1/deal-points", headers=police).json()["features"]
+    assert len(listed) == len(before) + 1
+    api.patch(f"/api/v1/deal-points/{point_id}", json={"status": "demantele"}, headers=police)
+    after = {f["properties"]["label"]: f["properties"]["status"]
+             for f in api.get("/api/v1/deal-points", headers=police).json()["features"]}  # fmt: skip
+    assert after["Square du cache"] == "demantele"
+
+
+def test_facts_ingested_elsewhere_show_within_a_second_and_only_where_they_count(
+    api: TestClient, users: dict[str, str], commune: Engine, shared: Path, tmp_path: Path
+) -> None:
+    police = users["police"]
+    profile = _get(api, police, "/api/v1/profiles/time", {"period": PERIOD})
+    indicators = _get(api, police, "/api/v1/indicators", {"period": PERIOD})
+    heatmap = _get(api, police, "/api/v1/heatmap/cells", {"period": PERIOD})
+    boundary = read_boundary(shared / "boundaries" / "communes-59-nord.geojson", commune=NEIGHBOUR)
+    path = police_nationale_csv(tmp_path / "more.csv", boundary.geom, count=200, seed=7)
+    path.write_text(path.read_text(encoding="cp1252").replace("VA-", "VB-"), encoding="cp1252")  # new facts
+    report = ingest_file(commune, path, source_code="police-nationale", mapping=load_mapping("police_nationale"),
+                         ingested_by="test")  # fmt: skip
+    assert report.accepted > 0
+    time.sleep(STAMP_SECONDS + 0.1)  # changes made by another process are read at most a second later
+    assert _get(api, police, "/api/v1/profiles/time", {"period": PERIOD}, profile.headers["etag"]).status_code == 200
+    assert _get(api, police, "/api/v1/indicators", {"period": PERIOD}, indicators.headers["etag"]).status_code == 200
+    assert _get(api, police, "/api/v1/heatmap/cells", {"period": PERIOD}, heatmap.headers["etag"]).status_code == 304
+    refresh(commune, parse_period(PERIOD), settings=FAST)
+    time.sleep(STAMP_SECONDS + 0.1)
+    fresh = _get(api, police, "/api/v1/heatmap/cells", {"period": PERIOD}, heatmap.headers["etag"])
+    assert fresh.status_code == 200
+    assert sum(count for _, count in fresh.json()["cells"]) > sum(count for _, count in heatmap.json()["cells"])
+
+
+def test_the_cache_is_bounded_by_the_bytes_it_holds_least_recently_used_first() -> None:
+    entries = {name: encode((name,), "s", bytes(range(256)) * 12) for name in "abcd"}  # ~3 kB each, and its gzip
+    bound = 3 * entries["a"].size + 100
+    cache = ResponseCache(max_bytes=bound)
+    for name in "abc":
+        cache.put((name,), entries[name])
+    assert len(cache) == 3 and cache.bytes == sum(entries[name].size for name in "abc") <= bound
+    assert cache.get(("a",), "s") is not None  # a is now the most recently used
+    cache.put(("d",), entries["d"])
+    assert cache.get(("b",), "s") is None and all(cache.get((name,), "s") for name in "acd")
+    assert cache.get(("a",), "another stamp") is None
+    cache.put(("huge",), encode(("huge",), "s", bytes(range(256)) * 50))
+    assert cache.get(("huge",), "s") is None and len(cache) == 3 and cache.bytes <= bound
