@@ -8,7 +8,8 @@ asks, until the end of the run, for what the map asks: heatmap cells, significan
 and their comparison, time profiles, vector tiles, with the periods, families, resolutions and tiles
 a reader clicks through, revalidating with its ETag like a browser, and thinks between two requests
 (exponential, ``--think`` seconds on average; ``--think 0``: closed loop, the stress case). A
-separate prober asks ``/health`` every 100 ms throughout. ``--uncached`` replays issue 19's finding
+separate prober, in a process of its own, asks ``/health`` every 100 ms throughout; the readers are spread over
+``--processes`` client processes, each with its own event loop. ``--uncached`` replays issue 19's finding
 instead: every request is a time profile nobody asked before (a random range of days), which no
 cache can answer. The same run is made with the limits on
 (``OLS_LOAD_LIMITS=1``) and off (``=0``), each on a fresh server. Printed per route family: answers
@@ -24,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
+import multiprocessing
 import os
 import random
 import resource
@@ -35,6 +38,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -106,10 +110,10 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int | None = None) -> float:
-    """CPU time used so far by this process, or by process ``pid`` (user + system)."""
+    """CPU time used so far by this process and its finished client workers, or by process ``pid``."""
     if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
+        own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -197,6 +201,25 @@ class Tally:
             (self.hits if cache == "hit" else self.misses).append(took)
             self.timeline.append((time.monotonic() - self.started, took, cache == "hit"))
 
+    def export(self) -> dict[str, Any]:
+        """What a worker process measured, in plain types (to send back to the parent)."""
+        return {"latencies": dict(self.latencies), "hits": self.hits, "misses": self.misses,
+                "timeline": self.timeline, "statuses": {f: dict(s) for f, s in self.statuses.items()},
+                "health": self.health, "health_failures": self.health_failures}  # fmt: skip
+
+    def absorb(self, part: dict[str, Any]) -> None:
+        """Add what a worker process measured."""
+        for family, samples in part["latencies"].items():
+            self.latencies[family] += samples
+        for family, counts in part["statuses"].items():
+            for status, n in counts.items():
+                self.statuses[family][status] += n
+        self.hits += part["hits"]
+        self.misses += part["misses"]
+        self.timeline += part["timeline"]
+        self.health += part["health"]
+        self.health_failures += part["health_failures"]
+
 
 async def reader(client: httpx.AsyncClient, role: str, cookie: str, setup: Setup, tally: Tally,
                  deadline: float, think: float, seed: int) -> None:  # fmt: skip
@@ -241,26 +264,76 @@ async def prober(base: str, tally: Tally, deadline: float) -> None:
             await asyncio.sleep(max(0.0, PROBE_EVERY - took))
 
 
-async def load(base: str, setup: Setup, args: argparse.Namespace) -> Tally:
-    """Log every reader in, then run them all (and the prober) for ``args.seconds``."""
-    roles = [ROLES[index % len(ROLES)] for index in range(args.clients)]
+async def login_all(base: str, setup: Setup, roles: list[str]) -> list[str]:
+    """One web session per reader, eight logins at a time."""
     gate = asyncio.Semaphore(8)
 
     async def one(role: str) -> str:
         async with gate:
             return await login(base, setup.tokens[role])
 
-    cookies = await asyncio.gather(*(one(role) for role in roles))
-    tally = Tally(started=time.monotonic())
-    limits = httpx.Limits(max_connections=args.clients + 8, max_keepalive_connections=args.clients + 8)
-    async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
-        started = time.monotonic()
-        deadline = started + args.seconds
-        await asyncio.gather(prober(base, tally, deadline), *(
-            reader(client, role, cookie, setup, tally, deadline, args.think, seed)
-            for seed, (role, cookie) in enumerate(zip(roles, cookies, strict=True))))  # fmt: skip
-        tally.seconds = time.monotonic() - started
+    return list(await asyncio.gather(*(one(role) for role in roles)))
+
+
+def run_readers(base: str, setup: Setup, think: float, part: list[tuple[int, str, str]], started: float,
+                deadline: float) -> dict[str, Any]:  # fmt: skip
+    """A worker process: its share of the readers, on an event loop of its own."""
+    tally = Tally(started=started)
+
+    async def go() -> None:
+        limits = httpx.Limits(max_connections=len(part) + 8, max_keepalive_connections=len(part) + 8)
+        async with httpx.AsyncClient(base_url=base, timeout=TIMEOUT, limits=limits) as client:
+            await asyncio.gather(*(reader(client, role, cookie, setup, tally, deadline, think, seed)
+                                   for seed, role, cookie in part))  # fmt: skip
+
+    uvloop.run(go())
+    return tally.export()
+
+
+def run_prober(base: str, started: float, deadline: float) -> dict[str, Any]:
+    """A worker process of its own for the ``/health`` prober: no reader delays its measure."""
+    tally = Tally(started=started)
+    uvloop.run(prober(base, tally, deadline))
+    return tally.export()
+
+
+def load(base: str, setup: Setup, args: argparse.Namespace) -> Tally:
+    """Log every reader in, then run them (spread over ``args.processes`` processes, each with its own
+    event loop, so that the client's own queueing weighs little in the latencies) and the prober for
+    ``args.seconds``."""
+    roles = [ROLES[index % len(ROLES)] for index in range(args.clients)]
+    cookies = uvloop.run(login_all(base, setup, roles))
+    readers = [(seed, role, cookie) for seed, (role, cookie) in enumerate(zip(roles, cookies, strict=True))]
+    parts = [readers[index :: args.processes] for index in range(args.processes)]
+    started = time.monotonic()
+    deadline = started + args.seconds
+    tally = Tally(started=started)
+    with ProcessPoolExecutor(len(parts) + 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        jobs = [pool.submit(run_readers, base, setup, args.think, part, started, deadline) for part in parts]
+        jobs.append(pool.submit(run_prober, base, started, deadline))
+        for job in jobs:
+            tally.absorb(job.result())
+    tally.seconds = time.monotonic() - started
     return tally
+
+
+def server_side(log: Path) -> str:
+    """The server's own durations (its access log): p99 of the map's routes (logins left out) and of ``/health``."""
+    routes: dict[str, list[float]] = defaultdict(list)
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if line.startswith("{") and '"requête"' in line:
+            entry = json.loads(line)
+            route = entry.get("route") or ""
+            if (
+                route.endswith("/health")
+                or any(name in route for name in MIX if name != "heatmap")
+                or "heatmap" in route
+            ):
+                routes["health" if route.endswith("/health") else "map"].append(entry["ms"] / 1000)
+    return (
+        f"server side (access log): map routes p50 {ms(routes['map'], 50):.1f} ms, p99 {ms(routes['map'], 99):.1f} "
+        f"ms; /health p99 {ms(routes['health'], 99):.1f} ms, max {ms(routes['health'], 100):.1f} ms"
+    )
 
 
 def ms(samples: list[float], q: float) -> float:
@@ -327,6 +400,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=1.0, help="mean think time (s); 0: closed loop")
     parser.add_argument("--modes", default="on,off")
+    parser.add_argument("--processes", type=int, default=4, help="client processes the readers are spread over")
     parser.add_argument(
         "--uncached",
         action="store_true",
@@ -344,9 +418,10 @@ def main() -> None:
         log = Path(tempfile.mkstemp(prefix=f"ols-load-{mode}-", suffix=".log")[1])
         with served(url, limits=mode == "on", log=log) as (base, warm, pid):
             before = (cpu_seconds(), cpu_seconds(pid), os.getloadavg()[0])
-            tally = uvloop.run(load(base, setup, args))
+            tally = load(base, setup, args)
             used = (cpu_seconds() - before[0], cpu_seconds(pid) - before[1])
         results[mode] = show(mode, tally, warm, log)
+        print(server_side(log))
         print(f"CPU over the run (logins included): client {used[0]:.0f} s, server {used[1]:.0f} s; machine load "
               f"average {before[2]:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores shared)")  # fmt: skip
     if {"on", "off"} <= results.keys():
