@@ -86,7 +86,11 @@ def _without_replacement(rng: np.random.Generator, rows: int, size: int, populat
 def _analytical(
     values: np.ndarray, neighbourhood: sp.csr_matrix, cardinality: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Gi* and its z-score under the normality assumption (as esda computes them)."""
+    """Gi* and its z-score under the normality assumption (as esda computes them).
+
+    A layer whose counts are all equal, or a neighbourhood covering the whole study area, has no
+    variance: its z is NaN (no class), not a warning.
+    """
     n = len(values)
     total = values.sum()
     statistic = (neighbourhood @ values) / total
@@ -94,7 +98,8 @@ def _analytical(
     variance = (values**2).mean() - mean**2
     expected = cardinality / n
     expected_variance = cardinality * (n - cardinality) / (n - 1) / n**2 * variance / mean**2
-    return statistic, (statistic - expected) / np.sqrt(expected_variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return statistic, (statistic - expected) / np.sqrt(expected_variance)
 
 
 def _pseudo_z(
