@@ -207,11 +207,20 @@ def create_app(
     return app
 
 
+KEEP_ALIVE_S = 65
+
+
 def server_options(settings: ApiSettings) -> dict[str, Any]:
-    """uvicorn's options: ``X-Forwarded-For`` is believed only from the proxies of ``OLS_TRUSTED_PROXIES``."""
+    """uvicorn's options: ``X-Forwarded-For`` is believed only from the proxies of ``OLS_TRUSTED_PROXIES``.
+
+    An idle connection is kept ``KEEP_ALIVE_S`` (uvicorn's default is 5 s): a reader pauses longer
+    than that between two clicks, and a server closing the connection just as the client reuses it
+    loses that request (seen as transport errors under load).
+    """
     if not settings.trusted_proxies:
-        return {"proxy_headers": False}
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
+        return {"proxy_headers": False, "timeout_keep_alive": KEEP_ALIVE_S}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies),
+            "timeout_keep_alive": KEEP_ALIVE_S}  # fmt: skip
 
 
 def configure_logging() -> None:
