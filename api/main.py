@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import errors
 from api.cache import LayerCache
 from api.deps import Throttle
-from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
+from api.routers import admin, data, dealpoints, explain, layers, meta, ogc, pages, patrols, zones
 from ols import __version__
 from ols.errors import ConfigurationError
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, api_settings, check_all
@@ -140,7 +140,7 @@ def create_app(*, engine: Engine | None = None, settings: ApiSettings | None = N
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
-    for module in (meta, layers, zones, dealpoints, data, admin, patrols):
+    for module in (meta, layers, zones, dealpoints, data, admin, patrols, explain):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(ogc.router)
     app.include_router(pages.router)
