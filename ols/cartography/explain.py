@@ -29,7 +29,8 @@ from ols.caveats import CAVEATS
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE
 from ols.periods import Period
-from ols.store.models import CellCount, Hotspot, Place, Source, Zone
+from ols.reference.places import nearest_name
+from ols.store.models import CellCount, Hotspot, Source, Zone
 from ols.wording import class_label, class_meaning
 
 RINGS = (1, 2, 3)
@@ -74,13 +75,6 @@ def _parse_cell(text: str) -> int:
         pass
     msg = f"« {text[:20]} » n'est pas un identifiant de cellule H3"
     raise InvalidInputError(msg)
-
-
-def place_near(connection: Connection, cell: int) -> str | None:
-    """The name of the named place nearest to a cell's centre (what a person reads instead of an H3 id)."""
-    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
-    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
-    return connection.execute(select(Place.name).order_by(Place.geom.op("<->")(point)).limit(1)).scalar()
 
 
 def partners(
@@ -188,7 +182,7 @@ def _cell(connection: Connection, question: Question, audience: Audience) -> dic
     status = hotspot_status(connection, question.period, audience, resolution=resolution, family=question.family)
     exact = not audience.suppressed
     found = {
-        "kind": "cell", "cell": cell, "resolution": resolution, "place": place_near(connection, number),
+        "kind": "cell", "cell": cell, "resolution": resolution, "place": nearest_name(connection, number),
         "count": row["count"], "count_label": audience.count_label(row["count"]), "merged": merged,
         "neighbours": neighbours, "partners": listed, "class": row["class"], "label": class_label(row["class"]),
         "meaning": class_meaning(row["class"]), "status": status,

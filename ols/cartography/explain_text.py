@@ -84,7 +84,7 @@ def cell_sentences(found: dict[str, Any], audience: Audience) -> list[str]:
 def zone_sentences(found: dict[str, Any], audience: Audience) -> list[str]:
     """The explanation of a zone, sentence by sentence."""
     kind = "calculée à partir des points chauds" if found["zone_kind"] == "computed" else "déclarée par l'observatoire"
-    said = [f"Zone de vigilance « {found['name']} », {kind} : {number(found['cells'])} hexagone(s) de maille "
+    said = [f"« {found['name']} », {kind} : {number(found['cells'])} hexagone(s) de maille "
             f"{found['resolution']}, {found['count_label']} fait(s) sur la période (chaque événement compté une fois).",
             f"Les hexagones qui la bordent en comptent {found['around_label']}.",
             _partners_text(found["partners"]), _merged_text(found["merged"], audience)]  # fmt: skip

@@ -61,7 +61,7 @@ def test_a_computed_zone_is_explained(api_engine: Engine) -> None:
         assert code is not None
         found = explain(connection, Question(parse_period(PERIOD), zone=code), Audience.of("t", "coordinator"))
     assert found["kind"] == "zone" and found["count"] >= 20
-    assert any("Zone de vigilance" in sentence for sentence in found["sentences"])
+    assert any("calculée à partir des points chauds" in sentence for sentence in found["sentences"])
     assert not any(str(h3.int_to_str(0x89194D29CB7FFFF)) in s for s in found["sentences"])
 
 
