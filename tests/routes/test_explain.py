@@ -55,9 +55,13 @@ def test_a_partner_gets_no_z_and_rounded_counts(api_engine: Engine) -> None:
 
 def test_a_computed_zone_is_explained(api_engine: Engine) -> None:
     with api_engine.connect() as connection:
-        code = connection.execute(
-            select(Zone.code).where(Zone.period == PERIOD, Zone.kind == "computed", Zone.scope == "full")
-        ).scalars().first()
+        code = (
+            connection.execute(
+                select(Zone.code).where(Zone.period == PERIOD, Zone.kind == "computed", Zone.scope == "full")
+            )
+            .scalars()
+            .first()
+        )
         assert code is not None
         found = explain(connection, Question(parse_period(PERIOD), zone=code), Audience.of("t", "coordinator"))
     assert found["kind"] == "zone" and found["count"] >= 20
