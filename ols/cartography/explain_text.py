@@ -25,7 +25,8 @@ def _z_word(z: float) -> str:
 def neighbourhood_text(rings: int, cells: int, facts: int, z: float) -> str:
     """One neighbourhood size's result."""
     chosen = " — le voisinage retenu par la méthode" if rings == 1 else ""
-    return (f"Avec les voisines jusqu'au {rings}e rang ({cells} hexagones{chosen}) : {number(facts)} fait(s), "
+    rank = "1er" if rings == 1 else f"{rings}e"
+    return (f"Avec les voisines jusqu'au {rank} rang ({cells} hexagones{chosen}) : {number(facts)} fait(s), "
             f"score z {number(z, 2)}, {_z_word(z)} (avant correction pour les tests multiples).")  # fmt: skip
 
 

@@ -153,10 +153,11 @@ def _drawn(spec: Snapshot, audience: Audience, image_format: str) -> set[str]:
 
 def _caveats(figure: Any) -> None:
     """The caveats of :mod:`ols.caveats`, under the legend: no map leaves without them."""
-    lines = [TITLE, ""]
+    lines: list[str] = []
     for caveat in CAVEATS:
         lines += [*textwrap.wrap(caveat, 62), ""]
-    figure.text(0.77, 0.47, "\n".join(lines), fontsize=5.6, va="top", parse_math=False, linespacing=1.25)
+    figure.text(0.77, 0.47, TITLE, fontsize=7.5, fontweight="bold", va="top", parse_math=False)
+    figure.text(0.77, 0.45, "\n".join(lines), fontsize=5.6, va="top", parse_math=False, linespacing=1.25)
 
 
 def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_format: str) -> bytes:

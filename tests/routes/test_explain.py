@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import h3
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +16,7 @@ from ols.cartography.explain import Question, explain
 from ols.cartography.layers import hotspot_frame
 from ols.periods import parse_period
 from ols.store.models import Zone
+from tests.french_text import english_codes
 from tests.routes.conftest import PERIOD
 
 
@@ -81,3 +86,32 @@ def test_the_api_answers_with_labels(client: TestClient, tokens: dict[str, str],
     finer = client.get("/api/v1/explain", params={"period": PERIOD, "cell": h3.cell_to_center_child(cell, 10)},
                        headers={"Authorization": f"Bearer {tokens['elu']}"})  # fmt: skip
     assert finer.status_code == 403
+
+
+def _ols(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, OLS_DATABASE_URL=engine.url.render_as_string(hide_password=False))
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, check=False)
+
+
+def test_the_command_line_explains_in_french(api_engine: Engine) -> None:
+    cell = _hot_cell(api_engine)
+    result = _ols(api_engine, "explain", "--period", PERIOD, "--cell", cell, "--role", "police")
+    assert result.returncode == 0, result.stderr
+    assert "Pourquoi cette cellule ?" in result.stdout and "sur 100 que ce regroupement" in result.stdout
+    assert "Ce que ces chiffres ne disent pas" in result.stdout and "réalité de la délinquance" in result.stdout
+    assert not english_codes(result.stdout), english_codes(result.stdout)
+    with api_engine.connect() as connection:
+        code = (
+            connection.execute(
+                select(Zone.code).where(Zone.period == PERIOD, Zone.kind == "computed", Zone.scope == "open")
+            )
+            .scalars()
+            .first()
+        )
+    assert code is not None
+    zone = _ols(api_engine, "explain", "--period", PERIOD, "--zone", code, "--role", "elu")
+    assert zone.returncode == 0, zone.stderr
+    assert "Pourquoi cette zone ?" in zone.stdout and "Score z" not in zone.stdout
+    assert not english_codes(zone.stdout), english_codes(zone.stdout)
+    wrong = _ols(api_engine, "explain", "--period", PERIOD, "--cell", "pas-une-cellule")
+    assert wrong.returncode == 1 and "n'est pas un identifiant de cellule H3" in wrong.stderr
