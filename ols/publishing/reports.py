@@ -37,7 +37,7 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
-from ols.publishing.boxes import Box, cell_text, left_out_note, zone_boxes
+from ols.publishing.boxes import Box, cell_text, crosswatch_frame, left_out_note, zone_boxes
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
 from ols.reference.calendar import calendar_of, local_now
@@ -53,6 +53,9 @@ METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS),
           "Comptages par période en heure locale ({timezone}). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
           "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
+CROSSWATCH_TEXT = ("Lieux où rassemblements et trafic de stupéfiants, cambriolages de logements et incendies de "
+                   "véhicules se concentrent ensemble plus que le hasard ne le donnerait (aucun lieu : rien de "
+                   "notable ce mois-ci).")  # fmt: skip
 GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
 BUSY_METRES = 250
 
@@ -179,7 +182,8 @@ def weekly(connection: Connection, week: Period, audience: Audience) -> list[Sec
         raise InvalidInputError(msg)
     periods = [week.previous().previous().previous().previous(), week.previous().previous().previous(),
                week.previous().previous(), week.previous(), week.last_year(), week]  # fmt: skip
-    sections = [Section("Faits par famille", "Semaine, quatre semaines précédentes et même semaine l'an dernier.",
+    said = ("Semaine, quatre semaines précédentes et même semaine l'an dernier.", left_out_note(audience))
+    sections = [Section("Faits par famille", " ".join(filter(None, said)),
                         _comparison_table(connection, periods, audience)),
                 Section("Lieux les plus concernés de la semaine",
                         table=_busiest(connection, week, audience))]  # fmt: skip
@@ -206,6 +210,9 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
                               for situation, items in situations for z in items])  # fmt: skip
         sections.append(Section(f"Zones de vigilance du {semester.label}", table=Table("zones", zones),
                                 boxes=_boxes(connection, semester, audience)))  # fmt: skip
+    crossed = crosswatch_frame(connection, month, audience)
+    if crossed is not None:
+        sections.append(Section("Veille croisée du mois", CROSSWATCH_TEXT, table=Table("veille_croisee", crossed)))
     if audience.may(Layer.DEAL_POINTS):
         sections.append(Section("Nouveaux points de deal signalés",
                                 table=_new_deal_points(connection, month, audience)))  # fmt: skip

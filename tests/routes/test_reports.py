@@ -107,3 +107,19 @@ def test_reports_carry_the_caveats_explanations_and_no_english_code(api_engine: 
     SHOTS.mkdir(parents=True, exist_ok=True)
     for name, files in (("monthly-coordinator", monthly), ("annual-elu", annual), ("annual-police", annual_police)):
         (SHOTS / f"report-{name}.pdf").write_bytes(next(p for p in files if p.suffix == ".pdf").read_bytes())
+
+
+def test_the_monthly_veille_croisee_names_places_for_the_police_only(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        police = write_report(connection, "monthly", "2026-03", Audience.of("test", "police"), tmp_path / "p")
+        elu = write_report(connection, "monthly", "2026-03", Audience.of("test", "elu"), tmp_path / "e")
+    words = " ".join(_text(next(p for p in police if p.suffix == ".pdf")).split())
+    assert "Veille croisée du mois" in words and "près de" in words
+    assert not english_codes(words), english_codes(words)
+    crossed = pd.read_csv(
+        next(p for p in police if p.name.endswith("veille_croisee.csv")), sep=";", encoding="utf-8-sig"
+    )
+    assert list(crossed.columns) == ["près de", "hexagones", "constat", "risque que ce soit le hasard"]
+    assert crossed["près de"].is_unique  # one line per place, however many of its cells were flagged
+    assert not english_codes(crossed.to_csv())
+    assert "Veille croisée" not in _text(next(p for p in elu if p.suffix == ".pdf"))

@@ -206,6 +206,8 @@
         " — " + f.properties.count_label + " faits")),
     }).addTo(groups.hotspots);
     state.counts.hotspots = data.features.length;
+    $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
+      "Points chauds : " + data.metadata.reason + "." : "";
     state.hotCells = new Set(data.features.map((f) => f.properties.h3));
     state.hotResolution = Number(params.resolution);
     state.family = params.family;
