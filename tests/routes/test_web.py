@@ -119,6 +119,12 @@ def test_the_legend_lists_every_class_and_the_page_its_caveats(
     caveats = page.locator("#ols-caveats").inner_text()
     assert "Ce que ces chiffres ne disent pas" in caveats and "la réalité de la délinquance" in caveats
     assert "patrouilles" in caveats and "Benjamini et Hochberg" in caveats and "20 faits" in caveats
+    hot = page.locator("#ols-explain-hot button")
+    assert hot.count() >= 1 and "point chaud" in hot.first.inner_text()
+    hot.first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ols-explain:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "ols-explain"
     assert not english_codes(page.locator("body").inner_text())
     page.close()
 

@@ -209,6 +209,15 @@
     $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
       "Points chauds : " + data.metadata.reason + "." : "";
     state.hotCells = new Set(data.features.map((f) => f.properties.h3));
+    const strongest = data.features.filter((f) => f.properties.class.startsWith("hot"))
+      .sort((a, b) => a.properties.class.localeCompare(b.properties.class) * -1 || (b.properties.count || 0) - (a.properties.count || 0))
+      .slice(0, 5);
+    $("ols-explain-hot").replaceChildren(...(strongest.length ? [el("h3", {}, "Pourquoi ces points chauds ?")] : []),
+      ...strongest.map((f) => {
+        const button = el("button", { type: "button" }, f.properties.label + " — " + f.properties.count_label + " faits");
+        button.addEventListener("click", () => explain({ cell: f.properties.h3, family: params.family }));
+        return button;
+      }));
     state.hotResolution = Number(params.resolution);
     state.family = params.family;
   }
