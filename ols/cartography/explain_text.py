@@ -64,6 +64,19 @@ def _merged_text(merged: int | None, audience: Audience) -> str | None:
     return f"{number(merged)} fait(s) transmis aussi par un autre partenaire n'ont été comptés qu'une fois."
 
 
+def _cell_caveats(found: dict[str, Any]) -> list[str]:
+    """The caveats that apply to this cell: too few facts, what is counted, a single partner."""
+    said = []
+    if found["class"] == "insufficient":
+        said.append(f"Il faut au moins {number(found['status']['min_neighbourhood'])} faits dans un hexagone et ses "
+                    "voisins pour conclure : en deçà, le hasard suffit à faire un regroupement.")  # fmt: skip
+    said.append(f"Ce qui est compté : {found['status']['measure_label']} ; l'activité des services est comptée à part.")
+    if len(found["partners"]) == 1:
+        said.append(f"Un seul partenaire ({found['partners'][0]['name']}) a transmis des faits ici : les autres "
+                    "n'y interviennent peut-être pas, ce qui ne veut pas dire qu'il ne s'y passe rien.")  # fmt: skip
+    return said
+
+
 def cell_sentences(found: dict[str, Any], audience: Audience) -> list[str]:
     """The explanation of a cell, sentence by sentence."""
     where = f"près de {found['place']}" if found["place"] else "à cet endroit"
@@ -77,6 +90,7 @@ def cell_sentences(found: dict[str, Any], audience: Audience) -> list[str]:
                     f"{chance(found['q'])}.")  # fmt: skip
     if found["status"].get("reason"):
         said.append(found["status"]["reason"][:1].upper() + found["status"]["reason"][1:] + ".")
+    said += _cell_caveats(found)
     said += [item["text"] for item in found["by_neighbourhood"]]
     said += [item["text"] for item in found["by_resolution"]]
     return [sentence for sentence in said if sentence]

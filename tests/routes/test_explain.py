@@ -49,6 +49,19 @@ def test_a_hot_cell_is_explained_in_french_with_its_numbers(api_engine: Engine) 
     assert any("réalité de la délinquance" in caveat for caveat in found["caveats"])
 
 
+def test_a_cell_with_too_few_facts_says_so(api_engine: Engine) -> None:
+    with api_engine.connect() as connection:
+        frame = hotspot_frame(connection, parse_period(PERIOD), Audience.of("t", "police"), resolution=10)
+        sparse = frame[(frame["class"] == "insufficient") & (frame["count"] > 0)]
+        assert len(sparse)
+        found = explain(connection, Question(parse_period(PERIOD), cell=str(sparse.iloc[0]["h3"])),
+                        Audience.of("t", "police"))  # fmt: skip
+    text = " ".join(found["sentences"])
+    assert found["label"] == "données insuffisantes" and "Il faut au moins 20 faits" in text
+    assert "faits constatés et signalements" in text and "l'activité des services est comptée à part" in text
+    assert not english_codes(text)
+
+
 def test_a_partner_gets_no_z_and_rounded_counts(api_engine: Engine) -> None:
     cell = _hot_cell(api_engine)
     with api_engine.connect() as connection:
