@@ -23,7 +23,7 @@ from api.cache import ResponseCache
 from api.deps import Throttle
 from api.health import Prober
 from api.limits import Gate, Templates
-from api.routers import admin, data, dealpoints, layers, meta, ogc, pages, patrols, zones
+from api.routers import admin, data, dealpoints, explain, layers, meta, ogc, pages, patrols, zones
 from api.serving import Answers, StampBoard
 from api.warmup import WarmUp
 from api.work import Runner
@@ -34,7 +34,7 @@ from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
-ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols)
+ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

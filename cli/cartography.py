@@ -11,6 +11,7 @@ import typer
 
 from cli.common import app, migrated_engine, operator, print_table
 from ols.errors import InvalidInputError
+from ols.wording import pattern_label
 
 if TYPE_CHECKING:
     from ols.cartography.zones import DeclaredSync
@@ -30,7 +31,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         reason = summary.get("hotspot_status", {}).get(resolution, {}).get("reason")
         typer.echo(f"  points chauds {resolution}: {reason or f'{hot} cellules significatives'}")
     if summary["emerging"]:
-        patterns = ", ".join(f"{name} {count}" for name, count in summary["emerging"].items() if name != "no_pattern")
+        patterns = ", ".join(f"{pattern_label(name)} : {count}" for name, count in summary["emerging"].items()
+                             if name != "no_pattern")  # fmt: skip
         typer.echo(f"  tendances: {patterns or 'aucune'}")
     elif (summary.get("emerging_status") or {}).get("reason"):
         typer.echo(f"  tendances : {summary['emerging_status']['reason']}")

@@ -23,6 +23,8 @@ from folium.plugins import Draw
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
+from ols.caveats import CAVEATS, METHOD_TITLE, TITLE, method_paragraphs
+from ols.wording import CLASS_LABELS
 
 WEB = Path(__file__).resolve().parent
 VENDOR = WEB / "node_modules"
@@ -56,6 +58,8 @@ def _config(audience: Audience, bounds: tuple[float, float, float, float], prese
         "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
         "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
         "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
+        "classes": CLASS_LABELS, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
+                                             "method_title": METHOD_TITLE, "method": list(method_paragraphs())},
     })  # fmt: skip
 
 

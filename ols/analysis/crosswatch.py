@@ -29,6 +29,7 @@ from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
+from ols.reference.places import nearest_name
 from ols.store.models import Event
 
 PERMUTATIONS = 499
@@ -94,6 +95,12 @@ def _group_counts(
     return {int(found): int(count) for found, count in rows}
 
 
+def _label(code: str) -> str:
+    """A category or family code in French, lower case."""
+    found = CATEGORY_BY_CODE.get(code) or FAMILY_BY_CODE.get(code)
+    return found.label.lower() if found else code
+
+
 def crosswatch(
     connection: Connection,
     period: Period,
@@ -112,12 +119,17 @@ def crosswatch(
     counts = np.column_stack([[found.get(int(cell), 0) for cell in cells] for found in by_group]).astype(float)
     result = colocation(cells, counts, permutations=permutations)
     names = ["+".join(group) for group in groups]
+    said = [" et ".join(_label(code) for code in group) for group in groups]
     flagged = [
-        {"h3": cell, "score": round(float(result["score"][i]), 3), "p_fdr": round(float(result["p_fdr"][i]), 4),
+        {"h3": cell, "place": nearest_name(connection, int(cells[i])), "score": round(float(result["score"][i]), 3),
+         "p_fdr": round(float(result["p_fdr"][i]), 4),
          "counts": dict(zip(names, counts[i].astype(int).tolist(), strict=True)),
          "quotients": dict(zip(names, np.round(result["quotients"][i], 2).tolist(), strict=True))}
         for i, cell in enumerate(to_str(cells)) if result["flagged"][i]
     ]  # fmt: skip
+    for row in flagged:
+        row["sentence"] = (f"Près de {row['place'] or 'un lieu sans nom'} : "
+                           f"{', '.join(said)} se concentrent ensemble plus qu'ailleurs.")  # fmt: skip
     return {
         "period": period.name, "groups": names, "resolution": resolution, "cells": len(cells),
         "flagged": sorted(flagged, key=lambda row: -row["score"]),

@@ -25,9 +25,11 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period, local_time
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.merging import counted
+from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.store.models import Event
+from ols.wording import number
 
 DISTANCE_BAND_M = 100.0
 DISTANCE_BANDS = 5
@@ -142,6 +144,21 @@ def _knox_table(table: Knox, permutations: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def risk_sentence(table: Knox, reach: tuple[float, int] | None, category: str) -> str:
+    """The Knox result as a sentence: « après un cambriolage, le risque dans un rayon de 200 m reste 2,1 fois plus
+    élevé pendant 14 jours »."""
+    what = CATEGORY_BY_CODE[category].label.lower() if category in CATEGORY_BY_CODE else category
+    if reach is None:
+        return (f"Pas de répétition mise en évidence ({what}) : après un fait, le risque alentour n'est pas "
+                f"plus élevé que ne le donnerait le hasard ({number(table.events)} faits datés).")  # fmt: skip
+    bands = (max(1, int(reach[0] // DISTANCE_BAND_M)), max(1, reach[1] // TIME_BAND_DAYS))
+    observed = table.observed[: bands[0], : bands[1]].sum()
+    expected = table.expected[: bands[0], : bands[1]].sum()
+    ratio = observed / expected if expected > 0 else float("nan")
+    return (f"Après un fait ({what}), le risque d'un autre dans un rayon de {number(reach[0])} m reste "
+            f"{number(ratio, 1)} fois plus élevé que le hasard ne le donnerait pendant {reach[1]} jours.")  # fmt: skip
+
+
 def near_repeat(
     connection: Connection,
     period: Period,
@@ -158,7 +175,12 @@ def near_repeat(
     result: dict[str, Any] = {"period": period.name, "category": category, "events": len(dated),
                               "left_out_month_precision": len(rows) - len(dated)}  # fmt: skip
     if len(dated) < 3:
-        return result | {"knox": None, "risk_zones": {"type": "FeatureCollection", "features": []}}
+        sentence = f"Trop peu de faits datés ({len(dated)}) pour tester le risque de répétition."
+        return result | {
+            "knox": None,
+            "sentence": sentence,
+            "risk_zones": {"type": "FeatureCollection", "features": []},
+        }
     x, y = TO_L93.transform([row[0] for row in dated], [row[1] for row in dated])
     origin = dated[0][2]
     table = knox(np.asarray(x), np.asarray(y), np.array([(row[2] - origin).days for row in dated]),
@@ -169,6 +191,7 @@ def near_repeat(
     return result | {
         "knox": _knox_table(table, permutations),
         "elevated_risk": None if reach is None else {"radius_m": reach[0], "days": reach[1]},
+        "sentence": risk_sentence(table, reach, category),
         "as_of": as_of.isoformat(),
         "risk_zones": {"type": "FeatureCollection", "features": features},
     }

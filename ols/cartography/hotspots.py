@@ -38,7 +38,10 @@ NOT_SIGNIFICANT = "not_significant"
 def method(resolution: int, *, permutations: int = PERMUTATIONS, fdr: bool = True, seed: int = SEED) -> dict[str, Any]:
     """How the hot spots were computed, carried by every output."""
     return {
-        "statistic": "Getis-Ord Gi* (star, as esda.G_Local computes it)",
+        "statistic": "Getis-Ord Gi*",
+        "equivalent": "esda.G_Local(star=True, transform='B')",
+        "description": "Gi* de Getis-Ord : les faits de chaque hexagone et de ses six voisins comparés à la moyenne "
+        "du territoire",
         "weights": "binary, H3 k-ring(1), cell included",
         "study_area": "H3 cover of the territory, zero-count cells included",
         "permutations": permutations,

@@ -26,6 +26,7 @@ from ols.errors import NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE, MEASURE_LABELS, Measure
 from ols.periods import Period
 from ols.store.models import Cell, CellCount, EmergingHotspot, Hotspot, HotspotLayer, Refresh, Zone
+from ols.wording import class_label, pattern_label, status_label
 
 ALL_FAMILIES = "*"
 EXACT_COLUMNS = ("neighbourhood", "z", "p", "p_fdr")
@@ -123,7 +124,11 @@ def hotspot_status(connection: Connection, period: Period, audience: Audience, *
         "min_neighbourhood": empty.min_neighbourhood, "reason": empty.reason,
     }  # fmt: skip
     status = {key: found[key] for key in ("status", "min_facts", "min_neighbourhood", "reason")}
-    status |= {"measure": measure, "measure_label": MEASURE_LABELS[measure]}
+    status |= {
+        "status_label": status_label(str(status["status"])),
+        "measure": measure,
+        "measure_label": MEASURE_LABELS[measure],
+    }
     if not audience.suppressed:
         return status | {"study_area_facts": found["facts"], "guarded_cells": found["guarded_cells"]}
     if found["status"] == INSUFFICIENT:
@@ -142,7 +147,8 @@ def hotspots_geojson(frame: pd.DataFrame, metadata: dict[str, Any], audience: Au
     """A FeatureCollection of hexagons with the layer's columns, and the layer's metadata."""
     features = [
         {"type": "Feature", "geometry": mapping(polygon(int(h3_int))),
-         "properties": row | {"count_label": audience.count_label(row["count"]), "suppressed": row["count"] is None}}
+         "properties": row | {"label": class_label(row["class"]), "count_label": audience.count_label(row["count"]),
+                              "suppressed": row["count"] is None}}
         for h3_int, row in zip((int(cell, 16) for cell in frame["h3"]), frame.to_dict("records"), strict=True)
     ]  # fmt: skip
     return {"type": "FeatureCollection", "metadata": metadata, "features": features}
@@ -150,7 +156,7 @@ def hotspots_geojson(frame: pd.DataFrame, metadata: dict[str, Any], audience: Au
 
 def hotspots_csv(frame: pd.DataFrame, metadata: dict[str, Any]) -> str:
     """CSV of the layer's columns, each row stamped with the period, family, resolution and method."""
-    out = frame.assign(
+    out = frame.assign(label=[class_label(code) for code in frame["class"]]).assign(
         period=metadata["period"], family=metadata["family"], resolution=metadata["resolution"],
         method=json.dumps(metadata["method"], ensure_ascii=False), sources=" ".join(metadata["sources"]),
     )  # fmt: skip
@@ -174,7 +180,8 @@ def emerging_geojson(connection: Connection, period: Period, audience: Audience)
     ).all()  # fmt: skip
     features = []
     for row, name in zip(rows, to_str(row[0] for row in rows), strict=True):
-        properties = {"h3": name, "pattern": row.pattern, "hot_periods": row.hot_periods,
+        properties = {"h3": name, "pattern": row.pattern, "label": pattern_label(row.pattern),
+                      "hot_periods": row.hot_periods,
                       "cold_periods": row.cold_periods}  # fmt: skip
         if not audience.suppressed:
             properties |= {"trend_tau": row.trend_tau, "trend_p": row.trend_p}

@@ -22,6 +22,7 @@ from ols.cartography.heatmap import HeatmapQuery, visible_cells
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.periods import Period
 from ols.store.models import Place, Territory
+from ols.wording import class_label
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
     layers: dict[str, gpd.GeoDataFrame] = {"hexagones": _hexagons(connection, period, audience)}
     if audience.may(Layer.HOTSPOTS):
         hot = hotspot_frame(connection, period, audience, significant_only=True).astype({"count": "Int64"})
+        hot["libelle"] = [class_label(code) for code in hot["class"]]  # what QGIS shows a French reader
         layers["points_chauds"] = gpd.GeoDataFrame(hot, geometry=[polygon(int(h, 16)) for h in hot["h3"]], crs=4326)
     if audience.may(Layer.ZONES):
         features = zones_geojson(connection, period, audience)["features"]

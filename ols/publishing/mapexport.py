@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from ols.cartography.grid import polygon
 from ols.cartography.heatmap import HeatmapQuery, breaks, visible_cells
 from ols.cartography.layers import layer_metadata, zones_geojson
 from ols.cartography.zones import TO_L93, reproject
+from ols.caveats import CAVEATS, TITLE, one_line
 from ols.errors import InvalidInputError
 from ols.periods import Period
 from ols.reference.calendar import local_now
@@ -149,6 +151,15 @@ def _drawn(spec: Snapshot, audience: Audience, image_format: str) -> set[str]:
     return {layer for layer in spec.layers if audience.may(LAYERS[layer])}
 
 
+def _caveats(figure: Any) -> None:
+    """The caveats of :mod:`ols.caveats`, under the legend: no map leaves without them."""
+    lines: list[str] = []
+    for caveat in CAVEATS:
+        lines += [*textwrap.wrap(caveat, 62), ""]
+    figure.text(0.77, 0.47, TITLE, fontsize=7.5, fontweight="bold", va="top", parse_math=False)
+    figure.text(0.77, 0.45, "\n".join(lines), fontsize=5.6, va="top", parse_math=False, linespacing=1.25)
+
+
 def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_format: str) -> bytes:
     """The snapshot as PNG or PDF bytes."""
     drawn = _drawn(spec, audience, image_format)
@@ -182,10 +193,10 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
                 fontsize=10)  # fmt: skip
     figure.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.77, 0.88), title="Légende", fontsize=8,
                   title_fontsize=10, frameon=True)  # fmt: skip
-    method = metadata["method"]
-    footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {method.get('statistic', '')}, "
-              f"{method.get('weights', '')}, FDR {method.get('fdr', '')}. Projection Lambert-93 (EPSG:2154). "
-              f"Généré le {local_now(connection):%d/%m/%Y %H:%M} par {audience.name} ({audience.label}).")  # fmt: skip
+    _caveats(figure)
+    footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {one_line()} Projection Lambert-93 "
+              f"(EPSG:2154). Généré le {local_now(connection):%d/%m/%Y %H:%M} par {audience.name} "
+              f"({audience.label}).")  # fmt: skip
     if audience.suppressed:
         footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués "
                    f"(zéro compris), autres arrondis à {audience.threshold} près.")  # fmt: skip

@@ -32,10 +32,12 @@ from ols.analysis.indicators import local_evolution, official_evolution
 from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.cartography.layers import refresh_record
+from ols.caveats import CAVEATS, METHOD_TITLE, TITLE, method_paragraphs
 from ols.errors import InvalidInputError, NotFoundError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
+from ols.publishing.boxes import Box, cell_text, crosswatch_frame, left_out_note, zone_boxes
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
 from ols.reference.calendar import calendar_of, local_now
@@ -51,6 +53,9 @@ METHOD = ("Faits transmis par les partenaires et harmonisés (nomenclature OLS),
           "Comptages par période en heure locale ({timezone}). Points chauds : Gi* de Getis-Ord sur la grille H3, "
           "inférence par permutations conditionnelles, correction FDR de Benjamini-Hochberg. Chiffres SSMSI : "
           "délinquance enregistrée (source officielle), donnés pour contexte.")  # fmt: skip
+CROSSWATCH_TEXT = ("Lieux où rassemblements et trafic de stupéfiants, cambriolages de logements et incendies de "
+                   "véhicules se concentrent ensemble plus que le hasard ne le donnerait (aucun lieu : rien de "
+                   "notable ce mois-ci).")  # fmt: skip
 GEOGRAPHY = Geography(geometry_type=None, spatial_index=False)
 BUSY_METRES = 250
 
@@ -84,7 +89,7 @@ class Table:
     @property
     def rows(self) -> list[list[str]]:
         """Cells as text ("< 5" for a suppressed count, empty for none)."""
-        return [["" if pd.isna(value) else str(value) for value in row]
+        return [["" if pd.isna(value) else cell_text(value) for value in row]
                 for row in self.frame.itertuples(index=False)]  # fmt: skip
 
 
@@ -96,6 +101,7 @@ class Section:
     text: str = ""
     table: Table | None = None
     images: list[str] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
 
 
 def _family_counts(connection: Connection, period: Period, audience: Audience) -> dict[str, tuple[int, int]]:
@@ -176,7 +182,8 @@ def weekly(connection: Connection, week: Period, audience: Audience) -> list[Sec
         raise InvalidInputError(msg)
     periods = [week.previous().previous().previous().previous(), week.previous().previous().previous(),
                week.previous().previous(), week.previous(), week.last_year(), week]  # fmt: skip
-    sections = [Section("Faits par famille", "Semaine, quatre semaines précédentes et même semaine l'an dernier.",
+    said = ("Semaine, quatre semaines précédentes et même semaine l'an dernier.", left_out_note(audience))
+    sections = [Section("Faits par famille", " ".join(filter(None, said)),
                         _comparison_table(connection, periods, audience)),
                 Section("Lieux les plus concernés de la semaine",
                         table=_busiest(connection, week, audience))]  # fmt: skip
@@ -191,7 +198,8 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
     if month.kind != "month":
         msg = "le bilan mensuel porte sur un mois (2024-11)"
         raise InvalidInputError(msg)
-    sections = [Section("Faits par famille", "Mois, mois précédent et même mois l'an dernier.",
+    sections = [Section("Faits par famille", " ".join(filter(None, ("Mois, mois précédent et même mois l'an dernier.",
+                                                                    left_out_note(audience)))),
                         _comparison_table(connection, [month.last_year(), month.previous(), month], audience)),
                 Section("Lieux les plus concernés du mois", table=_busiest(connection, month, audience))]  # fmt: skip
     semester = parse_period(f"{month.start.year}-S{1 if month.start.month <= 6 else 2}")
@@ -200,7 +208,11 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
         situations = (("nouvelle", changes["entering"]), ("reconduite", changes["continuing"]))
         zones = pd.DataFrame([{"zone": z["name"], "code": z["code"], "situation": situation}
                               for situation, items in situations for z in items])  # fmt: skip
-        sections.append(Section(f"Zones de vigilance du {semester.label}", table=Table("zones", zones)))
+        sections.append(Section(f"Zones de vigilance du {semester.label}", table=Table("zones", zones),
+                                boxes=_boxes(connection, semester, audience)))  # fmt: skip
+    crossed = crosswatch_frame(connection, month, audience)
+    if crossed is not None:
+        sections.append(Section("Veille croisée du mois", CROSSWATCH_TEXT, table=Table("veille_croisee", crossed)))
     if audience.may(Layer.DEAL_POINTS):
         sections.append(Section("Nouveaux points de deal signalés",
                                 table=_new_deal_points(connection, month, audience)))  # fmt: skip
@@ -225,7 +237,8 @@ def annual(connection: Connection, year: Period, audience: Audience) -> list[Sec
         msg = "le bilan annuel porte sur une année (2024)"
         raise InvalidInputError(msg)
     sections = [
-        Section("Évolution par famille", "Faits cumulés de l'observatoire, N-2, N-1 et N.",
+        Section("Évolution par famille", " ".join(filter(None, ("Faits cumulés de l'observatoire, N-2, N-1 et N.",
+                                                                  left_out_note(audience)))),
                 _evolution(connection, year, "family", audience)),
         Section("Évolution par source", table=_evolution(connection, year, "source", audience)),
     ]  # fmt: skip
@@ -241,7 +254,8 @@ def annual(connection: Connection, year: Period, audience: Audience) -> list[Sec
             changes = comparison(connection, semester, audience)
             text_ = (f"{len(changes['entering'])} zone(s) nouvelle(s), {len(changes['leaving'])} sortie(s), "
                      f"{len(changes['hot_outside_declared'])} zone(s) chaude(s) hors zones déclarées.")  # fmt: skip
-        sections.append(Section(f"Carte et zones — {semester.label}", text_, images=[base64.b64encode(image).decode()]))
+        sections.append(Section(f"Carte et zones — {semester.label}", text_, images=[base64.b64encode(image).decode()],
+                                boxes=_boxes(connection, semester, audience)))  # fmt: skip
     insee = next((code for _, code in _territories(connection, audience) if code), None)
     for scope, code, caption in (("departement", insee[:2] if insee else None, "département"),
                                  ("commune", insee, "commune (taux ‰)")):  # fmt: skip
@@ -258,6 +272,14 @@ def annual(connection: Connection, year: Period, audience: Audience) -> list[Sec
         frame = frame.drop(columns=["key"]).rename(columns={"label": "indicateur SSMSI"})
         sections.append(Section(f"Contexte officiel SSMSI — {caption} {code}", table=Table(f"ssmsi_{scope}", frame)))
     return sections
+
+
+def _boxes(connection: Connection, semester: Period, audience: Audience) -> list[Box]:
+    """The semester's top zones explained, when the semester was computed."""
+    try:
+        return zone_boxes(connection, semester, audience)
+    except NotFoundError:
+        return []
 
 
 def _territories(connection: Connection, audience: Audience) -> list[tuple[str, str | None]]:
@@ -281,7 +303,8 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
     html = TEMPLATES.get_template("report.html.j2").render(
         title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
         generated=f"{local_now(connection):%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})",
-        method=METHOD.format(timezone=calendar_of(connection).timezone),
+        method=METHOD.format(timezone=calendar_of(connection).timezone), caveats=CAVEATS, caveats_title=TITLE,
+        method_title=METHOD_TITLE, method_paragraphs=method_paragraphs(),
         marking=audience.marking, disclosure=disclosure_note(audience),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)

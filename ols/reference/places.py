@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import pandas as pd
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
@@ -80,3 +81,10 @@ def locate(connection: Connection, name: str) -> tuple[float, float]:
                "(ols places load)")  # fmt: skip
         raise NotFoundError(msg)
     return float(row[0]), float(row[1])
+
+
+def nearest_name(connection: Connection, cell: int) -> str | None:
+    """The name of the named place nearest to an H3 cell's centre: what a person reads instead of a cell id."""
+    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+    return connection.execute(select(Place.name).order_by(Place.geom.op("<->")(point)).limit(1)).scalar()

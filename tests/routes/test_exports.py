@@ -12,6 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
+from tests.french_text import english_codes
 from tests.routes.conftest import PERIOD
 
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
@@ -69,3 +70,18 @@ def test_exports_are_audited(client: TestClient, tokens: dict[str, str], api_eng
         ).one()
     assert (row.role, row.action, row.resource) == ("partner", "export", "map")
     assert row.parameters["format"] == "png"
+
+
+def test_a_map_export_carries_the_caveats_in_french(client: TestClient, tokens: dict[str, str]) -> None:
+    for role, resolution in (("police", 9), ("elu", 8)):
+        words = " ".join(_pdf_text(_export(client, tokens[role], "pdf", resolution)).split())
+        assert "Ce que ces chiffres ne disent pas" in words
+        for expected in (
+            "la réalité de la délinquance",
+            "l'activité d'un service",
+            "patrouilles",
+            "Benjamini-Hochberg",
+        ):
+            assert expected in words, expected
+        assert "esda" not in words and "star, as" not in words
+        assert not english_codes(words), english_codes(words)

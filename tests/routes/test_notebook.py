@@ -25,3 +25,6 @@ def test_notebook_executes(api_engine: Engine) -> None:
         str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", "")) for output in outputs
     )
     assert "zones de vigilance calculées" in text and "hot_" in text
+    markdown = " ".join(str(output.get("data", {}).get("text/markdown", "")) for output in outputs)
+    assert "Ce que ces chiffres ne disent pas" in markdown and "la réalité de la délinquance" in markdown
+    assert "point chaud très marqué" in text and "sur 100 que ce regroupement soit dû au hasard" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -15,6 +16,9 @@ from ols.analysis.indicators import local_evolution
 from ols.periods import parse_period
 from ols.publishing.reports import write_report
 from ols.publishing.tables import to_excel_csv
+from ols.wording import number
+from tests.french_text import english_codes
+from tests.routes.test_web import SHOTS
 
 
 def _text(path: Path) -> str:
@@ -30,7 +34,8 @@ def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path:
     words = _text(pdf)
     assert "Bilan annuel du CLSPD" in words and "DIFFUSION RESTREINTE" in words
     total = expected.loc["total"]
-    assert f"Total {total['2023']} {total['2024']} {total['2025']} {total['evolution']}" in words
+    said = [number(int(total[key])) for key in ("2023", "2024", "2025", "evolution")]
+    assert f"Total {' '.join(said)}".replace("\u202f", " ") in words.replace("\u202f", " ")
     for family in ("Stupéfiants", "Atteintes aux biens", "Cadre de vie"):
         assert family in words
     assert "Carte et zones — 1er semestre" not in words or "zone(s)" in words
@@ -71,3 +76,50 @@ def test_csv_is_excel_ready_and_formula_safe() -> None:
     assert text.startswith("\ufefflibellé;faits\r\n")
     rows = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=";", dtype=str)
     assert rows["libellé"].tolist() == ['\'=HYPERLINK("http://x")', "'+33", "Tags", "'@SUM(A1)"]
+
+
+FRENCH_DECIMAL = re.compile(r"\d\.\d")
+
+
+def test_reports_carry_the_caveats_explanations_and_no_english_code(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        monthly = write_report(connection, "monthly", "2026-03", Audience.of("test", "coordinator"), tmp_path / "m")
+        annual = write_report(connection, "annual", "2025", Audience.of("test", "elu"), tmp_path / "a")
+        annual_police = write_report(connection, "annual", "2026", Audience.of("test", "police"), tmp_path / "p")
+    for files in (monthly, annual, annual_police):
+        pdf = next(path for path in files if path.suffix == ".pdf")
+        words = " ".join(_text(pdf).split())
+        assert "Ce que ces chiffres ne disent pas" in words
+        assert "la réalité de la délinquance" in words and "activité d'un service" in words
+        assert "patrouilles" in words and "Benjamini et Hochberg" in words
+        assert not english_codes(words), english_codes(words)
+        for csv in (path for path in files if path.suffix == ".csv"):
+            header = csv.read_text(encoding="utf-8-sig").splitlines()[0]
+            assert not english_codes(header), header
+    monthly_words = " ".join(_text(next(p for p in monthly if p.suffix == ".pdf")).split())
+    assert "Pourquoi cette zone ?" in monthly_words and "fait(s) sur la période" in monthly_words
+    elu_words = " ".join(_text(next(p for p in annual if p.suffix == ".pdf")).split())
+    assert "Stupéfiants sans" in elu_words and "réservées à la police" in elu_words
+    assert not FRENCH_DECIMAL.search(elu_words.split("Notes de méthode")[0]), FRENCH_DECIMAL.search(elu_words)
+    assert re.search(r"\d,\d", elu_words)  # the evolution in % is written 3,6
+    police_words = " ".join(_text(next(p for p in annual_police if p.suffix == ".pdf")).split())
+    assert "Pourquoi cette zone ?" in police_words and "Score z de Gi*" in police_words
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, files in (("monthly-coordinator", monthly), ("annual-elu", annual), ("annual-police", annual_police)):
+        (SHOTS / f"report-{name}.pdf").write_bytes(next(p for p in files if p.suffix == ".pdf").read_bytes())
+
+
+def test_the_monthly_veille_croisee_names_places_for_the_police_only(api_engine: Engine, tmp_path: Path) -> None:
+    with api_engine.begin() as connection:
+        police = write_report(connection, "monthly", "2026-03", Audience.of("test", "police"), tmp_path / "p")
+        elu = write_report(connection, "monthly", "2026-03", Audience.of("test", "elu"), tmp_path / "e")
+    words = " ".join(_text(next(p for p in police if p.suffix == ".pdf")).split())
+    assert "Veille croisée du mois" in words and "près de" in words
+    assert not english_codes(words), english_codes(words)
+    crossed = pd.read_csv(
+        next(p for p in police if p.name.endswith("veille_croisee.csv")), sep=";", encoding="utf-8-sig"
+    )
+    assert list(crossed.columns) == ["près de", "hexagones", "constat", "risque que ce soit le hasard"]
+    assert crossed["près de"].is_unique  # one line per place, however many of its cells were flagged
+    assert not english_codes(crossed.to_csv())
+    assert "Veille croisée" not in _text(next(p for p in elu if p.suffix == ".pdf"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
+from tests.french_text import english_codes
 from tests.routes.conftest import PERIOD, PREVIOUS
 
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
@@ -136,4 +137,76 @@ def test_a_server_still_busy_after_the_retry_is_said_in_french(
         == "Erreur : trop d'analyses en cours sur cette route : réessayez dans 1 s"
     )
     assert len(calls) == 2  # one retry, not a loop
+
+
+HOT_POINT = """() => {
+  const cfg = JSON.parse(document.getElementById("ols-config").textContent);
+  const map = window[cfg.map];
+  const box = map.getContainer().getBoundingClientRect();
+  for (const cell of window.OLS_STATE.hotCells) {
+    const p = map.latLngToContainerPoint(h3.cellToLatLng(cell));
+    const x = box.left + p.x, y = box.top + p.y;
+    const hit = document.elementFromPoint(x, y);
+    if (hit && !hit.closest(".leaflet-control, #ols-panel, .leaflet-popup")) { return [x, y]; }
+  }
+  return null;
+}"""
+
+
+def test_the_legend_lists_every_class_and_the_page_its_caveats(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    page, _ = _login(browser, server, tokens["coordinator"])
+    legend = page.locator("#ols-legend").inner_text()
+    for label in ("point chaud très marqué", "point chaud marqué", "point chaud à confirmer", "point froid très marqué",
+                  "point froid marqué", "point froid à confirmer"):  # fmt: skip
+        assert label in legend, label
+    caveats = page.locator("#ols-caveats").inner_text()
+    assert "Ce que ces chiffres ne disent pas" in caveats and "la réalité de la délinquance" in caveats
+    assert "patrouilles" in caveats and "Benjamini et Hochberg" in caveats and "20 faits" in caveats
+    hot = page.locator("#ols-explain-hot button")
+    assert hot.count() >= 1 and "point chaud" in hot.first.inner_text()
+    hot.first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ols-explain:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "ols-explain"
+    assert not english_codes(page.locator("body").inner_text())
+    page.close()
+
+
+def test_a_click_on_a_hot_cell_explains_it(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    point = page.evaluate(HOT_POINT)
+    assert point is not None, "a hot cell is visible on the map"
+    page.mouse.click(point[0], point[1])
+    page.wait_for_selector("#ols-explain:not([hidden])")
+    deadline = time.monotonic() + 20
+    while "Chargement" in page.locator("#ols-explain-body").inner_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    words = page.locator("#ols-explain").inner_text()
+    assert "Pourquoi cette cellule ?" in words and "point chaud" in words
+    assert "sur 100 que ce regroupement soit dû au hasard" in words and "Hexagone près de" in words
+    assert "Ce que ces chiffres ne disent pas" in words
+    assert page.evaluate("document.activeElement.id") == "ols-explain"
+    assert not english_codes(page.locator("body").inner_text())
+    page.screenshot(path=str(SHOTS / "map-police-explain.png"))
+    page.keyboard.press("Escape")
+    assert page.locator("#ols-explain").is_hidden()
+    page.close()
+
+
+def test_a_zone_is_explained_from_the_keyboard(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["elu"])
+    button = page.locator("#ols-explain-list button").first
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ols-explain:not([hidden])")
+    deadline = time.monotonic() + 20
+    while "Chargement" in page.locator("#ols-explain-body").inner_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    words = page.locator("#ols-explain").inner_text()
+    assert "Pourquoi cette zone ?" in words and "calculée à partir des points chauds" in words
+    assert "Score z" not in words  # no z-score below the police
+    assert not english_codes(page.locator("body").inner_text())
+    page.screenshot(path=str(SHOTS / "map-elu-explain-zone.png"))
     page.close()

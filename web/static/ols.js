@@ -6,6 +6,11 @@
   const map = window[cfg.map];
   const granted = new Set(cfg.layers);
   const palette = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
+  const HOT_STYLES = {
+    hot_99: { color: "#b2182b", weight: 3 }, hot_95: { color: "#d6604d", weight: 2 },
+    hot_90: { color: "#f4a582", weight: 2, dashArray: "4 3" }, cold_99: { color: "#2166ac", weight: 3 },
+    cold_95: { color: "#4393c3", weight: 2 }, cold_90: { color: "#92c5de", weight: 2, dashArray: "4 3" },
+  };
   const state = { loads: 0, counts: {} };
   window.OLS_STATE = state;
   const $ = (id) => document.getElementById(id);
@@ -51,6 +56,10 @@
     places: "Lieux sensibles", boundary: "Limite communale", deal_points: "Points de deal",
   };
   map.on("click", (event) => {
+    if (state.hotCells && map.hasLayer(groups.hotspots)) {
+      const hot = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.hotResolution);
+      if (state.hotCells.has(hot)) { explain({ cell: hot, family: state.family }); return; }
+    }
     if (!map.hasLayer(groups.heatmap) || !state.heatmapLabels) { return; }
     const cell = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.heatmapResolution);
     const label = state.heatmapLabels.get(cell);
@@ -120,7 +129,12 @@
       rows.push(el("p", { class: "ols-note" }, "Effectifs arrondis à " + meta.rounded_to +
         " près ; catégories sensibles non comprises."));
     }
-    if (granted.has("hotspots")) { rows.push(legendRow({ border: "2px solid #d7301f" }, "Point chaud (Gi*, 90–99 %)")); }
+    if (granted.has("hotspots")) {
+      rows.push(el("h3", {}, "Points chauds et froids"));
+      Object.entries(HOT_STYLES).forEach(([code, style]) => rows.push(legendRow({
+        border: style.weight + "px " + (style.dashArray ? "dashed" : "solid") + " " + style.color }, cfg.classes[code])));
+      rows.push(el("p", { class: "ols-note" }, "Cliquez sur un point chaud, ou sur une zone, pour savoir pourquoi."));
+    }
     if (granted.has("zones")) {
       rows.push(legendRow({ border: "2px dashed #e66101" }, "Zone calculée"));
       rows.push(legendRow({ border: "2px solid #5e3c99" }, "Zone déclarée"));
@@ -188,8 +202,6 @@
     legend(data.metadata);
   }
 
-  const CLASS_LABELS = { hot_99: "point chaud (99 %)", hot_95: "point chaud (95 %)", hot_90: "point chaud (90 %)",
-    cold_99: "point froid (99 %)", cold_95: "point froid (95 %)", cold_90: "point froid (90 %)" };
 
   async function loadHotspots(params) {
     if (!granted.has("hotspots")) { return; }
@@ -197,13 +209,55 @@
       significant_only: true });
     groups.hotspots.clearLayers();
     L.geoJSON(data, {
-      style: (f) => ({ className: "ols-hotspot", color: f.properties.class.startsWith("hot") ? "#d7301f" : "#2c7bb6",
-        weight: 2, fill: false }),
-      onEachFeature: (f, layer) => layer.bindTooltip(el("span", {}, (CLASS_LABELS[f.properties.class] || f.properties.class) +
+      style: (f) => Object.assign({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"), fill: false },
+        HOT_STYLES[f.properties.class] || HOT_STYLES.hot_90),
+      onEachFeature: (f, layer) => layer.bindTooltip(el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) +
         " — " + f.properties.count_label + " faits")),
     }).addTo(groups.hotspots);
     state.counts.hotspots = data.features.length;
+    $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
+      "Points chauds : " + data.metadata.reason + "." : "";
+    state.hotCells = new Set(data.features.map((f) => f.properties.h3));
+    const strongest = data.features.filter((f) => f.properties.class.startsWith("hot"))
+      .sort((a, b) => a.properties.class.localeCompare(b.properties.class) * -1 || (b.properties.count || 0) - (a.properties.count || 0))
+      .slice(0, 5);
+    $("ols-explain-hot").replaceChildren(...(strongest.length ? [el("h3", {}, "Pourquoi ces points chauds ?")] : []),
+      ...strongest.map((f) => {
+        const button = el("button", { type: "button" }, f.properties.label + " — " + f.properties.count_label + " faits");
+        button.addEventListener("click", () => explain({ cell: f.properties.h3, family: params.family }));
+        return button;
+      }));
+    state.hotResolution = Number(params.resolution);
+    state.family = params.family;
   }
+
+  // « Pourquoi cette cellule ? »: the API's sentences in a panel that takes the focus and gives it back on closing.
+  let explainOpener = null;
+  async function explain(target) {
+    const box = $("ols-explain");
+    explainOpener = document.activeElement;
+    $("ols-explain-title").textContent = target.zone ? "Pourquoi cette zone ?" : "Pourquoi cette cellule ?";
+    $("ols-explain-body").replaceChildren(el("p", {}, "Chargement…"));
+    box.hidden = false;
+    box.focus();
+    try {
+      const found = await get("/explain", Object.assign({ period: $("ols-period").value }, target));
+      $("ols-explain-title").textContent = found.title + (found.label ? " — " + found.label : "");
+      $("ols-explain-body").replaceChildren(...found.sentences.map((sentence) => el("p", {}, sentence)),
+        el("h3", {}, cfg.caveats.title), el("ul", {}, found.caveats.map((caveat) => el("li", { class: "ols-note" }, caveat))));
+      state.explained = found;
+    } catch (error) {
+      $("ols-explain-body").replaceChildren(el("p", {}, "Explication indisponible : " + error.message));
+    }
+  }
+  function closeExplain() {
+    $("ols-explain").hidden = true;
+    if (explainOpener && explainOpener.focus) { explainOpener.focus(); }
+  }
+  $("ols-explain-close").addEventListener("click", closeExplain);
+  $("ols-explain").addEventListener("keydown", (event) => { if (event.key === "Escape") { closeExplain(); } });
+  $("ols-caveats").append(...cfg.caveats.paragraphs.map((text) => el("p", {}, text)), el("h3", {}, cfg.caveats.method_title),
+    ...cfg.caveats.method.map((text) => el("p", { class: "ols-note" }, text)));
 
   function zoneCard(properties) {
     const parts = [el("strong", {}, properties.name), el("br"), properties.rationale || ""];
@@ -213,6 +267,9 @@
       const events = properties.stats.events == null ? "< " + cfg.threshold : properties.stats.events;
       parts.push(el("br"), events + " faits");
     }
+    const why = el("button", { type: "button", class: "ols-why" }, "Pourquoi cette zone ?");
+    why.addEventListener("click", () => explain({ zone: properties.code }));
+    parts.push(el("br"), why);
     return el("div", {}, parts);
   }
 
@@ -226,6 +283,13 @@
       onEachFeature: (f, layer) => layer.bindPopup(() => zoneCard(f.properties)),
     }).addTo(groups.zones);
     state.counts.zones = data.features.length;
+    const computed = data.features.filter((f) => f.properties.kind === "computed");
+    $("ols-explain-list").replaceChildren(...(computed.length ? [el("h3", {}, "Pourquoi ces zones ?")] : []),
+      ...computed.map((f) => {
+        const button = el("button", { type: "button" }, "Pourquoi « " + f.properties.name + " » ?");
+        button.addEventListener("click", () => explain({ zone: f.properties.code }));
+        return button;
+      }));
     const compare = await get("/zones/compare", { period });
     const list = (title, items) => items.length ? [el("h3", {}, title),
       el("ul", { class: "ols-compare" }, items.map((z) => el("li", {}, z.name + " (" + z.code + ")")))] : [];

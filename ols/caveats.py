@@ -1,0 +1,77 @@
+"""The caveats and the method of OLS's figures, in words a conseil municipal understands: one text, used everywhere.
+
+The map page, the map snapshots (PNG/PDF), the reports, the explanations of a cell and the
+notebook all print these paragraphs, so that no figure leaves the observatory without saying what
+it does not show. The seeds' warnings come first (the figures "ne représentent pas à elles seules
+la réalité de la délinquance"; some counts measure a service's activity; patrolling a hot spot
+finds more there), then the method with its limits, its thresholds read from the settings in
+force (:mod:`ols.cartography.guards` gives their references).
+"""
+
+from __future__ import annotations
+
+from ols.settings import CartographySettings, MergeSettings, cartography_settings, merge_settings
+from ols.wording import number
+
+TITLE = "Ce que ces chiffres ne disent pas"
+METHOD_TITLE = "Comment les points chauds sont calculés, et leurs limites"
+
+CAVEATS: tuple[str, ...] = (
+    "Les chiffres de l'observatoire sont les faits que les partenaires ont constatés et transmis : ils ne "
+    "représentent pas à eux seuls la réalité de la délinquance. Un fait non signalé, non constaté ou non transmis "
+    "n'y figure pas.",
+    "Certains comptages mesurent l'activité d'un service (interventions, passages, enlèvements) et non des faits "
+    "subis : une équipe envoyée plus souvent dans un lieu y en rapporte davantage. Ils sont montrés à part et "
+    "jamais additionnés aux faits.",
+    "Un point chaud attire des patrouilles, qui y constatent plus de faits : une carte peut s'entretenir "
+    "d'elle-même. Elle se lit avec la connaissance du terrain des partenaires ; ce n'est pas une prévision.",
+    "Chaque partenaire ne couvre qu'une partie du territoire et des faits (un bailleur, ses résidences ; un "
+    "transporteur, ses lignes) : un lieu où aucun partenaire n'intervient paraît plus calme qu'il ne l'est.",
+)
+
+
+def method_paragraphs(
+    cartography: CartographySettings | None = None, merging: MergeSettings | None = None
+) -> tuple[str, ...]:
+    """The method and its limits, with the thresholds in force."""
+    carto = cartography or cartography_settings()
+    merge = merging or merge_settings()
+    return (
+        "Le territoire est découpé en hexagones (grille H3). Pour chaque hexagone, la statistique Gi* de Getis et "
+        "Ord compare les faits de l'hexagone et de ses six voisins à la moyenne du territoire ; des tirages au "
+        f"hasard ({number(carto.permutations)}) disent à quel point un tel regroupement serait rare si les faits "
+        "étaient répartis sans lien avec le lieu.",
+        "Comme des milliers d'hexagones sont testés à la fois, certains sortiraient par pur hasard : la correction "
+        "de Benjamini et Hochberg limite la part de ces fausses alertes parmi les points chauds affichés "
+        "(au plus 1, 5 ou 10 sur 100 selon le niveau). « Point chaud très marqué » : moins d'une chance sur 100 "
+        "d'être dû au hasard ; « marqué » : moins de 5 ; « à confirmer » : moins de 10.",
+        f"Garde-fous : aucun point chaud n'est cherché si la zone d'étude compte moins de "
+        f"{number(carto.hotspot_min_facts)} faits ; un hexagone dont le voisinage en compte moins de "
+        f"{number(carto.hotspot_min_neighbourhood)} est dit « données insuffisantes » (sous 20 faits, un comptage "
+        f"varie de plus de 22 % par le seul hasard) ; une zone de vigilance calculée compte au moins "
+        f"{number(carto.zone_min_facts)} faits ; une tendance demande au moins {carto.emerging_min_semesters} "
+        "semestres où chaque partenaire a transmis ses données.",
+        "Un même événement signalé par plusieurs partenaires (même famille, à moins de "
+        f"{number(merge.merge_distance_m)} m et {number(merge.merge_minutes)} min l'un de l'autre ; même "
+        "catégorie si le lieu ou l'heure est imprécis) est compté une seule fois, avec la trace des "
+        "partenaires qui l'ont transmis.",
+        "Limites : un point chaud dépend de la taille des hexagones et du voisinage retenus (l'explication d'une "
+        "cellule montre ce qui change avec eux) ; il dit où les faits transmis se concentrent, pas pourquoi.",
+    )
+
+
+def all_paragraphs() -> tuple[str, ...]:
+    """The caveats, then the method: what every map, export, report and notebook prints."""
+    return CAVEATS + method_paragraphs()
+
+
+def one_line() -> str:
+    """A short version for a map's footer, where a paragraph does not fit."""
+    carto = cartography_settings()
+    return (
+        "Ces chiffres sont les faits transmis par les partenaires : ils ne représentent pas à eux seuls la réalité "
+        "de la délinquance ; l'activité des services est comptée à part ; patrouiller un point chaud y fait "
+        "constater plus de faits. Points chauds : Gi* de Getis-Ord sur hexagones H3, tirages au hasard, "
+        f"correction de Benjamini-Hochberg ; rien sous {number(carto.hotspot_min_facts)} faits dans la zone "
+        f"d'étude ni sous {number(carto.hotspot_min_neighbourhood)} dans le voisinage d'un hexagone."
+    )
