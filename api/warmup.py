@@ -8,12 +8,19 @@ at a time on the analysis runner (never more than one of its threads), after a p
 burst of changes settle. A cold cache would otherwise meet the morning's first two hundred
 clients with misses; the warm-up costs a few seconds of one thread, and a point de deal read
 this way is not audited, since nobody read it.
+
+After each warm-up, what the process holds (its modules, imported lazily by the first analyses,
+and its long-lived objects, some 400 000) is moved out of the garbage collector's sight
+(``gc.collect()`` then ``gc.freeze()``): otherwise every full collection walks them all again,
+stopping every request for 150 to 250 ms every few seconds under load (measured by
+``benchmarks/load.py``). One collection per warm-up, that is per change of the data, costs less.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 
@@ -99,6 +106,8 @@ class WarmUp:
         for audience in audiences:
             for answer in first_screen(audience, period):
                 built += await self._build(audience, answer)
+        gc.collect()
+        gc.freeze()
         seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
         log.info("préchauffage du cache : %d réponses calculées pour %d audiences en %s s", built, len(audiences),
                  seconds)  # fmt: skip
