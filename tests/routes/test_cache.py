@@ -197,3 +197,24 @@ def test_the_cache_is_bounded_by_the_bytes_it_holds_least_recently_used_first() 
     assert cache.get(("a",), "another stamp") is None
     cache.put(("huge",), encode(("huge",), "s", bytes(range(256)) * 50))
     assert cache.get(("huge",), "s") is None and len(cache) == 3 and cache.bytes <= bound
+
+
+def test_the_warm_up_answers_the_whole_map_before_its_readers_click(
+    commune: Engine, users: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("warm"), session_attempts_per_minute=1000)
+    app = create_app(engine=commune, settings=settings)
+    clicks = [
+        ("/api/v1/heatmap/cells", {"period": PERIOD, "resolution": 8, "family": "drugs"}),
+        ("/api/v1/hotspots", {"period": PERIOD, "resolution": 8, "family": "property", "significant_only": "true"}),
+        ("/api/v1/profiles/time", {"period": PERIOD, "family": "public_order"}),
+        ("/api/v1/zones/compare", {"period": PERIOD}),
+        (f"/api/v1/tiles/heatmap/14/{X}/{Y}.mvt", {"period": PERIOD}),
+    ]
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (app.state.warm_up.task and app.state.warm_up.task.done()):
+            time.sleep(0.2)
+        for role in ("police", "elu"):
+            answers = [_get(client, users[role], path, params) for path, params in clicks]
+            assert [(a.status_code, a.headers["x-cache"]) for a in answers] == [(200, "hit")] * len(clicks), role
