@@ -11,7 +11,7 @@ import typer
 
 from cli.common import app, migrated_engine, operator, print_table
 from ols.errors import InvalidInputError
-from ols.wording import pattern_label
+from ols.wording import number, pattern_label
 
 if TYPE_CHECKING:
     from ols.cartography.zones import DeclaredSync
@@ -23,25 +23,26 @@ app.add_typer(editions_app, name="editions")
 
 
 def print_summary(summary: dict[str, Any]) -> None:
-    typer.echo(f"{summary['label']} ({summary['period']}): {summary['events']} faits, {summary['seconds']} s")
+    typer.echo(f"{summary['label']} ({summary['period']}) : {number(summary['events'])} faits, "
+               f"{number(summary['seconds'], 1)} s")  # fmt: skip
     typer.echo(f"  faits fusionnés avec le signalement d'un autre partenaire : {summary.get('merged', 0)} ; "
                f"activité des services, comptée à part : {summary.get('activity', 0)}")  # fmt: skip
     for resolution, classes in summary["hotspots"].items():
         hot = sum(count for name, count in classes.items() if name.startswith("hot"))
         reason = summary.get("hotspot_status", {}).get(resolution, {}).get("reason")
-        typer.echo(f"  points chauds {resolution}: {reason or f'{hot} cellules significatives'}")
+        typer.echo(f"  points chauds {resolution} : {reason or f'{number(hot)} cellules significatives'}")
     if summary["emerging"]:
         patterns = ", ".join(f"{pattern_label(name)} : {count}" for name, count in summary["emerging"].items()
                              if name != "no_pattern")  # fmt: skip
-        typer.echo(f"  tendances: {patterns or 'aucune'}")
+        typer.echo(f"  tendances : {patterns or 'aucune'}")
     elif (summary.get("emerging_status") or {}).get("reason"):
         typer.echo(f"  tendances : {summary['emerging_status']['reason']}")
     for left_out in summary.get("zones_left_out", []):
         typer.echo(f"  pas de zone : {left_out}")
     for zone in summary["zones"]:
         typer.echo(
-            f"  {zone['code']}: {zone['cells']} cellules, {zone['events']} faits, "
-            f"{zone['area_km2']} km², près de {zone['near'] or '?'}"
+            f"  {zone['code']} : {zone['cells']} cellules, {number(zone['events'])} faits, "
+            f"{number(zone['area_km2'], 3)} km², près de {zone['near'] or '?'}"
         )
     if not summary["zones"]:
         typer.echo("  aucune zone de vigilance calculée")
