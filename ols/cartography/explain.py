@@ -213,6 +213,11 @@ def _zone(connection: Connection, question: Question, audience: Audience) -> dic
     listed, (count, merged) = partners(connection, question, audience, resolution, cells)
     ring = sorted({h3.str_to_int(n) for c in cells for n in h3.grid_ring(h3.int_to_str(c), 1)} - set(cells))
     _, (around, _) = partners(connection, question, audience, resolution, ring)
+    if audience.suppressed:
+        # Each partner's facts over a zone and the facts around it are sums no other route publishes: with the
+        # heatmaps they pinned a hidden count (tests/routes/test_disclosure.py). The reader gets the names only.
+        listed = [item | {"facts": None, "facts_label": "", "share": None} for item in listed]
+        around = None
     readable = audience.may(Layer.HOTSPOTS)
     classes = _layer_classes(connection, question, audience, resolution, cells) if readable else {}
     found = {
