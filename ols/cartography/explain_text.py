@@ -51,6 +51,8 @@ def _partners_text(partners: list[dict[str, Any]]) -> str | None:
         return None
     if all(p["share"] is not None for p in partners):
         parts = [f"{p['name']} {percent(p['share'] * 100, 0)}" for p in partners]
+    elif not any(p["facts_label"] for p in partners):  # names without figures (see explain.partners)
+        return "Partenaires ayant transmis des faits ici : " + ", ".join(p["name"] for p in partners) + "."
     else:
         parts = [f"{p['name']} {p['facts_label']}" for p in partners]
     return "Faits transmis par partenaire (avant regroupement) : " + ", ".join(parts) + "."
