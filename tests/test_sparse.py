@@ -121,9 +121,8 @@ def test_a_small_cluster_makes_no_zone_of_a_few_facts(engine: Engine, tmp_path: 
     assert _classes(engine)[cell][2] == INSUFFICIENT  # its neighbourhood holds fewer than 20 facts
 
 
-def test_a_partner_starting_in_2025_creates_no_trend_before_2025(engine: Engine, tmp_path: Path) -> None:
-    territory(engine)
-    rng = np.random.default_rng(11)
+def _steady_police(engine: Engine, tmp_path: Path, rng: np.random.Generator) -> None:
+    """Police nationale since 2023: noise and a steady cluster, every semester."""
     steady = shifted(*CENTRE, -400, 300)
     early = [
         fact
@@ -133,6 +132,12 @@ def test_a_partner_starting_in_2025_creates_no_trend_before_2025(engine: Engine,
         + cluster(rng, 30, steady, datetime(year, half, 2), 170)
     ]
     _load(engine, tmp_path, early, "police-nationale")
+
+
+def test_a_partner_starting_in_2025_creates_no_trend_before_2025(engine: Engine, tmp_path: Path) -> None:
+    territory(engine)
+    rng = np.random.default_rng(11)
+    _steady_police(engine, tmp_path, rng)
     newcomer = shifted(*CENTRE, 500, -300)
     late = [fact for half in (1, 7) for fact in cluster(rng, 60, newcomer, datetime(2025, half, 2), 170)]
     _load(engine, tmp_path, late, "police-municipale")
@@ -172,15 +177,7 @@ def test_trends_keep_only_the_semesters_every_partner_had_data(engine: Engine, t
     persistent over the semesters it had data in."""
     territory(engine)
     rng = np.random.default_rng(17)
-    steady = shifted(*CENTRE, -400, 300)
-    early = [
-        fact
-        for year in (2023, 2024, 2025)
-        for half in (1, 7)
-        for fact in uniform(rng, 40, datetime(year, half, 2), 170)
-        + cluster(rng, 30, steady, datetime(year, half, 2), 170)
-    ]
-    _load(engine, tmp_path, early, "police-nationale")
+    _steady_police(engine, tmp_path, rng)
     newcomer = shifted(*CENTRE, 500, -300)
     late = [fact for year, half in ((2024, 7), (2025, 1), (2025, 7))
             for fact in cluster(rng, 60, newcomer, datetime(year, half, 2), 170)]  # fmt: skip
