@@ -1,9 +1,9 @@
 """The observatory's tables, as typed SQLAlchemy 2 models, one module per concern.
 
-:mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (territories, places,
-addresses, streets, SSMSI figures), :mod:`~.cartography` (what a refresh derives), :mod:`~.access`
-(users, sessions, audit, points de deal), :mod:`~.patrols` and :mod:`~.changes` (which committed
-transactions changed the data, for the API's cache). Every model is re-exported here,
+:mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (the observatory, its
+territories and sectors, places, addresses, streets, SSMSI figures), :mod:`~.cartography` (what a
+refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols` and
+:mod:`~.changes` (which committed transactions changed the data, for the API's cache). Every model is re-exported here,
 so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
 holds every table.
 """
@@ -44,13 +44,23 @@ from ols.store.models.facts import (
     Source,
 )
 from ols.store.models.patrols import PatrolPlan, PatrolStop
-from ols.store.models.reference import Address, OfficialIndicator, Place, StreetEdge, Territory
+from ols.store.models.reference import (
+    OBSERVATORY_KINDS,
+    Address,
+    Observatory,
+    OfficialIndicator,
+    Place,
+    Sector,
+    StreetEdge,
+    Territory,
+)
 
 __all__ = [
     "CONFIDENTIALITY_LEVELS",
     "DEAL_POINT_STATUSES",
     "LOCATION_PRECISIONS",
     "MEASURES",
+    "OBSERVATORY_KINDS",
     "SCOPE_CHECK",
     "SOURCE_KINDS",
     "TIME_PRECISIONS",
@@ -71,12 +81,14 @@ __all__ = [
     "EventPair",
     "Hotspot",
     "HotspotLayer",
+    "Observatory",
     "OfficialIndicator",
     "PatrolPlan",
     "PatrolStop",
     "Place",
     "Refresh",
     "RejectedRow",
+    "Sector",
     "Source",
     "StreetEdge",
     "Territory",

@@ -40,6 +40,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     source_code: Mapped[str | None] = mapped_column(String(64))
     territories: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list)
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
     token_prefix: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

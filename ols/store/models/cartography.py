@@ -156,6 +156,8 @@ class Zone(Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     cells: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list, server_default="{}")
+    communes: Mapped[list[str]] = mapped_column(ARRAY(String(5)), default=list, server_default="{}")
+    sectors: Mapped[list[str]] = mapped_column(ARRAY(String(64)), default=list, server_default="{}")
 
 
 class Refresh(Base):

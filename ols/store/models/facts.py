@@ -153,6 +153,7 @@ class Event(Base):
     h3_r9: Mapped[int] = mapped_column(BigInteger)
     h3_r10: Mapped[int] = mapped_column(BigInteger)
     commune_insee: Mapped[str | None] = mapped_column(String(5))
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id", ondelete="SET NULL"))
     partner_ref: Mapped[str | None] = mapped_column(Text)
     confidentiality: Mapped[str] = mapped_column(String(16))
     line: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,5 @@
-"""Reference data: territories, named places, BAN addresses, street networks and the official SSMSI figures."""
+"""Reference data: the observatory, its territories and sectors, named places, BAN addresses, street networks
+and the official SSMSI figures."""
 
 from __future__ import annotations
 
@@ -6,14 +7,44 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, DateTime, Index, Integer, SmallInteger, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ols.store.models.base import Base
 
+OBSERVATORY_KINDS = ("clspd", "cispd", "epci")
+
+
+class Observatory(Base):
+    """The observatory a database serves: a CLSPD (one commune), a CISPD or an EPCI/métropole (several).
+
+    Its communes are the ``territory`` rows; there is at most one row.
+    """
+
+    __tablename__ = "observatory"
+    __table_args__ = (CheckConstraint("kind IN ('clspd', 'cispd', 'epci')", name="observatory_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
 
 class Territory(Base):
-    """An area the observatory covers: one commune for a CLSPD, several territories for a CISPD.
+    """An area the observatory covers: one commune for a CLSPD, its member communes for a CISPD.
 
     ``timezone`` and ``holiday_zone`` are its calendar (:mod:`ols.reference.calendar`), NULL when
     nothing states it (no INSEE code, no option): it then follows the other territories.
@@ -31,6 +62,27 @@ class Territory(Base):
     dwellings: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str | None] = mapped_column(String(64))
     holiday_zone: Mapped[str | None] = mapped_column(String(32))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Sector(Base):
+    """A part of a commune (quartier, IRIS, QPV, secteur de police, commune associée), loaded from a polygon file.
+
+    ``level`` says which kind of part; ``parent_id`` is the sector one level up in a two-level
+    hierarchy (quartier → IRIS). Facts carry the deepest sector they lie in (``event.sector_id``).
+    """
+
+    __tablename__ = "sector"
+    __table_args__ = (Index("sector_territory", "territory_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sector.id", ondelete="SET NULL"))
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"))
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    source_file: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
