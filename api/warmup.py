@@ -2,7 +2,7 @@
 
 At start and after each change of the data stamps (an ingest, a refresh, a zone edit), the answers
 the map asks for when it opens (heatmap cells, significant hot spots, zones and their comparison,
-time profile, territories, places, points de deal) are computed for the latest refreshed period
+veille croisée, time profile, territories, places, points de deal) are computed for the latest refreshed period
 and each distinct audience of the enabled users: at most :data:`MAX_AUDIENCES` audiences, one job
 at a time on the analysis runner (never more than one of its threads), after a pause that lets a
 burst of changes settle. A cold cache would otherwise meet the morning's first two hundred
@@ -42,6 +42,7 @@ from api.routers.layers import (
     LayerParams,
     TileParams,
     comparison_answer,
+    crosswatch_answer,
     heatmap_answer,
     hotspots_answer,
     tile_answer,
@@ -82,6 +83,7 @@ def first_screen(audience: Audience, period: Period) -> list[Answer]:
         hotspots_answer(audience, period, None, None, significant_only=True),
         zones_answer(period, audience),
         comparison_answer(period, audience),
+        crosswatch_answer(period, audience),
         profile_answer(period, audience, None, None),
         listing_answer(audience),
     ]

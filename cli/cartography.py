@@ -1,4 +1,5 @@
-"""Commands for the semester cartography: refresh, hot spots, zones, editions, indicators, profiles."""
+"""Commands for the semester cartography: refresh, hot spots, zones, editions, indicators, profiles
+(near-repeat and veille croisée: :mod:`cli.analysis`)."""
 
 from __future__ import annotations
 
@@ -224,38 +225,3 @@ def profile_command(
 
     with migrated_engine().connect() as connection:
         typer.echo(json.dumps(time_profile(connection, parse_period(period), operator(), family=family, zone=zone)))
-
-
-@app.command("near-repeat")
-def near_repeat_command(
-    period: Annotated[str, typer.Option()],
-    as_of: Annotated[str | None, typer.Option(help="Date of the risk zones (default: end of the period)")] = None,
-) -> None:
-    """Knox test of burglaries and the zones of elevated risk around the recent ones (JSON)."""
-    from datetime import date
-
-    from ols.analysis.nearrepeat import near_repeat
-    from ols.periods import parse_period
-
-    with migrated_engine().connect() as connection:
-        result = near_repeat(connection, parse_period(period), operator(),
-                             as_of=date.fromisoformat(as_of) if as_of else None)  # fmt: skip
-    typer.echo(json.dumps(result, ensure_ascii=False))
-
-
-@app.command("crosswatch")
-def crosswatch_command(
-    period: Annotated[str, typer.Option()],
-    groups: Annotated[str, typer.Option(help="e.g. gathering+drug_trafficking,residential_burglary,vehicle_arson")],
-    resolution: int = 10,
-) -> None:
-    """Veille croisée: cells where every group of facts is significantly above expectation (JSON)."""
-    from ols.analysis.crosswatch import crosswatch, parse_groups
-    from ols.cartography.refresh import Context
-    from ols.periods import parse_period
-
-    with migrated_engine().connect() as connection:
-        area = Context.load(connection).area
-        result = crosswatch(connection, parse_period(period), area, parse_groups(groups), operator(),
-                            resolution=resolution)  # fmt: skip
-    typer.echo(json.dumps(result, ensure_ascii=False))

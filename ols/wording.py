@@ -10,6 +10,7 @@ no-break space between thousands, a decimal comma, a space before ``%`` (1 234,5
 from __future__ import annotations
 
 import math
+from datetime import date
 
 CLASS_LABELS: dict[str, str] = {
     "hot_99": "point chaud très marqué",
@@ -101,3 +102,31 @@ def class_meaning(code: str | None) -> str:
     chances = "moins d'une chance" if CONFIDENCE[level] == 1 else f"moins de {CONFIDENCE[level]} chances"
     return (f"La cellule et ses voisines comptent nettement {where} de faits que la moyenne du territoire, "
             f"avec {chances} sur 100 que ce soit dû au hasard.")  # fmt: skip
+
+
+NEAR_REPEAT_SUBJECTS = {"residential_burglary": "un cambriolage de logement"}
+
+
+def near_repeat_subject(category: str, label: str) -> str:
+    """« un cambriolage de logement »: the fact a near-repeat sentence starts from."""
+    return NEAR_REPEAT_SUBJECTS.get(category, f"un fait « {label.lower()} »")
+
+
+def near_repeat_sentence(subject: str, radius_m: float, ratio: float, days: int) -> str:
+    """The Knox result as the sentence every reader gets (map, API, command line, reports): « Après un cambriolage
+    de logement, le risque dans un rayon de 200 m reste 2,1 fois plus élevé pendant 14 jours »."""
+    return (f"Après {subject}, le risque dans un rayon de {number(radius_m)} m reste {number(ratio, 1)} fois plus "
+            f"élevé pendant {days} jours (comparé à des dates tirées au hasard).")  # fmt: skip
+
+
+def no_near_repeat_sentence(subject: str, events: int) -> str:
+    """The Knox result when no band is significantly above chance."""
+    return (f"Pas de répétition mise en évidence : après {subject}, le risque alentour n'est pas plus élevé que ne "
+            f"le donnerait le hasard ({number(events)} faits datés).")  # fmt: skip
+
+
+def risk_area_sentence(subject: str, day: date, radius_m: float, until: date) -> str:
+    """One risk area of the map: « Après un cambriolage de logement le 03/06/2026 : risque plus élevé dans un rayon
+    de 100 m jusqu'au 10/06/2026. »"""
+    return (f"Après {subject} le {day:%d/%m/%Y} : risque plus élevé dans un rayon de {number(radius_m)} m "
+            f"jusqu'au {until:%d/%m/%Y}.")  # fmt: skip

@@ -1,4 +1,4 @@
-"""Map layers: heatmap, hot spots, emerging hot spots, zones, their comparison, vector tiles.
+"""Map layers: heatmap, hot spots, emerging hot spots, zones, their comparison, veille croisée, vector tiles.
 
 Each route reads its layer for the caller's audience (:mod:`ols.access`); nothing here decides
 what a role may see. Every layer is served by :mod:`api.serving`: from the response cache, keyed
@@ -18,6 +18,7 @@ from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, H
 from api.serving import Answer, answers_of
 from ols.access.audience import Audience
 from ols.access.roles import Layer
+from ols.analysis.crosswatch import watch_places
 from ols.cartography.editions import comparison
 from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells, merge_summary
 from ols.cartography.layers import (
@@ -32,7 +33,7 @@ from ols.cartography.layers import (
 from ols.cartography.tiles import heatmap_tile, zones_tile
 from ols.nomenclature import Measure
 from ols.periods import Period, parse_period
-from ols.store.changes import REFERENCE, ZONES
+from ols.store.changes import EVENTS, REFERENCE, ZONES
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]
@@ -196,6 +197,19 @@ async def zones_layer(request: Request, audience: CurrentAudience, period: Perio
 async def zones_compare(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
     """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
     return await answers_of(request).serve(request, audience, comparison_answer(parse_period(period), audience))
+
+
+def crosswatch_answer(period: Period, audience: Audience) -> Answer:
+    """The veille croisée of a period as named places, for an audience that receives it."""
+    read = lambda connection: watch_places(connection, period, audience)  # noqa: E731
+    return Answer("crosswatch", (period.name,), read, Layer.CROSSWATCH, (EVENTS, *REFERENCE))
+
+
+@router.get("/crosswatch", response_model=FeatureCollection, responses=NOT_MODIFIED)
+async def crosswatch_layer(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
+    """Veille croisée: the named places where rassemblements and drug trafficking, burglaries and vehicle arson
+    are all significantly above expectation in the period (police and coordinator)."""
+    return await answers_of(request).serve(request, audience, crosswatch_answer(parse_period(period), audience))
 
 
 def tile_answer(address: TileParams, params: LayerParams, audience: Audience) -> Answer:

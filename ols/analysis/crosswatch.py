@@ -9,6 +9,10 @@ over the cells (fixed seed), through its pseudo z-score against the simulations'
 every group is significantly elevated there: its p is the largest of the groups' (an
 intersection-union test), with Benjamini-Hochberg FDR; its score is the smallest quotient: a place
 where patrols meet several problems at once.
+
+The map and the monthly report show the veille croisée of the usual groups (:data:`WATCH_GROUPS`)
+as named places (:func:`watch_places`): the flagged cells grouped by their nearest named place,
+never an H3 identifier.
 """
 
 from __future__ import annotations
@@ -17,24 +21,32 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
+from geoalchemy2.shape import to_shape
 from scipy.stats import false_discovery_control, norm
+from shapely.geometry import mapping
 from sqlalchemy import Connection, func, or_, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
-from ols.cartography.grid import study_area, to_str, weights
+from ols.cartography.grid import outline, study_area, to_int, to_str, weights
 from ols.errors import InvalidInputError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.reference.places import nearest_name
-from ols.store.models import Event
+from ols.store.models import Event, Territory
+from ols.wording import number
 
 PERMUTATIONS = 499
 SEED = 20_240
 ALPHA = 0.05
+WATCH_GROUPS = [["gathering", "drug_trafficking"], ["residential_burglary"], ["vehicle_arson"]]
+WATCH_RESOLUTION = 10
+WATCH_PERMUTATIONS = 199
+UNNAMED = "lieu sans nom"
 
 
 def parse_groups(text_value: str) -> list[list[str]]:
@@ -138,3 +150,47 @@ def crosswatch(
                                 f"seed {SEED}, one-sided; cell p = largest group p",
                    "fdr": "Benjamini-Hochberg", "alpha": ALPHA},
     }  # fmt: skip
+
+
+def audience_area(connection: Connection, audience: Audience) -> Any:
+    """The union of the audience's territories (every territory for an audience without any)."""
+    geoms = connection.execute(select(Territory.geom).where(audience.own_territories().clause)).scalars()
+    return shapely.union_all([to_shape(geom) for geom in geoms])
+
+
+def chance_short(q: float) -> str:
+    """A corrected p-value in a table cell or a popup: « moins de 5 sur 100 »."""
+    level = next((level for level in (1, 5, 10) if q <= level / 100), None)
+    if level is None:
+        return f"environ {number(q * 100)} sur 100"
+    return "moins de 1 sur 100" if level == 1 else f"moins de {level} sur 100"
+
+
+def named_places(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flagged cells of a :func:`crosswatch` result grouped by their nearest named place, strongest place first:
+    its name, its cells, the sentence and corrected p of its strongest cell, and that p in words."""
+    places: dict[str, list[dict[str, Any]]] = {}
+    for row in result["flagged"]:  # strongest first: a place keeps its strongest cell first
+        places.setdefault(row["place"] or UNNAMED, []).append(row)
+    return [{"name": name, "cells": [row["h3"] for row in rows], "sentence": rows[0]["sentence"],
+             "p_fdr": rows[0]["p_fdr"], "chance": chance_short(rows[0]["p_fdr"])}
+            for name, rows in places.items()]  # fmt: skip
+
+
+def _feature(place: dict[str, Any]) -> dict[str, Any]:
+    """A named place as a GeoJSON feature: the outline of its hexagons, and how many they are (never their ids)."""
+    properties = {key: value for key, value in place.items() if key != "cells"} | {"cells": len(place["cells"])}
+    return {"type": "Feature", "geometry": mapping(outline(to_int(place["cells"]))), "properties": properties}
+
+
+def watch_places(connection: Connection, period: Period, audience: Audience) -> dict[str, Any]:
+    """The veille croisée of the usual groups as named places: one GeoJSON feature per place (the outline of its
+    flagged hexagons, no cell id), its sentence and the chance it is a coincidence; for the audiences that
+    receive it."""
+    audience.require(Layer.CROSSWATCH)
+    result = crosswatch(connection, period, audience_area(connection, audience), WATCH_GROUPS, audience,
+                        resolution=WATCH_RESOLUTION, permutations=WATCH_PERMUTATIONS)  # fmt: skip
+    features = [_feature(place) for place in named_places(result)]
+    metadata = {"period": period.name, "groups": result["groups"], "resolution": WATCH_RESOLUTION,
+                "cells": result["cells"], "method": result["method"]}  # fmt: skip
+    return {"type": "FeatureCollection", "metadata": metadata, "features": features}

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, mapping
 from sqlalchemy import Connection, Date, Row, cast, func, select
@@ -29,7 +30,13 @@ from ols.nomenclature import CATEGORY_BY_CODE
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.store.models import Event
-from ols.wording import number
+from ols.wording import (
+    near_repeat_sentence,
+    near_repeat_subject,
+    no_near_repeat_sentence,
+    number,
+    risk_area_sentence,
+)
 
 DISTANCE_BAND_M = 100.0
 DISTANCE_BANDS = 5
@@ -118,18 +125,20 @@ def _burglaries(
 
 
 def _risk_zones(
-    dated: Sequence[Row[float, float, date, str]], x: Any, y: Any, reach: tuple[float, int], as_of: date
+    dated: Sequence[Row[float, float, date, str]], x: Any, y: Any, reach: tuple[float, int], as_of: date, subject: str
 ) -> list[dict[str, Any]]:
     """A disc of the reach's radius around each burglary (``x``, ``y``: Lambert-93) of its last days up to
-    ``as_of``, with its risk window."""
+    ``as_of``, with its risk window and its sentence."""
     metres, delay = reach
     features = []
     for (lon, lat, day, _), px, py in zip(dated, x, y, strict=True):
         if as_of - timedelta(days=delay) <= day <= as_of:
             area = reproject(Point(px, py).buffer(metres, quad_segs=8), TO_WGS84)
+            until = day + timedelta(days=delay)
             features.append({"type": "Feature", "geometry": mapping(area), "properties": {
-                "burglary_date": day.isoformat(), "risk_until": (day + timedelta(days=delay)).isoformat(),
-                "radius_m": metres, "lon": round(lon, 5), "lat": round(lat, 5)}})  # fmt: skip
+                "burglary_date": day.isoformat(), "risk_until": until.isoformat(), "radius_m": metres,
+                "lon": round(lon, 5), "lat": round(lat, 5),
+                "sentence": risk_area_sentence(subject, day, metres, until)}})  # fmt: skip
     return features
 
 
@@ -144,19 +153,38 @@ def _knox_table(table: Knox, permutations: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def risk_sentence(table: Knox, reach: tuple[float, int] | None, category: str) -> str:
-    """The Knox result as a sentence: « après un cambriolage, le risque dans un rayon de 200 m reste 2,1 fois plus
-    élevé pendant 14 jours »."""
-    what = CATEGORY_BY_CODE[category].label.lower() if category in CATEGORY_BY_CODE else category
-    if reach is None:
-        return (f"Pas de répétition mise en évidence ({what}) : après un fait, le risque alentour n'est pas "
-                f"plus élevé que ne le donnerait le hasard ({number(table.events)} faits datés).")  # fmt: skip
+def subject_of(category: str) -> str:
+    """The fact a sentence starts from: « un cambriolage de logement »."""
+    found = CATEGORY_BY_CODE.get(category)
+    return near_repeat_subject(category, found.label if found else category)
+
+
+def risk_ratio(table: Knox, reach: tuple[float, int]) -> float:
+    """Observed over expected pairs within the reach: how many times likelier a repeat is than chance gives."""
     bands = (max(1, int(reach[0] // DISTANCE_BAND_M)), max(1, reach[1] // TIME_BAND_DAYS))
     observed = table.observed[: bands[0], : bands[1]].sum()
     expected = table.expected[: bands[0], : bands[1]].sum()
-    ratio = observed / expected if expected > 0 else float("nan")
-    return (f"Après un fait ({what}), le risque d'un autre dans un rayon de {number(reach[0])} m reste "
-            f"{number(ratio, 1)} fois plus élevé que le hasard ne le donnerait pendant {reach[1]} jours.")  # fmt: skip
+    return float(observed / expected) if expected > 0 else float("nan")
+
+
+def ratio_table(published: dict[str, Any]) -> pd.DataFrame:
+    """A published Knox table as a French reader reads it: one row per distance band, one column per time band,
+    each cell the ratio of observed to expected pairs, starred where significantly above chance."""
+    significant = (np.array(published["p"]) <= ALPHA) & (np.array(published["ratio"], dtype=float) > 1)
+    columns = [f"{number(low)} à {number(high)} j" for low, high in published["time_bands_days"]]
+    rows = {f"{number(low)} à {number(high)} m": [f"{number(ratio, 1)}{' *' if star else ''}"
+                                                   for ratio, star in zip(ratios, stars, strict=True)]
+            for (low, high), ratios, stars in zip(published["distance_bands_m"], published["ratio"], significant,
+                                                  strict=True)}  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).rename_axis("distance").reset_index()
+
+
+def risk_sentence(table: Knox, reach: tuple[float, int] | None, category: str) -> str:
+    """The Knox result as a sentence: « Après un cambriolage de logement, le risque dans un rayon de 200 m reste
+    2,1 fois plus élevé pendant 14 jours » (:mod:`ols.wording` words it for every reader)."""
+    if reach is None:
+        return no_near_repeat_sentence(subject_of(category), table.events)
+    return near_repeat_sentence(subject_of(category), reach[0], risk_ratio(table, reach), reach[1])
 
 
 def near_repeat(
@@ -178,6 +206,7 @@ def near_repeat(
         sentence = f"Trop peu de faits datés ({len(dated)}) pour tester le risque de répétition."
         return result | {
             "knox": None,
+            "elevated_risk": None,
             "sentence": sentence,
             "risk_zones": {"type": "FeatureCollection", "features": []},
         }
@@ -187,10 +216,12 @@ def near_repeat(
                  permutations=permutations)  # fmt: skip
     reach = table.reach()
     as_of = as_of or min(period.end - timedelta(days=1), dated[-1][2])
-    features = [] if reach is None else _risk_zones(dated, x, y, reach, as_of)
+    features = [] if reach is None else _risk_zones(dated, x, y, reach, as_of, subject_of(category))
     return result | {
         "knox": _knox_table(table, permutations),
-        "elevated_risk": None if reach is None else {"radius_m": reach[0], "days": reach[1]},
+        "elevated_risk": None
+        if reach is None
+        else {"radius_m": reach[0], "days": reach[1], "ratio": round(risk_ratio(table, reach), 2)},
         "sentence": risk_sentence(table, reach, category),
         "as_of": as_of.isoformat(),
         "risk_zones": {"type": "FeatureCollection", "features": features},

@@ -25,7 +25,7 @@ from ols.access.disclosure import MODULUS
 from ols.access.roles import Layer
 from ols.cartography.explain_text import cell_sentences, neighbourhood_text, resolution_text, zone_sentences
 from ols.cartography.layers import hotspot_frame, hotspot_status, refresh_record, visible_zones, zone_resolution
-from ols.caveats import CAVEATS
+from ols.caveats import CAVEATS, refresh_method
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE
 from ols.periods import Period
@@ -56,13 +56,13 @@ def explain(connection: Connection, question: Question, audience: Audience) -> d
         msg = f"famille inconnue « {question.family} » : choisissez parmi {', '.join(FAMILY_BY_CODE)}"
         raise NotFoundError(msg)
     audience.period(question.period)
-    refresh_record(connection, question.period)
+    record = refresh_record(connection, question.period)
     found = _cell(connection, question, audience) if question.cell else _zone(connection, question, audience)
     family = question.family
     return {
         "period": question.period.name, "period_label": question.period.label,
         "family": family, "family_label": FAMILY_BY_CODE[family].label if family else "toutes familles",
-        **found, "caveats": list(CAVEATS),
+        **found, "caveats": list(CAVEATS), "method": list(refresh_method(record["method"])),
     }  # fmt: skip
 
 
@@ -187,6 +187,7 @@ def _cell(connection: Connection, question: Question, audience: Audience) -> dic
         "neighbours": neighbours, "partners": listed, "class": row["class"], "label": class_label(row["class"]),
         "meaning": class_meaning(row["class"]), "status": status,
         "z": row.get("z") if exact else None, "q": row.get("p_fdr") if exact else None,
+        "permutations": refresh_record(connection, question.period)["method"].get("permutations"),
         "by_resolution": by_resolution(connection, question, audience, cell),
         "by_neighbourhood": by_neighbourhood(frame, cell) if exact else [],
     }  # fmt: skip

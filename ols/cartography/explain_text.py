@@ -88,7 +88,8 @@ def cell_sentences(found: dict[str, Any], audience: Audience) -> list[str]:
             _partners_text(found["partners"]), _merged_text(found["merged"], audience),
             f"Résultat : {found['label']}. {found['meaning']}"]  # fmt: skip
     if found["z"] is not None:
-        said.append(f"Score z de Gi* : {number(found['z'], 2)} ; après correction pour les tests multiples, "
+        draws = f" ({number(found['permutations'])} tirages au hasard)" if found.get("permutations") else ""
+        said.append(f"Score z de Gi*{draws} : {number(found['z'], 2)} ; après correction pour les tests multiples, "
                     f"{chance(found['q'])}.")  # fmt: skip
     if found["status"].get("reason"):
         said.append(found["status"]["reason"][:1].upper() + found["status"]["reason"][1:] + ".")

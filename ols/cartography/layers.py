@@ -22,6 +22,7 @@ from ols.access.roles import Layer
 from ols.cartography.grid import polygon, to_str
 from ols.cartography.guards import INSUFFICIENT, LayerGuard
 from ols.cartography.heatmap import HeatmapQuery, visible_cells
+from ols.caveats import refresh_method
 from ols.errors import NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE, MEASURE_LABELS, Measure
 from ols.periods import Period
@@ -137,10 +138,11 @@ def hotspot_status(connection: Connection, period: Period, audience: Audience, *
 
 
 def layer_metadata(connection: Connection, period: Period, **extra: Any) -> dict[str, Any]:
-    """Period, label, method and sources of a layer."""
+    """Period, label, method (with its text, quoting the figures the refresh used) and sources of a layer."""
     record = refresh_record(connection, period)
     return {"period": period.name, "label": period.label, "method": record["method"] | extra.pop("method", {}),
-            "sources": record.get("sources", []), "refreshed_at": record["refreshed_at"], **extra}  # fmt: skip
+            "method_text": list(refresh_method(record["method"])), "sources": record.get("sources", []),
+            "refreshed_at": record["refreshed_at"], **extra}  # fmt: skip
 
 
 def hotspots_geojson(frame: pd.DataFrame, metadata: dict[str, Any], audience: Audience) -> dict[str, Any]:

@@ -20,18 +20,14 @@ from sqlalchemy import Connection
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from ols.analysis.crosswatch import crosswatch
+from ols.analysis.crosswatch import watch_places
 from ols.cartography.explain import Question, explain
 from ols.cartography.layers import zones_geojson
-from ols.cartography.refresh import Context
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period
 from ols.wording import number
 
 TOP_ZONES = 3
-CROSSWATCH_GROUPS = [["gathering", "drug_trafficking"], ["residential_burglary"], ["vehicle_arson"]]
-CROSSWATCH_RESOLUTION = 10
-CROSSWATCH_PERMUTATIONS = 199
 
 
 @dataclass
@@ -57,27 +53,14 @@ def zone_boxes(connection: Connection, semester: Period, audience: Audience, top
 
 
 def crosswatch_frame(connection: Connection, month: Period, audience: Audience) -> pd.DataFrame | None:
-    """The veille croisée of the month as named places (never a cell id), for the audiences that receive it."""
+    """The veille croisée of the month as named places (never a cell id), for the audiences that receive it: the
+    places the map shows (:func:`ols.analysis.crosswatch.watch_places`)."""
     if not audience.may(Layer.CROSSWATCH):
         return None
-    result = crosswatch(connection, month, Context.load(connection).area, CROSSWATCH_GROUPS, audience,
-                        resolution=CROSSWATCH_RESOLUTION, permutations=CROSSWATCH_PERMUTATIONS)  # fmt: skip
-    places: dict[str, dict[str, Any]] = {}
-    for row in result["flagged"]:  # strongest first: a place keeps its strongest cell's sentence
-        place = places.setdefault(row["place"] or "lieu sans nom", {"hexagones": 0, "constat": row["sentence"],
-                                                                    "p": row["p_fdr"]})  # fmt: skip
-        place["hexagones"] += 1
-    rows = [{"près de": name, "hexagones": found["hexagones"], "constat": found["constat"],
-             "risque que ce soit le hasard": chance_short(found["p"])} for name, found in places.items()]  # fmt: skip
+    rows = [{"près de": f["properties"]["name"], "hexagones": f["properties"]["cells"],
+             "constat": f["properties"]["sentence"], "risque que ce soit le hasard": f["properties"]["chance"]}
+            for f in watch_places(connection, month, audience)["features"]]  # fmt: skip
     return pd.DataFrame(rows, columns=["près de", "hexagones", "constat", "risque que ce soit le hasard"])
-
-
-def chance_short(q: float) -> str:
-    """A corrected p-value in a table cell: « moins de 5 sur 100 »."""
-    level = next((level for level in (1, 5, 10) if q <= level / 100), None)
-    if level is None:
-        return f"environ {number(q * 100)} sur 100"
-    return "moins de 1 sur 100" if level == 1 else f"moins de {level} sur 100"
 
 
 def left_out_note(audience: Audience) -> str | None:

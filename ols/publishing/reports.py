@@ -32,7 +32,7 @@ from ols.analysis.indicators import local_evolution, official_evolution
 from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.cartography.layers import refresh_record
-from ols.caveats import CAVEATS, METHOD_TITLE, TITLE, method_paragraphs
+from ols.caveats import CAVEATS, METHOD_TITLE, TITLE, method_paragraphs, refresh_method
 from ols.errors import InvalidInputError, NotFoundError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
@@ -290,6 +290,14 @@ def _territories(connection: Connection, audience: Audience) -> list[tuple[str, 
     return [(name, insee) for name, insee in rows]
 
 
+def _method_text(connection: Connection, period: Period) -> tuple[str, ...]:
+    """The method as the report's period was computed (its refresh's figures), else with the settings in force."""
+    try:
+        return refresh_method(refresh_record(connection, period)["method"])
+    except NotFoundError:
+        return method_paragraphs()
+
+
 BUILDERS = {"weekly": weekly, "monthly": monthly, "annual": annual}
 TITLES = {"weekly": "Récapitulatif hebdomadaire", "monthly": "Bilan mensuel de la cellule de veille",
           "annual": "Bilan annuel du CLSPD"}  # fmt: skip
@@ -304,7 +312,7 @@ def write_report(connection: Connection, kind: str, period_name: str, audience: 
         title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
         generated=f"{local_now(connection):%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})",
         method=METHOD.format(timezone=calendar_of(connection).timezone), caveats=CAVEATS, caveats_title=TITLE,
-        method_title=METHOD_TITLE, method_paragraphs=method_paragraphs(),
+        method_title=METHOD_TITLE, method_paragraphs=_method_text(connection, period),
         marking=audience.marking, disclosure=disclosure_note(audience),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)

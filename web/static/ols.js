@@ -50,11 +50,21 @@
   const groups = {
     boundary: L.featureGroup(), heatmap: L.featureGroup(), hotspots: L.featureGroup(),
     zones: L.featureGroup(), places: L.featureGroup(), deal_points: L.featureGroup(),
+    near_repeat: L.featureGroup(), crosswatch: L.featureGroup(),
   };
   const names = {
     heatmap: "Carte de chaleur", hotspots: "Points chauds significatifs (Gi*)", zones: "Zones de vigilance",
     places: "Lieux sensibles", boundary: "Limite communale", deal_points: "Points de deal",
+    near_repeat: "Risque de répétition (cambriolages)", crosswatch: "Veille croisée",
   };
+  const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
+  // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
+  const MEASURES = {
+    facts: { label: "Faits constatés", unit: "faits" },
+    activity: { label: "Activité des services", unit: "actions des services" },
+  };
+  const measure = () => document.querySelector("input[name='ols-measure']:checked").value;
+  const unit = () => MEASURES[measure()].unit;
   map.on("click", (event) => {
     if (state.hotCells && map.hasLayer(groups.hotspots)) {
       const hot = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.hotResolution);
@@ -63,10 +73,10 @@
     if (!map.hasLayer(groups.heatmap) || !state.heatmapLabels) { return; }
     const cell = h3.latLngToCell(event.latlng.lat, event.latlng.lng, state.heatmapResolution);
     const label = state.heatmapLabels.get(cell);
-    if (label) { L.popup().setLatLng(event.latlng).setContent(el("span", {}, label + " faits")).openOn(map); }
+    if (label) { L.popup().setLatLng(event.latlng).setContent(el("span", {}, label + " " + unit())).openOn(map); }
   });
   const control = L.control.layers(null, null, { collapsed: false, position: "bottomleft" }).addTo(map);
-  ["heatmap", "hotspots", "zones", "places", "boundary", "deal_points"].filter((key) => granted.has(key)).forEach((key) => {
+  OVERLAYS.filter((key) => granted.has(key)).forEach((key) => {
     groups[key].addTo(map);
     control.addOverlay(groups[key], names[key]);
   });
@@ -92,7 +102,7 @@
     const select = $("ols-category");
     select.length = 1;
     families.filter((f) => !$("ols-family").value || f.code === $("ols-family").value)
-      .forEach((f) => f.categories.filter((c) => cfg.threshold == null || !c.sensitive)
+      .forEach((f) => f.categories.filter((c) => (cfg.threshold == null || !c.sensitive) && c.measure === measure())
         .forEach((c) => select.add(new Option(c.label, c.code))));
   }
   fillCategories();
@@ -117,15 +127,26 @@
     return el("div", { class: "ols-legend-row" }, el("span", { class: "ols-swatch", style: swatchStyle }), text);
   }
 
+  // Which measure the map shows, said first: facts and activity are never read as one another.
+  function measureRows(meta) {
+    const shown = MEASURES[meta.measure] || MEASURES.facts;
+    const note = meta.measure === "activity" ? "Activité des services : interventions, passages, enlèvements ; " +
+      "elle dit où les services sont allés, pas où les faits ont eu lieu." : "Faits constatés et signalements, " +
+      "chaque événement compté une fois ; l'activité des services est comptée à part.";
+    return [el("p", { id: "ols-measure-shown", class: "ols-shown" }, "Carte : " + shown.label),
+      el("p", { class: "ols-note" }, note)];
+  }
+
   function legend(meta) {
-    const rows = [];
+    const rows = measureRows(meta);
+    const word = (MEASURES[meta.measure] || MEASURES.facts).unit;
     let low = meta.suppression_threshold || 1;
     (meta.breaks || []).forEach((b, i) => {
-      rows.push(legendRow({ background: palette[Math.min(i, palette.length - 1)] }, low + " – " + b + " faits"));
+      rows.push(legendRow({ background: palette[Math.min(i, palette.length - 1)] }, low + " – " + b + " " + word));
       low = b + 1;
     });
     if (meta.suppression_threshold) {
-      rows.push(legendRow({ background: "#ffffff" }, "sans couleur : < " + meta.suppression_threshold + " faits"));
+      rows.push(legendRow({ background: "#ffffff" }, "sans couleur : < " + meta.suppression_threshold + " " + word));
       rows.push(el("p", { class: "ols-note" }, "Effectifs arrondis à " + meta.rounded_to +
         " près ; catégories sensibles non comprises."));
     }
@@ -139,6 +160,8 @@
       rows.push(legendRow({ border: "2px dashed #e66101" }, "Zone calculée"));
       rows.push(legendRow({ border: "2px solid #5e3c99" }, "Zone déclarée"));
     }
+    if (granted.has("near_repeat")) { rows.push(legendRow(RISK_STYLE.swatch, names.near_repeat)); }
+    if (granted.has("crosswatch")) { rows.push(legendRow(WATCH_STYLE.swatch, names.crosswatch)); }
     $("ols-legend").replaceChildren(el("h3", {}, "Légende — " + meta.label), ...rows);
   }
 
@@ -206,19 +229,22 @@
   async function loadHotspots(params) {
     if (!granted.has("hotspots")) { return; }
     const data = await get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family,
-      significant_only: true });
+      significant_only: true, measure: params.measure });
+    showMethod(data.metadata && data.metadata.method_text);
     groups.hotspots.clearLayers();
     L.geoJSON(data, {
       style: (f) => Object.assign({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"), fill: false },
         HOT_STYLES[f.properties.class] || HOT_STYLES.hot_90),
       onEachFeature: (f, layer) => layer.bindTooltip(el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) +
-        " — " + f.properties.count_label + " faits")),
+        " — " + f.properties.count_label + " " + unit())),
     }).addTo(groups.hotspots);
     state.counts.hotspots = data.features.length;
     $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
       "Points chauds : " + data.metadata.reason + "." : "";
-    state.hotCells = new Set(data.features.map((f) => f.properties.h3));
-    const strongest = data.features.filter((f) => f.properties.class.startsWith("hot"))
+    // « Pourquoi ? » explains facts: activity hot spots are drawn, not explained.
+    const explained = params.measure === "facts" ? data.features : [];
+    state.hotCells = new Set(explained.map((f) => f.properties.h3));
+    const strongest = explained.filter((f) => f.properties.class.startsWith("hot"))
       .sort((a, b) => a.properties.class.localeCompare(b.properties.class) * -1 || (b.properties.count || 0) - (a.properties.count || 0))
       .slice(0, 5);
     $("ols-explain-hot").replaceChildren(...(strongest.length ? [el("h3", {}, "Pourquoi ces points chauds ?")] : []),
@@ -256,8 +282,14 @@
   }
   $("ols-explain-close").addEventListener("click", closeExplain);
   $("ols-explain").addEventListener("keydown", (event) => { if (event.key === "Escape") { closeExplain(); } });
+  const method = el("div", { id: "ols-method" });
   $("ols-caveats").append(...cfg.caveats.paragraphs.map((text) => el("p", {}, text)), el("h3", {}, cfg.caveats.method_title),
-    ...cfg.caveats.method.map((text) => el("p", { class: "ols-note" }, text)));
+    method);
+  // The method as the shown period was computed (its refresh's figures); the settings in force until a layer says.
+  function showMethod(paragraphs) {
+    method.replaceChildren(...(paragraphs || cfg.caveats.method).map((text) => el("p", { class: "ols-note" }, text)));
+  }
+  showMethod(null);
 
   function zoneCard(properties) {
     const parts = [el("strong", {}, properties.name), el("br"), properties.rationale || ""];
@@ -329,13 +361,56 @@
       el("p", {}, "Heure inconnue : " + unknown));
   }
 
+  const RISK_STYLE = { path: { className: "ols-risk", color: "#8c2d04", weight: 1, dashArray: "3 3", fillColor: "#fd8d3c",
+    fillOpacity: 0.18 }, swatch: { background: "rgba(253,141,60,0.35)", border: "1px dashed #8c2d04" } };
+  const WATCH_STYLE = { path: { className: "ols-crosswatch", color: "#01665e", weight: 3, fillColor: "#35978f",
+    fillOpacity: 0.25 }, swatch: { background: "rgba(53,151,143,0.4)", border: "2px solid #01665e" } };
+
+  // A panel section: a title and its paragraphs or list (nothing when the reader does not receive the layer).
+  function panelSection(id, title, ...children) {
+    $(id).replaceChildren(el("h3", {}, title), ...children);
+  }
+
+  // Near-repeat: a disc of elevated risk around each recent burglary, with the Knox sentence (police roles);
+  // read once per period (the API audits each read), not at each change of filter.
+  async function loadNearRepeat(period) {
+    if (!granted.has("near_repeat") || (state.nearRepeat && state.nearRepeat.period === period)) { return; }
+    groups.near_repeat.clearLayers();
+    const data = await get("/near-repeat", { period });
+    L.geoJSON(data.risk_zones, { style: RISK_STYLE.path, onEachFeature: (f, layer) => layer.bindPopup(() =>
+      el("div", {}, el("strong", {}, names.near_repeat), el("p", {}, f.properties.sentence), el("p", {}, data.sentence))),
+    }).addTo(groups.near_repeat);
+    const areas = data.risk_zones.features.length;
+    panelSection("ols-near-repeat", names.near_repeat, el("p", {}, data.sentence),
+      el("p", { class: "ols-note" }, areas + (areas > 1 ? " zones de risque" : " zone de risque") + " sur la carte."));
+    state.counts.near_repeat = areas;
+    state.nearRepeat = data;
+  }
+
+  // Veille croisée: the named places where several kinds of facts gather together (police roles).
+  async function loadCrosswatch(period) {
+    if (!granted.has("crosswatch") || (state.crosswatch && state.crosswatch.metadata.period === period)) { return; }
+    groups.crosswatch.clearLayers();
+    const data = await get("/crosswatch", { period });
+    L.geoJSON(data, { style: WATCH_STYLE.path, onEachFeature: (f, layer) => layer.bindPopup(() =>
+      el("div", {}, el("strong", {}, f.properties.name), el("p", {}, f.properties.sentence),
+        el("p", { class: "ols-note" }, "Risque que ce soit le hasard : " + f.properties.chance + "."))),
+    }).addTo(groups.crosswatch);
+    const places = data.features.map((f) => el("li", {}, f.properties.name));
+    panelSection("ols-crosswatch", names.crosswatch, places.length ? el("ul", {}, places) :
+      el("p", { class: "ols-note" }, "Aucun lieu où ces faits se concentrent ensemble plus qu'ailleurs."));
+    state.counts.crosswatch = data.features.length;
+    state.crosswatch = data;
+  }
+
   async function reload() {
     const params = { period: $("ols-period").value, resolution: resolution.value, family: $("ols-family").value,
-      category: $("ols-category").value, source: $("ols-source").value };
+      category: $("ols-category").value, source: $("ols-source").value, measure: measure() };
     status("Chargement…");
     document.body.dataset.olsReady = "0";
     try {
-      await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints()]);
+      await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints(),
+        loadNearRepeat(params.period), loadCrosswatch(params.period)]);
       state.loads += 1;
       state.period = params.period;
       status("");
@@ -348,6 +423,10 @@
 
   ["ols-period", "ols-category", "ols-source", "ols-resolution"].forEach((id) => $(id).addEventListener("change", reload));
   $("ols-family").addEventListener("change", () => { fillCategories(); reload(); });
+  document.querySelectorAll("input[name='ols-measure']").forEach((input) => input.addEventListener("change", () => {
+    fillCategories();
+    reload();
+  }));
   if (cfg.manages && L.Draw) {
     map.on(L.Draw.Event.CREATED, async (event) => {
       const name = window.prompt("Nom de la zone de vigilance déclarée");
