@@ -37,6 +37,9 @@ BASEMAPS = {
     ),
 }
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
+# Folium's page says no language and forbids zooming the page (WCAG 3.1.1, 1.4.4): French, and zoomable.
+HTML_TAG = re.compile(r"<html>")
+NO_ZOOM = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 POLICY = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
           "script-src 'self'{nonce}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
           "object-src 'none'; form-action 'self'")  # fmt: skip
@@ -90,7 +93,8 @@ def map_page(
     root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)
-    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', str(root.render())), nonce
+    html = NO_ZOOM.sub("", HTML_TAG.sub('<html lang="fr">', str(root.render()), count=1))
+    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html), nonce
 
 
 def login_page() -> str:

@@ -94,6 +94,7 @@ MATRIX: list[tuple[str, str, dict[str, Any], set[str], int]] = [
     ("GET", "/api/v1/indicators", {"period": "2025-01-01..2025-03-31"}, POLICE, 200),
     ("GET", "/api/v1/profiles/time", {"period": PERIOD}, ALL, 200),
     ("GET", "/api/v1/near-repeat", {"period": "2025"}, POLICE, 200),
+    ("GET", "/api/v1/crosswatch", {"period": PERIOD}, POLICE, 200),
     ("GET", "/api/v1/tiles/zones/14/8333/5510.mvt", {"period": PERIOD}, ALL - {"public"}, 200),
     ("GET", "/api/v1/tiles/heatmap/14/8333/5510.mvt", {"period": PERIOD, "resolution": 9}, READERS_OF_EVENTS, 200),
     ("GET", "/ogc/collections/zones/items", {}, ALL - {"public"}, 200),

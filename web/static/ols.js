@@ -361,8 +361,9 @@
       el("p", {}, "Heure inconnue : " + unknown));
   }
 
-  const RISK_STYLE = { path: { className: "ols-risk", color: "#8c2d04", weight: 1, dashArray: "3 3", fillColor: "#fd8d3c",
-    fillOpacity: 0.18 }, swatch: { background: "rgba(253,141,60,0.35)", border: "1px dashed #8c2d04" } };
+  // Risk areas in black and white, apart from the heatmap's yellow-to-red scale they lie on.
+  const RISK_STYLE = { path: { className: "ols-risk", color: "#111", weight: 2, dashArray: "4 3", fillColor: "#fff",
+    fillOpacity: 0.55 }, swatch: { background: "rgba(255,255,255,0.8)", border: "2px dashed #111" } };
   const WATCH_STYLE = { path: { className: "ols-crosswatch", color: "#01665e", weight: 3, fillColor: "#35978f",
     fillOpacity: 0.25 }, swatch: { background: "rgba(53,151,143,0.4)", border: "2px solid #01665e" } };
 
@@ -403,6 +404,11 @@
     state.crosswatch = data;
   }
 
+  // A redrawn heatmap is drawn over what was there: the risk areas and the veille croisée go back on top.
+  function raiseAnalyses() {
+    ["crosswatch", "near_repeat"].filter((key) => granted.has(key)).forEach((key) => groups[key].bringToFront());
+  }
+
   async function reload() {
     const params = { period: $("ols-period").value, resolution: resolution.value, family: $("ols-family").value,
       category: $("ols-category").value, source: $("ols-source").value, measure: measure() };
@@ -411,6 +417,7 @@
     try {
       await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints(),
         loadNearRepeat(params.period), loadCrosswatch(params.period)]);
+      raiseAnalyses();
       state.loads += 1;
       state.period = params.period;
       status("");
