@@ -48,11 +48,15 @@ class MapSession:
         self.responses: list[Response] = []
         self.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
                         else route.abort())  # fmt: skip
-        self.page.on("response", lambda response: self.responses.append(response))
+        self.page.on("response", self.received)
         self.page.goto(server + "/")
         self.page.fill("#token", token)
         self.page.click("button[type=submit]")
         self.page.wait_for_selector("body[data-ols-ready='1']", timeout=60_000)
+
+    def received(self, response: Response) -> None:
+        """Keep a response the page received (Playwright wants a Python function, not a list's method)."""
+        self.responses.append(response)
 
     def json_of(self, path: str) -> list[Any]:
         """The bodies of the answers of an API path the page received."""
@@ -92,7 +96,8 @@ def test_the_police_map_shows_risk_areas_and_the_veille_croisee(
     police_map: MapSession, client: TestClient, tokens: dict[str, str]
 ) -> None:
     page = police_map.page
-    _wait_for(page, "window.OLS_STATE.counts.near_repeat !== undefined && window.OLS_STATE.counts.crosswatch !== undefined")
+    _wait_for(page, "window.OLS_STATE.counts.near_repeat !== undefined")
+    _wait_for(page, "window.OLS_STATE.counts.crosswatch !== undefined")
     risk = _api(client, tokens["police"], "/api/v1/near-repeat", period=PERIOD)
     places = _api(client, tokens["police"], "/api/v1/crosswatch", period=PERIOD)
     assert police_map.json_of("/api/v1/near-repeat")[0]["risk_zones"] == risk["risk_zones"]
