@@ -5,7 +5,8 @@
 - for a version whose audience does not receive every category, which categories each family
   leaves out and why, so that an élu comparing his bilan with the coordinator's knows why a
   family's figure differs;
-- the veille croisée of the month as named places;
+- the veille croisée of the month as named places, and the near-repeat risk of burglaries in the
+  sentence the map and the command line give;
 - the cells of a table as a French reader writes them (1 234 ; 3,6).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -21,10 +23,11 @@ from sqlalchemy import Connection
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.crosswatch import watch_places
+from ols.analysis.nearrepeat import near_repeat
 from ols.cartography.explain import Question, explain
 from ols.cartography.layers import zones_geojson
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
-from ols.periods import Period
+from ols.periods import Period, parse_period
 from ols.wording import number
 
 TOP_ZONES = 3
@@ -61,6 +64,19 @@ def crosswatch_frame(connection: Connection, month: Period, audience: Audience) 
              "constat": f["properties"]["sentence"], "risque que ce soit le hasard": f["properties"]["chance"]}
             for f in watch_places(connection, month, audience)["features"]]  # fmt: skip
     return pd.DataFrame(rows, columns=["près de", "hexagones", "constat", "risque que ce soit le hasard"])
+
+
+def near_repeat_note(connection: Connection, month: Period, audience: Audience) -> str | None:
+    """The near-repeat risk of burglaries over the six months ending with ``month``, in the sentence of the map and
+    the command line, with the risk areas open at the month's end (police audiences; None for the others)."""
+    if not audience.may(Layer.NEAR_REPEAT):
+        return None
+    last = month.end - timedelta(days=1)
+    start = date(month.start.year - (month.start.month <= 5), (month.start.month - 6) % 12 + 1, 1)
+    found = near_repeat(connection, parse_period(f"{start}..{last}"), audience, as_of=last)
+    areas = len(found["risk_zones"]["features"])
+    return (f"{found['sentence']} Calculé sur les six mois du {start:%d/%m/%Y} au {last:%d/%m/%Y} ; "
+            f"{number(areas)} zone(s) de risque ouverte(s) au {last:%d/%m/%Y}.")  # fmt: skip
 
 
 def left_out_note(audience: Audience) -> str | None:

@@ -37,7 +37,7 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
-from ols.publishing.boxes import Box, cell_text, crosswatch_frame, left_out_note, zone_boxes
+from ols.publishing.boxes import Box, cell_text, crosswatch_frame, left_out_note, near_repeat_note, zone_boxes
 from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.tables import neutralise, to_excel_csv
 from ols.reference.calendar import calendar_of, local_now
@@ -213,6 +213,9 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
     crossed = crosswatch_frame(connection, month, audience)
     if crossed is not None:
         sections.append(Section("Veille croisée du mois", CROSSWATCH_TEXT, table=Table("veille_croisee", crossed)))
+    risk = near_repeat_note(connection, month, audience)
+    if risk is not None:
+        sections.append(Section("Risque de répétition des cambriolages", risk))
     if audience.may(Layer.DEAL_POINTS):
         sections.append(Section("Nouveaux points de deal signalés",
                                 table=_new_deal_points(connection, month, audience)))  # fmt: skip

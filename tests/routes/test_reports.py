@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from ols.access.audience import Audience
 from ols.analysis.indicators import local_evolution
+from ols.analysis.nearrepeat import near_repeat
 from ols.periods import parse_period
 from ols.publishing.reports import write_report
 from ols.publishing.tables import to_excel_csv
@@ -123,3 +125,17 @@ def test_the_monthly_veille_croisee_names_places_for_the_police_only(api_engine:
     assert crossed["près de"].is_unique  # one line per place, however many of its cells were flagged
     assert not english_codes(crossed.to_csv())
     assert "Veille croisée" not in _text(next(p for p in elu if p.suffix == ".pdf"))
+
+
+def test_the_monthly_report_says_the_near_repeat_risk_as_the_map_does(api_engine: Engine, tmp_path: Path) -> None:
+    police_audience = Audience.of("test", "police")
+    with api_engine.begin() as connection:
+        police = write_report(connection, "monthly", "2026-03", police_audience, tmp_path / "p")
+        elu = write_report(connection, "monthly", "2026-03", Audience.of("test", "elu"), tmp_path / "e")
+        found = near_repeat(connection, parse_period("2025-10-01..2026-03-31"), police_audience,
+                            as_of=date(2026, 3, 31))  # fmt: skip
+    words = " ".join(_text(next(p for p in police if p.suffix == ".pdf")).split())
+    assert "Risque de répétition des cambriolages" in words
+    assert " ".join(found["sentence"].split()) in words  # the map's and the command line's sentence, word for word
+    assert f"{len(found['risk_zones']['features'])} zone(s) de risque ouverte(s) au 31/03/2026" in words
+    assert "Risque de répétition" not in _text(next(p for p in elu if p.suffix == ".pdf"))
