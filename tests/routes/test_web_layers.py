@@ -32,9 +32,17 @@ ZOOM_TO_RISK = """() => {
   map.fitBounds(L.geoJSON(areas[areas.length - 1]).getBounds().pad(4));
 }"""
 ON_TOP = """() => {
-  const paths = Array.from(document.querySelectorAll("path.ols-heat, path.ols-risk, path.ols-crosswatch"));
+  const cfg = JSON.parse(document.getElementById("ols-config").textContent);
+  const map = window[cfg.map];
+  const box = map.getContainer().getBoundingClientRect();
+  const hits = window.OLS_STATE.nearRepeat.risk_zones.features.map((f) => {
+    const p = map.latLngToContainerPoint([f.properties.lat, f.properties.lon]);
+    return document.elementFromPoint(box.left + p.x, box.top + p.y);
+  }).filter((hit) => hit && !hit.closest(".leaflet-control, #ols-panel, .leaflet-popup"));
+  const paths = Array.from(document.querySelectorAll("path.ols-zone, path.ols-crosswatch"));
   const last = (name) => paths.map((p) => p.classList.contains(name)).lastIndexOf(true);
-  return last("ols-heat") < Math.min(last("ols-risk"), last("ols-crosswatch"));
+  return hits.length > 0 && hits.every((hit) => hit.classList.contains("ols-risk")) &&
+    last("ols-zone") < paths.findIndex((p) => p.classList.contains("ols-crosswatch"));
 }"""
 POLICE_ONLY = ("/api/v1/near-repeat", "/api/v1/crosswatch")
 
@@ -161,7 +169,7 @@ def test_the_switch_redraws_the_map_with_the_activity_counts(
                                       if f["properties"]["h3"] == busiest))  # fmt: skip
     legend = page.locator("#ols-legend").inner_text()
     assert "Carte : Activité des services" in legend and "actions des services" in legend
-    assert page.evaluate(ON_TOP), "the redrawn heatmap must not bury the risk areas and the veille croisée"
+    assert page.evaluate(ON_TOP), "the redrawn layers must not bury the risk areas and the veille croisée"
     hotspots = [r.url for r in police_map.responses if "/api/v1/hotspots" in r.url]
     assert "measure=activity" in hotspots[-1]
     page.screenshot(path=str(SHOTS / "map-police-activity.png"))

@@ -4,6 +4,8 @@
   "use strict";
   const cfg = JSON.parse(document.getElementById("ols-config").textContent);
   const map = window[cfg.map];
+  // The heatmap lies in a pane of its own under every other layer, however often it is redrawn.
+  map.createPane("olsHeat").style.zIndex = 390;
   const granted = new Set(cfg.layers);
   const palette = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
   const HOT_STYLES = {
@@ -170,7 +172,7 @@
     initialize(cells) { this.cells = cells; },
     onAdd(target) {
       this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
-      target.getPanes().overlayPane.appendChild(this.canvas);
+      target.getPane("olsHeat").appendChild(this.canvas);
       target.on("moveend zoomend resize", this.redraw, this);
       this.redraw();
     },
@@ -216,7 +218,7 @@
     if (cells.length > 1000) {
       groups.heatmap.addLayer(new HexCanvas(cells));
     } else {
-      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { className: "ols-heat", color: "#555",
+      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { pane: "olsHeat", className: "ols-heat", color: "#555",
         weight: 0.3, fillOpacity: 0.65, fillColor: cell.fill })));
     }
     state.heatmapLabels = labels;
@@ -404,7 +406,7 @@
     state.crosswatch = data;
   }
 
-  // A redrawn heatmap is drawn over what was there: the risk areas and the veille croisée go back on top.
+  // Redrawn zones are drawn over what was there: the risk areas and the veille croisée go back on top.
   function raiseAnalyses() {
     ["crosswatch", "near_repeat"].filter((key) => granted.has(key)).forEach((key) => groups[key].bringToFront());
   }
