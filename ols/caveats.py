@@ -109,13 +109,14 @@ def all_paragraphs() -> tuple[str, ...]:
     return CAVEATS + method_paragraphs()
 
 
-def one_line() -> str:
-    """A short version for a map's footer, where a paragraph does not fit."""
-    carto = cartography_settings()
+def one_line(method: dict[str, Any] | None = None) -> str:
+    """A short version for a map's footer, where a paragraph does not fit: with the figures of the period's refresh
+    (its ``refresh.method``), or those of the settings in force."""
+    used = Used.of_refresh(method) if method is not None else Used.of_settings(cartography_settings(), merge_settings())
     return (
         "Ces chiffres sont les faits transmis par les partenaires : ils ne représentent pas à eux seuls la réalité "
         "de la délinquance ; l'activité des services est comptée à part ; patrouiller un point chaud y fait "
-        "constater plus de faits. Points chauds : Gi* de Getis-Ord sur hexagones H3, tirages au hasard, "
-        f"correction de Benjamini-Hochberg ; rien sous {number(carto.hotspot_min_facts)} faits dans la zone "
-        f"d'étude ni sous {number(carto.hotspot_min_neighbourhood)} dans le voisinage d'un hexagone."
+        f"constater plus de faits. Points chauds : Gi* de Getis-Ord sur hexagones H3, tirages au hasard "
+        f"({number(used.permutations)}), correction de Benjamini-Hochberg ; rien sous {number(used.min_facts)} faits "
+        f"dans la zone d'étude ni sous {number(used.min_neighbourhood)} dans le voisinage d'un hexagone."
     )

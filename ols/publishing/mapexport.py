@@ -194,9 +194,9 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     figure.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.77, 0.88), title="Légende", fontsize=8,
                   title_fontsize=10, frameon=True)  # fmt: skip
     _caveats(figure)
-    footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {one_line()} Projection Lambert-93 "
-              f"(EPSG:2154). Généré le {local_now(connection):%d/%m/%Y %H:%M} par {audience.name} "
-              f"({audience.label}).")  # fmt: skip
+    footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {one_line(metadata['method'])} "
+              f"Projection Lambert-93 (EPSG:2154). Généré le {local_now(connection):%d/%m/%Y %H:%M} par "
+              f"{audience.name} ({audience.label}).")  # fmt: skip
     if audience.suppressed:
         footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués "
                    f"(zéro compris), autres arrondis à {audience.threshold} près.")  # fmt: skip

@@ -3,6 +3,7 @@ croisée as named places, and the method text of a period quoting the figures it
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -12,13 +13,15 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Engine
 
 from ols.access.audience import Audience
 from ols.analysis.crosswatch import WATCH_GROUPS, WATCH_PERMUTATIONS, audience_area, crosswatch, named_places
 from ols.cartography.explain import Question, explain
-from ols.caveats import method_paragraphs
+from ols.caveats import method_paragraphs, one_line
 from ols.periods import parse_period
+from ols.publishing.mapexport import Snapshot, render
 from ols.settings import cartography_settings
 from tests.french_text import english_codes
 from tests.routes.conftest import PERIOD
@@ -126,3 +129,12 @@ def test_the_method_quotes_the_permutations_of_the_refresh_not_the_setting(
     layer = _get(client, tokens["police"], "/api/v1/hotspots", period=PERIOD, significant_only=True)
     assert isinstance(layer, dict)
     assert f"des tirages au hasard ({REFRESHED_WITH})" in " ".join(layer["metadata"]["method_text"])
+
+
+def test_a_map_export_quotes_the_refresh_not_the_setting(api_engine: Engine, permutations_changed: int) -> None:
+    with api_engine.connect() as connection:
+        pdf = render(connection, Snapshot(parse_period(PERIOD), ("heatmap", "zones")), Audience.of("t", "police"),
+                     image_format="pdf")  # fmt: skip
+    words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert f"tirages au hasard ({REFRESHED_WITH})" in words, words[-600:]
+    assert f"tirages au hasard ({permutations_changed:,})".replace(",", "\u202f") in one_line()
