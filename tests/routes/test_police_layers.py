@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from shapely.geometry import shape
 from sqlalchemy import Engine
 
 from ols.access.audience import Audience
@@ -24,8 +25,9 @@ from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, render
 from ols.settings import cartography_settings
 from tests.french_text import english_codes
-from tests.routes.conftest import PERIOD
+from tests.routes.conftest import NEIGHBOUR, PERIOD
 from tests.routes.test_explain import _hot_cell
+from tests.routes.truth import outline
 
 H3_ID = re.compile(r"\b8[0-9a-f]{14}\b")
 REFRESHED_WITH = 99  # the permutations of the package's refreshes (tests/routes/conftest.py)
@@ -138,3 +140,17 @@ def test_a_map_export_quotes_the_refresh_not_the_setting(api_engine: Engine, per
     words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
     assert f"tirages au hasard ({REFRESHED_WITH})" in words, words[-600:]
     assert f"tirages au hasard ({permutations_changed:,})".replace(",", "\u202f") in one_line()
+
+
+def test_the_veille_croisee_of_a_police_tied_to_a_territory_stays_in_it(
+    client: TestClient, tokens: dict[str, str], scoped_tokens: dict[str, str], api_engine: Engine
+) -> None:
+    everywhere = _get(client, tokens["coordinator"], "/api/v1/crosswatch", period=PERIOD)
+    own = _get(client, scoped_tokens["police-neighbour"], "/api/v1/crosswatch", period=PERIOD)
+    assert isinstance(everywhere, dict) and isinstance(own, dict)
+    assert 0 < own["metadata"]["cells"] < everywhere["metadata"]["cells"]  # its study area is its commune's
+    inside = outline(api_engine, NEIGHBOUR).buffer(0.002)  # an edge hexagon may pass the outline by a little
+    assert all(inside.contains(shape(f["geometry"])) for f in own["features"])
+    assert not {f["properties"]["name"] for f in own["features"]} & {
+        f["properties"]["name"] for f in everywhere["features"] if not inside.intersects(shape(f["geometry"]))
+    }
