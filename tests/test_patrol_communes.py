@@ -16,7 +16,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
@@ -47,12 +47,12 @@ def cispd(engine: Engine, shared: Path, tmp_path: Path) -> Iterator[tuple[Engine
     communes = shared / "boundaries" / "communes-59-nord.geojson"
     outlines: dict[str, BaseGeometry] = {}
     names, points, kinds = [], [], []
-    for insee in LHE:
+    for insee, town in LHE.items():
         boundary = read_boundary(communes, commune=insee)
         outlines[insee] = boundary.geom
         with engine.begin() as connection:
             save_territory(connection, code=insee, name=boundary.name or insee, boundary=boundary, source=communes.name)
-        for name, point in [(f"Hôtel de ville de {LHE[insee]}", boundary.geom.representative_point()),
+        for name, point in [(f"Hôtel de ville de {town}", boundary.geom.representative_point()),
                             *_bus_stops(boundary.geom, insee)]:  # fmt: skip
             names.append(name)
             points.append(point)
@@ -67,8 +67,8 @@ def cispd(engine: Engine, shared: Path, tmp_path: Path) -> Iterator[tuple[Engine
 
 def _communes_of(result: Plan, outlines: dict[str, BaseGeometry]) -> list[str]:
     """The commune of each stop, in route order."""
-    return [next(insee for insee, outline in outlines.items() if outline.covers(Point(s.candidate.lon, s.candidate.lat)))
-            for route in result.routes for s in route.stops]  # fmt: skip
+    stops = [Point(stop.candidate.lon, stop.candidate.lat) for route in result.routes for stop in route.stops]
+    return [next(insee for insee, outline in outlines.items() if outline.covers(point)) for point in stops]
 
 
 def _plan(engine: Engine, communes: list[str] | None, start: str = "Hôtel de ville de Haubourdin") -> Plan:
