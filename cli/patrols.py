@@ -12,6 +12,7 @@ import typer
 from cli.common import app, migrated_engine, operator
 from ols.errors import InvalidInputError
 from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+from ols.wording import number
 
 if TYPE_CHECKING:
     from ols.patrols.planning import Plan
@@ -89,7 +90,7 @@ def report_plan(planned: PlannedShift, out: Path, *, as_json: bool) -> None:
         return
     typer.echo(f"plan {planned.plan_id} écrit dans {out}" + (f" ({'; '.join(result.notes)})" if result.notes else ""))
     for route in result.routes:
-        typer.echo(f"  équipe {route.team} : {len(route.stops)} arrêts, {route.distance_m / 1000:.1f} km, "
+        typer.echo(f"  équipe {route.team} : {len(route.stops)} arrêts, {number(route.distance_m / 1000, 1)} km, "
                    f"{route.duration_min:.0f} min")  # fmt: skip
         for stop in route.stops:
             typer.echo(f"    {stop.position:>2}. {stop.arrival} ({stop.dwell_min} min) {stop.candidate.reason}")

@@ -1,8 +1,9 @@
 """The demo's places: a real file of the shared data when the demo has one, else synthetic places marked as such.
 
 Synthetic places are a town hall at each commune's representative point (a point inside its outline),
-two schools, a collège and four bus stops drawn inside it. Their file's name and their ``source``
-attribute say SYNTHETIQUE, and the generated README says so: none of them is a real place.
+and schools, collèges and bus stops drawn inside it, as many as its population calls for. Their
+file's name and their ``source`` attribute say SYNTHETIQUE, and the generated README says so: none
+of them is a real place.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from shapely.geometry.base import BaseGeometry
 from etl.demo.commune import MARK
 from etl.demo.spec import DemoTerritory
 
-SYNTHETIC = (
-    ("school", "École {letter} {of}", 2),
-    ("college", "Collège {of}", 1),
-    ("bus_stop", "Arrêt {name} {letter}", 4),
+SYNTHETIC = (  # kind, name, inhabitants per place, at least
+    ("school", "École {letter} {of}", 6_000, 1),
+    ("college", "Collège {letter} {of}", 15_000, 0),
+    ("bus_stop", "Arrêt {name} {letter}", 4_000, 1),
 )
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 VOWELS = tuple("AEIOUYÉÈÊÎÔ")
 
 
@@ -42,16 +44,20 @@ def _drawn(outline: BaseGeometry, count: int, rng: np.random.Generator) -> list[
     return found[:count]
 
 
-def synthetic_places(outlines: dict[str, tuple[str, BaseGeometry]], seed: int) -> pd.DataFrame:
-    """Town halls, schools, collèges and bus stops of each commune (INSEE → name, outline), marked synthetic."""
+def synthetic_places(
+    outlines: dict[str, tuple[str, BaseGeometry]], populations: dict[str, int], seed: int
+) -> pd.DataFrame:
+    """Town halls, schools, collèges and bus stops of each commune (INSEE → name, outline), as many as its
+    population calls for, marked synthetic."""
     rng = np.random.default_rng(seed)
     rows = []
     for insee, (name, outline) in outlines.items():
         hall = outline.representative_point()
         rows.append(("town_hall", f"Hôtel de ville {_of(name)}", insee, hall.x, hall.y))
-        for kind, pattern, count in SYNTHETIC:
+        for kind, pattern, inhabitants, least in SYNTHETIC:
+            count = min(len(LETTERS), max(least, round(populations[insee] / inhabitants)))
             for index, (lon, lat) in enumerate(_drawn(outline, count, rng)):
-                rows.append((kind, pattern.format(letter="ABCD"[index], name=name, of=_of(name)), insee, lon, lat))
+                rows.append((kind, pattern.format(letter=LETTERS[index], name=name, of=_of(name)), insee, lon, lat))
     frame = pd.DataFrame(rows, columns=["kind", "name", "insee", "lon", "lat"])
     frame["source"] = MARK
     return frame
@@ -70,5 +76,6 @@ def demo_places(
         parts, kind = demo.places
         return shared(*parts), kind
     path = out / f"{MARK}_lieux.csv"
-    synthetic_places(outlines, seed).to_csv(path, index=False)
+    populations = {commune.insee: commune.population for commune in demo.communes}
+    synthetic_places(outlines, populations, seed).to_csv(path, index=False)
     return path, None

@@ -96,6 +96,11 @@ class Scoring:
         return sorted(self.window.hours())
 
 
+def _facts(count: float) -> str:
+    """« 1 fait », « 12 faits »."""
+    return f"{count:.0f} fait{'s' if count >= 2 else ''}"
+
+
 def _hot_cells(connection: Connection, scoring: Scoring, audience: Audience) -> list[Candidate]:
     """Cells with the most facts on this weekday and these hours (on holiday days, or school days, if asked)."""
     local = local_time(Event.occurred_at, scoring.timezone)
@@ -125,7 +130,7 @@ def _hot_cells(connection: Connection, scoring: Scoring, audience: Audience) -> 
     when = {True: ", jours de vacances scolaires", False: ", jours d'école", None: ""}[scoring.holidays]
     day_name, window = DAY_NAMES[scoring.window.weekday], scoring.window.text.split(" ", 1)[1]
     return [Candidate(f"h3:{name}", lon / count, lat / count, count,
-                      f"{count:.0f} faits le {day_name} {window}{when} ({scoring.period.label})")
+                      f"{_facts(count)} le {day_name} {window}{when} ({scoring.period.label})")
             for (_, (count, lon, lat)), name in zip(top, to_str(cell for cell, _ in top), strict=True)]  # fmt: skip
 
 
