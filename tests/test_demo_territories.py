@@ -45,8 +45,8 @@ def test_the_cispd_demo_loads_three_communes_with_facts_in_each_and_refreshes(en
     assert halls == {"Hôtel de ville de Loos", "Hôtel de ville de Haubourdin", "Hôtel de ville d'Emmerin"}
     assert {source for *_, source in places} == {"SYNTHETIQUE"} and {insee for _, _, insee, _ in places} == set(facts)
     readme = (tmp_path / "LISEZMOI.txt").read_text(encoding="utf-8")
-    assert "CISPD Loos–Haubourdin–Emmerin" in readme and "lieux (hôtels de ville, écoles, arrêts de bus) sont" \
-        " SYNTHÉTIQUES" in readme  # fmt: skip
+    assert "CISPD Loos–Haubourdin–Emmerin" in readme
+    assert "lieux (hôtels de ville, écoles, collèges, arrêts de bus) sont SYNTHÉTIQUES" in readme
     with engine.begin() as connection:
         synced = sync_declared(connection, CISPD_LHE.zones)
     assert sorted(synced.loaded) == ["DEMO-HAUBOURDIN-CENTRE", "DEMO-LOOS-CENTRE"]

@@ -84,7 +84,7 @@ CISPD_LHE = DemoTerritory(
     patrol_start="Hôtel de ville de Haubourdin",
     zones=ZONES / "cispd-lhe",
     facts=(
-        "Seuls les contours communaux sont réels. Les lieux (hôtels de ville, écoles, arrêts de bus) sont "
+        "Seuls les contours communaux sont réels. Les lieux (hôtels de ville, écoles, collèges, arrêts de bus) sont "
         "SYNTHÉTIQUES : placés par le générateur, ils ne désignent aucun lieu réel. Les populations sont des "
         "ordres de grandeur arrondis."
     ),
