@@ -5,23 +5,24 @@ stays in the start's commune; and no Mons-en-Barœul is left in the generic code
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from shapely import wkt
-from shapely.geometry import Point
+from shapely.geometry import shape
 from sqlalchemy import Engine, text
 
 from etl.demo.run import run_demo
 from etl.demo.spec import CISPD_LHE, DEMOS, demo_named
-from ols.access.audience import Audience
+from ols import settings as ols_settings
 from ols.cartography.refresh import refresh
 from ols.cartography.zones import sync_declared
 from ols.errors import InvalidInputError
-from ols.patrols.service import ShiftRequest, plan_shift
 from ols.periods import parse_period
 from ols.settings import CartographySettings
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERIC = ("commune.py", "exports.py", "generate.py", "partners.py", "places.py", "run.py", "__init__.py")
@@ -56,17 +57,33 @@ def test_the_cispd_demo_loads_three_communes_with_facts_in_each_and_refreshes(en
     assert summary["period"] == "2026-S1" and hot > 0
 
 
-def test_the_cispd_demo_patrol_stays_in_haubourdin(engine: Engine, tmp_path: Path) -> None:
-    run_demo(engine, out=tmp_path, seed=3, echo=lambda _: None, demo=CISPD_LHE, scale=0.05)
-    request = ShiftRequest(window="ven 18:00-23:00", start=CISPD_LHE.patrol_start, period="2026-S1", teams=2,
-                           stops=6, seed=2024)  # fmt: skip
-    with engine.begin() as connection:
-        result = plan_shift(connection, request, Audience.operator()).plan
+def test_ols_demo_territory_cispd_lhe_installs_its_zones_and_plans_in_haubourdin(
+    engine: Engine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command as a user runs it (at a reduced scale): its own zones, a refresh, a patrol from Haubourdin."""
+    for name, value in {"OLS_DATABASE_URL": database_url, "OLS_ZONES_DIR": str(tmp_path / "zones"),
+                        "OLS_PERMUTATIONS": "99"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    settings = [accessor for accessor in vars(ols_settings).values() if hasattr(accessor, "cache_clear")]
+    for accessor in settings:
+        accessor.cache_clear()
+    try:
+        status, out, err = run_cli("demo", "--territory", "cispd-lhe", "--scale", "0.05", "--seed", "3",
+                                   "--out", str(tmp_path / "demo"))  # fmt: skip
+    finally:
+        for accessor in settings:
+            accessor.cache_clear()
+    assert status == 0, err
+    assert "CISPD Loos–Haubourdin–Emmerin : Loos (59360), Haubourdin (59286), Emmerin (59193) chargé" in out
+    assert sorted(path.name for path in (tmp_path / "zones").iterdir()) == [
+        "demo-haubourdin-centre.geojson", "demo-loos-centre.geojson"]  # fmt: skip
+    plan = json.loads((tmp_path / "demo" / "plan-vendredi.geojson").read_text(encoding="utf-8"))
+    assert "plan limité à Haubourdin (59286)" in plan["notes"]
+    with engine.connect() as connection:
         outline = wkt.loads(
             connection.execute(text("SELECT ST_AsText(geom) FROM territory WHERE insee = '59286'")).scalar_one()
         )
-    stops = [Point(stop.candidate.lon, stop.candidate.lat) for route in result.routes for stop in route.stops]
-    assert "plan limité à Haubourdin (59286)" in result.notes
+    stops = [shape(f["geometry"]) for f in plan["features"] if f["properties"]["kind"] == "stop"]
     assert len(stops) >= 4 and all(outline.covers(stop) for stop in stops)
 
 

@@ -10,6 +10,7 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import Engine, text
 
+from etl.mapping import builtin_mappings, load_mapping
 from ols.access.audience import Audience
 from ols.errors import InvalidInputError
 from ols.patrols.candidates import from_observatory
@@ -95,3 +96,17 @@ def test_each_kind_is_a_candidate_at_its_own_hours(engine: Engine, window: str, 
         holidays = from_observatory(connection, parse_period("2026-S1"), parse_window(window), Audience.operator(),
                                     holidays=True)  # fmt: skip
     assert not any(c.reason.startswith("sortie d") for c in holidays)  # schools are closed in the holidays
+
+
+def test_a_mapping_locating_facts_at_places_names_a_known_kind(tmp_path: Path) -> None:
+    shipped = load_mapping("transport")
+    assert shipped.location.place_kind == "metro"
+    text_ = (builtin_mappings()["transport"]).read_text(encoding="utf-8")
+    for written, expected in (("arrêt de bus", "bus_stop"), ("kiosque", None)):
+        path = tmp_path / "lieux.yaml"
+        path.write_text(text_.replace("place_kind: metro", f"place_kind: {written}"), encoding="utf-8")
+        if expected is None:
+            with pytest.raises(InvalidInputError, match="type de lieu inconnu : « kiosque »"):
+                load_mapping(path)
+        else:
+            assert load_mapping(path).location.place_kind == expected
