@@ -1,4 +1,4 @@
-"""The README main job: the demo territory, its cartography, a patrol plan and the demo logins."""
+"""The README main job: a demo territory, its cartography, a patrol plan and the demo logins."""
 
 from __future__ import annotations
 
@@ -13,26 +13,24 @@ from sqlalchemy import Engine
 from cli.cartography import print_summary, print_sync
 from cli.common import app, migrated_engine, operator
 
-DEMO_ZONES = Path(__file__).resolve().parents[1] / "data" / "zones"
 
-
-def install_demo_zones(folder: Path) -> None:
-    """Copy the two demonstration zones of the repository into the observatory's zones folder.
+def install_demo_zones(folder: Path, source: Path) -> None:
+    """Copy the demonstration zones of the repository (``source``, the demo's folder) into the zones folder.
 
     A file already there is kept: a demo zone edited through the API is not overwritten.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    for path in sorted(DEMO_ZONES.glob("*.geojson")):
+    for path in sorted(source.glob("*.geojson")):
         if not (folder / path.name).exists():
             shutil.copyfile(path, folder / path.name)
 
 
-def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
-    """A Friday-evening plan for two pedestrian teams from the town hall (straight lines: no streets for Mons)."""
+def demo_patrol(engine: Engine, out: Path, period: Any, start: str) -> None:
+    """A Friday-evening plan for two pedestrian teams from ``start`` (straight lines: the demo loads no streets)."""
     from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
     from ols.patrols.service import ShiftRequest, plan_shift
 
-    request = ShiftRequest(window="ven 18:00-23:00", start="Mairie de Mons", period=period.name, teams=2,
+    request = ShiftRequest(window="ven 18:00-23:00", start=start, period=period.name, teams=2,
                            stops=6, seed=2024)  # fmt: skip
     with engine.begin() as connection:
         result = plan_shift(connection, request, operator()).plan
@@ -47,23 +45,27 @@ def demo_patrol(engine: Engine, out: Path, period: Any) -> None:
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
     seed: int = 2024,
+    territory: Annotated[str, typer.Option(help="Demo territory: mons (a CLSPD) or cispd-lhe (a CISPD)")] = "mons",
+    scale: Annotated[float, typer.Option(min=0.01, max=1.0, help="Share of the demo's volume of facts")] = 1.0,
 ) -> None:
-    """Load Mons-en-Barœul, ingest synthetic partner exports and its demo zones, refresh its last two semesters."""
+    """Load a demo territory, ingest synthetic partner exports and its demo zones, refresh its last two semesters."""
     from etl.demo.run import demo_semesters, run_demo
+    from etl.demo.spec import demo_named
     from ols.access.users import reset_demo_users
     from ols.cartography.refresh import refresh
     from ols.cartography.zones import sync_declared
     from ols.settings import api_settings
 
+    spec = demo_named(territory)
     engine = migrated_engine()
-    run_demo(engine, out=out, seed=seed, echo=typer.echo)
+    run_demo(engine, out=out, seed=seed, echo=typer.echo, demo=spec, scale=scale)
     zones = api_settings().zones_dir
-    install_demo_zones(zones)
+    install_demo_zones(zones, spec.zones)
     with engine.begin() as connection:
         print_sync(sync_declared(connection, zones))
     for period in demo_semesters():
         print_summary(refresh(engine, period))
-    demo_patrol(engine, out, demo_semesters()[-1])
+    demo_patrol(engine, out, demo_semesters()[-1], spec.patrol_start)
     with engine.begin() as connection:
         logins = reset_demo_users(connection)
     typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")

@@ -25,6 +25,7 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.names import name_key
 from ols.nomenclature import CATEGORY_BY_CODE, Measure
 from ols.phrases import describe
+from ols.reference.places import place_kind
 
 FileType = Literal["csv", "xlsx", "geojson", "gpkg"]
 
@@ -86,6 +87,17 @@ class LocationSpec(_Strict):
     place: str | None = None
     place_kind: str | None = None
     precision: Literal["exact", "address", "street", "zone"] = "exact"
+
+    @field_validator("place_kind")
+    @classmethod
+    def _known_kind(cls, value: str | None) -> str | None:
+        """A place kind of the controlled list (its code or French label), stored as its code."""
+        if value is None:
+            return None
+        try:
+            return place_kind(value)
+        except InvalidInputError as error:
+            raise ValueError(str(error)) from None
 
     @model_validator(mode="after")
     def _columns_for_type(self) -> LocationSpec:

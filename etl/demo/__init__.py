@@ -1,1 +1,1 @@
-"""The demo territory (Mons-en-Barœul) with synthetic partner exports, clearly marked as such."""
+"""Demo territories (:mod:`etl.demo.spec`) with synthetic partner exports, clearly marked as such."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,33 +11,61 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
-from etl.demo.commune import BLOCKS, INSEE, MARK, POSTCODE, Territory, nearest_addresses
+from etl.demo.commune import BLOCKS, MARK, Territory, nearest_addresses
 from etl.demo.partners import FIRST_DAY, LAST_DAY, PARTNERS, labels, timestamps
+from etl.demo.spec import DemoCommune
+
+MIN_FACTS = 20  # a partner's yearly file at a reduced scale still holds its few bad rows
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the writer knows of the demo: its communes with their outlines, its places, calendar and scale."""
+
+    communes: tuple[tuple[DemoCommune, BaseGeometry], ...]
+    places: pd.DataFrame
+    holiday_zone: str | None
+    scale: float = 1.0
+
+    def labels_of(self, points: list[Point]) -> list[str]:
+        """The name a partner writes for the commune of each point (the first commune's when on no outline)."""
+        names = np.full(len(points), self.communes[0][0].label, dtype=object)
+        x, y = np.array([p.x for p in points]), np.array([p.y for p in points])
+        for commune, outline in reversed(self.communes):
+            names[shapely.contains_xy(outline, x, y)] = commune.label
+        return names.tolist()
 
 
 class Writer:
     """Writes one partner's yearly export in its native format."""
 
-    def __init__(self, out: Path, territory: Territory, ban: pd.DataFrame, rng: np.random.Generator) -> None:
+    def __init__(
+        self, out: Path, territory: Territory, ban: pd.DataFrame, rng: np.random.Generator, setting: Setting
+    ) -> None:
         self.out = out
         self.territory = territory
         self.ban = ban
         self.rng = rng
+        self.setting = setting
         self.to_l93 = Transformer.from_crs(4326, 2154, always_xy=True)
 
     def facts(self, kind: str, year: int) -> tuple[list[datetime], list[str], list[Point]]:
         """Times, labels and points of one partner's facts in one year."""
         partner = PARTNERS[kind]
-        count = int(partner.per_year * (1 + 0.08 * (year - 2022)) * self.rng.uniform(0.9, 1.1))
+        count = int(partner.per_year * self.setting.scale * (1 + 0.08 * (year - 2022)) * self.rng.uniform(0.9, 1.1))
         if year == LAST_DAY.year:
             count //= 2
+        count = max(count, MIN_FACTS)
+        zone = self.setting.holiday_zone
         if kind == "transport":
-            return timestamps(self.rng, year, count), labels(self.rng, partner, count), []
+            return timestamps(self.rng, year, count, zone), labels(self.rng, partner, count), []
         return (
-            timestamps(self.rng, year, count),
+            timestamps(self.rng, year, count, zone),
             labels(self.rng, partner, count),
             self.territory.points(count, partner.hot_share),
         )
@@ -53,7 +82,7 @@ class Writer:
                 "Nature de l'infraction": labels,
                 "X (L93)": [f"{v:.1f}".replace(".", ",") for v in x],
                 "Y (L93)": [f"{v:.1f}".replace(".", ",") for v in y],
-                "Commune": "MONS EN BAROEUL",
+                "Commune": self.setting.labels_of(points),
             }
         )
         if year > FIRST_DAY.year:
@@ -103,7 +132,7 @@ class Writer:
                 "Résidence": self.rng.choice(list(BLOCKS), len(stamps)),
                 "N°": addresses["numero"].astype(str),
                 "Voie": addresses["nom_voie"].str.replace("Rue ", "R. ").str.replace("Avenue ", "Av. "),
-                "Code postal": POSTCODE,
+                "Code postal": addresses["code_postal"],
                 "Type d'incivilité": labels,
             }
         )
@@ -139,9 +168,9 @@ class Writer:
     def transport(self, year: int) -> Path:
         """``,``-separated CSV; facts located at the station where they happened or were reported."""
         stamps, labels, _ = self.facts("transport", year)
-        stations = self.territory.stations
+        stations = self.setting.places
         names = stations["name"].str.title().tolist()
-        weights = np.where(stations["insee"] == INSEE, 6.0, 0.0)
+        weights = np.where(stations["insee"].isin([commune.insee for commune, _ in self.setting.communes]), 6.0, 0.0)
         picks = self.rng.choice(len(names), len(stamps), p=weights / weights.sum())
         frame = pd.DataFrame(
             {

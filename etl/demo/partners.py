@@ -7,9 +7,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from etl.demo.commune import INSEE
 from ols.holidays import school_holidays
-from ols.reference.calendar import calendar_for
 
 FIRST_DAY = date(2022, 1, 1)
 LAST_DAY = date(2026, 6, 30)
@@ -91,18 +89,18 @@ PARTNERS = {
 }
 
 
-def _day_weights(days: list[date]) -> tuple[np.ndarray, np.ndarray]:
-    holidays = school_holidays(days, calendar_for(INSEE).holiday_zone)
+def _day_weights(days: list[date], zone: str | None) -> tuple[np.ndarray, np.ndarray]:
+    holidays = school_holidays(days, zone)
     on_holiday = np.array([holidays[day] for day in days])
     weekend = np.array([day.weekday() >= 4 for day in days])
     return np.where(weekend, 1.35, 1.0) * np.where(on_holiday, 1.25, 1.0), on_holiday
 
 
-def timestamps(rng: np.random.Generator, year: int, count: int) -> list[datetime]:
-    """Times of facts in one year: more in the evening, at weekends and during school holidays."""
+def timestamps(rng: np.random.Generator, year: int, count: int, zone: str | None) -> list[datetime]:
+    """Times of facts in one year: more in the evening, at weekends and during the zone's school holidays."""
     start, end = max(date(year, 1, 1), FIRST_DAY), min(date(year, 12, 31), LAST_DAY)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    weights, _ = _day_weights(days)
+    weights, _ = _day_weights(days, zone)
     picks = rng.choice(len(days), size=count, p=weights / weights.sum())
     hours = rng.choice(24, size=count, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
     minutes = rng.integers(0, 60, count)

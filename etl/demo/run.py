@@ -1,4 +1,11 @@
-"""The README's main job: the demo territory loaded, synthetic partner files generated and ingested."""
+"""The README's main job: a demo territory loaded, synthetic partner files generated and ingested.
+
+One code path for every demo (:mod:`etl.demo.spec`): each commune is loaded as a territory (its
+INSEE code as code), its places from the shared data or synthetic, its synthetic BAN, then every
+partner's files are ingested. The observatory itself (the CISPD grouping the communes) and the
+demo's sectors are loaded by the territory hierarchy's loaders (:func:`load_territories` is where
+they plug in); until then the communes are the observatory's territories.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,13 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.dialects.postgresql import insert
 
-from etl.demo.commune import INSEE
-from etl.demo.generate import generate
+from etl.demo.generate import generate, outlines_of
 from etl.demo.partners import LAST_DAY
+from etl.demo.places import demo_places
+from etl.demo.spec import DEFAULT_DEMO, DemoTerritory
 from etl.geocode import load_ban
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
@@ -24,7 +32,6 @@ from ols.store.models import Source
 
 logger = logging.getLogger(__name__)
 
-POPULATION = 20_993  # inhabitants, as the STSPD 2019-2021 of Mons-en-Barœul states
 SOURCES = {
     "police_nationale": "police-nationale",
     "police_municipale": "police-municipale",
@@ -44,41 +51,61 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
-def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None]) -> list[BatchReport]:
-    """Load Mons-en-Barœul and its metro stations, generate the demo exports and ingest them."""
-    communes = shared_file("boundaries", "communes-59-nord.geojson")
-    stations = shared_file("places", "metro_stations_mons_area.csv")
-    files = generate(out, communes_file=communes, stations_file=stations, seed=seed)
-    logger.info("démo: %d fichiers synthétiques écrits dans %s", sum(map(len, files.values())), out)
-    boundary = read_boundary(communes, commune=INSEE)
-    with engine.begin() as connection:
-        save_territory(
-            connection,
-            code=INSEE,
-            name=boundary.name or INSEE,
-            boundary=boundary,
-            source=communes.name,
-            population=POPULATION,
-        )
-        save_places(connection, read_places(stations), kind="metro")
-        load_ban(connection, files["ban"][0])
-        bailleur = {"name": "Bailleur social (démo)", "kind": "bailleur", "default_confidentiality": "partners"}
-        connection.execute(
-            insert(Source).values(code="bailleur-demo", **bailleur).on_conflict_do_nothing(index_elements=["code"])
-        )
-    echo(f"Territoire {boundary.name} ({INSEE}) chargé; fichiers synthétiques dans {out}")
+def load_territories(connection: Connection, demo: DemoTerritory, communes: Path) -> list[str]:
+    """Each commune of the demo as a territory (code = INSEE code) with its population; return their names."""
+    names = []
+    for commune in demo.communes:
+        boundary = read_boundary(communes, commune=commune.insee)
+        save_territory(connection, code=commune.insee, name=boundary.name or commune.insee, boundary=boundary,
+                       source=communes.name, population=commune.population)  # fmt: skip
+        names.append(f"{boundary.name} ({commune.insee})")
+    return names
+
+
+def _load_reference(connection: Connection, places: tuple[Path, str | None], bans: list[Path]) -> None:
+    """The demo's places, synthetic addresses and the demo bailleur's source."""
+    path, kind = places
+    save_places(connection, read_places(path), kind=kind, kind_field=None if kind else "kind")
+    for ban in bans:
+        load_ban(connection, ban)
+    bailleur = {"name": "Bailleur social (démo)", "kind": "bailleur", "default_confidentiality": "partners"}
+    connection.execute(
+        insert(Source).values(code="bailleur-demo", **bailleur).on_conflict_do_nothing(index_elements=["code"])
+    )
+
+
+def _ingest(engine: Engine, files: dict[str, list[Path]], echo: Callable[[str], None]) -> list[BatchReport]:
+    """Every partner file of the demo, through the ordinary ingestion."""
     reports = []
     for mapping_name, source in SOURCES.items():
         mapping = load_mapping(mapping_name)
-        for path in files[mapping_name]:
+        for path in files.get(mapping_name, []):
             report = ingest_file(engine, path, source_code=source, mapping=mapping, ingested_by="demo")
             reports.append(report)
             echo(
                 f"  {path.name}: {report.accepted} faits, {report.duplicates} doublons, "
                 f"{report.rejected} rejets {report.rejected_by_reason or ''}"
             )
+    return reports
+
+
+def run_demo(
+    engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None], demo: DemoTerritory = DEFAULT_DEMO,
+    scale: float = 1.0,
+) -> list[BatchReport]:  # fmt: skip
+    """Load the demo's communes and places, generate its synthetic exports (``scale`` × its volume), ingest them."""
+    communes = shared_file("boundaries", "communes-59-nord.geojson")
+    out.mkdir(parents=True, exist_ok=True)
+    places = demo_places(demo, shared_file, outlines_of(communes, demo), out, seed)
+    files = generate(out, communes_file=communes, places_file=places[0], seed=seed, demo=demo, scale=scale)
+    logger.info("démo : %d fichiers synthétiques écrits dans %s", sum(map(len, files.values())), out)
+    with engine.begin() as connection:
+        names = load_territories(connection, demo, communes)
+        _load_reference(connection, places, files["ban"])
+    echo(f"{demo.name} : {', '.join(names)} chargé ; fichiers synthétiques dans {out}")
+    reports = _ingest(engine, files, echo)
     total = sum(report.accepted for report in reports)
-    logger.info("démo: %d faits intégrés depuis %d fichiers", total, len(reports))
+    logger.info("démo : %d faits intégrés depuis %d fichiers", total, len(reports))
     echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
     return reports
 

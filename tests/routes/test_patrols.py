@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from ols.store.models import AuditEntry, PatrolPlan
 from tests.routes.conftest import PERIOD
@@ -65,3 +65,29 @@ def test_cli_refuses_an_unknown_start(api_engine: Engine, tmp_path: Path) -> Non
     )
     assert known.returncode == 0, known.stderr
     assert out.stat().st_size > 500 and _plans(api_engine) == before + 1
+
+
+def test_api_plans_in_the_communes_asked(client: TestClient, tokens: dict[str, str], api_engine: Engine) -> None:
+    """From the demo commune's town hall, a plan for the neighbour commune stops only there; the default, only in the
+    start's commune; a commune the observatory lacks is refused."""
+    headers = {"Authorization": f"Bearer {tokens['police']}"}
+    for communes, expected in ((["59009"], "59009"), (None, "59410")):
+        response = client.post("/api/v1/patrols/plan", json={**BODY, "start": "Mairie de Mons", "communes": communes},
+                               headers=headers)  # fmt: skip
+        assert response.status_code == 200, response.text
+        stops = [f["geometry"]["coordinates"] for f in response.json()["features"] if f["geometry"]["type"] == "Point"]
+        with api_engine.connect() as connection:
+            found = {connection.execute(text("SELECT insee FROM territory WHERE ST_Covers(geom, ST_SetSRID("
+                                             "ST_MakePoint(:lon, :lat), 4326))"), {"lon": lon, "lat": lat}).scalar()
+                     for lon, lat in stops}  # fmt: skip
+        assert stops and found == {expected}
+    unknown = client.post("/api/v1/patrols/plan", json={**BODY, "start": "Mairie de Mons", "communes": ["59350"]},
+                          headers=headers)  # fmt: skip
+    assert unknown.status_code == 404 and "commune inconnue de l'observatoire : 59350" in unknown.json()["detail"]
+
+
+def test_places_say_their_kind_in_french(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.get("/api/v1/places", headers={"Authorization": f"Bearer {tokens['police']}"})
+    assert response.status_code == 200, response.text
+    labels = {f["properties"]["kind"]: f["properties"]["kind_label"] for f in response.json()["features"]}
+    assert labels["metro"] == "station de métro"
