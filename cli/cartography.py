@@ -42,7 +42,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     for zone in summary["zones"]:
         typer.echo(
             f"  {zone['code']} : {zone['cells']} cellules, {number(zone['events'])} faits, "
-            f"{number(zone['area_km2'], 3)} km², près de {zone['near'] or '?'}"
+            f"{number(zone['area_km2'], 3)} km², {zone['near']}"
         )
     if not summary["zones"]:
         typer.echo("  aucune zone de vigilance calculée")

@@ -280,7 +280,7 @@ def _without_false_evolutions(table: pd.DataFrame, years: Years, gaps: dict[str,
     compared; "—" for a year none of the row's partners had data in (not a count of zero)."""
     n2, n1, n = years.names()
     out = table.astype(dict.fromkeys(years.names(), object))
-    notes = []
+    notes: list[str | None] = []
     for index, key in zip(out.index, out["key"], strict=True):
         gap = gaps.get(str(key))
         if gap is None:

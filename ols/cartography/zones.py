@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -34,6 +34,11 @@ from sqlalchemy import ColumnElement, Connection, delete, insert, select
 from ols.cartography.grid import outline, weights
 from ols.errors import ConfigurationError, InvalidInputError, NotFoundError
 from ols.store.models import Zone
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ols.cartography.whereabouts import Whereabouts
 
 logger = logging.getLogger(__name__)
 
@@ -102,24 +107,30 @@ def save_computed(
     resolution: int,
     scope: str = "full",
     letter: str = "Z",
+    where: Callable[[BaseGeometry], Whereabouts] | None = None,
 ) -> list[dict[str, Any]]:
     """Replace the computed zones of a period, scope and resolution, with their cells; return what was stored.
 
     Each set of zones is numbered on its own, its codes marked by ``letter`` (``-Z1``, ``-O1``…),
-    so that no code names two different areas.
+    so that no code names two different areas. ``where`` says where a zone lies: its name then
+    says it ("Zone de vigilance n°1 (près de Mairie, Loos)") and it is filed under the communes
+    and sectors it meets.
     """
     connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period, Zone.scope == scope,
                                           Zone.resolution == resolution))  # fmt: skip
     saved = []
     for number, zone in enumerate(zones, start=1):
         area_km2 = reproject(zone.geom, TO_L93).area / 1e6
+        found = where(zone.geom) if where else None
         row = {
             "kind": "computed",
             "scope": scope,
             "resolution": resolution,
             "code": f"{period}-{letter}{number}",
             "period": period,
-            "name": f"Zone de vigilance n°{number}",
+            "name": f"Zone de vigilance n°{number}" + (f" ({found.label})" if found else ""),
+            "communes": list(found.communes) if found else [],
+            "sectors": list(found.sectors) if found else [],
             "rationale": "Cellules H3 contiguës significativement chaudes (Gi*, 95 % après FDR)",
             "owner": "calcul OLS",
             "stats": {"cells": len(zone.cells), "events": zone.events, "max_z": round(zone.max_z, 3),
