@@ -25,12 +25,16 @@ def users_add(
         list[str] | None, typer.Option(help="Territory code the user may see (repeat); all if omitted")
     ] = None,
     source: Annotated[str | None, typer.Option(help="For a partner: its source code")] = None,
+    sector: Annotated[
+        list[str] | None, typer.Option(help="Sector code the user may see, with the sectors below it (repeat)")
+    ] = None,
 ) -> None:
     """Create a user and print its token once (only its argon2 hash is stored)."""
     from ols.access.users import create_user
 
     with migrated_engine().begin() as connection:
-        token = create_user(connection, name, role=role.value, territories=territory or [], source=source)
+        token = create_user(connection, name, role=role.value, territories=territory or [], source=source,
+                            sectors=sector or [])  # fmt: skip
     typer.echo(token)
 
 
