@@ -17,7 +17,9 @@ from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output,
 from ols.errors import InvalidInputError, OLSError
 
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
-places_app = typer.Typer(help="Named places (metro stations, schools, equipment).", no_args_is_help=True)
+places_app = typer.Typer(
+    help="Named places of any kind (schools, bus stops, parks, commerces...).", no_args_is_help=True
+)
 addresses_app = typer.Typer(help="BAN addresses for offline geocoding.", no_args_is_help=True)
 sources_app = typer.Typer(help="Partners that send facts.", no_args_is_help=True)
 batches_app = typer.Typer(help="Ingested files and their rejected rows.", no_args_is_help=True)
@@ -91,16 +93,34 @@ def territory_list() -> None:
 @places_app.command("load")
 def places_load(
     path: Annotated[Path, typer.Argument(exists=True)],
-    kind: Annotated[str, typer.Option(help="metro, school, equipment...")],
+    kind: Annotated[
+        str | None, typer.Option(help="Kind of every place: school, bus_stop, park... or its French label")
+    ] = None,
+    kind_field: Annotated[
+        str | None, typer.Option(help="Column holding each place's kind (a file of several kinds)")
+    ] = None,
     name_column: str = "name",
 ) -> None:
-    """Load named places from a CSV (name, lon, lat) or any point file."""
-    from ols.reference.places import read_places, save_places
+    """Load named places of any kind from a CSV (name, lon, lat), GeoJSON or GeoPackage; see 'ols places kinds'."""
+    from collections import Counter
+
+    from ols.reference.places import kind_label, kinds_of, read_places, save_places
 
     places = read_places(path, name_column=name_column)
+    kinds = Counter(kinds_of(places, kind=kind, kind_field=kind_field))
     with migrated_engine().begin() as connection:
-        count = save_places(connection, places, kind=kind, name_column=name_column)
-    typer.echo(f"{count} lieux de type {kind} chargés")
+        count = save_places(connection, places, kind=kind, kind_field=kind_field, name_column=name_column)
+    detail = " ; ".join(f"{kind_label(code)} : {number}" for code, number in sorted(kinds.items()))
+    typer.echo(f"{count} lieux chargés ({detail})")
+
+
+@places_app.command("kinds")
+def places_kinds() -> None:
+    """List the kinds of places (code and French label)."""
+    from ols.reference.places import PLACE_KINDS
+
+    for code, label in PLACE_KINDS.items():
+        typer.echo(f"{code}\t{label}")
 
 
 @addresses_app.command("load")

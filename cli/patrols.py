@@ -33,7 +33,7 @@ WRITERS: dict[str, Callable[[Plan], bytes]] = {".gpx": lambda result: to_gpx(res
 def patrol_plan(
     window: Annotated[str, typer.Option(help="'ven 18:00-23:00'")],
     out: Annotated[Path, typer.Option(help="plan.geojson, plan.gpx or plan.pdf")],
-    start: Annotated[str, typer.Option(help="'Mairie de Mons' (a loaded place) or 'lon,lat'")],
+    start: Annotated[str, typer.Option(help="A loaded place ('Hôtel de ville') or 'lon,lat'")],
     period: Annotated[str | None, typer.Option(help="Period whose facts score the places (e.g. 2026-S1)")] = None,
     teams: int = 2,
     mode: Annotated[str, typer.Option(help="pedestre, cycliste or vehicule")] = "pedestre",
@@ -50,18 +50,27 @@ def patrol_plan(
             help="Score with holiday days' facts only, or school days' only (territories' zone)",
         ),
     ] = None,
+    commune: Annotated[str | None, typer.Option(help="INSEE code of the plan's commune (default: the start's)")] = None,
+    communes: Annotated[
+        str | None, typer.Option(help="A brigade intercommunale's communes, INSEE codes comma-separated")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Plan the stops and routes of a shift, explain each stop, and write GPX, GeoJSON or PDF."""
+    """Plan the stops and routes of a shift in one commune (or a brigade's), explain each stop, write GPX, GeoJSON
+    or PDF."""
     from ols.patrols.candidates import from_file
     from ols.patrols.service import ShiftRequest, plan_shift
     from ols.reference.streets import read_edges
 
     if out.suffix.lower() not in WRITERS:
         raise InvalidInputError("--out se termine par .gpx, .geojson ou .pdf")
+    if commune and communes:
+        raise InvalidInputError("donnez soit --commune (une commune), soit --communes (une brigade intercommunale)")
+    plan_communes = [commune] if commune else [code.strip() for code in communes.split(",")] if communes else None
     request = ShiftRequest(window=window, start=start, period=period, teams=teams, mode=mode, stops=stops,
                            dwell=dwell, seed=seed, families=families.split(",") if families else None,
-                           holidays=holidays, candidates=from_file(candidates) if candidates else None,
+                           holidays=holidays, communes=plan_communes,
+                           candidates=from_file(candidates) if candidates else None,
                            edges=read_edges(streets) if streets else None)  # fmt: skip
     with migrated_engine().begin() as connection:
         planned = plan_shift(connection, request, operator())

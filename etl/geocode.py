@@ -43,7 +43,7 @@ class ParsedAddress:
 
 
 def parse_address(address: str) -> ParsedAddress:
-    """Split ``"12 bis rue Jean-Jaurès, 59370 Mons"`` into number, suffix, street and postcode."""
+    """Split ``"12 bis rue Jean-Jaurès, 59120 Loos"`` into number, suffix, street and postcode."""
     folded = fold(address.replace(",", " , "))
     match = ADDRESS.match(folded.replace(" , ", ", "))
     if match is None:

@@ -1,6 +1,6 @@
 """French school holidays by zone, from vacances-scolaires-france (metropolitan zones A, B and C).
 
-The zone is the territory's (:mod:`ols.reference.calendar`: Lille and Mons-en-Barœul are in zone B,
+The zone is the territory's (:mod:`ols.reference.calendar`: the communes of the Nord are in zone B,
 Paris in zone C). The package has no calendar for Corsica or overseas: asking it for their holidays
 is a clear error, never another zone's dates. Loading its calendar parses its data file (about 90 ms):
 it is loaded once per process, not on every time profile or patrol plan.

@@ -53,7 +53,7 @@ def fold(text: str) -> str:
 
 
 def name_key(text: str) -> str:
-    """Key of a place or a label: folded, particles kept (``"Mairie de Mons"`` → ``"MAIRIE DE MONS"``)."""
+    """Key of a place or a label: folded, particles kept (``"Hôtel de ville"`` → ``"HOTEL DE VILLE"``)."""
     return fold(text)
 
 

@@ -10,7 +10,7 @@ mapped to these codes by the mapping files of ``etl/mappings``, never in code.
 *Facts* (``facts``) are what residents, victims or partners suffered or reported: faits constatés
 by the police, signalements of a bailleur, complaints. *Activity* (``activity``) is what a service
 did: the mediators' interventions, the services techniques' removals of tags and dumped waste, a
-control that found a fraud. Activity follows the service's own instructions (the Mons STSPD notes
+control that found a fraud. Activity follows the service's own instructions (a commune's STSPD notes
 that the mediators' interventions on gatherings rose because the Ville and the bailleurs asked for
 more patrols there, and that its figures "éclairent le volume d'activité des services"): mixing it
 into the facts would make a hot spot wherever a team was sent. So every category says what it

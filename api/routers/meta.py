@@ -37,6 +37,7 @@ from ols.access.sessions import close_session, open_session
 from ols.access.users import Principal, authenticate
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
+from ols.reference.places import kind_label
 from ols.store.changes import REFERENCE
 from ols.store.models import Place, Refresh, Source, Territory
 
@@ -156,7 +157,8 @@ def places_answer(audience: Audience, kind: str | None) -> Answer:
 
     def read(connection: Connection) -> dict[str, Any]:
         features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                     "properties": {"kind": kind_, "name": name, "radius_m": _radius(attributes)}}
+                     "properties": {"kind": kind_, "kind_label": kind_label(kind_), "name": name,
+                                    "radius_m": _radius(attributes)}}
                     for kind_, name, lon, lat, attributes in connection.execute(query).all()]  # fmt: skip
         return {"type": "FeatureCollection", "features": features}
 
@@ -169,7 +171,8 @@ async def places(
     audience: CurrentAudience,
     kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
 ) -> Response:
-    """Named sensitive places (metro stations, schools, equipment, cameras) of the caller's territories."""
+    """Named places of any kind (schools, bus stops, parks, cameras...) of the caller's territories, with the kind's
+    French label (``kind_label``)."""
     return await answers_of(request).serve(request, audience, places_answer(audience, kind))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 from pydantic import Field, model_validator
 from sqlalchemy import Connection
@@ -14,6 +16,7 @@ from ols.patrols.outputs import to_geojson
 from ols.patrols.service import ShiftRequest, plan_shift
 
 router = APIRouter(responses=ERRORS)
+COMMUNE_PATTERN = r"^[0-9A-Za-z-]{1,64}$"
 
 
 class PlanRequest(Input):
@@ -23,7 +26,7 @@ class PlanRequest(Input):
     window: str = Field(min_length=5, max_length=40, examples=["ven 18:00-23:00"])
     teams: int = Field(default=2, ge=1, le=6)
     mode: str = Field(default="pedestre", pattern="^(pedestre|cycliste|vehicule)$")
-    start: str | None = Field(default=None, min_length=1, max_length=120, examples=["Mairie de Mons"])
+    start: str | None = Field(default=None, min_length=1, max_length=120, examples=["Hôtel de ville"])
     start_lon: float | None = Field(default=None, ge=-180, le=180)
     start_lat: float | None = Field(default=None, ge=-90, le=90)
     stops: int = Field(default=8, ge=1, le=20)
@@ -31,6 +34,14 @@ class PlanRequest(Input):
     seed: int | None = None
     families: list[str] | None = Field(default=None, max_length=8)
     holidays: bool | None = None
+    communes: list[Annotated[str, Field(pattern=COMMUNE_PATTERN)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        examples=[["59360"], ["59360", "59286"]],
+        description="The plan's communes (INSEE codes): one for a police municipale, several for a brigade "
+        "intercommunale; left out, the commune the start lies in",
+    )
 
     @model_validator(mode="after")
     def one_start(self) -> PlanRequest:
@@ -46,7 +57,7 @@ class PlanRequest(Input):
         start = self.start if self.start is not None else f"{self.start_lon},{self.start_lat}"
         return ShiftRequest(window=self.window, start=start, period=self.period, teams=self.teams, mode=self.mode,
                             stops=self.stops, dwell=self.dwell, seed=self.seed, families=self.families,
-                            holidays=self.holidays)  # fmt: skip
+                            holidays=self.holidays, communes=self.communes)  # fmt: skip
 
 
 @router.post("/patrols/plan")

@@ -25,9 +25,43 @@ from ols.store.models import Event, PatrolPlan, PatrolStop, Place, Territory, Zo
 
 DAY_NAMES = dict(enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")))
 TOP_CELLS = 40
-EVENING = 18
-SCHOOL_EXIT = {16, 17}
-SCHOOLS = ("school", "ecole", "college", "lycee")
+WEEK = frozenset(range(7))
+SCHOOL_WEEK = frozenset(range(5))
+EVENING = frozenset(range(18, 24))
+
+
+@dataclass(frozen=True)
+class PlaceRule:
+    """When a kind of place is worth a stop: its days, its sensitive hours, and what the team reads.
+
+    ``school_days``: only for a shift that is not scored on school-holiday days (schools are closed then).
+    """
+
+    days: frozenset[int]
+    hours: frozenset[int]
+    phrase: str
+    school_days: bool = False
+
+    def applies(self, window: Window, hours: set[int], holidays: bool | None) -> bool:
+        """Whether the shift falls on one of the place's days and touches one of its hours."""
+        return window.weekday in self.days and bool(hours & self.hours) and not (self.school_days and holidays)
+
+
+# Kinds without a rule (town halls, cameras, other equipment) are never patrol candidates on their own.
+PLACE_RULES = {
+    "school": PlaceRule(SCHOOL_WEEK, frozenset({8, 11, 16, 17}), "sortie d'école", school_days=True),
+    "college": PlaceRule(SCHOOL_WEEK, frozenset({7, 8, 12, 13, 16, 17}), "sortie de collège", school_days=True),
+    "lycee": PlaceRule(SCHOOL_WEEK, frozenset({7, 8, 12, 13, 17, 18}), "sortie de lycée", school_days=True),
+    "metro": PlaceRule(WEEK, EVENING, "station de métro en soirée"),
+    "tram": PlaceRule(WEEK, EVENING, "arrêt de tramway en soirée"),
+    "bus_stop": PlaceRule(WEEK, EVENING, "arrêt de bus en soirée"),
+    "train_station": PlaceRule(WEEK, EVENING, "gare en soirée"),
+    "bailleur_hall": PlaceRule(WEEK, EVENING, "hall de bailleur en soirée"),
+    "park": PlaceRule(WEEK, frozenset(range(10, 21)), "parc ou jardin aux heures d'ouverture"),
+    "commerce": PlaceRule(frozenset(range(6)), frozenset(range(9, 20)), "commerce aux heures d'ouverture"),
+    "market": PlaceRule(WEEK, frozenset(range(7, 13)), "marché aux heures du marché"),
+    "sport": PlaceRule(WEEK, frozenset(range(17, 23)), "équipement sportif en fin de journée"),
+}
 
 
 def from_file(path: Path) -> list[Candidate]:
@@ -124,8 +158,8 @@ def from_observatory(
     connection: Connection, period: Period, window: Window, audience: Audience, *, families: list[str] | None = None,
     holidays: bool | None = None,
 ) -> list[Candidate]:  # fmt: skip
-    """Hot cells of the window's facts, near-repeat burglaries, declared zones, schools at the exit, stations at night,
-    in the audience's territories (police audiences).
+    """Hot cells of the window's facts, near-repeat burglaries, declared zones and places of every kind at their
+    kind's sensitive hours (:data:`PLACE_RULES`), in the audience's territories (police audiences).
 
     ``holidays`` (True or False) scores places with the facts of school-holiday days only, or of school days only
     (the territories' holiday zone), for a shift that falls in or out of the holidays.
@@ -139,24 +173,24 @@ def from_observatory(
                    for lon, lat, when in _recent_burglaries(connection, scoring, audience)]  # fmt: skip
     candidates += [Candidate(f"zone:{code}", lon, lat, typical, f"zone de vigilance déclarée : {name}")
                    for code, name, lon, lat in _declared_zones(connection, scoring, audience)]  # fmt: skip
-    hours = set(scoring.hours())
-    if window.weekday < 5 and not holidays and hours & SCHOOL_EXIT:
-        candidates += [Candidate(f"place:{name}", lon, lat, typical, f"sortie d'école : {name}")
-                       for name, lon, lat in _places(connection, SCHOOLS, audience)]  # fmt: skip
-    if any(hour >= EVENING for hour in hours):
-        candidates += [Candidate(f"place:{name}", lon, lat, typical, f"station de métro en soirée : {name}")
-                       for name, lon, lat in _places(connection, ("metro",), audience)]  # fmt: skip
+    candidates += _place_candidates(connection, scoring, audience, typical)
     return candidates
 
 
-def _places(connection: Connection, kinds: tuple[str, ...], audience: Audience) -> list[tuple[str, float, float]]:
-    """Named places of some kinds near the territories (in the audience's own, when it has some)."""
+def _place_candidates(connection: Connection, scoring: Scoring, audience: Audience, weight: float) -> list[Candidate]:
+    """Places whose kind's rule fits the shift (schools at the exits on school days, transport at night...)."""
+    hours = set(scoring.hours())
+    rules = {kind: rule for kind, rule in PLACE_RULES.items() if rule.applies(scoring.window, hours, scoring.holidays)}
+    if not rules:
+        return []
     extent = select(cast(func.ST_Extent(Territory.geom), Geometry)).scalar_subquery()
     rows = connection.execute(
-        select(Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
-        .where(Place.kind.in_(kinds), Place.geom.op("&&")(extent), audience.area(Place.geom).clause)
+        select(Place.kind, Place.name, func.ST_X(Place.geom), func.ST_Y(Place.geom))
+        .where(Place.kind.in_(list(rules)), Place.geom.op("&&")(extent), audience.area(Place.geom).clause)
+        .order_by(Place.kind, Place.name)
     ).all()  # fmt: skip
-    return [(name, lon, lat) for name, lon, lat in rows]
+    return [Candidate(f"place:{kind}:{name}", lon, lat, weight, f"{rules[kind].phrase} : {name}")
+            for kind, name, lon, lat in rows]  # fmt: skip
 
 
 def recent_visits(connection: Connection, *, plans: int = 3) -> dict[str, int]:

@@ -3,6 +3,7 @@
 A shift request names the window, the teams and the start; the service resolves the start (a
 loaded place or a point — an unknown place is an error, never the territory's centre), takes the
 candidate places from the observatory for the caller's audience (or from the caller's file),
+keeps those of the plan's communes (the start's commune by default: :mod:`ols.patrols.communes`),
 lowers the places of the last plans (rotation), routes each team on the stored street network (or
 the caller's), records the plan and audits who planned it.
 """
@@ -20,6 +21,7 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.errors import InvalidInputError
 from ols.patrols.candidates import from_observatory, recent_visits
+from ols.patrols.communes import plan_area, within
 from ols.patrols.outputs import save_plan
 from ols.patrols.planning import Candidate, Plan, Shift, parse_window, plan, rotate
 from ols.periods import parse_period
@@ -35,7 +37,9 @@ class ShiftRequest:
 
     ``period`` names the period whose facts score the places; it may be left out only when
     ``candidates`` gives the places. ``holidays`` scores with school-holiday days only (True) or
-    school days only (False).
+    school days only (False). ``communes`` (INSEE codes) are the plan's communes: one for a police
+    municipale, several for a brigade intercommunale; left out, the plan stays in the start's commune
+    (the observatory's places only: a caller's own file of places is taken as given unless communes are named).
     """
 
     window: str
@@ -48,6 +52,7 @@ class ShiftRequest:
     seed: int | None = None
     families: list[str] | None = None
     holidays: bool | None = None
+    communes: list[str] | None = None
     candidates: list[Candidate] | None = field(default=None, compare=False)
     edges: list[Edge] | None = field(default=None, compare=False)
 
@@ -103,14 +108,21 @@ def plan_shift(
     audience.require(Layer.PATROLS)
     window = parse_window(request.window)
     origin = start_point(connection, request.start)
-    places = rotate(_candidates(connection, request, audience), recent_visits(connection))
+    candidates = _candidates(connection, request, audience)
+    area = plan_area(connection, origin, request.communes) if request.candidates is None or request.communes else None
+    if area is not None:
+        candidates = within(candidates, area)
+    places = rotate(candidates, recent_visits(connection))
     edges = request.edges if request.edges is not None else load_edges(connection)
     graph = graph_of(edges, request.mode) if edges else None
     shift = Shift(window, request.teams, request.mode, origin, request.stops, request.dwell, request.seed)
     result = plan(places, shift, graph)
     parameters = request.parameters()
+    if area is not None:
+        result.notes.append(f"plan limité à {area.label}")
+        parameters["plan_communes"] = list(area.codes)
     plan_id = save_plan(connection, result, parameters)
     audit.record(connection, user=audience.name, role=audience.role, action="plan", resource="patrols",
                  parameters={"plan_id": plan_id, **parameters}, client=client)  # fmt: skip
-    log.info("plan %s: %d teams, %d candidate places", plan_id, request.teams, len(places))
+    log.info("plan %s : %d équipes, %d lieux candidats", plan_id, request.teams, len(places))
     return PlannedShift(plan_id, result)

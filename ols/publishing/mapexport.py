@@ -176,7 +176,7 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
         legend += _draw_zones(axes, connection, spec, audience)
     if "places" in drawn:
         legend += _draw_points(axes, connection, _places_near_territories(),
-                               {"c": "#1f4e9e", "s": 18, "edgecolors": "white"}, "Lieu sensible (station)")  # fmt: skip
+                               {"c": "#1f4e9e", "s": 18, "edgecolors": "white"}, "Lieu sensible")  # fmt: skip
     if "deal_points" in drawn:
         points = [feature["geometry"]["coordinates"] for feature in listing(connection, audience)["features"]]
         legend += _scatter(axes, points, {"c": "#f768a1", "s": 30, "edgecolors": "#7a0177"}, "Point de deal")

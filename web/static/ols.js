@@ -100,7 +100,7 @@
   L.geoJSON(places, {
     pointToLayer: (f, latlng) => {
       const marker = L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
-        .bindTooltip(el("span", {}, f.properties.name + " (" + f.properties.kind + ")"));
+        .bindTooltip(el("span", {}, f.properties.name + " (" + (f.properties.kind_label || f.properties.kind) + ")"));
       if (f.properties.radius_m == null) { return marker; }
       return L.featureGroup([marker, L.circle(latlng, { radius: f.properties.radius_m, color: "#1f4e9e", weight: 1,
         fillOpacity: 0.1, className: "ols-camera" })]);

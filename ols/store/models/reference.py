@@ -87,7 +87,7 @@ class Sector(Base):
 
 
 class Place(Base):
-    """A named place: metro station, school, equipment; a gazetteer for partner files and the map."""
+    """A named place of a kind of :data:`ols.reference.places.PLACE_KINDS` (school, bus stop, park, camera...)."""
 
     __tablename__ = "place"
     __table_args__ = (UniqueConstraint("kind", "name_key"),)
