@@ -34,6 +34,7 @@ from ols.cartography.coverage import began_late, first_days, sources_with_data
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE, Measure
 from ols.periods import Period
+from ols.reference.areas import Area
 from ols.reference.calendar import calendar_of
 from ols.store.models import Batch, Event, EventLink, OfficialIndicator, Source, Territory
 
@@ -153,15 +154,18 @@ def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str
     return {str(code): str(name) for code, name in rows}
 
 
-def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
-    """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
+def _denominators(connection: Connection, audience: Audience, area: Area) -> tuple[int | None, int | None]:
+    """Population and dwellings of the audience's territories within ``area`` (None when one of them lacks the
+    figure, or when the area is made of sectors, whose population is not known)."""
+    if area.sectors:
+        return None, None
     row = connection.execute(
         select(
             func.sum(Territory.population),
             func.sum(Territory.dwellings),
             func.bool_and(Territory.population.is_not(None)),
             func.bool_and(Territory.dwellings.is_not(None)),
-        ).where(audience.own_territories().clause)
+        ).where(audience.own_territories().clause, area.territories())
     ).one()
     return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
 
@@ -188,7 +192,7 @@ Counts = dict[tuple[str, str], tuple[int, int, int, int]]  # (row key, source) â
 
 
 def _span_counts(connection: Connection, span: Period, audience: Audience, by: str, measure: str,
-                 timezone: str) -> Counts:  # fmt: skip
+                 timezone: str, area: Area) -> Counts:  # fmt: skip
     """Per row and source: signalements of the audience's facts of a period and facts merged into another
     partner's, with their cell keys (``by``: family, category or source)."""
     key = {"family": Event.family, "category": Event.category, "source": Source.code}[by]
@@ -200,7 +204,7 @@ def _span_counts(connection: Connection, span: Period, audience: Audience, by: s
         select(key, Source.code, func.count().filter(~member), summed[0], func.count().filter(member), summed[1])
         .select_from(linked)
         .where(in_period(Event.occurred_at, span, timezone), audience.facts(Event.__table__).clause,
-               Event.measure == measure)
+               area.facts(Event.__table__), Event.measure == measure)
         .group_by(key, Source.code)
     ).all()  # fmt: skip
     return {(str(row[0]), str(row[1])): (int(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows}
@@ -304,8 +308,10 @@ def local_evolution(
     *,
     by: str = "family",
     measure: Measure = "facts",
+    area: Area | None = None,
 ) -> pd.DataFrame:
-    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
+    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience,
+    of the whole observatory or of one of its communes or sectors (``area``).
 
     Counts cover the audience's categories and territories and are published for it (the total
     row too, from its own facts, never as a sum of shown rows); evolutions and N's rate per 1,000
@@ -319,7 +325,8 @@ def local_evolution(
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
     timezone = calendar_of(connection).timezone
-    counts = {name: _span_counts(connection, span, audience, by, measure, timezone)
+    area = area or Area()
+    counts = {name: _span_counts(connection, span, audience, by, measure, timezone, area)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)
     labels |= {row: row for found in counts.values() for row, _ in found if row not in labels}
@@ -338,7 +345,7 @@ def local_evolution(
     table.insert(2, "measure", measure)
     if by == "category":
         table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
-    population, dwellings = _denominators(connection, audience)
+    population, dwellings = _denominators(connection, audience, area)
     return with_rates(table, years.n.name, by=by, population=population, dwellings=dwellings)
 
 
