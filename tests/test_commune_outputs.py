@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import h3
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
@@ -19,10 +20,14 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
 from ols.access.audience import Audience
+from ols.analysis.indicators import load_ssmsi, local_evolution
+from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.cartography.refresh import refresh
 from ols.cartography.zones import TO_L93
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, draw, render
+from ols.publishing.reports import write_report
+from ols.reference.areas import Area
 from ols.settings import CartographySettings
 from tests import communes_gen
 from tests.communes_gen import EMMERIN, HAUBOURDIN, LOOS, Cispd
@@ -96,3 +101,58 @@ def test_map_export_names_the_three_communes_and_draws_their_inner_borders(
             assert _dark_near(image, _pixel(figure, (point.x, point.y))), (first, second, fraction)
     inner = cispd.communes[EMMERIN].representative_point()
     assert not _dark_near(image, _pixel(figure, (inner.x, inner.y)), radius=1)  # a control: inside, no border
+
+
+def test_the_border_hot_spot_is_reported_in_both_communes(engine: Engine, cispd: Cispd) -> None:
+    """One hot spot over the observatory; Loos's and Haubourdin's breakdowns both hold it (cells meeting the
+    commune), Emmerin's does not; its zone is listed in both communes with the same figures."""
+    heart = h3.latlng_to_cell(cispd.border_point[1], cispd.border_point[0], 10)
+    found = {}
+    with engine.connect() as connection:
+        for insee in (LOOS, HAUBOURDIN, EMMERIN):
+            area = Area.parse(connection, insee)
+            frame = hotspot_frame(connection, SEMESTER, OPERATOR, resolution=10, significant_only=True, area=area)
+            hot = set(frame[frame["class"].str.startswith("hot_")]["h3"])
+            zones = zones_geojson(connection, SEMESTER, OPERATOR, area)["features"]
+            found[insee] = (hot, {z["properties"]["code"]: z["properties"]["stats"]["events"] for z in zones})
+        whole = hotspot_frame(connection, SEMESTER, OPERATOR, resolution=10, significant_only=True)
+    assert heart in found[LOOS][0] and heart in found[HAUBOURDIN][0]
+    assert found[LOOS][0] & found[HAUBOURDIN][0], "the cells straddling the border are in both"
+    assert not {cell for cell in found[EMMERIN][0] if h3.grid_distance(cell, heart) <= 3}
+    assert found[LOOS][1] == found[HAUBOURDIN][1] == {"2025-S1-Z1": found[LOOS][1]["2025-S1-Z1"]}
+    assert found[EMMERIN][1] == {}
+    hot_whole = set(whole[whole["class"].str.startswith("hot_")]["h3"])
+    assert found[LOOS][0] | found[HAUBOURDIN][0] | found[EMMERIN][0] == hot_whole  # a breakdown, nothing lost
+
+
+def test_annual_report_of_the_cispd_has_a_chapter_per_commune(
+    engine: Engine, cispd: Cispd, shared: Path, tmp_path: Path
+) -> None:
+    """Titled after the observatory; the whole, then Loos, Haubourdin and Emmerin each in a chapter with its own
+    figures; the SSMSI commune file covers Loos (20,000 to 50,000 inhabitants), not the two others: said so."""
+    with engine.begin() as connection:
+        load_ssmsi(connection, shared / "crime_stats_fr" / "ssmsi_taux_communes_20000_50000hab_2016-2023.csv")
+        files = write_report(connection, "annual", "2025", OPERATOR, tmp_path)
+        by_commune = {insee: local_evolution(connection, parse_period("2025"), OPERATOR,
+                                             area=Area.parse(connection, insee)).set_index("key")
+                      for insee in (LOOS, HAUBOURDIN, EMMERIN)}  # fmt: skip
+    reader = PdfReader(next(path for path in files if path.suffix == ".pdf"))
+    pages = [" ".join((page.extract_text() or "").split()).replace("– ", "–") for page in reader.pages]
+    words = " ".join(pages)
+    assert "Bilan annuel du CISPD Loos–Haubourdin–Emmerin" in words and "CLSPD" not in words
+    titles = {"Emmerin": "Commune d'Emmerin", "Haubourdin": "Commune de Haubourdin", "Loos": "Commune de Loos"}
+    chapters = {name: next(i for i, page in enumerate(pages) if title in page) for name, title in titles.items()}
+    assert chapters["Emmerin"] < chapters["Haubourdin"] < chapters["Loos"]
+    for name, insee in (("Emmerin", EMMERIN), ("Haubourdin", HAUBOURDIN), ("Loos", LOOS)):
+        start = chapters[name]
+        ends = [page for page in chapters.values() if page > start]
+        chapter = " ".join(pages[start : min(ends) if ends else None])
+        total = int(by_commune[insee].loc["total", "2025"])
+        assert f"Total — — {total}" in chapter.replace("\u202f", " "), (name, total)
+        assert "Carte et zones — 1er semestre 2025" in chapter
+    assert sum(int(by_commune[insee].loc["total", "2025"]) for insee in by_commune) == len(communes_gen.facts(cispd))
+    assert "Contexte officiel SSMSI — Loos (59360, taux ‰)" in words
+    for name in ("Haubourdin", "Emmerin"):
+        assert f"Pas de chiffres officiels publiés pour {name}" in words
+    assert "Zones touchant Loos : Zone de vigilance n°1" in words.replace("\n", " ")
+    assert "Zones touchant Haubourdin : Zone de vigilance n°1" in words.replace("\n", " ")

@@ -245,9 +245,9 @@ class Gaps:
         return self.absent[name] | set(self.partial[name])
 
     def not_available(self, name: str, *, suppressed: bool) -> bool:
-        """Whether the row's count of the period is "—": none of its partners (of any partner, for a suppressed
-        reader: which partners a row counts is not told) had data then."""
-        sources = self.every if suppressed else self.sources
+        """Whether the row's count of the period is "—": none of its partners (of any partner, for a row that
+        counted nothing, and for a suppressed reader: which partners a row counts is not told) had data then."""
+        sources = self.every if suppressed or not self.sources else self.sources
         return bool(sources) and not sources & self.having[name]
 
     def note(self) -> str | None:

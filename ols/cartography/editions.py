@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, insert, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer, Role
@@ -24,16 +24,19 @@ from ols.cartography.layers import (
 from ols.cartography.zones import compare, zones_of
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
+from ols.reference.areas import Area
 from ols.store.models import Edition, Zone
 
 logger = logging.getLogger(__name__)
 
 
-def comparison(connection: Connection, period: Period, audience: Audience) -> dict[str, list[dict[str, Any]]]:
+def comparison(
+    connection: Connection, period: Period, audience: Audience, area: Area | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
-    among the zones the audience may see."""
+    among the zones the audience may see (meeting ``area``, for one commune or sector)."""
     audience.require(Layer.ZONES)
-    where = audience.area(Zone.geom).clause
+    where = and_(audience.area(Zone.geom).clause, (area or Area()).meets(Zone.geom))
     grid = zone_resolution(connection, period, audience)
     current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
     previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
