@@ -14,12 +14,15 @@ from pathlib import Path
 
 import h3
 import pytest
+from fastapi.testclient import TestClient
 from matplotlib.figure import Figure
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import Engine, text
 
+from api.main import create_app
 from ols.access.audience import Audience
+from ols.access.users import create_user
 from ols.analysis.indicators import load_ssmsi, local_evolution
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.cartography.refresh import refresh
@@ -28,7 +31,7 @@ from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, draw, render
 from ols.publishing.reports import write_report
 from ols.reference.areas import Area
-from ols.settings import CartographySettings
+from ols.settings import ApiSettings, CartographySettings
 from tests import communes_gen
 from tests.communes_gen import EMMERIN, HAUBOURDIN, LOOS, Cispd
 
@@ -156,3 +159,43 @@ def test_annual_report_of_the_cispd_has_a_chapter_per_commune(
         assert f"Pas de chiffres officiels publiés pour {name}" in words
     assert "Zones touchant Loos : Zone de vigilance n°1" in words.replace("\n", " ")
     assert "Zones touchant Haubourdin : Zone de vigilance n°1" in words.replace("\n", " ")
+
+
+def test_api_cuts_by_commune_and_keys_its_cache_on_it(engine: Engine, cispd: Cispd, tmp_path: Path) -> None:
+    """``commune=`` on the hot spots, zones and indicators: the border hot spot in Loos and in Haubourdin, not in
+    Emmerin; each commune its own cached answer; an unknown commune is a 422, a commune outside a scoped user's a
+    403."""
+    with engine.begin() as connection:
+        coordinator = create_user(connection, "coordination-cispd", role="coordinator")
+        loos_police = create_user(connection, "police-loos", role="police", territories=[LOOS])
+    heart = h3.latlng_to_cell(cispd.border_point[1], cispd.border_point[0], 10)
+    app = create_app(engine=engine, settings=ApiSettings(zones_dir=tmp_path / "zones"))
+    with TestClient(app) as client:
+        ask = lambda path, token=coordinator: client.get(  # noqa: E731
+            f"/api/v1/{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+        hot = {}
+        for insee in (LOOS, HAUBOURDIN, EMMERIN):
+            answer = ask(f"hotspots?period=2025-S1&resolution=10&significant_only=true&commune={insee}")
+            assert answer.status_code == 200 and answer.headers["X-Cache"] == "miss", answer.text
+            hot[insee] = {f["properties"]["h3"] for f in answer.json()["features"]}
+            zones = ask(f"zones?period=2025-S1&commune={insee}").json()["features"]
+            expected = [] if insee == EMMERIN else [{LOOS, HAUBOURDIN}]
+            assert [set(zone["properties"]["communes"]) for zone in zones] == expected
+        assert heart in hot[LOOS] and heart in hot[HAUBOURDIN] and heart not in hot[EMMERIN]
+        again = ask(f"hotspots?period=2025-S1&resolution=10&significant_only=true&commune={LOOS}")
+        assert again.headers["X-Cache"] == "hit"
+        assert {feature["properties"]["h3"] for feature in again.json()["features"]} == hot[LOOS]
+        rows = ask(f"indicators?period=2025&commune={EMMERIN}").json()["rows"]
+        total = next(row for row in rows if row["key"] == "total")
+        assert total["2025"] == len(_events_in(engine, EMMERIN)) and total["2024"] == "—"
+        assert ask("hotspots?period=2025-S1&commune=99999").status_code == 422
+        assert ask(f"zones?period=2025-S1&commune={HAUBOURDIN}", loos_police).status_code == 403
+        assert ask(f"zones?period=2025-S1&commune={LOOS}", loos_police).status_code == 200
+
+
+def _events_in(engine: Engine, insee: str) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.execute(text(
+            "SELECT e.id FROM event e JOIN territory t ON t.id = e.territory_id WHERE t.insee = :c"), {"c": insee}
+        ).scalars())  # fmt: skip
