@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from matplotlib.figure import Figure
 from PIL import Image
 from pypdf import PdfReader
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy import Engine, text
 
 from api.main import create_app
@@ -26,7 +27,7 @@ from ols.access.users import create_user
 from ols.analysis.indicators import load_ssmsi, local_evolution
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.cartography.refresh import refresh
-from ols.cartography.zones import TO_L93
+from ols.cartography.zones import TO_L93, save_declared
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, draw, render
 from ols.publishing.reports import write_report
@@ -199,3 +200,21 @@ def _events_in(engine: Engine, insee: str) -> list[int]:
         return list(connection.execute(text(
             "SELECT e.id FROM event e JOIN territory t ON t.id = e.territory_id WHERE t.insee = :c"), {"c": insee}
         ).scalars())  # fmt: skip
+
+
+def test_a_declared_zone_across_a_border_is_filed_under_both_communes(
+    engine: Engine, cispd: Cispd, tmp_path: Path
+) -> None:
+    """A zone drawn by hand over the border point is filed under Loos and Haubourdin as it is saved, and listed in
+    both communes."""
+    x, y = cispd.border_point
+    geom = MultiPolygon([box(x - 0.002, y - 0.0015, x + 0.002, y + 0.0015)])
+    values = {"code": "LHE-FRONTIERE", "name": "Frontière", "rationale": "test", "owner": "CISPD", "geom": geom}
+    with engine.begin() as connection:
+        save_declared(connection, values, replace=False)
+        filed = connection.execute(text("SELECT communes FROM zone WHERE code = 'LHE-FRONTIERE'")).scalar_one()
+        listed = {insee: [f["properties"]["code"] for f in zones_geojson(
+            connection, SEMESTER, OPERATOR, Area.parse(connection, insee))["features"]
+            if f["properties"]["kind"] == "declared"] for insee in (LOOS, HAUBOURDIN, EMMERIN)}  # fmt: skip
+    assert set(filed) == {LOOS, HAUBOURDIN}
+    assert listed == {LOOS: ["LHE-FRONTIERE"], HAUBOURDIN: ["LHE-FRONTIERE"], EMMERIN: []}

@@ -21,13 +21,34 @@ from ols.cartography.layers import (
     zone_resolution,
     zones_geojson,
 )
-from ols.cartography.zones import compare, zones_of
+from ols.cartography.zones import zones_of
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
 from ols.reference.areas import Area
 from ols.store.models import Edition, Zone
 
 logger = logging.getLogger(__name__)
+
+
+def _touches(zone: dict[str, Any], others: list[dict[str, Any]]) -> list[str]:
+    return [other["code"] for other in others if zone["geom"].intersects(other["geom"])]
+
+
+def compare(
+    current: list[dict[str, Any]], previous: list[dict[str, Any]], declared: list[dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """What changed: declared zones no longer hot, hot areas outside declared zones, entering, leaving."""
+    return {
+        "declared_not_hot": [{"code": z["code"], "name": z["name"]} for z in declared if not _touches(z, current)],
+        "hot_outside_declared": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, declared)],
+        "entering": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, previous)],
+        "leaving": [{"code": z["code"], "name": z["name"]} for z in previous if not _touches(z, current)],
+        "continuing": [
+            {"code": z["code"], "name": z["name"], "previous": _touches(z, previous)}
+            for z in current
+            if _touches(z, previous)
+        ],
+    }
 
 
 def comparison(

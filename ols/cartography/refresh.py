@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from ols import merging
 from ols.access.audience import Scope
 from ols.cartography import aggregates
+from ols.cartography.filing import file_declared
 from ols.cartography.guards import zone_reason
 from ols.cartography.hotlayers import ALL_FAMILIES, COARSE_RESOLUTION, hotspots, resolutions
 from ols.cartography.hotspots import method
@@ -150,7 +151,8 @@ def refresh(
         patterns, trend = emerging(connection, period, context.area, settings)
         logger.info("tendances de %s calculées : %s", period.name, patterns or trend["reason"])
         zones, left_out = computed_zones(connection, period, context, settings)
-        logger.info("zones calculées de %s : %d", period.name, len(zones))
+        logger.info("zones calculées de %s : %d ; zones déclarées situées : %d", period.name, len(zones),
+                    file_declared(connection))  # fmt: skip
         summary = {
             "period": period.name, "label": period.label, "events": counts["facts"], "merged": counts["merged"],
             "activity": counts["activity"], "sources": _sources(connection, period),

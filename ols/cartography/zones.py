@@ -6,8 +6,8 @@ coordinator and kept as one GeoJSON file each in the declared-zones folder (``OL
 default ``$OLS_HOME/zones``; reviewable in git when it is a repository's folder), with their name,
 rationale, owner, review date and validity. A sync loads the files and deletes a zone that has no
 file only when asked to (``--prune``), so that a wrong or empty folder never wipes the declared
-zones out. The comparison says which declared zones are no longer hot, which hot areas lie outside
-every declared zone, and which computed zones entered or left since the previous period.
+zones out. Each zone is filed under the communes and sectors it meets (:mod:`ols.cartography.filing`,
+:mod:`ols.cartography.whereabouts`); the comparison of zones lives in :mod:`ols.cartography.editions`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
+from ols.cartography.filing import file_declared
 from ols.cartography.grid import outline, weights
 from ols.errors import ConfigurationError, InvalidInputError, NotFoundError
 from ols.store.models import Zone
@@ -245,6 +246,7 @@ def sync_declared(connection: Connection, folder: Path, *, prune: bool = False) 
             {**values, "kind": "declared", "period": "", "geom": from_shape(values["geom"], srid=4326),
              "stats": {}},
         )  # fmt: skip
+    file_declared(connection, codes)
     logger.info("zones déclarées chargées depuis %s : %d", folder, len(codes))
     if absent:
         logger.info("zones déclarées absentes du dossier %s : %s", "supprimées" if prune else "gardées", absent)
@@ -278,27 +280,6 @@ def zones_of(
         item["geom"] = to_shape(row.geom)
         rows.append(item)
     return rows
-
-
-def _touches(zone: dict[str, Any], others: list[dict[str, Any]]) -> list[str]:
-    return [other["code"] for other in others if zone["geom"].intersects(other["geom"])]
-
-
-def compare(
-    current: list[dict[str, Any]], previous: list[dict[str, Any]], declared: list[dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    """What changed: declared zones no longer hot, hot areas outside declared zones, entering, leaving."""
-    return {
-        "declared_not_hot": [{"code": z["code"], "name": z["name"]} for z in declared if not _touches(z, current)],
-        "hot_outside_declared": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, declared)],
-        "entering": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, previous)],
-        "leaving": [{"code": z["code"], "name": z["name"]} for z in previous if not _touches(z, current)],
-        "continuing": [
-            {"code": z["code"], "name": z["name"], "previous": _touches(z, previous)}
-            for z in current
-            if _touches(z, previous)
-        ],
-    }
 
 
 MAX_DECLARED_KM2 = 50.0
@@ -387,6 +368,7 @@ def save_declared(connection: Connection, values: dict[str, Any], *, replace: bo
     row = {name: values.get(name) for name in DECLARED_FIELDS}
     connection.execute(insert(Zone), {**row, "kind": "declared", "period": "", "stats": {},
                                       "geom": from_shape(values["geom"], srid=4326)})  # fmt: skip
+    file_declared(connection, (values["code"],))
     logger.info("zone déclarée %s enregistrée", values["code"])
 
 
