@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
 
 from ols.errors import InvalidInputError
+from ols.reference.territories import commune_of
 from ols.store.models import Cell, Observatory, Sector, Territory
 from ols.store.sql import Rows, column_of
 
@@ -69,7 +70,7 @@ class Area:
 
         An unknown commune or sector, or a sector outside the commune given, is refused.
         """
-        code = _commune_code(connection, commune) if commune else None
+        code = commune_of(connection, commune)[1] if commune else None
         if not sector:
             return cls(communes=(code,) if code else ())
         row = connection.execute(
@@ -206,14 +207,3 @@ def _meets(outline: Any, geometries: Geometries, centre: bool) -> ColumnElement[
     if centre:
         return func.ST_Intersects(outline, func.ST_Centroid(geometry))
     return and_(func.ST_Intersects(outline, geometry), not_(func.ST_Touches(outline, geometry)))
-
-
-def _commune_code(connection: Connection, commune: str) -> str:
-    code = connection.execute(
-        select(Territory.code).where(or_(Territory.code == commune, Territory.insee == commune))
-        .order_by(Territory.code != commune).limit(1)
-    ).scalar()  # fmt: skip
-    if code is None:
-        msg = f"commune inconnue « {commune} » : voyez les communes avec « ols territory list »"
-        raise InvalidInputError(msg)
-    return str(code)
