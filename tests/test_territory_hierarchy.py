@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import h3
 import mapbox_vector_tile
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from shapely.geometry import shape
+from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -207,18 +208,33 @@ def _scoped(cispd: Any, shared: Path, user: str) -> tuple[BaseGeometry, BaseGeom
     return mine, shapely.union_all(list(communes.values())).difference(mine)
 
 
+def _heat(cispd: Any, shared: Path, user: str, resolution: int, **extra: Any) -> dict[int, int]:
+    """A scoped user's true cell counts: the facts lying in Loos, per cell; for a sector's user, in the cells whose
+    centre lies in the sector only (cell counts carry no sector: a cell is its centre's)."""
+    where, params = _inside(outlines(_communes_file(shared))[LOOS])
+    if extra:
+        where, params = f"{where} AND e.h3_r{resolution} = ANY(:cells)", params | extra
+    found = counts(cispd[0], PERIOD, group=f"e.h3_r{resolution}", where=where, params=params)
+    if user == "loos":
+        return found
+    sector = cispd[1][f"{LOOS}-ouest"]
+    centre = {cell: Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(h3.int_to_str(cell))]).centroid
+              for cell in found}  # fmt: skip
+    return {cell: count for cell, count in found.items() if sector.contains(centre[cell])}
+
+
 @pytest.mark.parametrize("user", ["loos", "loos-ouest"])
 def test_a_scoped_police_user_receives_the_facts_of_its_area_only(cispd: Any, shared: Path, user: str) -> None:
     engine, _, client, tokens = cispd
     token = tokens[user]
     mine, _ = _scoped(cispd, shared, user)
     where, params = _inside(mine)
-    heat = counts(engine, PERIOD, group="e.h3_r9", where=where, params=params)
+    heat = _heat(cispd, shared, user, 9)
     assert heat and sum(heat.values()) < sum(counts(engine, PERIOD, group="e.h3_r9").values())
     cells = _get(client, token, "/api/v1/heatmap/cells", period=PERIOD, resolution=9)["cells"]
     assert {int(to_int([cell])[0]): count for cell, count in cells} == heat
     events = _get(client, token, "/api/v1/events", period=PERIOD)["features"]
-    assert len(events) == sum(heat.values())
+    assert len(events) == counts(engine, PERIOD, group="1", where=where, params=params)[1]
     assert all(shapely.intersects_xy(mine, *f["geometry"]["coordinates"]) for f in events)
     assert {f["properties"]["commune"] for f in events} == {LOOS}
     total = counts(engine, "2025", group="1", where=where, params=params)[1]
@@ -228,6 +244,10 @@ def test_a_scoped_police_user_receives_the_facts_of_its_area_only(cispd: Any, sh
     assert _get(client, token, "/api/v1/profiles/time", period=PERIOD)["timed"] == timed[1]
     points = _get(client, token, "/api/v1/deal-points")["features"]
     assert HAUBOURDIN_DEAL_POINT not in {f["properties"]["label"] for f in points}
+    sectors = _get(client, token, "/api/v1/sectors")["features"]
+    expected = {f"{LOOS}-ouest", f"{LOOS}-est"} if user == "loos" else {f"{LOOS}-ouest"}
+    assert {f["properties"]["code"] for f in sectors} == expected
+    assert {f["properties"]["commune"] for f in sectors} == {LOOS}
 
 
 @pytest.mark.parametrize("user", ["loos", "loos-ouest"])
@@ -235,23 +255,21 @@ def test_a_scoped_police_user_gets_no_hot_cell_zone_or_tile_of_the_rest(cispd: A
     engine, _, client, tokens = cispd
     token = tokens[user]
     mine, rest = _scoped(cispd, shared, user)
-    where, params = _inside(mine)
-    heat = {f"{cell:x}": count for cell, count in counts(engine, PERIOD, group="e.h3_r9", where=where,
-                                                          params=params).items()}  # fmt: skip
+    heat = {f"{cell:x}": count for cell, count in _heat(cispd, shared, user, 9).items()}
     hot = _get(client, token, "/api/v1/hotspots", period=PERIOD, resolution=9)["features"]
     assert hot
     for feature in hot:
         assert mine.contains(shape(feature["geometry"]).centroid), feature["properties"]["h3"]
         assert feature["properties"]["count"] == heat.get(feature["properties"]["h3"], 0)
     zones = _get(client, token, "/api/v1/zones", period=PERIOD)["features"]
+    assert zones or user != "loos"  # the cluster on the Loos–Haubourdin border is a zone of both
     for zone in zones:
         outline = shape(zone["geometry"])
         assert outline.intersection(mine).area > 0, zone["properties"]["code"]
         if zone["properties"]["kind"] == "computed":
             members, resolution = _zone_cells(engine, zone["properties"]["code"])
-            inside = counts(engine, PERIOD, group="1", where=f"{where} AND e.h3_r{resolution} = ANY(:cells)",
-                            params=params | {"cells": members})  # fmt: skip
-            assert zone["properties"]["stats"]["events"] == inside.get(1, 0)
+            inside = _heat(cispd, shared, user, resolution, cells=members)
+            assert zone["properties"]["stats"]["events"] == sum(inside.values())
     x, y = tile_of(*mine.representative_point().coords[0], 13)
     tile = mapbox_vector_tile.decode(_get(client, token, f"/api/v1/tiles/heatmap/13/{x}/{y}.mvt", period=PERIOD,
                                           resolution=9))  # fmt: skip

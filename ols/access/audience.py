@@ -207,6 +207,10 @@ class Audience:
         """Restricts ``territory`` rows to the communes of its area (those holding its sectors)."""
         return self._filter(self.reach.territories())
 
+    def own_sectors(self) -> Filter:
+        """Restricts ``sector`` rows to those of its area (every sector of its communes, its sectors' subtrees)."""
+        return self._filter(self.reach.own_sectors())
+
     def within(self, rows: Rows) -> Filter:
         """Restricts rows with a ``territory_id`` (events, cell counts, deal points) to its area."""
         return self._filter(self.reach.facts(rows))

@@ -156,6 +156,16 @@ class Area:
             Territory.id.in_(of_sectors.correlate(None)) if self.sectors else false(),
         )
 
+    def own_sectors(self) -> ColumnElement[bool]:
+        """Keeps the ``sector`` rows of the area: every sector of its communes, its sectors and those below them."""
+        if self.whole:
+            return true()
+        communes = select(Territory.id).where(Territory.code == any_(_codes("area_communes", self.communes)))
+        return or_(
+            Sector.territory_id.in_(communes.correlate(None)) if self.communes else false(),
+            Sector.id.in_(self.subtree()) if self.sectors else false(),
+        )
+
     def covers(self, other: Area, connection: Connection) -> bool:
         """Whether ``other`` lies within this area (a commune or a sector a user asks for)."""
         if self.whole:
@@ -164,11 +174,8 @@ class Area:
             return False
         if not other.sectors:
             return True
-        inside = select(func.count()).select_from(Sector).join(Territory, Territory.id == Sector.territory_id).where(
-            Sector.code == any_(_codes("covers_sectors", other.sectors)),
-            or_(Territory.code == any_(_codes("area_communes", self.communes)) if self.communes else false(),
-                Sector.id.in_(self.subtree()) if self.sectors else false()),
-        )  # fmt: skip
+        inside = select(func.count()).where(Sector.code == any_(_codes("covers_sectors", other.sectors)),
+                                            self.own_sectors())  # fmt: skip
         return int(connection.execute(inside).scalar_one()) == len(set(other.sectors))
 
     def label(self, connection: Connection) -> str:
