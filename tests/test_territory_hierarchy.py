@@ -9,6 +9,7 @@ scoped user must receive by plain SQL over the facts lying in its outline.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import h3
 import mapbox_vector_tile
 import pytest
 import shapely
+import shapely.affinity
 from fastapi.testclient import TestClient
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
@@ -218,9 +220,7 @@ def _heat(cispd: Any, shared: Path, user: str, resolution: int, **extra: Any) ->
     if user == "loos":
         return found
     sector = cispd[1][f"{LOOS}-ouest"]
-    centre = {cell: Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(h3.int_to_str(cell))]).centroid
-              for cell in found}  # fmt: skip
-    return {cell: count for cell, count in found.items() if sector.contains(centre[cell])}
+    return {cell: count for cell, count in found.items() if sector.contains(_centre(cell))}
 
 
 @pytest.mark.parametrize("user", ["loos", "loos-ouest"])
@@ -264,18 +264,52 @@ def test_a_scoped_police_user_gets_no_hot_cell_zone_or_tile_of_the_rest(cispd: A
     zones = _get(client, token, "/api/v1/zones", period=PERIOD)["features"]
     assert zones or user != "loos"  # the cluster on the Loos–Haubourdin border is a zone of both
     for zone in zones:
-        outline = shape(zone["geometry"])
+        outline, stats = shape(zone["geometry"]), zone["properties"]["stats"]
         assert outline.intersection(mine).area > 0, zone["properties"]["code"]
+        assert outline.difference(mine).area < 1e-3 * outline.area  # drawn within the area (to GeoJSON's precision)
         if zone["properties"]["kind"] == "computed":
             members, resolution = _zone_cells(engine, zone["properties"]["code"])
             inside = _heat(cispd, shared, user, resolution, cells=members)
-            assert zone["properties"]["stats"]["events"] == sum(inside.values())
+            assert stats["events"] == sum(inside.values())
+            assert stats["cells"] == sum(mine.contains(_centre(cell)) for cell in members)
+            assert stats["area_km2"] == pytest.approx(_km2(outline), rel=0.01)
+            explained = _get(client, token, "/api/v1/explain", period=PERIOD, zone=zone["properties"]["code"])
+            assert (explained["cells"], explained["count"], explained["max_z"]) == (
+                stats["cells"],
+                stats["events"],
+                stats["max_z"],
+            )
     x, y = tile_of(*mine.representative_point().coords[0], 13)
+    for zone in mapbox_vector_tile.decode(_get(client, token, f"/api/v1/tiles/zones/13/{x}/{y}.mvt", period=PERIOD)
+                                          ).get("zones", {}).get("features", []):  # fmt: skip
+        drawn = shapely.affinity.affine_transform(shape(zone["geometry"]), _tile_to_lonlat(13, x, y))
+        assert drawn.difference(mine).area < 0.02 * drawn.area, zone["properties"]["code"]
     tile = mapbox_vector_tile.decode(_get(client, token, f"/api/v1/tiles/heatmap/13/{x}/{y}.mvt", period=PERIOD,
                                           resolution=9))  # fmt: skip
     shown = {f["properties"]["h3"]: f["properties"].get("count") for f in tile.get("heatmap", {}).get("features", [])}
     assert shown and all(heat[cell] == count for cell, count in shown.items())
     assert not any(rest.contains(shape(zone["geometry"])) for zone in zones)
+
+
+def _tile_to_lonlat(zoom: int, x: int, y: int) -> list[float]:
+    """The affine map from a tile's MVT coordinates (0..4096, y up) to Web Mercator, then to lon/lat (near enough:
+    the tile is small, so the map is taken linear over it)."""
+    west, north = _lonlat(zoom, x, y)
+    east, south = _lonlat(zoom, x + 1, y + 1)
+    return [(east - west) / 4096, 0, 0, (north - south) / 4096, west, south]
+
+
+def _lonlat(zoom: int, x: float, y: float) -> tuple[float, float]:
+    n = 2**zoom
+    return x / n * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+
+
+def _centre(cell: int) -> BaseGeometry:
+    return Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(h3.int_to_str(cell))]).centroid
+
+
+def _km2(outline: BaseGeometry) -> float:
+    return float(gpd.GeoSeries([outline], crs=4326).to_crs(2154).area.iloc[0] / 1e6)
 
 
 def _zone_cells(engine: Engine, code: str) -> tuple[list[int], int]:

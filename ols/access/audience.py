@@ -237,6 +237,10 @@ class Audience:
         """Keeps geometries that meet its area (``centre``: whose centre lies in it)."""
         return self._filter(self.reach.meets(geometries, centre=centre))
 
+    def clip(self, geometries: Any) -> Any:
+        """Polygons (zones) cut to its area, so that no part of them outside it is drawn for it."""
+        return self.reach.clip(geometries)
+
     def _filter(self, condition: ColumnElement[bool]) -> Filter:
         return Filter() if self.reach.whole else Filter((condition,))
 

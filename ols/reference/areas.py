@@ -32,6 +32,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
@@ -155,6 +156,21 @@ class Area:
             Territory.code == any_(_codes("area_communes", self.communes)) if self.communes else false(),
             Territory.id.in_(of_sectors.correlate(None)) if self.sectors else false(),
         )
+
+    def outline(self) -> ColumnElement[Any]:
+        """The area's outline in SQL: the union of its communes' and sectors' geometries (one scalar subquery)."""
+        parts = [
+            select(Territory.geom.label("geom")).where(Territory.code == any_(_codes("area_communes", self.communes))),
+            select(Sector.geom.label("geom")).where(Sector.code == any_(_codes("area_sectors", self.sectors))),
+        ]
+        union = union_all(*parts).subquery("area_parts")
+        return select(func.ST_Union(union.c.geom)).scalar_subquery()
+
+    def clip(self, geometries: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[Any]:
+        """Polygons cut to the area (as they are when the area is whole): what of a zone a reader may see drawn."""
+        if self.whole:
+            return geometries  # type: ignore[return-value]
+        return func.ST_Multi(func.ST_CollectionExtract(func.ST_Intersection(geometries, self.outline()), 3))
 
     def own_sectors(self) -> ColumnElement[bool]:
         """Keeps the ``sector`` rows of the area: every sector of its communes, its sectors and those below them."""
