@@ -33,9 +33,20 @@ app.add_typer(batches_app, name="batches")
 @territory_app.command("load")
 def territory_load(
     boundary: Annotated[Path, typer.Option(exists=True, help="Polygon file: GeoJSON, GeoPackage... any CRS")],
-    code: Annotated[str | None, typer.Option(help="Territory code (default: the INSEE code)")] = None,
-    name: Annotated[str | None, typer.Option(help="Territory name (default: the commune name)")] = None,
+    code: Annotated[
+        str | None, typer.Option(help="Territory code (default: the INSEE code); with --communes, the observatory's")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Territory name (default: the commune name); with --communes, the observatory's")
+    ] = None,
     commune: Annotated[str | None, typer.Option(help="Pick this INSEE code from a communes file")] = None,
+    communes: Annotated[
+        str | None,
+        typer.Option(help="Several INSEE codes, comma-separated, picked from a communes file: a CISPD or an EPCI"),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="With --communes: cispd (default) or epci; clspd for one commune")
+    ] = None,
     population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
     dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
     timezone: Annotated[str | None, typer.Option(help="Fuseau horaire IANA (défaut : celui du code INSEE)")] = None,
@@ -43,9 +54,17 @@ def territory_load(
         str | None, typer.Option(help="Zone de vacances scolaires : A, B, C, Corse, Réunion… (défaut : du code INSEE)")
     ] = None,
 ) -> None:
-    """Load (or replace) a territory from a polygon file, with its calendar (timezone, school-holiday zone)."""
+    """Load (or replace) a territory from a polygon file, with its calendar (timezone, school-holiday zone).
+
+    With --communes, load an observatory of several communes (one territory per commune, coded by
+    its INSEE code, named and given its calendar from the file); a single commune's load makes it
+    a CLSPD named after it, unless another observatory exists.
+    """
+    if communes:
+        _load_observatory(boundary, code, name, communes.split(","), kind or "cispd")
+        return
     from ols.reference.calendar import stated_calendar
-    from ols.reference.territories import read_boundary, save_territory
+    from ols.reference.territories import observatory_of_commune, read_boundary, save_territory
 
     outline = read_boundary(boundary, commune=commune)
     code = code or commune
@@ -58,11 +77,75 @@ def territory_load(
             connection, code=code, name=name, boundary=outline, source=boundary.name,
             population=population, dwellings=dwellings, calendar=calendar,
         )  # fmt: skip
+        clspd = observatory_of_commune(connection, code=code, name=name)
     typer.echo(f"territoire {code} ({name}) chargé, id {territory_id}")
+    if clspd:
+        typer.echo(f"observatoire : CLSPD de {name}")
     if calendar is None:
         typer.echo("calendrier : celui des autres territoires (sans code INSEE, ni --timezone, ni --holiday-zone)")
     else:
         typer.echo(f"calendrier : fuseau {calendar.timezone}, vacances scolaires zone {calendar.holiday_zone or '—'}")
+
+
+def _load_observatory(boundary: Path, code: str | None, name: str | None, communes: list[str], kind: str) -> None:
+    """An observatory of several communes: its row, and one territory per commune."""
+    from ols.reference.territories import read_communes, save_observatory, save_territory
+
+    if not code or not name:
+        raise InvalidInputError("--code et --name (ceux de l'observatoire) sont nécessaires avec --communes")
+    outlines = read_communes(boundary, [insee.strip() for insee in communes if insee.strip()])
+    with migrated_engine().begin() as connection:
+        save_observatory(connection, code=code, name=name, kind=kind)
+        for outline in outlines:
+            assert outline.insee is not None
+            save_territory(connection, code=outline.insee, name=outline.name or outline.insee, boundary=outline,
+                           source=boundary.name)  # fmt: skip
+    typer.echo(f"observatoire {code} ({name}, {kind.upper()}) chargé : {len(outlines)} communes")
+    for outline in outlines:
+        typer.echo(f"  {outline.insee}\t{outline.name}")
+
+
+@territory_app.command("load-sectors")
+def territory_load_sectors(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="Polygon file of the sectors: GeoJSON, GeoPackage... any CRS")
+    ],
+    commune: Annotated[str, typer.Option(help="The commune they divide: INSEE or territory code")],
+    name_field: Annotated[str, typer.Option(help="Field holding each sector's name")],
+    code_field: Annotated[
+        str | None, typer.Option(help="Field holding a unique code (default: commune and name, 59350-wazemmes)")
+    ] = None,
+    level: Annotated[str, typer.Option(help="Kind of sector: quartier, IRIS, QPV, secteur de police...")] = "quartier",
+    within: Annotated[
+        str | None,
+        typer.Option(
+            help="Level of the sectors already loaded that hold these ones (quartier → IRIS): each sector's "
+            "parent is the one holding its representative point (communes associées count too)"
+        ),
+    ] = None,
+    associated_field: Annotated[
+        str | None,
+        typer.Option(
+            help="Field naming each feature's commune: where it differs from the commune's name, the "
+            "feature is a « commune associée » (Lomme and Hellemmes in Lille's quartiers: --associated-field commune)"
+        ),
+    ] = None,
+) -> None:
+    """Load (or replace) the sectors of a commune, then give the commune's facts their sector.
+
+    Reloading a level replaces its sectors (kept by code: lower sectors and facts stay tied to them).
+    """
+    from ols.reference.sectors import read_sectors, save_sectors
+    from ols.reference.territories import commune_of
+
+    with migrated_engine().begin() as connection:
+        territory_id, _, commune_name = commune_of(connection, commune)
+        sectors = read_sectors(path, commune=commune, commune_name=commune_name, name_field=name_field, level=level,
+                               code_field=code_field, associated_field=associated_field)  # fmt: skip
+        loaded = save_sectors(connection, territory_id, sectors, source=path.name, within=within)
+    counts = ", ".join(f"{count} {level_name}" for level_name, count in loaded.levels.items())
+    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {loaded.removed} retirés")
+    typer.echo(f"{loaded.facts:,} faits rattachés à un secteur".replace(",", "\u202f"))
 
 
 @territory_app.command("load-streets")
@@ -82,12 +165,27 @@ def territory_load_streets(
 
 @territory_app.command("list")
 def territory_list() -> None:
-    """List the loaded territories."""
-    from ols.store.models import Territory
+    """List the observatory, its communes and the sectors of each per level."""
+    from sqlalchemy import func
+
+    from ols.store.models import Observatory, Sector, Territory
 
     with migrated_engine().connect() as connection:
-        for row in connection.execute(select(Territory.id, Territory.code, Territory.name, Territory.insee)):
-            typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
+        observatory = connection.execute(select(Observatory.code, Observatory.name, Observatory.kind)).one_or_none()
+        territories = connection.execute(
+            select(Territory.id, Territory.code, Territory.name, Territory.insee).order_by(Territory.code)
+        ).all()
+        sectors = connection.execute(
+            select(Sector.territory_id, Sector.level, func.count(), func.string_agg(Sector.name, ", "))
+            .group_by(Sector.territory_id, Sector.level).order_by(Sector.territory_id, Sector.level)
+        ).all()  # fmt: skip
+    if observatory is not None:
+        typer.echo(f"observatoire {observatory.code}\t{observatory.name}\t{observatory.kind.upper()}")
+    for row in territories:
+        typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
+        for territory_id, level, count, names in sectors:
+            if territory_id == row.id:
+                typer.echo(f"\t{level} ({count}) : {names}")
 
 
 @places_app.command("load")

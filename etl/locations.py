@@ -115,6 +115,26 @@ def territories(lon: np.ndarray, lat: np.ndarray, context: Context, verdicts: Ve
     return found
 
 
+def sectors(lon: np.ndarray, lat: np.ndarray, territory_ids: np.ndarray, context: Context) -> np.ndarray:
+    """Id of the deepest sector of its commune holding each point (the smallest), -1 where none does.
+
+    One query of the sectors' tree for the whole chunk; points and sectors of different communes
+    never pair (a sector drawn a little past its commune's border does not take its neighbour's facts).
+    """
+    found = np.full(len(lon), -1, dtype=np.int64)
+    index = context.sectors
+    if index is None or not len(lon):
+        return found
+    points, hits = index.tree.query(shapely.points(lon, lat), predicate="intersects")
+    same = index.territories[hits] == territory_ids[points]
+    points, hits = points[same], hits[same]
+    order = np.lexsort((index.ids[hits], index.areas[hits], points))
+    points, hits = points[order], hits[order]
+    first = np.unique(points, return_index=True)[1]
+    found[points[first]] = index.ids[hits[first]]
+    return found
+
+
 def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
     """H3 cells holding each point at resolutions 8, 9 and 10, as signed 64-bit integers (BIGINT).
 

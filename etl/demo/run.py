@@ -18,6 +18,7 @@ from etl.mapping import load_mapping
 from ols.errors import ConfigurationError
 from ols.periods import Period, parse_period
 from ols.reference.places import read_places, save_places
+from ols.reference.sectors import read_sectors, save_sectors
 from ols.reference.territories import read_boundary, save_territory
 from ols.settings import data_settings
 from ols.store.models import Source
@@ -51,8 +52,9 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
     files = generate(out, communes_file=communes, stations_file=stations, seed=seed)
     logger.info("démo: %d fichiers synthétiques écrits dans %s", sum(map(len, files.values())), out)
     boundary = read_boundary(communes, commune=INSEE)
+    iris = shared_file("boundaries", "sectors", f"iris_{INSEE}.geojson")
     with engine.begin() as connection:
-        save_territory(
+        territory_id = save_territory(
             connection,
             code=INSEE,
             name=boundary.name or INSEE,
@@ -60,6 +62,9 @@ def run_demo(engine: Engine, *, out: Path, seed: int, echo: Callable[[str], None
             source=communes.name,
             population=POPULATION,
         )
+        sectors = read_sectors(iris, commune=INSEE, commune_name=boundary.name or INSEE, name_field="nom_iris",
+                               level="IRIS", code_field="code_iris")  # fmt: skip
+        save_sectors(connection, territory_id, sectors, source=iris.name)
         save_places(connection, read_places(stations), kind="metro")
         load_ban(connection, files["ban"][0])
         bailleur = {"name": "Bailleur social (démo)", "kind": "bailleur", "default_confidentiality": "partners"}

@@ -207,6 +207,10 @@ class Audience:
         """Restricts ``territory`` rows to the communes of its area (those holding its sectors)."""
         return self._filter(self.reach.territories())
 
+    def own_sectors(self) -> Filter:
+        """Restricts ``sector`` rows to those of its area (every sector of its communes, its sectors' subtrees)."""
+        return self._filter(self.reach.own_sectors())
+
     def within(self, rows: Rows) -> Filter:
         """Restricts rows with a ``territory_id`` (events, cell counts, deal points) to its area."""
         return self._filter(self.reach.facts(rows))
@@ -232,6 +236,10 @@ class Audience:
     def area(self, geometries: Geometries, *, centre: bool = False) -> Filter:
         """Keeps geometries that meet its area (``centre``: whose centre lies in it)."""
         return self._filter(self.reach.meets(geometries, centre=centre))
+
+    def clip(self, geometries: Any) -> Any:
+        """Polygons (zones) cut to its area, so that no part of them outside it is drawn for it."""
+        return self.reach.clip(geometries)
 
     def _filter(self, condition: ColumnElement[bool]) -> Filter:
         return Filter() if self.reach.whole else Filter((condition,))

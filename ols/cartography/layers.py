@@ -240,12 +240,12 @@ ZONE_COLUMNS = (Zone.id, Zone.kind, Zone.code, Zone.period, Zone.name, Zone.rati
 
 def visible_zones(connection: Connection, period: Period, audience: Audience, area: Area | None = None) -> list[Any]:
     """Rows of the zones the audience may see: its scope's computed zones of the period and the declared
-    zones valid during it, meeting its territories (and ``area``, for a breakdown by commune or sector)."""
+    zones valid during it, meeting its area (and ``area``, for a breakdown by commune or sector), each drawn
+    within the reader's area (:meth:`Audience.clip`)."""
     audience.require(Layer.ZONES)
+    geometry = func.ST_AsGeoJSON(audience.clip(Zone.geom), 6).label("geometry")
     rows = connection.execute(
-        select(
-            *ZONE_COLUMNS, Zone.communes, Zone.sectors, Zone.stats, func.ST_AsGeoJSON(Zone.geom, 6).label("geometry")
-        )
+        select(*ZONE_COLUMNS, Zone.communes, Zone.sectors, Zone.stats, geometry)
         .where(
             readable_zones(connection, period, audience),
             audience.area(Zone.geom).clause,
@@ -261,13 +261,40 @@ def _valid_during(row: Any, period: Period) -> bool:
     return not ((row.valid_from and row.valid_from >= period.end) or (row.valid_to and row.valid_to < period.start))
 
 
+def zones_in_area(connection: Connection, ids: list[int], audience: Audience) -> dict[int, dict[str, Any]]:
+    """For a reader cut to an area, what of each computed zone lies in it: the cells whose centre does, their
+    largest z and the area of the zone's part in it (a zone across its border is drawn and counted on its side)."""
+    if audience.reach.whole:
+        return {}
+    hot = and_(
+        Hotspot.h3 == Cell.h3,
+        Hotspot.period == Zone.period,
+        Hotspot.scope == Zone.scope,
+        Hotspot.resolution == Zone.resolution,
+        Hotspot.family == ALL_FAMILIES,
+        Hotspot.measure == "facts",
+    )
+    area = func.ST_Area(func.ST_Transform(audience.clip(Zone.geom), 2154)) / 1e6
+    rows = connection.execute(
+        select(Zone.id, func.count(Cell.h3), func.max(Hotspot.z), area)
+        .join_from(Zone, Cell, Cell.h3 == any_(Zone.cells))
+        .outerjoin(Hotspot, hot)
+        .where(Zone.id.in_(ids), audience.area(Cell.geom, centre=True).clause)
+        .group_by(Zone.id)
+    ).all()  # fmt: skip
+    found = {int(row[0]): {"cells": int(row[1]), "max_z": None if row[2] is None else round(float(row[2]), 3),
+                           "area_km2": round(float(row[3]), 4)} for row in rows}  # fmt: skip
+    return {zone: found.get(zone, {"cells": 0, "max_z": None, "area_km2": 0.0}) for zone in ids}
+
+
 def zones_geojson(
     connection: Connection, period: Period, audience: Audience, area: Area | None = None
 ) -> dict[str, Any]:
-    """The zones the audience may see (:func:`visible_zones`, within ``area`` when given), with figures counted
-    for it, and the communes and sectors each lies in."""
+    """The zones the audience may see (:func:`visible_zones`, those meeting ``area`` when given), with figures
+    counted for it, and the communes and sectors each lies in."""
     rows = visible_zones(connection, period, audience, area)
-    events = _zone_events(connection, [row.id for row in rows if row.kind == "computed"], audience)
+    computed = [row.id for row in rows if row.kind == "computed"]
+    events, inside = _zone_events(connection, computed, audience), zones_in_area(connection, computed, audience)
     features = []
     for row in rows:
         properties = {key: value for key, value in row._mapping.items() if key not in ("geometry", "id", "stats")}
@@ -275,7 +302,8 @@ def zones_geojson(
             properties[key] = properties[key].isoformat() if properties[key] else None
         properties["stats"] = {}
         if row.kind == "computed":
-            stats = {key: value for key, value in row.stats.items() if not (audience.suppressed and key == "max_z")}
+            stats = {key: value for key, value in (row.stats | inside.get(row.id, {})).items()
+                     if not (audience.suppressed and key == "max_z")}  # fmt: skip
             counted, merged = events.get(row.id, (audience.nothing, audience.nothing))
             properties["stats"] = stats | {"events": counted, "merged": merged}
         features.append({"type": "Feature", "geometry": json.loads(row.geometry), "properties": properties})

@@ -32,11 +32,13 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
 
 from ols.errors import InvalidInputError
+from ols.reference.territories import commune_of
 from ols.store.models import Cell, Observatory, Sector, Territory
 from ols.store.sql import Rows, column_of
 
@@ -69,7 +71,7 @@ class Area:
 
         An unknown commune or sector, or a sector outside the commune given, is refused.
         """
-        code = _commune_code(connection, commune) if commune else None
+        code = commune_of(connection, commune)[1] if commune else None
         if not sector:
             return cls(communes=(code,) if code else ())
         row = connection.execute(
@@ -155,6 +157,31 @@ class Area:
             Territory.id.in_(of_sectors.correlate(None)) if self.sectors else false(),
         )
 
+    def outline(self) -> ColumnElement[Any]:
+        """The area's outline in SQL: the union of its communes' and sectors' geometries (one scalar subquery)."""
+        parts = [
+            select(Territory.geom.label("geom")).where(Territory.code == any_(_codes("area_communes", self.communes))),
+            select(Sector.geom.label("geom")).where(Sector.code == any_(_codes("area_sectors", self.sectors))),
+        ]
+        union = union_all(*parts).subquery("area_parts")
+        return select(func.ST_Union(union.c.geom)).scalar_subquery()
+
+    def clip(self, geometries: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[Any]:
+        """Polygons cut to the area (as they are when the area is whole): what of a zone a reader may see drawn."""
+        if self.whole:
+            return geometries  # type: ignore[return-value]
+        return func.ST_Multi(func.ST_CollectionExtract(func.ST_Intersection(geometries, self.outline()), 3))
+
+    def own_sectors(self) -> ColumnElement[bool]:
+        """Keeps the ``sector`` rows of the area: every sector of its communes, its sectors and those below them."""
+        if self.whole:
+            return true()
+        communes = select(Territory.id).where(Territory.code == any_(_codes("area_communes", self.communes)))
+        return or_(
+            Sector.territory_id.in_(communes.correlate(None)) if self.communes else false(),
+            Sector.id.in_(self.subtree()) if self.sectors else false(),
+        )
+
     def covers(self, other: Area, connection: Connection) -> bool:
         """Whether ``other`` lies within this area (a commune or a sector a user asks for)."""
         if self.whole:
@@ -163,11 +190,8 @@ class Area:
             return False
         if not other.sectors:
             return True
-        inside = select(func.count()).select_from(Sector).join(Territory, Territory.id == Sector.territory_id).where(
-            Sector.code == any_(_codes("covers_sectors", other.sectors)),
-            or_(Territory.code == any_(_codes("area_communes", self.communes)) if self.communes else false(),
-                Sector.id.in_(self.subtree()) if self.sectors else false()),
-        )  # fmt: skip
+        inside = select(func.count()).where(Sector.code == any_(_codes("covers_sectors", other.sectors)),
+                                            self.own_sectors())  # fmt: skip
         return int(connection.execute(inside).scalar_one()) == len(set(other.sectors))
 
     def label(self, connection: Connection) -> str:
@@ -206,14 +230,3 @@ def _meets(outline: Any, geometries: Geometries, centre: bool) -> ColumnElement[
     if centre:
         return func.ST_Intersects(outline, func.ST_Centroid(geometry))
     return and_(func.ST_Intersects(outline, geometry), not_(func.ST_Touches(outline, geometry)))
-
-
-def _commune_code(connection: Connection, commune: str) -> str:
-    code = connection.execute(
-        select(Territory.code).where(or_(Territory.code == commune, Territory.insee == commune))
-        .order_by(Territory.code != commune).limit(1)
-    ).scalar()  # fmt: skip
-    if code is None:
-        msg = f"commune inconnue « {commune} » : voyez les communes avec « ols territory list »"
-        raise InvalidInputError(msg)
-    return str(code)
