@@ -27,14 +27,17 @@ from ols.access.users import create_user
 from ols.analysis.indicators import load_ssmsi, local_evolution
 from ols.cartography.layers import hotspot_frame, zones_geojson
 from ols.cartography.refresh import refresh
+from ols.cartography.whereabouts import Gazetteer
 from ols.cartography.zones import TO_L93, save_declared
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, draw, render
 from ols.publishing.reports import write_report
 from ols.reference.areas import Area
+from ols.reference.sectors import SectorShape, save_sectors
 from ols.settings import ApiSettings, CartographySettings
 from tests import communes_gen
 from tests.communes_gen import EMMERIN, HAUBOURDIN, LOOS, Cispd
+from tests.territorygen import halves
 
 SEMESTER = parse_period("2025-S1")
 SETTINGS = CartographySettings(hotspot_resolutions=(9, 10), zone_resolution=10, permutations=199)
@@ -218,3 +221,49 @@ def test_a_declared_zone_across_a_border_is_filed_under_both_communes(
             if f["properties"]["kind"] == "declared"] for insee in (LOOS, HAUBOURDIN, EMMERIN)}  # fmt: skip
     assert set(filed) == {LOOS, HAUBOURDIN}
     assert listed == {LOOS: ["LHE-FRONTIERE"], HAUBOURDIN: ["LHE-FRONTIERE"], EMMERIN: []}
+
+
+@pytest.fixture
+def sectored(engine: Engine, shared: Path, tmp_path: Path) -> Cispd:
+    """The CISPD with two synthetic sectors per commune (west and east: the shared data hold no IRIS for these
+    communes), loaded before the facts, then refreshed."""
+    built = communes_gen.build(engine, shared)
+    with engine.begin() as connection:
+        for number, (insee, outline) in enumerate(built.communes.items()):
+            territory_id = connection.execute(text("SELECT id FROM territory WHERE code = :c"), {"c": insee}).scalar()
+            shapes = [SectorShape(f"{insee}-{side}", f"{communes_gen.MEMBERS[insee]} {side}", "secteur",
+                                  part if isinstance(part, MultiPolygon) else MultiPolygon([part]))
+                      for side, part in halves(outline, seed=number).items()]  # fmt: skip
+            save_sectors(connection, int(territory_id), shapes, source="test")
+    communes_gen.load(engine, tmp_path, built)
+    refresh(engine, SEMESTER, settings=SETTINGS)
+    return built
+
+
+def test_zones_carry_their_sectors_and_are_named_by_sector_without_a_place(engine: Engine, sectored: Cispd) -> None:
+    with engine.connect() as connection:
+        filed = connection.execute(text("SELECT sectors FROM zone WHERE kind = 'computed' AND scope = 'full'")).all()
+        gazetteer = Gazetteer.load(connection)
+    assert len(filed) == 1 and filed[0][0] and {code[:5] for code in filed[0][0]} == {LOOS, HAUBOURDIN}
+    far = sectored.communes[EMMERIN].buffer(-0.004).difference(sectored.communes[EMMERIN].representative_point()
+                                                               .buffer(0.008))  # fmt: skip
+    where = gazetteer.of(far)
+    assert where.communes == (EMMERIN,) and where.label.startswith("Emmerin — secteur Emmerin "), where.label
+
+
+def test_map_of_one_commune_outlines_its_sectors(engine: Engine, sectored: Cispd, tmp_path: Path) -> None:
+    with engine.connect() as connection:
+        loos = Snapshot(SEMESTER, ("heatmap", "zones", "places"), area=Area.parse(connection, LOOS))
+        words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(
+            render(connection, loos, OPERATOR, image_format="pdf"))).pages)  # fmt: skip
+        figure = draw(connection, loos, OPERATOR)
+        east = Snapshot(SEMESTER, ("heatmap", "zones"), area=Area.parse(connection, None, f"{LOOS}-est"))
+        east_words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(
+            render(connection, east, OPERATOR, image_format="pdf"))).pages)  # fmt: skip
+    assert "Loos ouest" in words and "Loos est" in words and "Limite de secteur" in words
+    assert "Loos — carte de chaleur" in words
+    assert "secteur Loos est (Loos) — carte de chaleur" in east_words
+    x_min, x_max = figure.axes[0].get_xlim()
+    west, south, east_edge, north = sectored.communes[LOOS].bounds
+    (left, right), _ = TO_L93.transform([west, east_edge], [south, north])
+    assert x_min < left < right < x_max < right + 0.2 * (right - left)  # the view is Loos, not the whole CISPD

@@ -37,7 +37,16 @@ from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.caveats import CAVEATS, TITLE, one_line
 from ols.errors import InvalidInputError
 from ols.periods import Period
-from ols.publishing.mapparts import communes, draw_communes, draw_places, draw_sectors, patches, sectors
+from ols.publishing.mapparts import (
+    communes,
+    draw_communes,
+    draw_places,
+    draw_sectors,
+    extent,
+    label,
+    patches,
+    sectors,
+)
 from ols.reference.areas import Area
 from ols.reference.calendar import local_now
 
@@ -99,8 +108,8 @@ def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Aud
                                             edgecolor="#e66101" if computed else "#5e3c99",
                                             linestyle="--" if computed else "-"))  # fmt: skip
         centre = geom.representative_point()
-        axes.annotate(feature["properties"]["name"], (centre.x, centre.y), fontsize=6, ha="center", parse_math=False,
-                      color="#5e3c99" if not computed else "#a63603")  # fmt: skip
+        name = str(feature["properties"]["name"]).replace(" (", "\n(", 1)  # « n°1 » over « (près de …) »
+        label(axes, name, (centre.x, centre.y), fontsize=6, color="#5e3c99" if not computed else "#a63603", zorder=6)
     return [Patch(facecolor="none", edgecolor="#e66101", linestyle="--", label="Zone de vigilance calculée"),
             Patch(facecolor="none", edgecolor="#5e3c99", label="Zone de vigilance déclarée")]  # fmt: skip
 
@@ -165,10 +174,9 @@ def _ground(
 
 def _frame(axes: Any, view: BaseGeometry) -> None:
     """The map's extent: the view with a margin, true to scale, with its scale bar and north arrow."""
-    west, south, east, north = view.bounds
-    pad = max(east - west, north - south) * 0.05
-    axes.set_xlim(west - pad, east + pad)
-    axes.set_ylim(south - pad, north + pad)
+    west, south, east, north = extent(view).bounds
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
     axes.set_aspect("equal")
     axes.set_axis_off()
     _scale_and_north(axes)

@@ -16,6 +16,7 @@ from itertools import cycle
 from typing import Any
 
 import matplotlib.patheffects as effects
+import shapely
 from geoalchemy2 import Geometry
 from matplotlib.collections import PatchCollection
 from matplotlib.lines import Line2D
@@ -80,19 +81,32 @@ def sectors(connection: Connection, audience: Audience, area: Area) -> list[Outl
     return [Outline(name, reproject(shape(json.loads(geom)), TO_L93), parent is None) for name, parent, geom in rows]
 
 
+def extent(view: BaseGeometry) -> BaseGeometry:
+    """The ground the map shows: the view's bounds with a 5 % margin (Lambert-93)."""
+    west, south, east, north = view.bounds
+    pad = max(east - west, north - south) * 0.05
+    return shapely.box(west - pad, south - pad, east + pad, north + pad)
+
+
 def draw_communes(axes: Any, outlines: list[Outline], view: BaseGeometry) -> None:
-    """Each commune filled, its border drawn (the inner borders between communes too), its name on a halo."""
+    """Each commune filled, its border drawn (the inner borders between communes too), its name on a halo.
+
+    A commune mostly outside the view (a neighbour of the commune asked for) is greyed, its name set on its own
+    visible ground, or left out when little of it shows.
+    """
+    ground = extent(view)
     for outline in outlines:
-        axes.add_collection(PatchCollection(patches(outline.geom), facecolor="#f4f4f4", edgecolor="#222222",
-                                            linewidth=1.3, zorder=1))  # fmt: skip
-    for outline in outlines:
+        shown = outline.geom.intersection(ground)
+        own = outline.geom.intersection(view).area >= 0.5 * shown.area if not shown.is_empty else False
+        axes.add_collection(PatchCollection(patches(outline.geom), facecolor="#f4f4f4" if own else "#e4e4e4",
+                                            edgecolor="#222222", linewidth=1.3, zorder=1))  # fmt: skip
         axes.add_collection(PatchCollection(patches(outline.geom), facecolor="none", edgecolor="#222222",
                                             linewidth=1.3, zorder=4))  # fmt: skip
-        inside = outline.geom.intersection(view)
-        if inside.is_empty:
+        if shown.is_empty or shown.area < 0.03 * ground.area:
             continue
-        point = inside.representative_point()
-        label(axes, outline.name, (point.x, point.y), fontsize=12, fontweight="bold", color="#222222", zorder=7)
+        point = (shown.intersection(view) if own else shown).representative_point()
+        label(axes, outline.name, (point.x, point.y), fontsize=12 if own else 10, fontweight="bold",
+              color="#222222" if own else "#777777", zorder=7)  # fmt: skip
 
 
 def draw_sectors(axes: Any, outlines: list[Outline], view: BaseGeometry) -> list[Any]:
