@@ -10,6 +10,10 @@ whose centre lies in it); the zone is filed under both and named where it is.
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import h3
@@ -267,3 +271,25 @@ def test_map_of_one_commune_outlines_its_sectors(engine: Engine, sectored: Cispd
     west, south, east_edge, north = sectored.communes[LOOS].bounds
     (left, right), _ = TO_L93.transform([west, east_edge], [south, north])
     assert x_min < left < right < x_max < right + 0.2 * (right - left)  # the view is Loos, not the whole CISPD
+
+
+def test_cli_cuts_by_commune(engine: Engine, cispd: Cispd, database_url: str, tmp_path: Path) -> None:
+    """``--commune`` on the command line: the hot spots of Haubourdin hold the border cluster, Emmerin's
+    indicators count Emmerin's facts, the map of Loos is written, an unknown commune is an error in French."""
+    env = dict(os.environ, OLS_DATABASE_URL=database_url)
+    ols = lambda *args: subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True,  # noqa: E731
+                                       text=True, check=False)  # fmt: skip
+    heart = h3.latlng_to_cell(cispd.border_point[1], cispd.border_point[0], 10)
+    hot = ols("hotspots", "--period", "2025-S1", "--resolution", "10", "--commune", HAUBOURDIN)
+    assert hot.returncode == 0, hot.stderr
+    layer = json.loads(hot.stdout)
+    assert heart in {f["properties"]["h3"] for f in layer["features"] if f["properties"]["class"].startswith("hot_")}
+    assert layer["metadata"]["area"] == "Haubourdin"
+    table = ols("indicators", "evolution", "--period", "2025", "--commune", EMMERIN, "--format", "json")
+    total = next(row for row in json.loads(table.stdout) if row["key"] == "total")
+    assert total["2025"] == len(_events_in(engine, EMMERIN))
+    out = tmp_path / "loos.png"
+    drawn = ols("export", "map", "--period", "2025-S1", "--out", str(out), "--commune", LOOS)
+    assert drawn.returncode == 0 and out.stat().st_size > 100_000, drawn.stderr
+    unknown = ols("zones", "counts", "--period", "2025-S1", "--commune", "99999")
+    assert unknown.returncode == 1 and "commune inconnue « 99999 »" in unknown.stderr
