@@ -92,7 +92,8 @@ def _draw_heatmap(
     axes.add_collection(PatchCollection(hexagons, facecolor=colours, edgecolor="#666666", linewidth=0.2, alpha=0.8))
     legend, low = [], audience.threshold if audience.suppressed else 1
     for index, limit in enumerate(limits):
-        legend.append(Patch(facecolor=PALETTE[min(index, 4)], edgecolor="#666666", label=f"{low} – {limit} faits"))
+        said = f"{low} fait" + ("s" if low > 1 else "") if low == limit else f"{low} à {limit} faits"
+        legend.append(Patch(facecolor=PALETTE[min(index, 4)], edgecolor="#666666", label=said))
         low = limit + 1
     if audience.suppressed:
         label = f"sans couleur : < {audience.threshold} faits"
