@@ -433,3 +433,20 @@ def test_area_parses_labels_and_refuses_in_french(engine: Engine, database_url: 
                 Area.parse(connection, commune, sector)
         assert Area(communes=(LILLE,)).covers(wazemmes, connection)
         assert not wazemmes.covers(Area(communes=(LILLE,)), connection)
+
+
+def test_users_are_tied_to_sectors_that_exist(engine: Engine, database_url: str, shared: Path, cli_on: Any) -> None:
+    folder = shared / "boundaries" / "sectors"
+    cli_on(database_url, "territory", "load", "--commune", LILLE, "--boundary", str(_communes_file(shared)))
+    cli_on(database_url, "territory", "load-sectors", str(folder / "lille_quartiers.geojson"), "--commune", LILLE,
+           "--name-field", "quartier", "--level", "quartier", "--associated-field", "commune")  # fmt: skip
+    token = cli_on(database_url, "users", "add", "police-wazemmes", "--role", "police", "--sector", "59350-wazemmes")
+    assert token.startswith("ols_")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT sectors FROM app_user WHERE name = 'police-wazemmes'")).scalar_one() == [
+            "59350-wazemmes"
+        ]
+        with pytest.raises(InvalidInputError, match="secteur inconnu"):
+            create_user(connection, "x", role="police", sectors=["59350-nulle-part"])
+        with pytest.raises(InvalidInputError, match="déjà compris"):
+            create_user(connection, "y", role="police", territories=[LILLE], sectors=["59350-wazemmes"])
