@@ -318,6 +318,21 @@ def _zone_cells(engine: Engine, code: str) -> tuple[list[int], int]:
     return list(row.cells), int(row.resolution)
 
 
+def test_a_sector_user_reports_deal_points_in_its_sector_only(cispd: Any) -> None:
+    _, sectors, client, tokens = cispd
+    headers = {"Authorization": f"Bearer {tokens['loos-ouest']}"}
+    for code, status in ((f"{LOOS}-ouest", 201), (f"{LOOS}-est", 403)):
+        spot = sectors[code].representative_point()
+        response = client.post("/api/v1/deal-points", headers=headers, json={
+            "label": f"Point de test {code}", "lon": spot.x, "lat": spot.y, "reported_on": "2026-03-01"})  # fmt: skip
+        assert response.status_code == status, response.text[:300]
+    labels = {f["properties"]["label"] for f in _get(client, tokens["loos-ouest"], "/api/v1/deal-points")["features"]}
+    assert labels == {f"Point de test {LOOS}-ouest"}
+    assert f"Point de test {LOOS}-ouest" in {
+        f["properties"]["label"] for f in _get(client, tokens["loos"], "/api/v1/deal-points")["features"]
+    }
+
+
 @pytest.mark.parametrize("user", ["loos", "loos-ouest"])
 def test_explaining_a_cell_of_the_rest_tells_a_scoped_user_nothing(cispd: Any, shared: Path, user: str) -> None:
     engine, _, client, tokens = cispd
