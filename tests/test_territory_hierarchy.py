@@ -176,6 +176,7 @@ def cispd(
     ols_settings.database_settings.cache_clear()
     communes = outlines(_communes_file(shared))
     with engine.begin() as connection:
+        connection.execute(text("UPDATE territory SET population = 21000 WHERE code = :c"), {"c": LOOS})
         spot = communes[HAUBOURDIN].representative_point()
         create_deal_point(connection, OPERATOR, label=HAUBOURDIN_DEAL_POINT, lon=spot.x, lat=spot.y,
                           reported_on=parse_period(PERIOD).start)  # fmt: skip
@@ -239,7 +240,10 @@ def test_a_scoped_police_user_receives_the_facts_of_its_area_only(cispd: Any, sh
     assert {f["properties"]["commune"] for f in events} == {LOOS}
     total = counts(engine, "2025", group="1", where=where, params=params)[1]
     rows = _get(client, token, "/api/v1/indicators", period="2025", by="family")["rows"]
-    assert next(row["2025"] for row in rows if row["key"] == "total") == total
+    total_row = next(row for row in rows if row["key"] == "total")
+    assert total_row["2025"] == total
+    # Loos's population gives the commune's user a rate; a sector has none of its own, so no rate.
+    assert total_row.get("rate_per_thousand") == (pytest.approx(total / 21, abs=0.05) if user == "loos" else None)
     timed = counts(engine, PERIOD, group="1", where=f"{where} AND e.time_precision = 'minute'", params=params)
     assert _get(client, token, "/api/v1/profiles/time", period=PERIOD)["timed"] == timed[1]
     points = _get(client, token, "/api/v1/deal-points")["features"]

@@ -151,7 +151,10 @@ def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str
 
 
 def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
-    """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
+    """Population and dwellings of the audience's territories (None when one of them lacks the figure, or when the
+    audience is tied to sectors: a sector has no population of its own, and its commune's would understate rates)."""
+    if audience.sectors:
+        return None, None
     row = connection.execute(
         select(
             func.sum(Territory.population),
