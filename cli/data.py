@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,6 +15,9 @@ from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output, print_error
 from ols.errors import InvalidInputError, OLSError
+
+if TYPE_CHECKING:
+    from ols.reference.calendar import Calendar
 
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(
@@ -44,9 +47,7 @@ def territory_load(
         str | None,
         typer.Option(help="Several INSEE codes, comma-separated, picked from a communes file: a CISPD or an EPCI"),
     ] = None,
-    kind: Annotated[
-        str | None, typer.Option(help="With --communes: cispd (default) or epci; clspd for one commune")
-    ] = None,
+    kind: Annotated[str, typer.Option(help="With --communes: cispd or epci (clspd for one commune)")] = "cispd",
     population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
     dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
     timezone: Annotated[str | None, typer.Option(help="Fuseau horaire IANA (défaut : celui du code INSEE)")] = None,
@@ -61,7 +62,7 @@ def territory_load(
     a CLSPD named after it, unless another observatory exists.
     """
     if communes:
-        _load_observatory(boundary, code, name, communes.split(","), kind or "cispd")
+        _load_observatory(boundary, code, name, communes.split(","), kind)
         return
     from ols.reference.calendar import stated_calendar
     from ols.reference.territories import observatory_of_commune, read_boundary, save_territory
@@ -81,6 +82,11 @@ def territory_load(
     typer.echo(f"territoire {code} ({name}) chargé, id {territory_id}")
     if clspd:
         typer.echo(f"observatoire : CLSPD de {name}")
+    _echo_calendar(calendar)
+
+
+def _echo_calendar(calendar: Calendar | None) -> None:
+    """Say which calendar a loaded territory follows."""
     if calendar is None:
         typer.echo("calendrier : celui des autres territoires (sans code INSEE, ni --timezone, ni --holiday-zone)")
     else:

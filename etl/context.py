@@ -31,30 +31,33 @@ class TerritoryArea:
 
 @dataclass(frozen=True)
 class SectorIndex:
-    """The sectors of every commune, indexed for point queries: ids, communes and areas line up with the tree.
+    """The sectors of every commune, smallest first (ties: lowest id first), prepared for point tests.
 
-    A fact gets the smallest sector of its commune holding it: in a hierarchy (quartier → IRIS),
-    the deepest (:mod:`ols.reference.sectors` gives the facts of a commune the same one on reload).
+    A fact gets the smallest sector of its commune holding it, the lowest id among equals: in a
+    hierarchy (quartier → IRIS), the deepest, as :func:`ols.reference.sectors.deepest_sector`
+    gives it when a reload assigns the facts again. Tested in this order, the first sector holding a
+    point is the one it gets.
     """
 
-    tree: shapely.STRtree
+    geoms: list[BaseGeometry]
     ids: np.ndarray
     territories: np.ndarray
-    areas: np.ndarray
+    bounds: np.ndarray  # (n, 4): west, south, east, north
 
     @classmethod
     def load(cls, connection: Connection) -> SectorIndex | None:
         """The loaded sectors, None when there are none."""
         rows = connection.execute(
-            select(Sector.id, Sector.territory_id, Sector.geom, func.ST_Area(Sector.geom).label("area"))
+            select(Sector.id, Sector.territory_id, Sector.geom).order_by(func.ST_Area(Sector.geom), Sector.id)
         ).all()
         if not rows:
             return None
+        geoms = [_prepared(to_shape(row.geom)) for row in rows]
         return cls(
-            tree=shapely.STRtree([to_shape(row.geom) for row in rows]),
+            geoms=geoms,
             ids=np.array([row.id for row in rows], dtype=np.int64),
             territories=np.array([row.territory_id for row in rows], dtype=np.int64),
-            areas=np.array([row.area for row in rows], dtype=np.float64),
+            bounds=shapely.bounds(geoms).reshape(-1, 4),
         )
 
 

@@ -118,20 +118,25 @@ def territories(lon: np.ndarray, lat: np.ndarray, context: Context, verdicts: Ve
 def sectors(lon: np.ndarray, lat: np.ndarray, territory_ids: np.ndarray, context: Context) -> np.ndarray:
     """Id of the deepest sector of its commune holding each point (the smallest), -1 where none does.
 
-    One query of the sectors' tree for the whole chunk; points and sectors of different communes
-    never pair (a sector drawn a little past its commune's border does not take its neighbour's facts).
+    Sectors are tested smallest first, each on the points of its bounding box and its commune not
+    placed yet: the points, sorted by longitude once, are cut into contiguous bands (no gather of
+    a whole chunk per sector). A sector drawn a little past its commune's border does not take its
+    neighbour's facts.
     """
     found = np.full(len(lon), -1, dtype=np.int64)
     index = context.sectors
     if index is None or not len(lon):
         return found
-    points, hits = index.tree.query(shapely.points(lon, lat), predicate="intersects")
-    same = index.territories[hits] == territory_ids[points]
-    points, hits = points[same], hits[same]
-    order = np.lexsort((index.ids[hits], index.areas[hits], points))
-    points, hits = points[order], hits[order]
-    first = np.unique(points, return_index=True)[1]
-    found[points[first]] = index.ids[hits[first]]
+    order = np.argsort(lon)
+    xs, ys, communes, placed = lon[order], lat[order], territory_ids[order], np.full(len(lon), -1, dtype=np.int64)
+    for k, geom in enumerate(index.geoms):
+        west, south, east, north = index.bounds[k]
+        start = int(np.searchsorted(xs, west, side="left"))
+        band = slice(start, int(np.searchsorted(xs, east, side="right")))
+        mine = (ys[band] >= south) & (ys[band] <= north) & (communes[band] == index.territories[k]) & (placed[band] < 0)
+        candidates = np.flatnonzero(mine) + start
+        placed[candidates[shapely.intersects_xy(geom, xs[candidates], ys[candidates])]] = index.ids[k]
+    found[order] = placed
     return found
 
 

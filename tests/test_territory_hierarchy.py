@@ -176,6 +176,7 @@ def cispd(
     ols_settings.database_settings.cache_clear()
     communes = outlines(_communes_file(shared))
     with engine.begin() as connection:
+        connection.execute(text("UPDATE territory SET population = 21000 WHERE code = :c"), {"c": LOOS})
         spot = communes[HAUBOURDIN].representative_point()
         create_deal_point(connection, OPERATOR, label=HAUBOURDIN_DEAL_POINT, lon=spot.x, lat=spot.y,
                           reported_on=parse_period(PERIOD).start)  # fmt: skip
@@ -239,7 +240,10 @@ def test_a_scoped_police_user_receives_the_facts_of_its_area_only(cispd: Any, sh
     assert {f["properties"]["commune"] for f in events} == {LOOS}
     total = counts(engine, "2025", group="1", where=where, params=params)[1]
     rows = _get(client, token, "/api/v1/indicators", period="2025", by="family")["rows"]
-    assert next(row["2025"] for row in rows if row["key"] == "total") == total
+    total_row = next(row for row in rows if row["key"] == "total")
+    assert total_row["2025"] == total
+    # Loos's population gives the commune's user a rate; a sector has none of its own, so no rate.
+    assert total_row.get("rate_per_thousand") == (pytest.approx(total / 21, abs=0.05) if user == "loos" else None)
     timed = counts(engine, PERIOD, group="1", where=f"{where} AND e.time_precision = 'minute'", params=params)
     assert _get(client, token, "/api/v1/profiles/time", period=PERIOD)["timed"] == timed[1]
     points = _get(client, token, "/api/v1/deal-points")["features"]
@@ -316,6 +320,21 @@ def _zone_cells(engine: Engine, code: str) -> tuple[list[int], int]:
     with engine.connect() as connection:
         row = connection.execute(text("SELECT cells, resolution FROM zone WHERE code = :c"), {"c": code}).one()
     return list(row.cells), int(row.resolution)
+
+
+def test_a_sector_user_reports_deal_points_in_its_sector_only(cispd: Any) -> None:
+    _, sectors, client, tokens = cispd
+    headers = {"Authorization": f"Bearer {tokens['loos-ouest']}"}
+    for code, status in ((f"{LOOS}-ouest", 201), (f"{LOOS}-est", 403)):
+        spot = sectors[code].representative_point()
+        response = client.post("/api/v1/deal-points", headers=headers, json={
+            "label": f"Point de test {code}", "lon": spot.x, "lat": spot.y, "reported_on": "2026-03-01"})  # fmt: skip
+        assert response.status_code == status, response.text[:300]
+    labels = {f["properties"]["label"] for f in _get(client, tokens["loos-ouest"], "/api/v1/deal-points")["features"]}
+    assert labels == {f"Point de test {LOOS}-ouest"}
+    assert f"Point de test {LOOS}-ouest" in {
+        f["properties"]["label"] for f in _get(client, tokens["loos"], "/api/v1/deal-points")["features"]
+    }
 
 
 @pytest.mark.parametrize("user", ["loos", "loos-ouest"])
@@ -433,3 +452,20 @@ def test_area_parses_labels_and_refuses_in_french(engine: Engine, database_url: 
                 Area.parse(connection, commune, sector)
         assert Area(communes=(LILLE,)).covers(wazemmes, connection)
         assert not wazemmes.covers(Area(communes=(LILLE,)), connection)
+
+
+def test_users_are_tied_to_sectors_that_exist(engine: Engine, database_url: str, shared: Path, cli_on: Any) -> None:
+    folder = shared / "boundaries" / "sectors"
+    cli_on(database_url, "territory", "load", "--commune", LILLE, "--boundary", str(_communes_file(shared)))
+    cli_on(database_url, "territory", "load-sectors", str(folder / "lille_quartiers.geojson"), "--commune", LILLE,
+           "--name-field", "quartier", "--level", "quartier", "--associated-field", "commune")  # fmt: skip
+    token = cli_on(database_url, "users", "add", "police-wazemmes", "--role", "police", "--sector", "59350-wazemmes")
+    assert token.startswith("ols_")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT sectors FROM app_user WHERE name = 'police-wazemmes'")).scalar_one() == [
+            "59350-wazemmes"
+        ]
+        with pytest.raises(InvalidInputError, match="secteur inconnu"):
+            create_user(connection, "x", role="police", sectors=["59350-nulle-part"])
+        with pytest.raises(InvalidInputError, match="déjà compris"):
+            create_user(connection, "y", role="police", territories=[LILLE], sectors=["59350-wazemmes"])

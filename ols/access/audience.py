@@ -21,7 +21,9 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    func,
     not_,
+    select,
     true,
 )
 
@@ -223,6 +225,16 @@ class Audience:
         if not self.reach.whole and code not in self.territories:
             msg = f"le territoire {code} est hors du périmètre de {self.name}"
             raise AccessDenied(msg)
+
+    def check_place(self, connection: Connection, territory: str, lon: float, lat: float) -> None:
+        """AccessDenied unless a point of the territory ``territory`` lies in its area (a commune or a sector of it)."""
+        if self.reach.whole or territory in self.territories:
+            return
+        point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+        if self.sectors and connection.execute(select(Area(sectors=self.sectors).meets(point))).scalar():
+            return
+        msg = f"ce lieu est hors du périmètre de {self.name}"
+        raise AccessDenied(msg)
 
     def check_area(self, connection: Connection, area: Area) -> Area:
         """The area asked for, if it lies within its own (AccessDenied otherwise); its own area when none is asked."""

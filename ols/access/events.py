@@ -64,11 +64,16 @@ def raw_events(
     if audience.own_source:
         statement = statement.where(Source.code == audience.own_source)
     rows = connection.execute(statement).all()
-    features = [{
+    features = [_feature(row) for row in rows[:limit]]
+    return {"type": "FeatureCollection", "truncated": len(rows) > limit, "features": features}
+
+
+def _feature(row: Any) -> dict[str, Any]:
+    """One event as a GeoJSON point, with its commune (INSEE code) and sector (code; null outside every sector)."""
+    ident, category, family, label, at, tp, lp, lon, lat, source, territory, ref, commune, sector = row
+    return {
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {"id": ident, "category": category, "family": family_, "raw_label": label,
+        "properties": {"id": ident, "category": category, "family": family, "raw_label": label,
                        "occurred_at": at.isoformat(), "time_precision": tp, "location_precision": lp, "source": source,
                        "territory": territory, "partner_ref": ref, "commune": commune, "sector": sector},
-    } for ident, category, family_, label, at, tp, lp, lon, lat, source, territory, ref, commune, sector
-        in rows[:limit]]  # fmt: skip
-    return {"type": "FeatureCollection", "truncated": len(rows) > limit, "features": features}
+    }  # fmt: skip

@@ -156,8 +156,9 @@ def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str
 
 def _denominators(connection: Connection, audience: Audience, area: Area) -> tuple[int | None, int | None]:
     """Population and dwellings of the audience's territories within ``area`` (None when one of them lacks the
-    figure, or when the area is made of sectors, whose population is not known)."""
-    if area.sectors:
+    figure, or when the audience or the area is made of sectors: a sector has no population of its own, and its
+    commune's would understate rates)."""
+    if area.sectors or audience.sectors:
         return None, None
     row = connection.execute(
         select(
