@@ -35,7 +35,7 @@ from ols.cartography.whereabouts import Gazetteer
 from ols.cartography.zones import TO_L93, save_declared
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, draw, render
-from ols.publishing.reports import write_report
+from ols.publishing.reports import title_of, write_report
 from ols.reference.areas import Area
 from ols.reference.sectors import SectorShape, save_sectors
 from ols.settings import ApiSettings, CartographySettings
@@ -293,3 +293,26 @@ def test_cli_cuts_by_commune(engine: Engine, cispd: Cispd, database_url: str, tm
     assert drawn.returncode == 0 and out.stat().st_size > 100_000, drawn.stderr
     unknown = ols("zones", "counts", "--period", "2025-S1", "--commune", "99999")
     assert unknown.returncode == 1 and "commune inconnue « 99999 »" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "said"),
+    [
+        ("CISPD Loos–Haubourdin–Emmerin", "cispd", "Bilan annuel du CISPD Loos–Haubourdin–Emmerin"),
+        ("CLSPD de Mons-en-Barœul", "clspd", "Bilan annuel du CLSPD de Mons-en-Barœul"),
+        ("Emmerin", "clspd", "Bilan annuel du CLSPD d'Emmerin"),
+        ("Métropole européenne de Lille", "epci", "Bilan annuel de la Métropole européenne de Lille"),
+        (None, None, "Bilan annuel de l'observatoire (Emmerin, Haubourdin, Loos)"),
+    ],
+)
+def test_report_titles_follow_the_observatory(
+    engine: Engine, shared: Path, name: str | None, kind: str | None, said: str
+) -> None:
+    communes_gen.build(engine, shared)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM observatory"))
+        if name is not None:
+            connection.execute(text("INSERT INTO observatory (code, name, kind) VALUES ('O', :n, :k)"),
+                               {"n": name, "k": kind})  # fmt: skip
+        title = title_of(connection, "annual", parse_period("2025"), Area())
+    assert title == f"{said} — année 2025"

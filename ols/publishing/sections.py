@@ -19,7 +19,7 @@ from ols.publishing.boxes import Box, cell_text, zone_boxes
 from ols.reference.areas import Area
 from ols.store.models import Observatory, Territory
 
-ACRONYMS = {"clspd": "CLSPD", "cispd": "CISPD", "epci": "EPCI"}
+ACRONYMS = {"clspd": "CLSPD", "cispd": "CISPD"}
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔaeiouyâéèêîô")
 
 
@@ -72,20 +72,19 @@ def de(name: str) -> str:
     return f"d'{name}" if name.startswith(VOWELS) else f"de {name}"
 
 
-def observatory_name(connection: Connection) -> str:
-    """What the reports say they are of, after « du »/« de l' »: « CISPD Loos–Haubourdin–Emmerin », « CLSPD de
-    Mons-en-Barœul »; without an observatory row, the CLSPD of its one commune or the observatory of its communes."""
+def of_observatory(connection: Connection) -> str:
+    """The observatory a report is of, after its title: « du CISPD Loos–Haubourdin–Emmerin », « du CLSPD de
+    Mons-en-Barœul », « de la Métropole européenne de Lille »; without an observatory row, the CLSPD of its one
+    commune or the observatory of its communes."""
     row = connection.execute(select(Observatory.name, Observatory.kind)).first()
     if row is None:
         names = list(connection.execute(select(Territory.name).order_by(Territory.code)).scalars())
-        return f"CLSPD {de(names[0])}" if len(names) == 1 else f"observatoire ({', '.join(names) or '—'})"
-    name, acronym = str(row.name), ACRONYMS.get(str(row.kind), str(row.kind).upper())
-    if name.upper().startswith((acronym, "CLS", "CISPD", "CLSPD")):
-        return name
-    return f"{acronym} {de(name)}" if row.kind == "clspd" else f"{acronym} {name}"
-
-
-def of_observatory(connection: Connection) -> str:
-    """« du CISPD … », « de l'observatoire (…) »: the observatory after a title."""
-    name = observatory_name(connection)
-    return f"de l'{name}" if name.startswith(VOWELS) else f"du {name}"
+        return f"du CLSPD {de(names[0])}" if len(names) == 1 else f"de l'observatoire ({', '.join(names) or '—'})"
+    name, kind = str(row.name), str(row.kind)
+    if kind == "epci":
+        grouped = name.split(maxsplit=1)[0].casefold() in ("métropole", "communauté", "agglomération")
+        return f"de la {name}" if grouped else f"de l'EPCI {name}"
+    acronym = ACRONYMS.get(kind, kind.upper())
+    if name.upper().startswith(("CLS", "CISPD", "CIPD")):
+        return f"du {name}"
+    return f"du {acronym} {de(name)}" if kind == "clspd" else f"du {acronym} {name}"
