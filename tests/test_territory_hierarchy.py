@@ -387,6 +387,10 @@ def test_lille_quartiers_and_iris_as_two_levels(
         assert orphans.scalar_one() == 0
     assert levels == {"quartier": 10, "commune associée": 2, "IRIS": 110}
     assert associated == {"Lomme", "Hellemmes"}
+    listing = cli_on(database_url, "territory", "list")
+    assert "observatoire 59350\tCLSPD de Lille\tCLSPD" in listing
+    assert "\tcommune associée (2) : 59350-hellemmes, 59350-lomme\n" in listing
+    assert "\tIRIS (110) : 593500101, " in listing and ", …\n" in listing
     outline = outlines_of(communes, LILLE)
     from tests.helpers import police_nationale_csv
 
