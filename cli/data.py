@@ -142,15 +142,17 @@ def territory_load_sectors(
     """
     from ols.reference.sectors import read_sectors, save_sectors
     from ols.reference.territories import commune_of
+    from ols.wording import number
 
     with migrated_engine().begin() as connection:
         territory_id, _, commune_name = commune_of(connection, commune)
         sectors = read_sectors(path, commune=commune, commune_name=commune_name, name_field=name_field, level=level,
                                code_field=code_field, associated_field=associated_field)  # fmt: skip
         loaded = save_sectors(connection, territory_id, sectors, source=path.name, within=within)
-    counts = ", ".join(f"{count} {level_name}" for level_name, count in loaded.levels.items())
-    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {loaded.removed} retirés")
-    typer.echo(f"{loaded.facts:,} faits rattachés à un secteur".replace(",", "\u202f"))
+    counts = ", ".join(f"{level_name} : {number(count)}" for level_name, count in loaded.levels.items())
+    removed = "aucun retiré" if not loaded.removed else f"{number(loaded.removed)} retiré{'s' * (loaded.removed > 1)}"
+    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {removed}")
+    typer.echo(f"faits de la commune rattachés à un secteur : {number(loaded.facts)}")
 
 
 @territory_app.command("load-streets")
