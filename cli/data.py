@@ -19,6 +19,7 @@ from ols.errors import InvalidInputError, OLSError
 if TYPE_CHECKING:
     from ols.reference.calendar import Calendar
 
+SECTORS_SHOWN = 12  # codes listed per level by « ols territory list »
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(
     help="Named places of any kind (schools, bus stops, parks, commerces...).", no_args_is_help=True
@@ -143,15 +144,17 @@ def territory_load_sectors(
     """
     from ols.reference.sectors import read_sectors, save_sectors
     from ols.reference.territories import commune_of
+    from ols.wording import number
 
     with migrated_engine().begin() as connection:
         territory_id, _, commune_name = commune_of(connection, commune)
         sectors = read_sectors(path, commune=commune, commune_name=commune_name, name_field=name_field, level=level,
                                code_field=code_field, associated_field=associated_field)  # fmt: skip
         loaded = save_sectors(connection, territory_id, sectors, source=path.name, within=within)
-    counts = ", ".join(f"{count} {level_name}" for level_name, count in loaded.levels.items())
-    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {loaded.removed} retirés")
-    typer.echo(f"{loaded.facts:,} faits rattachés à un secteur".replace(",", "\u202f"))
+    counts = ", ".join(f"{level_name} : {number(count)}" for level_name, count in loaded.levels.items())
+    removed = "aucun retiré" if not loaded.removed else f"{number(loaded.removed)} retiré{'s' * (loaded.removed > 1)}"
+    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {removed}")
+    typer.echo(f"faits de la commune rattachés à un secteur : {number(loaded.facts)}")
 
 
 @territory_app.command("load-streets")
@@ -171,9 +174,7 @@ def territory_load_streets(
 
 @territory_app.command("list")
 def territory_list() -> None:
-    """List the observatory, its communes and the sectors of each per level."""
-    from sqlalchemy import func
-
+    """List the observatory, its communes and the sectors of each per level (the first codes of long levels)."""
     from ols.store.models import Observatory, Sector, Territory
 
     with migrated_engine().connect() as connection:
@@ -182,16 +183,19 @@ def territory_list() -> None:
             select(Territory.id, Territory.code, Territory.name, Territory.insee).order_by(Territory.code)
         ).all()
         sectors = connection.execute(
-            select(Sector.territory_id, Sector.level, func.count(), func.string_agg(Sector.name, ", "))
-            .group_by(Sector.territory_id, Sector.level).order_by(Sector.territory_id, Sector.level)
-        ).all()  # fmt: skip
+            select(Sector.territory_id, Sector.level, Sector.code).order_by(Sector.level, Sector.code)
+        ).all()
     if observatory is not None:
         typer.echo(f"observatoire {observatory.code}\t{observatory.name}\t{observatory.kind.upper()}")
     for row in territories:
         typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
-        for territory_id, level, count, names in sectors:
+        levels: dict[str, list[str]] = {}
+        for territory_id, level, code in sectors:
             if territory_id == row.id:
-                typer.echo(f"\t{level} ({count}) : {names}")
+                levels.setdefault(level, []).append(code)
+        for level, codes in levels.items():
+            shown = ", ".join(codes[:SECTORS_SHOWN]) + (", …" if len(codes) > SECTORS_SHOWN else "")
+            typer.echo(f"\t{level} ({len(codes)}) : {shown}")
 
 
 @places_app.command("load")

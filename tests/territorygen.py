@@ -44,10 +44,16 @@ def halves(outline: BaseGeometry, seed: int) -> dict[str, BaseGeometry]:
 def sectors_file(path: Path, insee: str, outline: BaseGeometry, seed: int) -> dict[str, BaseGeometry]:
     """Write a commune's two sectors as GeoJSON (fields ``code``, ``nom``); return them by code."""
     parts = {f"{insee}-{side}": geom for side, geom in halves(outline, seed).items()}
-    features = [{"type": "Feature", "properties": {"code": code, "nom": f"{CISPD[insee]} {code.split('-')[1]}"},
-                 "geometry": mapping(geom)} for code, geom in parts.items()]  # fmt: skip
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    write_geojson(path, parts)
     return parts
+
+
+def write_geojson(path: Path, sectors: dict[str, BaseGeometry]) -> Path:
+    """Sectors as GeoJSON, coded ``INSEE-side`` and named « Commune side »."""
+    features = [{"type": "Feature", "properties": {"code": code, "nom": f"{CISPD[code[:5]]} {code.split('-')[1]}"},
+                 "geometry": mapping(geom)} for code, geom in sectors.items()]  # fmt: skip
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
 
 
 def border_point(communes: dict[str, BaseGeometry]) -> shapely.Point:

@@ -24,7 +24,7 @@ import shapely.affinity
 from fastapi.testclient import TestClient
 from shapely.geometry import Polygon, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from api.main import create_app
@@ -38,9 +38,19 @@ from ols.errors import InvalidInputError
 from ols.periods import parse_period
 from ols.reference.areas import Area
 from ols.settings import ApiSettings, CartographySettings
+from ols.store.models import Event
 from tests.helpers import run_cli
 from tests.routes.truth import counts, tile_of
-from tests.territorygen import CISPD, EMMERIN, HAUBOURDIN, LOOS, outlines, police_file, sectors_file
+from tests.territorygen import (
+    CISPD,
+    EMMERIN,
+    HAUBOURDIN,
+    LOOS,
+    outlines,
+    police_file,
+    sectors_file,
+    write_geojson,
+)
 
 PERIOD = "2026-S1"
 OPERATOR = Audience.operator()
@@ -129,8 +139,20 @@ def test_cispd_loads_as_one_observatory_whose_facts_carry_commune_and_sector(
     reloaded = sectors_file(tmp_path / "loos.geojson", LOOS, outlines(_communes_file(shared))[LOOS], seed=99)
     out = cli_on(database_url, "territory", "load-sectors", str(tmp_path / "loos.geojson"), "--commune", LOOS,
                  "--name-field", "nom", "--code-field", "code", "--level", "secteur de police")  # fmt: skip
-    assert "0 retirés" in out  # same codes: the sectors are kept, their outlines replaced
+    assert "aucun retiré" in out  # same codes: the sectors are kept, their outlines replaced
     assert _check_facts(engine, shared, sectors | reloaded) == 400
+    west = {code: geom for code, geom in sectors.items() if code == f"{EMMERIN}-ouest"}
+    write_geojson(tmp_path / "emmerin.geojson", west)
+    out = cli_on(database_url, "territory", "load-sectors", str(tmp_path / "emmerin.geojson"), "--commune", EMMERIN,
+                 "--name-field", "nom", "--code-field", "code", "--level", "secteur de police")  # fmt: skip
+    assert "1 retiré\n" in out  # Emmerin's east sector is gone: its facts have no sector any more
+    remaining = {code: geom for code, geom in (sectors | reloaded).items() if code != f"{EMMERIN}-est"}
+    assert _check_facts(engine, shared, remaining) == 400
+    with engine.connect() as connection:
+        both = Area(communes=(LOOS,), sectors=(f"{HAUBOURDIN}-ouest",))
+        stored = connection.execute(select(func.count()).where(both.facts(Event.__table__))).scalar_one()
+    in_both = [f for f in _facts(engine) if f.territory == LOOS or f.sector == f"{HAUBOURDIN}-ouest"]
+    assert stored == len(in_both) > 0  # an area is its communes plus its sectors
 
 
 def test_one_commune_makes_a_clspd_and_a_cispd_is_not_replaced_by_a_commune_load(
@@ -387,6 +409,10 @@ def test_lille_quartiers_and_iris_as_two_levels(
         assert orphans.scalar_one() == 0
     assert levels == {"quartier": 10, "commune associée": 2, "IRIS": 110}
     assert associated == {"Lomme", "Hellemmes"}
+    listing = cli_on(database_url, "territory", "list")
+    assert "observatoire 59350\tCLSPD de Lille\tCLSPD" in listing
+    assert "\tcommune associée (2) : 59350-hellemmes, 59350-lomme\n" in listing
+    assert "\tIRIS (110) : 593500101, " in listing and ", …\n" in listing
     outline = outlines_of(communes, LILLE)
     from tests.helpers import police_nationale_csv
 

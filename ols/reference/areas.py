@@ -3,8 +3,10 @@
 One rule for every cut, written once: an output asked for one commune or one quartier, and a user
 tied to communes or sectors (:mod:`ols.access.audience`), both restrict their rows through an
 :class:`Area`. A sector includes the sectors below it (a quartier its IRIS); a fact lies in a
-sector when its ``sector_id`` is one of them, a cell when its centre lies in the sector, a
-geometry when it meets the sector. Communes are ``territory`` rows, named by their code.
+sector when its ``sector_id`` is one of them, a cell count when its cell's centre lies in the
+sector and it counts facts of the sector's commune, a geometry when it shares ground with the
+sector; a zone across the area's border is drawn clipped to it (:meth:`Area.clip`). Communes are
+``territory`` rows, named by their code.
 """
 
 from __future__ import annotations

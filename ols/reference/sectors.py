@@ -148,7 +148,8 @@ def save_sectors(
     ).rowcount
     facts = assign_facts(connection, territory_id)
     counts = {level: sum(sector.level == level for sector in sectors) for level in levels}
-    logger.info("secteurs enregistrés (%s) : %s, %d retirés, %d faits rattachés", source, counts, removed, facts)
+    logger.info("secteurs enregistrés depuis %s (%s) ; retirés : %d ; faits rattachés à un secteur : %d", source,
+                ", ".join(f"{level} : {count}" for level, count in counts.items()), removed, facts)  # fmt: skip
     return LoadedSectors(levels=counts, removed=removed, facts=facts)
 
 
