@@ -316,3 +316,25 @@ def test_report_titles_follow_the_observatory(
                                {"n": name, "k": kind})  # fmt: skip
         title = title_of(connection, "annual", parse_period("2025"), Area())
     assert title == f"{said} — année 2025"
+
+
+def test_api_cuts_by_sector(engine: Engine, sectored: Cispd, tmp_path: Path) -> None:
+    """``sector=``: the indicators of Loos's east sector count the facts given that sector at ingest; a sector of
+    Haubourdin is outside a Loos police user's area; a sector outside the commune given is refused."""
+    with engine.begin() as connection:
+        coordinator = create_user(connection, "coordination-secteurs", role="coordinator")
+        loos_police = create_user(connection, "police-loos-secteurs", role="police", territories=[LOOS])
+        facts = connection.execute(text(
+            "SELECT count(*) FROM event e JOIN sector s ON s.id = e.sector_id WHERE s.code = :c"), {"c": f"{LOOS}-est"}
+        ).scalar_one()  # fmt: skip
+    app = create_app(engine=engine, settings=ApiSettings(zones_dir=tmp_path / "zones"))
+    with TestClient(app) as client:
+        ask = lambda path, token=coordinator: client.get(  # noqa: E731
+            f"/api/v1/{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+        rows = ask(f"indicators?period=2025&sector={LOOS}-est").json()["rows"]
+        assert facts > 0 and next(row for row in rows if row["key"] == "total")["2025"] == facts
+        assert ask(f"indicators?period=2025&sector={HAUBOURDIN}-est", loos_police).status_code == 403
+        assert ask(f"indicators?period=2025&sector={HAUBOURDIN}-est&commune={LOOS}").status_code == 422
+        profile = ask(f"profiles/time?period=2025-S1&sector={LOOS}-est").json()
+        assert sum(map(sum, profile["grid"])) + sum(profile["heure_inconnue"]) == facts
