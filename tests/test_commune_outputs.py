@@ -270,7 +270,10 @@ def test_map_of_one_commune_outlines_its_sectors(engine: Engine, sectored: Cispd
     x_min, x_max = figure.axes[0].get_xlim()
     west, south, east_edge, north = sectored.communes[LOOS].bounds
     (left, right), _ = TO_L93.transform([west, east_edge], [south, north])
-    assert x_min < left < right < x_max < right + 0.2 * (right - left)  # the view is Loos, not the whole CISPD
+    y_min, y_max = figure.axes[0].get_ylim()
+    (_, _), (bottom, top) = TO_L93.transform([west, east_edge], [south, north])
+    assert x_min < left < right < x_max and y_min < bottom < top < y_max
+    assert y_max - y_min < 1.2 * (top - bottom)  # the view is Loos (and its margin), not the whole CISPD
 
 
 def test_cli_cuts_by_commune(engine: Engine, cispd: Cispd, database_url: str, tmp_path: Path) -> None:

@@ -174,12 +174,14 @@ def _ground(
 
 
 def _frame(axes: Any, view: BaseGeometry) -> None:
-    """The map's extent: the view with a margin, true to scale, with its scale bar and north arrow."""
+    """The map's extent: the view with a margin, widened to fill the map's frame (a narrow sector shows its
+    surroundings rather than leaving the north arrow over it), true to scale, with its scale bar and north arrow."""
     west, south, east, north = extent(view).bounds
     axes.set_xlim(west, east)
     axes.set_ylim(south, north)
-    axes.set_aspect("equal")
+    axes.set_aspect("equal", adjustable="datalim")
     axes.set_axis_off()
+    axes.apply_aspect()  # the limits as drawn, for the scale bar
     _scale_and_north(axes)
 
 

@@ -120,7 +120,16 @@ def draw_sectors(axes: Any, outlines: list[Outline], view: BaseGeometry) -> list
         inside = outline.geom.intersection(view)
         if outline.top and not inside.is_empty:
             point = inside.representative_point()
-            label(axes, outline.name, (point.x, point.y), fontsize=6.5, color="#444444", zorder=6)
+            label(
+                axes,
+                outline.name,
+                (point.x, point.y),
+                fontsize=6.5,
+                color="#444444",
+                zorder=6,
+                xytext=(0, -14),
+                textcoords="offset points",
+            )  # under a commune's name set at the same point
     return [Line2D([], [], color="#555555", linestyle=":", linewidth=1.0, label="Limite de secteur")]
 
 
