@@ -102,6 +102,7 @@ def test_map_export_names_the_three_communes_and_draws_their_inner_borders(
     words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert {"Loos", "Haubourdin", "Emmerin"} <= set(words.split()), words
     assert "École" in words and "Lieu sensible (station)" not in words  # places by kind, in French
+    assert "Zone de vigilance calculée" in words and "Zone de vigilance déclarée" not in words  # none declared
     png = tmp_path / "cispd.png"
     figure.savefig(png, format="png", dpi=figure.dpi)
     image = Image.open(png)

@@ -102,8 +102,11 @@ def _draw_heatmap(
 
 
 def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Audience) -> list[Patch]:
+    """The zones (of the area asked for) with their names; the legend of the kinds drawn."""
+    kinds: set[str] = set()
     for feature in zones_geojson(connection, spec.period, audience, spec.area)["features"]:
         computed = feature["properties"]["kind"] == "computed"
+        kinds.add(feature["properties"]["kind"])
         geom = reproject(shape(feature["geometry"]), TO_L93)
         axes.add_collection(PatchCollection(patches(geom), facecolor="none", linewidth=1.6,
                                             edgecolor="#e66101" if computed else "#5e3c99",
@@ -111,8 +114,11 @@ def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Aud
         centre = geom.representative_point()
         name = str(feature["properties"]["name"]).replace(" (", "\n(", 1)  # « n°1 » over « (près de …) »
         label(axes, name, (centre.x, centre.y), fontsize=6, color="#5e3c99" if not computed else "#a63603", zorder=6)
-    return [Patch(facecolor="none", edgecolor="#e66101", linestyle="--", label="Zone de vigilance calculée"),
-            Patch(facecolor="none", edgecolor="#5e3c99", label="Zone de vigilance déclarée")]  # fmt: skip
+    legend = {
+        "computed": Patch(facecolor="none", edgecolor="#e66101", linestyle="--", label="Zone de vigilance calculée"),
+        "declared": Patch(facecolor="none", edgecolor="#5e3c99", label="Zone de vigilance déclarée"),
+    }
+    return [patch for kind, patch in legend.items() if kind in kinds]
 
 
 def _scatter(axes: Any, points: list[Any], style: dict[str, Any], label: str) -> list[Patch]:
