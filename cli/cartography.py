@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import app, migrated_engine, operator, print_table
+from cli.common import CommuneOption, SectorOption, app, area_of, migrated_engine, operator, print_table
 from ols.errors import InvalidInputError
 from ols.wording import number, pattern_label
 
@@ -43,7 +43,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     for zone in summary["zones"]:
         typer.echo(
             f"  {zone['code']} : {zone['cells']} cellules, {number(zone['events'])} faits, "
-            f"{number(zone['area_km2'], 3)} km², près de {zone['near'] or '?'}"
+            f"{number(zone['area_km2'], 3)} km², {zone['near']}"
         )
     if not summary["zones"]:
         typer.echo("  aucune zone de vigilance calculée")
@@ -71,8 +71,11 @@ def hotspots_command(
     family: Annotated[str | None, typer.Option(help="A family code; all families when omitted")] = None,
     resolution: Annotated[int, typer.Option()] = 9,
     output_format: Annotated[str, typer.Option("--format", help="geojson or csv")] = "geojson",
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
-    """Write the Gi* hot spots of a period to stdout: one row per cell of the study area."""
+    """Write the Gi* hot spots of a period to stdout: one row per cell of the study area (computed over the whole
+    observatory; with --commune or --sector, the cells meeting it)."""
     from ols.cartography.layers import hotspot_frame, hotspots_csv, hotspots_geojson, layer_metadata
     from ols.periods import parse_period
 
@@ -81,9 +84,15 @@ def hotspots_command(
     spec = parse_period(period)
     audience = operator()
     with migrated_engine().connect() as connection:
-        frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family)
+        area = area_of(connection, audience, commune, sector)
+        frame = hotspot_frame(connection, spec, audience, resolution=resolution, family=family, area=area)
         metadata = layer_metadata(
-            connection, spec, family=family or "*", resolution=resolution, method={"resolution": resolution}
+            connection,
+            spec,
+            family=family or "*",
+            resolution=resolution,
+            method={"resolution": resolution},
+            area=area.label(connection),
         )
     if output_format == "csv":
         sys.stdout.write(hotspots_csv(frame, metadata))
@@ -120,14 +129,19 @@ def print_sync(result: DeclaredSync) -> None:
 def zones_counts(
     period: Annotated[str, typer.Option()],
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
-    """Events per zone (computed and declared) and family for a period."""
+    """Events per zone (computed and declared) and family for a period (with --commune or --sector: the zones
+    meeting it)."""
     from ols.cartography.aggregates import zone_counts
     from ols.periods import parse_period
     from ols.reference.calendar import calendar_of
 
     with migrated_engine().connect() as connection:
-        frame = zone_counts(connection, parse_period(period), operator(), timezone=calendar_of(connection).timezone)
+        area = area_of(connection, operator(), commune, sector)
+        frame = zone_counts(connection, parse_period(period), operator(), timezone=calendar_of(connection).timezone,
+                            area=area)  # fmt: skip
     print_table(frame, output_format)
 
 
@@ -185,8 +199,10 @@ def indicators_evolution(
     by: Annotated[str, typer.Option(help="family, category or source")] = "family",
     territory: Annotated[str | None, typer.Option(help="A territory code (all when omitted)")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
-    """N-2, N-1, N and their evolution, from the observatory's own counts."""
+    """N-2, N-1, N and their evolution, from the observatory's own counts (of one commune or sector when asked)."""
     from dataclasses import replace
 
     from ols.analysis.indicators import local_evolution
@@ -194,7 +210,8 @@ def indicators_evolution(
 
     audience = replace(operator(), territories=(territory,) if territory else ())
     with migrated_engine().connect() as connection:
-        frame = local_evolution(connection, parse_period(period), audience, by=by)
+        area = area_of(connection, audience, commune, sector)
+        frame = local_evolution(connection, parse_period(period), audience, by=by, area=area)
     print_table(frame, output_format)
 
 
@@ -218,10 +235,14 @@ def profile_command(
     period: Annotated[str, typer.Option()],
     family: Annotated[str | None, typer.Option()] = None,
     zone: Annotated[str | None, typer.Option(help="A zone code (computed or declared)")] = None,
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
     """Hour × weekday profile (JSON), with the facts whose hour is unknown counted apart."""
     from ols.analysis.profiles import time_profile
     from ols.periods import parse_period
 
     with migrated_engine().connect() as connection:
-        typer.echo(json.dumps(time_profile(connection, parse_period(period), operator(), family=family, zone=zone)))
+        area = area_of(connection, operator(), commune, sector)
+        profile = time_profile(connection, parse_period(period), operator(), family=family, zone=zone, area=area)
+        typer.echo(json.dumps(profile))

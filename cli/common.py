@@ -12,11 +12,12 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ols.access.audience import Audience
 from ols.access.roles import Role
 from ols.errors import OLSError
+from ols.reference.areas import Area
 from ols.settings import check_all
 from ols.store import db
 
@@ -25,6 +26,13 @@ app = typer.Typer(help="Observatoire Local de la Sécurité", no_args_is_help=Tr
 console = Console(stderr=True, markup=False)
 output = Console(width=None if sys.stdout.isatty() else 240, markup=False)
 PROGRESS_MIN_ROWS = 5_000
+CommuneOption = Annotated[
+    str | None, typer.Option(help="Code INSEE (ou code de territoire) d'une commune : le résultat pour elle seule")
+]
+SectorOption = Annotated[
+    str | None,
+    typer.Option(help="Code d'un secteur (quartier, IRIS...) : le résultat pour lui seul, sous-secteurs compris"),
+]
 
 
 @app.callback()
@@ -68,6 +76,12 @@ def operator() -> Audience:
     from ols.settings import api_settings
 
     return Audience.operator(threshold=api_settings().suppression_threshold)
+
+
+def area_of(connection: Connection, audience: Audience, commune: str | None, sector: str | None) -> Area:
+    """The commune or sector asked for (``--commune``, ``--sector``), if it lies in the audience's area; its area
+    when none is asked."""
+    return audience.check_area(connection, Area.parse(connection, commune, sector))
 
 
 def migrated_engine() -> Engine:

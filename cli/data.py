@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,6 +16,10 @@ from sqlalchemy import select
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output, print_error
 from ols.errors import InvalidInputError, OLSError
 
+if TYPE_CHECKING:
+    from ols.reference.calendar import Calendar
+
+SECTORS_SHOWN = 12  # codes listed per level by « ols territory list »
 territory_app = typer.Typer(help="Territories covered by the observatory.", no_args_is_help=True)
 places_app = typer.Typer(
     help="Named places of any kind (schools, bus stops, parks, commerces...).", no_args_is_help=True
@@ -33,9 +37,18 @@ app.add_typer(batches_app, name="batches")
 @territory_app.command("load")
 def territory_load(
     boundary: Annotated[Path, typer.Option(exists=True, help="Polygon file: GeoJSON, GeoPackage... any CRS")],
-    code: Annotated[str | None, typer.Option(help="Territory code (default: the INSEE code)")] = None,
-    name: Annotated[str | None, typer.Option(help="Territory name (default: the commune name)")] = None,
+    code: Annotated[
+        str | None, typer.Option(help="Territory code (default: the INSEE code); with --communes, the observatory's")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Territory name (default: the commune name); with --communes, the observatory's")
+    ] = None,
     commune: Annotated[str | None, typer.Option(help="Pick this INSEE code from a communes file")] = None,
+    communes: Annotated[
+        str | None,
+        typer.Option(help="Several INSEE codes, comma-separated, picked from a communes file: a CISPD or an EPCI"),
+    ] = None,
+    kind: Annotated[str, typer.Option(help="With --communes: cispd or epci (clspd for one commune)")] = "cispd",
     population: Annotated[int | None, typer.Option(help="Inhabitants, for rates per 1,000")] = None,
     dwellings: Annotated[int | None, typer.Option(help="Dwellings (logements), for burglary rates")] = None,
     timezone: Annotated[str | None, typer.Option(help="Fuseau horaire IANA (défaut : celui du code INSEE)")] = None,
@@ -43,9 +56,17 @@ def territory_load(
         str | None, typer.Option(help="Zone de vacances scolaires : A, B, C, Corse, Réunion… (défaut : du code INSEE)")
     ] = None,
 ) -> None:
-    """Load (or replace) a territory from a polygon file, with its calendar (timezone, school-holiday zone)."""
+    """Load (or replace) a territory from a polygon file, with its calendar (timezone, school-holiday zone).
+
+    With --communes, load an observatory of several communes (one territory per commune, coded by
+    its INSEE code, named and given its calendar from the file); a single commune's load makes it
+    a CLSPD named after it, unless another observatory exists.
+    """
+    if communes:
+        _load_observatory(boundary, code, name, communes.split(","), kind)
+        return
     from ols.reference.calendar import stated_calendar
-    from ols.reference.territories import read_boundary, save_territory
+    from ols.reference.territories import observatory_of_commune, read_boundary, save_territory
 
     outline = read_boundary(boundary, commune=commune)
     code = code or commune
@@ -58,11 +79,82 @@ def territory_load(
             connection, code=code, name=name, boundary=outline, source=boundary.name,
             population=population, dwellings=dwellings, calendar=calendar,
         )  # fmt: skip
+        clspd = observatory_of_commune(connection, code=code, name=name)
     typer.echo(f"territoire {code} ({name}) chargé, id {territory_id}")
+    if clspd:
+        typer.echo(f"observatoire : CLSPD de {name}")
+    _echo_calendar(calendar)
+
+
+def _echo_calendar(calendar: Calendar | None) -> None:
+    """Say which calendar a loaded territory follows."""
     if calendar is None:
         typer.echo("calendrier : celui des autres territoires (sans code INSEE, ni --timezone, ni --holiday-zone)")
     else:
         typer.echo(f"calendrier : fuseau {calendar.timezone}, vacances scolaires zone {calendar.holiday_zone or '—'}")
+
+
+def _load_observatory(boundary: Path, code: str | None, name: str | None, communes: list[str], kind: str) -> None:
+    """An observatory of several communes: its row, and one territory per commune."""
+    from ols.reference.territories import read_communes, save_observatory, save_territory
+
+    if not code or not name:
+        raise InvalidInputError("--code et --name (ceux de l'observatoire) sont nécessaires avec --communes")
+    outlines = read_communes(boundary, [insee.strip() for insee in communes if insee.strip()])
+    with migrated_engine().begin() as connection:
+        save_observatory(connection, code=code, name=name, kind=kind)
+        for outline in outlines:
+            assert outline.insee is not None
+            save_territory(connection, code=outline.insee, name=outline.name or outline.insee, boundary=outline,
+                           source=boundary.name)  # fmt: skip
+    typer.echo(f"observatoire {code} ({name}, {kind.upper()}) chargé : {len(outlines)} communes")
+    for outline in outlines:
+        typer.echo(f"  {outline.insee}\t{outline.name}")
+
+
+@territory_app.command("load-sectors")
+def territory_load_sectors(
+    path: Annotated[
+        Path, typer.Argument(exists=True, help="Polygon file of the sectors: GeoJSON, GeoPackage... any CRS")
+    ],
+    commune: Annotated[str, typer.Option(help="The commune they divide: INSEE or territory code")],
+    name_field: Annotated[str, typer.Option(help="Field holding each sector's name")],
+    code_field: Annotated[
+        str | None, typer.Option(help="Field holding a unique code (default: commune and name, 59350-wazemmes)")
+    ] = None,
+    level: Annotated[str, typer.Option(help="Kind of sector: quartier, IRIS, QPV, secteur de police...")] = "quartier",
+    within: Annotated[
+        str | None,
+        typer.Option(
+            help="Level of the sectors already loaded that hold these ones (quartier → IRIS): each sector's "
+            "parent is the one holding its representative point (communes associées count too)"
+        ),
+    ] = None,
+    associated_field: Annotated[
+        str | None,
+        typer.Option(
+            help="Field naming each feature's commune: where it differs from the commune's name, the "
+            "feature is a « commune associée » (Lomme and Hellemmes in Lille's quartiers: --associated-field commune)"
+        ),
+    ] = None,
+) -> None:
+    """Load (or replace) the sectors of a commune, then give the commune's facts their sector.
+
+    Reloading a level replaces its sectors (kept by code: lower sectors and facts stay tied to them).
+    """
+    from ols.reference.sectors import read_sectors, save_sectors
+    from ols.reference.territories import commune_of
+    from ols.wording import number
+
+    with migrated_engine().begin() as connection:
+        territory_id, _, commune_name = commune_of(connection, commune)
+        sectors = read_sectors(path, commune=commune, commune_name=commune_name, name_field=name_field, level=level,
+                               code_field=code_field, associated_field=associated_field)  # fmt: skip
+        loaded = save_sectors(connection, territory_id, sectors, source=path.name, within=within)
+    counts = ", ".join(f"{level_name} : {number(count)}" for level_name, count in loaded.levels.items())
+    removed = "aucun retiré" if not loaded.removed else f"{number(loaded.removed)} retiré{'s' * (loaded.removed > 1)}"
+    typer.echo(f"{commune_name} : secteurs chargés ({counts}), {removed}")
+    typer.echo(f"faits de la commune rattachés à un secteur : {number(loaded.facts)}")
 
 
 @territory_app.command("load-streets")
@@ -82,12 +174,28 @@ def territory_load_streets(
 
 @territory_app.command("list")
 def territory_list() -> None:
-    """List the loaded territories."""
-    from ols.store.models import Territory
+    """List the observatory, its communes and the sectors of each per level (the first codes of long levels)."""
+    from ols.store.models import Observatory, Sector, Territory
 
     with migrated_engine().connect() as connection:
-        for row in connection.execute(select(Territory.id, Territory.code, Territory.name, Territory.insee)):
-            typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
+        observatory = connection.execute(select(Observatory.code, Observatory.name, Observatory.kind)).one_or_none()
+        territories = connection.execute(
+            select(Territory.id, Territory.code, Territory.name, Territory.insee).order_by(Territory.code)
+        ).all()
+        sectors = connection.execute(
+            select(Sector.territory_id, Sector.level, Sector.code).order_by(Sector.level, Sector.code)
+        ).all()
+    if observatory is not None:
+        typer.echo(f"observatoire {observatory.code}\t{observatory.name}\t{observatory.kind.upper()}")
+    for row in territories:
+        typer.echo(f"{row.id}\t{row.code}\t{row.name}\t{row.insee or ''}")
+        levels: dict[str, list[str]] = {}
+        for territory_id, level, code in sectors:
+            if territory_id == row.id:
+                levels.setdefault(level, []).append(code)
+        for level, codes in levels.items():
+            shown = ", ".join(codes[:SECTORS_SHOWN]) + (", …" if len(codes) > SECTORS_SHOWN else "")
+            typer.echo(f"\t{level} ({len(codes)}) : {shown}")
 
 
 @places_app.command("load")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import app, audience_for, migrated_engine, print_table
+from cli.common import CommuneOption, SectorOption, app, area_of, audience_for, migrated_engine, print_table
 from ols.access.roles import Role
 from ols.errors import InvalidInputError
 
@@ -25,12 +25,16 @@ def users_add(
         list[str] | None, typer.Option(help="Territory code the user may see (repeat); all if omitted")
     ] = None,
     source: Annotated[str | None, typer.Option(help="For a partner: its source code")] = None,
+    sector: Annotated[
+        list[str] | None, typer.Option(help="Sector code the user may see, with the sectors below it (repeat)")
+    ] = None,
 ) -> None:
     """Create a user and print its token once (only its argon2 hash is stored)."""
     from ols.access.users import create_user
 
     with migrated_engine().begin() as connection:
-        token = create_user(connection, name, role=role.value, territories=territory or [], source=source)
+        token = create_user(connection, name, role=role.value, territories=territory or [], source=source,
+                            sectors=sector or [])  # fmt: skip
     typer.echo(token)
 
 
@@ -86,18 +90,22 @@ def export_map_command(
     role: Annotated[Role, typer.Option(help="Audience of the map")] = Role.COORDINATOR,
     territory: Annotated[list[str] | None, typer.Option(help="Audience's territory (repeat); all if omitted")] = None,
     source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
-    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), cut for the given audience."""
+    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), cut for the given audience (and to one
+    commune or sector when asked, its sectors outlined)."""
     from ols.access import audit
     from ols.periods import parse_period
     from ols.publishing.mapexport import Snapshot, export_map
 
     audience = audience_for(role, territory, source)
-    spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, family)
     with migrated_engine().begin() as connection:
+        area = area_of(connection, audience, commune, sector)
+        spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, family, area)
         export_map(connection, spec, audience, out)
         parameters = {"period": period, "layers": layers, "resolution": resolution, "out": out.name,
-                      "territories": list(audience.territories)}  # fmt: skip
+                      "territories": list(audience.territories), "commune": commune, "sector": sector}  # fmt: skip
         audit.record(connection, user=audience.name, role=role, action="export", resource="map",
                      parameters=parameters)  # fmt: skip
     typer.echo(f"carte écrite : {out}")
@@ -138,8 +146,11 @@ def report_command(
     role: Annotated[Role, typer.Option(help="Audience of the report")] = Role.COORDINATOR,
     territory: Annotated[list[str] | None, typer.Option(help="Audience's territory (repeat); all if omitted")] = None,
     source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
+    commune: CommuneOption = None,
+    sector: SectorOption = None,
 ) -> None:
-    """Récapitulatif hebdomadaire, bilan mensuel or bilan annuel: HTML + PDF + tables (XLSX, CSV)."""
+    """Récapitulatif hebdomadaire, bilan mensuel or bilan annuel: HTML + PDF + tables (XLSX, CSV), of the whole
+    observatory (an intercommunal one's annual report: a chapter per commune) or of one commune or sector."""
     from ols.access import audit
     from ols.publishing.reports import BUILDERS, write_report
 
@@ -148,8 +159,10 @@ def report_command(
         raise InvalidInputError("écrivez ols report weekly --week S, monthly --month M ou annual --year A")
     audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
-        files = write_report(connection, kind, period, audience, out)
+        area = area_of(connection, audience, commune, sector)
+        files = write_report(connection, kind, period, audience, out, area=area)
         audit.record(connection, user=audience.name, role=role, action="export", resource=f"report-{kind}",
-                     parameters={"period": period, "territories": list(audience.territories)})  # fmt: skip
+                     parameters={"period": period, "territories": list(audience.territories), "commune": commune,
+                                 "sector": sector})  # fmt: skip
     for path in files:
         typer.echo(str(path))

@@ -31,6 +31,7 @@ EVENT_SCHEMA = pa.schema(
         ("h3_r9", pa.int64()),
         ("h3_r10", pa.int64()),
         ("commune_insee", pa.string()),
+        ("sector_id", pa.int32()),
         ("partner_ref", pa.string()),
         ("confidentiality", pa.string()),
         ("line", pa.int32()),
@@ -91,8 +92,17 @@ def _optional_text(values: pd.Series) -> pa.Array:
     return _text(text.where(text != "", None))
 
 
+def _optional_ids(values: pd.Series) -> pa.Array:
+    """Ids, NULL where negative (a fact in no sector)."""
+    ids = values.to_numpy(np.int64)
+    return pa.array(ids.astype(np.int32), mask=ids < 0)
+
+
 def _column(rows: pd.DataFrame, name: str) -> pa.Array:
     """One COPY column from the validated rows."""
+    special = {"partner_ref": _optional_text, "sector_id": _optional_ids}
+    if name in special:
+        return special[name](rows[name])
     if name == "occurred_at":
         return pa.array(rows["occurred_epoch"].to_numpy(np.int64) * 1_000_000, type=pa.timestamp("us"))
     if name == "geom":
@@ -100,8 +110,6 @@ def _column(rows: pd.DataFrame, name: str) -> pa.Array:
         return _fixed(points, POINT_EWKB.itemsize)
     if name == "attributes":
         return _jsonb(_text(rows["attributes"]))
-    if name == "partner_ref":
-        return _optional_text(rows["partner_ref"])
     kind = EVENT_SCHEMA.field(name).type
     if pa.types.is_string(kind):
         return _text(rows[name])

@@ -115,6 +115,31 @@ def territories(lon: np.ndarray, lat: np.ndarray, context: Context, verdicts: Ve
     return found
 
 
+def sectors(lon: np.ndarray, lat: np.ndarray, territory_ids: np.ndarray, context: Context) -> np.ndarray:
+    """Id of the deepest sector of its commune holding each point (the smallest), -1 where none does.
+
+    Sectors are tested smallest first, each on the points of its bounding box and its commune not
+    placed yet: the points, sorted by longitude once, are cut into contiguous bands (no gather of
+    a whole chunk per sector). A sector drawn a little past its commune's border does not take its
+    neighbour's facts.
+    """
+    found = np.full(len(lon), -1, dtype=np.int64)
+    index = context.sectors
+    if index is None or not len(lon):
+        return found
+    order = np.argsort(lon)
+    xs, ys, communes, placed = lon[order], lat[order], territory_ids[order], np.full(len(lon), -1, dtype=np.int64)
+    for k, geom in enumerate(index.geoms):
+        west, south, east, north = index.bounds[k]
+        start = int(np.searchsorted(xs, west, side="left"))
+        band = slice(start, int(np.searchsorted(xs, east, side="right")))
+        mine = (ys[band] >= south) & (ys[band] <= north) & (communes[band] == index.territories[k]) & (placed[band] < 0)
+        candidates = np.flatnonzero(mine) + start
+        placed[candidates[shapely.intersects_xy(geom, xs[candidates], ys[candidates])]] = index.ids[k]
+    found[order] = placed
+    return found
+
+
 def h3_cells(lon: np.ndarray, lat: np.ndarray) -> dict[int, np.ndarray]:
     """H3 cells holding each point at resolutions 8, 9 and 10, as signed 64-bit integers (BIGINT).
 

@@ -4,7 +4,7 @@ Everything is vectorised over the rows of a chunk. A row gets the first reason t
 the column concerned, so the partner can correct its export: first what its reader could not read
 (a malformed line, a geometry GEOS cannot build), then cells over their length limit or holding a
 NUL character, then label, date and location. Rows that pass become event rows with their
-category, date and precision, lon/lat, territory and H3 cells.
+category, date and precision, lon/lat, territory, sector and H3 cells.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from etl.cells import check_cells
 from etl.context import Context
 from etl.dates import dates, time_precision
-from etl.locations import coordinates, h3_cells, territories
+from etl.locations import coordinates, h3_cells, sectors, territories
 from etl.mapping import Mapping
 from etl.readers import RawTable
 from etl.verdicts import Verdicts, categorical, from_codes
@@ -79,7 +79,7 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
     territory = territories(lon, lat, context, verdicts)
     ids = np.array([t.id for t in context.territories] + [0], dtype=np.int64)
     ref = frame[mapping.ref].astype(str).str.strip() if mapping.ref else pd.Series("", index=frame.index)
-    return pd.DataFrame(
+    rows = pd.DataFrame(
         {
             "line": table.lines,
             "category": category,
@@ -99,6 +99,8 @@ def _checked(table: RawTable, mapping: Mapping, context: Context) -> pd.DataFram
             "message": _objects(verdicts.message),
         }
     )
+    rows["sector_id"] = sectors(rows["lon"].to_numpy(), rows["lat"].to_numpy(), ids[territory], context)
+    return rows
 
 
 def _with_cells(rows: pd.DataFrame, cells: dict[int, np.ndarray]) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 After the demo's partner files are ingested, every text column of the database is searched with
 the detectors, bare first name + surname included. What they catch, listed: the names of three
 metro stations that honour people ("JEAN JAURES", "PRES EDGARD" and "EDGARD PISANI" in
-``place.name`` and ``place.name_key``), a reference table no partner file fills; in a partner's
+``place.name`` and ``place.name_key``) and an IRIS named after a king ("Louis XIV" in
+``sector.name``), reference tables no partner file fills; in a partner's
 file a station name is a location, searched without bare names, so no row is lost to it. Nothing
 a partner file brings (labels, attributes, references, rejected rows) is caught, and no row or
 column is refused for nominative data. In police.uk's files, the only catch is a street
@@ -30,7 +31,7 @@ from tests.stored_text import personal_data_found, text_columns
 # Columns that hold what partner files bring: nothing may be caught there.
 PARTNER_TEXT = {("event", "raw_label"), ("event", "partner_ref"), ("event", "attributes"), ("rejected_row", "raw"),
                 ("rejected_row", "message"), ("batch", "filename")}  # fmt: skip
-REFERENCE_TEXT = {("place", "name"), ("place", "name_key")}
+REFERENCE_TEXT = {("place", "name"), ("place", "name_key"), ("sector", "name")}
 
 
 @pytest.fixture(scope="module")

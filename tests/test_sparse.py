@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from ols.access.audience import Audience
-from ols.analysis.indicators import local_evolution
+from ols.analysis.indicators import NOT_AVAILABLE, local_evolution
 from ols.cartography.grid import study_area, to_int, weights
 from ols.cartography.guards import INSUFFICIENT
 from ols.cartography.hotspots import gi_star
@@ -166,7 +166,7 @@ def test_no_evolution_from_a_year_without_data(engine: Engine, tmp_path: Path) -
         by_family = local_evolution(connection, parse_period("2025"), OPERATOR, by="family").set_index("key")
     assert by_source.loc["police-nationale", "evolution_pct"] == 10.0  # 50 → 55, both years with data
     newcomer = by_source.loc["police-municipale"]
-    assert (newcomer["2024"], newcomer["2025"]) == (0, 100) and np.isnan(newcomer["evolution_pct"])
+    assert (newcomer["2024"], newcomer["2025"]) == (NOT_AVAILABLE, 100) and np.isnan(newcomer["evolution_pct"])
     assert "police-municipale : pas de données en 2024" in newcomer["no_data"]
     assert np.isnan(by_source.loc["total", "evolution_pct"]) and np.isnan(by_family.loc["total", "evolution_pct"])
     assert by_family.loc["property", "evolution_pct"] == 10.0  # only the partner present both years counted there
@@ -192,3 +192,23 @@ def test_trends_keep_only_the_semesters_every_partner_had_data(engine: Engine, t
                                         "AND h3 = :h"), {"h": heart}).one()  # fmt: skip
     assert tuple(found) == ("persistent_hot", 3)
     assert not any(name.startswith(("new_", "consecutive_")) for name in summary["emerging"])
+
+
+def test_no_evolution_from_a_year_a_partner_began_in(engine: Engine, tmp_path: Path) -> None:
+    """The finding "+202,7 %": a partner whose first file starts in September 2024 counted 37 facts in 2024 and 112
+    in 2025; its 2024 is partial, so no evolution is computed from it, and its 2023 is "—", not 0."""
+    territory(engine)
+    rng = np.random.default_rng(11)
+    _load(engine, tmp_path, uniform(rng, 50, datetime(2024, 1, 2), 360) + uniform(rng, 55, datetime(2025, 1, 2), 360))
+    first = Fact("Cambriolage", datetime(2024, 9, 2, 10), *CENTRE)
+    late = [first, *uniform(rng, 36, datetime(2024, 9, 3), 110), *uniform(rng, 112, datetime(2025, 1, 2), 360)]
+    _load(engine, tmp_path, late, "police-municipale")
+    with engine.connect() as connection:
+        by_source = local_evolution(connection, parse_period("2025"), OPERATOR, by="source").set_index("key")
+    newcomer = by_source.loc["police-municipale"]
+    assert (newcomer["2023"], newcomer["2024"], newcomer["2025"]) == (NOT_AVAILABLE, 37, 112)
+    assert round(100 * (112 - 37) / 37, 1) == 202.7 and np.isnan(newcomer["evolution_pct"])
+    assert "police-municipale : données à partir du 02/09/2024" in newcomer["no_data"]
+    assert by_source.loc["police-nationale", "evolution_pct"] == 10.0
+    assert np.isnan(by_source.loc["total", "evolution_pct"])
+    assert by_source.loc["total", "2023"] == NOT_AVAILABLE  # no partner had data in 2023

@@ -8,12 +8,14 @@ one is computed and recorded.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from sqlalchemy import Connection
 
+from api.areas import Where, WhereParams
 from api.cache import JSON, dumps
 from api.deps import CurrentAudience, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, FeatureCollection, TableRows
@@ -69,19 +71,24 @@ async def events(
     return Response(await runner_of(request).run(request, endpoint_of(request), read), media_type=JSON)
 
 
-def indicators_answer(period: Period, audience: Audience, by: str, measure: Measure = "facts") -> Answer:
-    """N-2, N-1, N and their evolution, for an audience: facts by default, each event once across
-    partners; no evolution where a partner of the row had no data."""
+def indicators_answer(
+    period: Period, audience: Audience, by: str, measure: Measure = "facts", where: Where | None = None
+) -> Answer:
+    """N-2, N-1, N and their evolution, for an audience (of one commune or sector, ``where``): facts by default,
+    each event once across partners; no evolution where a partner of the row had no data."""
+    where = where or Where()
 
     def read(connection: Connection) -> TableRows:
-        frame = local_evolution(connection, period, audience, by=by, measure=measure)
+        area = where.area(connection, audience)
+        frame = local_evolution(connection, period, audience, by=by, measure=measure, area=area)
         rows: list[dict[str, Any]] = [
             {str(k): v for k, v in row.items()}
             for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
         ]
         return TableRows(rows=rows, suppression_threshold=audience.threshold if audience.suppressed else None)
 
-    return Answer("indicators", (period.name, by, measure), read, Layer.INDICATORS, (EVENTS, INDICATORS, *REFERENCE))
+    key = (period.name, by, measure, *where.key)
+    return Answer("indicators", key, read, Layer.INDICATORS, (EVENTS, INDICATORS, *REFERENCE))
 
 
 @router.get("/indicators", response_model=TableRows, responses={304: {"description": "Not modified"}})
@@ -89,20 +96,29 @@ async def indicators(
     request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
+    where: WhereParams,
     by: Annotated[str, Query(pattern="^(family|category|source)$")] = "family",
     measure: Annotated[Measure, Query(description="facts (défaut) ou activity (activité des services)")] = "facts",
 ) -> Response:
-    """N-2, N-1, N and their evolution by family, category or source, as the caller's audience receives them:
-    facts by default, each event once across partners; no evolution where a partner of the row had no data."""
-    answer = indicators_answer(parse_period(period), audience, by, measure)
+    """N-2, N-1, N and their evolution by family, category or source, as the caller's audience receives them
+    (of one ``commune`` or ``sector`` when asked): facts by default, each event once across partners; no
+    evolution where a partner of the row had no data, "—" for a year before any data."""
+    answer = indicators_answer(parse_period(period), audience, by, measure, where)
     return await answers_of(request).serve(request, audience, answer)
 
 
-def profile_answer(period: Period, audience: Audience, family: str | None, zone: str | None) -> Answer:
-    """The hour × weekday grid of a period, for an audience."""
-    read = lambda connection: time_profile(connection, period, audience, family=family, zone=zone)  # noqa: E731
+def profile_answer(
+    period: Period, audience: Audience, family: str | None, zone: str | None, where: Where | None = None
+) -> Answer:
+    """The hour × weekday grid of a period, for an audience (of one commune or sector, ``where``)."""
+    where = where or Where()
+
+    def read(connection: Connection) -> dict[str, Any]:
+        area = where.area(connection, audience)
+        return time_profile(connection, period, audience, family=family, zone=zone, area=area)
+
     kinds = (EVENTS, ZONES, *REFERENCE)
-    return Answer("profiles/time", (period.name, family, zone), read, Layer.PROFILES, kinds)
+    return Answer("profiles/time", (period.name, family, zone, *where.key), read, Layer.PROFILES, kinds)
 
 
 @router.get("/profiles/time", responses={304: {"description": "Not modified"}})
@@ -110,12 +126,14 @@ async def profiles(
     request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
+    where: WhereParams,
     family: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
     zone: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = None,
 ) -> Response:
-    """Hour × weekday grid (facts without an hour counted apart), school holidays vs school periods."""
+    """Hour × weekday grid (facts without an hour counted apart), school holidays vs school periods (of one
+    ``commune`` or ``sector`` when asked)."""
     return await answers_of(request).serve(
-        request, audience, profile_answer(parse_period(period), audience, family, zone)
+        request, audience, profile_answer(parse_period(period), audience, family, zone, where)
     )
 
 
@@ -141,6 +159,7 @@ async def export_map(
     request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
+    where: WhereParams,
     layers: Annotated[
         str,
         Query(pattern=r"^(heatmap|zones|boundary|places|deal_points)(,(heatmap|zones|boundary|places|deal_points))*$"),
@@ -148,14 +167,17 @@ async def export_map(
     resolution: Annotated[int | None, Query(ge=8, le=10)] = None,
     image_format: Annotated[str, Query(alias="format", pattern="^(png|pdf)$")] = "png",
 ) -> Response:
-    """A print-quality map snapshot of what the caller may see (audited)."""
+    """A print-quality map snapshot of what the caller may see (of one ``commune`` or ``sector`` when asked, its
+    sectors outlined; audited)."""
     spec, client = Snapshot(parse_period(period), tuple(layers.split(",")), resolution), client_address(request)
 
     def draw(connection: Connection) -> bytes:
-        body = render(connection, spec, audience, image_format=image_format)
+        cut = replace(spec, area=where.area(connection, audience))
+        body = render(connection, cut, audience, image_format=image_format)
+        parameters = {"period": period, "layers": layers, "resolution": resolution, "format": image_format,
+                      "commune": where.commune, "sector": where.sector}  # fmt: skip
         audit.record(connection, user=audience.name, role=audience.role, action="export", resource="map",
-                     parameters={"period": period, "layers": layers, "resolution": resolution, "format": image_format},
-                     client=client)  # fmt: skip
+                     parameters=parameters, client=client)  # fmt: skip
         return body
 
     body = await runner_of(request).run(request, endpoint_of(request), draw)

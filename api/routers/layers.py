@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from sqlalchemy import Connection
 
+from api.areas import Where, WhereParams
 from api.deps import CurrentAudience
 from api.schemas import ERRORS, PERIOD_PATTERN, Comparison, FeatureCollection, HeatmapCells
 from api.serving import Answer, answers_of
@@ -114,36 +115,41 @@ def heatmap_answer(audience: Audience, query: HeatmapQuery, kind: str) -> Answer
 
 def hotspots_answer(
     audience: Audience, period: Period, resolution: int | None, family: str | None, significant_only: bool,
-    measure: Measure = "facts",
+    measure: Measure = "facts", where: Where | None = None,
 ) -> Answer:  # fmt: skip
     """Gi* hot spots of a period, for an audience: every cell with its class, or "insufficient" where
-    there are too few facts (the metadata's ``status`` and ``reason`` say why)."""
-    grid = audience.resolution(resolution)
+    there are too few facts (the metadata's ``status`` and ``reason`` say why); for one commune or
+    sector (``where``), the cells meeting it."""
+    grid, where = audience.resolution(resolution), where or Where()
 
     def read(connection: Connection) -> dict[str, Any]:
+        area = where.area(connection, audience)
         frame = hotspot_frame(connection, period, audience, resolution=grid, family=family,
-                              significant_only=significant_only, measure=measure)  # fmt: skip
+                              significant_only=significant_only, measure=measure, area=area)  # fmt: skip
         status = hotspot_status(connection, period, audience, resolution=grid, family=family, measure=measure)
         merged = merge_summary(connection, HeatmapQuery(period, grid, family, measure=measure), audience)
         metadata = layer_metadata(connection, period, family=family or "*", resolution=grid,
-                                  method={"resolution": grid}, **status, **merged)  # fmt: skip
+                                  method={"resolution": grid}, area=area.label(connection), **status,
+                                  **merged)  # fmt: skip
         return hotspots_geojson(frame, metadata, audience)
 
-    params = (period.name, grid, family, significant_only, measure)
+    params = (period.name, grid, family, significant_only, measure, *where.key)
     return Answer("hotspots", params, read, Layer.HOTSPOTS, REFERENCE, (period.name,))
 
 
-def zones_answer(period: Period, audience: Audience) -> Answer:
-    """Computed and declared zones of a period, for an audience."""
-    read = lambda connection: zones_geojson(connection, period, audience)  # noqa: E731
-    return Answer("zones", (period.name,), read, Layer.ZONES, (ZONES, *REFERENCE), (period.name,))
+def zones_answer(period: Period, audience: Audience, where: Where | None = None) -> Answer:
+    """Computed and declared zones of a period, for an audience (those meeting a commune or sector, ``where``)."""
+    where = where or Where()
+    read = lambda connection: zones_geojson(connection, period, audience, where.area(connection, audience))  # noqa: E731
+    return Answer("zones", (period.name, *where.key), read, Layer.ZONES, (ZONES, *REFERENCE), (period.name,))
 
 
-def comparison_answer(period: Period, audience: Audience) -> Answer:
-    """Zones compared with the declared ones and the previous period, for an audience."""
-    read = lambda connection: comparison(connection, period, audience)  # noqa: E731
+def comparison_answer(period: Period, audience: Audience, where: Where | None = None) -> Answer:
+    """Zones compared with the declared ones and the previous period, for an audience (and a commune or sector)."""
+    where = where or Where()
+    read = lambda connection: comparison(connection, period, audience, where.area(connection, audience))  # noqa: E731
     periods = (period.name, period.previous().name)
-    return Answer("zones/compare", (period.name,), read, Layer.ZONES, (ZONES, *REFERENCE), periods)
+    return Answer("zones/compare", (period.name, *where.key), read, Layer.ZONES, (ZONES, *REFERENCE), periods)
 
 
 @router.get("/heatmap", response_model=FeatureCollection, responses=NOT_MODIFIED)
@@ -167,14 +173,16 @@ async def hotspots_layer(
     request: Request,
     audience: CurrentAudience,
     period: PeriodParam,
+    where: WhereParams,
     resolution: ResolutionParam = None,
     family: CodeParam = None,
     significant_only: bool = False,
     measure: MeasureParam = "facts",
 ) -> Response:
     """Gi* hot spots of the caller's categories: every cell of its study area with count and class, or
-    "insufficient" where there are too few facts (the metadata's ``status`` and ``reason`` say why)."""
-    answer = hotspots_answer(audience, parse_period(period), resolution, family, significant_only, measure)
+    "insufficient" where there are too few facts (the metadata's ``status`` and ``reason`` say why). Computed
+    over the whole observatory; ``commune`` or ``sector`` keeps the cells meeting it."""
+    answer = hotspots_answer(audience, parse_period(period), resolution, family, significant_only, measure, where)
     return await answers_of(request).serve(request, audience, answer)
 
 
@@ -188,15 +196,19 @@ async def emerging_layer(request: Request, audience: CurrentAudience, period: Pe
 
 
 @router.get("/zones", response_model=FeatureCollection, responses=NOT_MODIFIED)
-async def zones_layer(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
-    """Computed zones of the period and the declared zones valid during it, in the caller's territories."""
-    return await answers_of(request).serve(request, audience, zones_answer(parse_period(period), audience))
+async def zones_layer(request: Request, audience: CurrentAudience, period: PeriodParam, where: WhereParams) -> Response:
+    """Computed zones of the period and the declared zones valid during it, in the caller's territories (meeting
+    the ``commune`` or ``sector`` asked for), each with the communes and sectors it lies in."""
+    return await answers_of(request).serve(request, audience, zones_answer(parse_period(period), audience, where))
 
 
 @router.get("/zones/compare", response_model=Comparison, responses=NOT_MODIFIED)
-async def zones_compare(request: Request, audience: CurrentAudience, period: PeriodParam) -> Response:
+async def zones_compare(
+    request: Request, audience: CurrentAudience, period: PeriodParam, where: WhereParams
+) -> Response:
     """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
-    return await answers_of(request).serve(request, audience, comparison_answer(parse_period(period), audience))
+    answer = comparison_answer(parse_period(period), audience, where)
+    return await answers_of(request).serve(request, audience, answer)
 
 
 def crosswatch_answer(period: Period, audience: Audience) -> Answer:

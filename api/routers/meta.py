@@ -1,4 +1,4 @@
-"""Periods, nomenclature, sources, territories, places and the web session (health: :mod:`api.health`).
+"""Periods, nomenclature, sources, territories, sectors, places and the web session (health: :mod:`api.health`).
 
 Territories and places, which the map reads at every start, are served from the response cache
 while the reference data is unchanged (:mod:`api.serving`).
@@ -38,8 +38,8 @@ from ols.access.users import Principal, authenticate
 from ols.nomenclature import FAMILIES, categories_of
 from ols.periods import parse_period
 from ols.reference.places import kind_label
-from ols.store.changes import REFERENCE
-from ols.store.models import Place, Refresh, Source, Territory
+from ols.store.changes import EVENTS, REFERENCE
+from ols.store.models import Place, Refresh, Sector, Source, Territory
 
 router = APIRouter(responses=ERRORS)
 
@@ -143,6 +143,37 @@ def territories_answer(audience: Audience) -> Answer:
 async def territories(request: Request, audience: CurrentAudience) -> Response:
     """The outlines of the territories the caller may see."""
     return await answers_of(request).serve(request, audience, territories_answer(audience))
+
+
+def sectors_answer(audience: Audience) -> Answer:
+    """The outlines of the sectors of the audience's area, with their level, parent and commune.
+
+    Stamped by the events too: loading sectors gives the commune's facts their sector again, so it
+    changes ``event`` (the ``sector`` table itself has no change log).
+    """
+    parent = Sector.__table__.alias("parent")
+    query = (
+        select(Sector.code, Sector.name, Sector.level, parent.c.code, Territory.code, func.ST_AsGeoJSON(Sector.geom, 6))
+        .join(Territory, Territory.id == Sector.territory_id)
+        .outerjoin(parent, parent.c.id == Sector.parent_id)
+        .where(audience.own_sectors().clause)
+        .order_by(Territory.code, Sector.level, Sector.code)
+    )
+
+    def read(connection: Connection) -> dict[str, Any]:
+        rows = connection.execute(query).all()
+        features = [{"type": "Feature", "geometry": json.loads(geometry), "properties": {
+                        "code": code, "name": name, "level": level, "parent": parent_code, "commune": commune}}
+                    for code, name, level, parent_code, commune, geometry in rows]  # fmt: skip
+        return {"type": "FeatureCollection", "features": features}
+
+    return Answer("sectors", (), read, kinds=(EVENTS, *REFERENCE))
+
+
+@router.get("/sectors", response_model=FeatureCollection, responses={304: {"description": "Not modified"}})
+async def sectors(request: Request, audience: CurrentAudience) -> Response:
+    """The outlines of the sectors (quartiers, IRIS...) the caller may see."""
+    return await answers_of(request).serve(request, audience, sectors_answer(audience))
 
 
 def places_answer(audience: Audience, kind: str | None) -> Answer:

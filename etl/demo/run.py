@@ -2,9 +2,8 @@
 
 One code path for every demo (:mod:`etl.demo.spec`): each commune is loaded as a territory (its
 INSEE code as code), its places from the shared data or synthetic, its synthetic BAN, then every
-partner's files are ingested. The observatory itself (the CISPD grouping the communes) and the
-demo's sectors are loaded by the territory hierarchy's loaders (:func:`load_territories` is where
-they plug in); until then the communes are the observatory's territories.
+partner's files are ingested. The observatory (the CLSPD or CISPD grouping the communes) is saved
+first, and the IRIS of the communes, when the demo has an IRIS file, are their sectors.
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ from etl.mapping import load_mapping
 from ols.errors import ConfigurationError
 from ols.periods import Period, parse_period
 from ols.reference.places import read_places, save_places
-from ols.reference.territories import read_boundary, save_territory
+from ols.reference.sectors import read_sectors, save_sectors
+from ols.reference.territories import read_boundary, save_observatory, save_territory
 from ols.settings import data_settings
 from ols.store.models import Source
 
@@ -52,14 +52,28 @@ def shared_file(*parts: str) -> Path:
 
 
 def load_territories(connection: Connection, demo: DemoTerritory, communes: Path) -> list[str]:
-    """Each commune of the demo as a territory (code = INSEE code) with its population; return their names."""
+    """The demo's observatory, each commune as a territory (code = INSEE code) with its population and its IRIS
+    as sectors when the demo has an IRIS file; return the communes' names."""
+    save_observatory(connection, code=demo.code, name=demo.name, kind=demo.kind)
+    iris = shared_file(*demo.sectors) if demo.sectors else None
     names = []
     for commune in demo.communes:
         boundary = read_boundary(communes, commune=commune.insee)
-        save_territory(connection, code=commune.insee, name=boundary.name or commune.insee, boundary=boundary,
-                       source=communes.name, population=commune.population)  # fmt: skip
-        names.append(f"{boundary.name} ({commune.insee})")
+        name = boundary.name or commune.insee
+        territory_id = save_territory(connection, code=commune.insee, name=name, boundary=boundary,
+                                      source=communes.name, population=commune.population)  # fmt: skip
+        if iris is not None:
+            _load_iris(connection, iris, territory_id, commune.insee, name)
+        names.append(f"{name} ({commune.insee})")
     return names
+
+
+def _load_iris(connection: Connection, iris: Path, territory_id: int, insee: str, name: str) -> None:
+    """The IRIS of one commune (IGN CONTOURS-IRIS: ``code_iris`` starts with the INSEE code) as its sectors."""
+    sectors = read_sectors(iris, commune=insee, commune_name=name, name_field="nom_iris", level="IRIS",
+                           code_field="code_iris")  # fmt: skip
+    save_sectors(connection, territory_id, [sector for sector in sectors if sector.code.startswith(insee)],
+                 source=iris.name)  # fmt: skip
 
 
 def _load_reference(connection: Connection, places: tuple[Path, str | None], bans: list[Path]) -> None:

@@ -1,7 +1,8 @@
 """The audience of an output: built once per request or command, it decides what its reader gets.
 
-An audience is who reads (role, territories, partner source) and the suppression threshold of the
-observatory. Readers in ``ols`` ask it which categories, territories and resolution to use, which
+An audience is who reads (role, territories and sectors, partner source) and the suppression threshold
+of the observatory; its territories and sectors make its :class:`~ols.reference.areas.Area`, through
+which every cut by place goes. Readers in ``ols`` ask it which categories, territories and resolution to use, which
 layers exist, and pass it every count they send out (:meth:`Audience.publish`): the rules of
 :mod:`ols.access.roles` and :mod:`ols.access.disclosure` are applied here and nowhere else.
 """
@@ -20,14 +21,11 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    exists,
     func,
-    literal_column,
     not_,
     select,
     true,
 )
-from sqlalchemy.orm import QueryableAttribute
 
 from ols.access import disclosure
 from ols.access.roles import RIGHTS, Layer, Rights, Role, parse_role
@@ -35,7 +33,7 @@ from ols.access.users import Principal
 from ols.errors import InvalidInputError, OLSError
 from ols.nomenclature import CATEGORIES
 from ols.periods import Period
-from ols.store.models import Territory
+from ols.reference.areas import Area, Geometries
 from ols.store.sql import Rows, column_of
 
 RESOLUTIONS = (8, 9, 10)
@@ -55,10 +53,6 @@ LAYER_LABELS = {
 
 class AccessDenied(OLSError, PermissionError):
     """The audience may not receive what was asked (a layer, a resolution, a period)."""
-
-
-Geometries = ColumnElement[Any] | QueryableAttribute[Any] | str
-"""Geometries an area filter tests: a Core column, or ``alias.column`` in a text() query."""
 
 
 @dataclass(frozen=True)
@@ -87,17 +81,18 @@ class Audience:
     territories: tuple[str, ...] = ()
     source: str | None = None
     threshold: int = 5
+    sectors: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, name: str, role: str, *, territories: tuple[str, ...] = (), source: str | None = None,
-           threshold: int = 5) -> Audience:  # fmt: skip
+           threshold: int = 5, sectors: tuple[str, ...] = ()) -> Audience:  # fmt: skip
         """The audience of a user (an unknown role is refused)."""
-        return cls(name, parse_role(role), tuple(territories), source, threshold)
+        return cls(name, parse_role(role), tuple(territories), source, threshold, tuple(sectors))
 
     @classmethod
     def for_user(cls, user: Principal, *, threshold: int = 5) -> Audience:
         """The audience of an authenticated user."""
-        return cls(user.name, user.role, user.territories, user.source_code, threshold)
+        return cls(user.name, user.role, user.territories, user.source_code, threshold, user.sectors)
 
     @classmethod
     def operator(cls, *, threshold: int = 5) -> Audience:
@@ -145,9 +140,14 @@ class Audience:
         return self.source if self.role is Role.PARTNER else None
 
     @property
+    def reach(self) -> Area:
+        """The part of the observatory it sees: its communes and sectors (the whole observatory when none)."""
+        return Area(communes=self.territories, sectors=self.sectors)
+
+    @property
     def cache_key(self) -> tuple[object, ...]:
         """What makes two audiences receive the same data."""
-        return (self.role.value, self.territories, self.own_source, self.threshold)
+        return (self.role.value, self.reach, self.own_source, self.threshold)
 
     def may(self, layer: Layer) -> bool:
         """Whether the layer exists for this reader."""
@@ -206,34 +206,55 @@ class Audience:
         return Filter((not_(column_of(rows, "category") == any_(excluded)), *within.conditions))
 
     def own_territories(self) -> Filter:
-        """Restricts ``territory`` rows to its territories."""
-        return Filter((Territory.code == any_(self._territory_codes()),)) if self.territories else Filter()
+        """Restricts ``territory`` rows to the communes of its area (those holding its sectors)."""
+        return self._filter(self.reach.territories())
+
+    def own_sectors(self) -> Filter:
+        """Restricts ``sector`` rows to those of its area (every sector of its communes, its sectors' subtrees)."""
+        return self._filter(self.reach.own_sectors())
 
     def within(self, rows: Rows) -> Filter:
-        """Restricts rows with a ``territory_id`` to its territories."""
-        if not self.territories:
-            return Filter()
-        own = select(Territory.id).where(Territory.code == any_(self._territory_codes())).correlate(None)
-        return Filter((column_of(rows, "territory_id").in_(own),))
+        """Restricts rows with a ``territory_id`` (events, cell counts, deal points) to its area."""
+        return self._filter(self.reach.facts(rows))
 
     def check_territory(self, code: str) -> None:
-        """AccessDenied unless the territory is among its own (every territory when it has none)."""
-        if self.territories and code not in self.territories:
+        """AccessDenied unless the territory is one of its communes (every territory when its area is whole).
+
+        A reader tied to sectors holds no whole commune.
+        """
+        if not self.reach.whole and code not in self.territories:
             msg = f"le territoire {code} est hors du périmètre de {self.name}"
             raise AccessDenied(msg)
 
-    def area(self, geometries: Geometries, *, centre: bool = False) -> Filter:
-        """Keeps geometries that meet its territories (``centre``: whose centre lies in them)."""
-        if not self.territories:
-            return Filter()
-        territory = Territory.__table__.alias("t")
-        geometry = literal_column(geometries) if isinstance(geometries, str) else geometries
-        meets = func.ST_Intersects(territory.c.geom, func.ST_Centroid(geometry) if centre else geometry)
-        own = territory.c.code == any_(self._territory_codes())
-        return Filter((exists().where(own, meets).correlate_except(territory),))
+    def check_place(self, connection: Connection, territory: str, lon: float, lat: float) -> None:
+        """AccessDenied unless a point of the territory ``territory`` lies in its area (a commune or a sector of it)."""
+        if self.reach.whole or territory in self.territories:
+            return
+        point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+        if self.sectors and connection.execute(select(Area(sectors=self.sectors).meets(point))).scalar():
+            return
+        msg = f"ce lieu est hors du périmètre de {self.name}"
+        raise AccessDenied(msg)
 
-    def _territory_codes(self) -> BindParameter[list[str]]:
-        return bindparam("audience_territories", list(self.territories))
+    def check_area(self, connection: Connection, area: Area) -> Area:
+        """The area asked for, if it lies within its own (AccessDenied otherwise); its own area when none is asked."""
+        if area.whole:
+            return self.reach
+        if not self.reach.covers(area, connection):
+            msg = f"{area.label(connection)} est hors du périmètre de {self.name}"
+            raise AccessDenied(msg)
+        return area
+
+    def area(self, geometries: Geometries, *, centre: bool = False) -> Filter:
+        """Keeps geometries that meet its area (``centre``: whose centre lies in it)."""
+        return self._filter(self.reach.meets(geometries, centre=centre))
+
+    def clip(self, geometries: Any) -> Any:
+        """Polygons (zones) cut to its area, so that no part of them outside it is drawn for it."""
+        return self.reach.clip(geometries)
+
+    def _filter(self, condition: ColumnElement[bool]) -> Filter:
+        return Filter() if self.reach.whole else Filter((condition,))
 
     def publish(self, connection: Connection, counts: Any, keys: Any) -> list[int | None]:
         """The counts it receives: as they are for the police, through disclosure control for the others."""

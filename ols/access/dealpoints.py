@@ -54,7 +54,7 @@ def create(
     audience.require(Layer.DEAL_POINTS)
     _check_status(status)
     territory, code = _territory_of(connection, lon, lat)
-    audience.check_territory(code)
+    audience.check_place(connection, code, lon, lat)
     by = audience.name
     point_id = connection.execute(insert(DealPoint).values(
         label=label, territory_id=territory, geom=from_shape(Point(lon, lat), srid=4326), first_reported=reported_on,

@@ -11,7 +11,7 @@ from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
-from ols.store.models import Event, Source, Territory
+from ols.store.models import Event, Sector, Source, Territory
 
 MAX_EVENTS = 10_000
 
@@ -25,7 +25,10 @@ def raw_events(
     family: str | None = None,
     limit: int = MAX_EVENTS,
 ) -> dict[str, Any]:
-    """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience."""
+    """Events as GeoJSON points (no free text beyond the mapped attributes, no person), cut for the audience.
+
+    Each says its commune (INSEE code) and its sector (code; null outside every sector).
+    """
     audience.require(Layer.EVENTS)
     statement = (
         select(
@@ -41,9 +44,12 @@ def raw_events(
             Source.code,
             Territory.code,
             Event.partner_ref,
+            Event.commune_insee,
+            Sector.code,
         )
         .join_from(Event, Source, Source.id == Event.source_id)
         .join(Territory, Territory.id == Event.territory_id)
+        .outerjoin(Sector, Sector.id == Event.sector_id)
         .where(
             in_period(Event.occurred_at, period, calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
@@ -58,10 +64,16 @@ def raw_events(
     if audience.own_source:
         statement = statement.where(Source.code == audience.own_source)
     rows = connection.execute(statement).all()
-    features = [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {"id": ident, "category": category, "family": family_, "raw_label": label,
-                       "occurred_at": at.isoformat(), "time_precision": tp, "location_precision": lp, "source": source,
-                       "territory": territory, "partner_ref": ref},
-    } for ident, category, family_, label, at, tp, lp, lon, lat, source, territory, ref in rows[:limit]]  # fmt: skip
+    features = [_feature(row) for row in rows[:limit]]
     return {"type": "FeatureCollection", "truncated": len(rows) > limit, "features": features}
+
+
+def _feature(row: Any) -> dict[str, Any]:
+    """One event as a GeoJSON point, with its commune (INSEE code) and sector (code; null outside every sector)."""
+    ident, category, family, label, at, tp, lp, lon, lat, source, territory, ref, commune, sector = row
+    return {
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"id": ident, "category": category, "family": family, "raw_label": label,
+                       "occurred_at": at.isoformat(), "time_precision": tp, "location_precision": lp, "source": source,
+                       "territory": territory, "partner_ref": ref, "commune": commune, "sector": sector},
+    }  # fmt: skip

@@ -1,4 +1,4 @@
-"""Users: a role, a territory scope, an optional partner source, and a token stored hashed.
+"""Users: a role, a scope of territories and sectors, an optional partner source, and a token stored hashed.
 
 A token is ``ols_<prefix>_<secret>``: the prefix finds the user, the secret is checked against
 its argon2 hash; the token itself is printed once, when the user is created, and never stored.
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ols.access.roles import Role, parse_role
 from ols.errors import InvalidInputError
-from ols.store.models import Source, Territory, User, UserSession
+from ols.store.models import Sector, Source, Territory, User, UserSession
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,14 @@ HASHER = PasswordHasher()
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a user's id, name, role, territories (empty: all) and own source."""
+    """Who is calling: a user's id, name, role, territories and sectors (both empty: all) and own source."""
 
     id: int
     name: str
     role: Role
     territories: tuple[str, ...] = ()
     source_code: str | None = None
+    sectors: tuple[str, ...] = ()
 
 
 @cache
@@ -44,10 +45,20 @@ def _decoy() -> str:
     return HASHER.hash(secrets.token_urlsafe(32))
 
 
-def _check_scope(connection: Connection, territories: list[str], source: str | None) -> None:
+def _check_scope(connection: Connection, territories: list[str], sectors: list[str], source: str | None) -> None:
     known = set(connection.execute(select(Territory.code).where(Territory.code.in_(territories))).scalars())
     if missing := [code for code in territories if code not in known]:
         msg = f"territoire inconnu : {', '.join(missing)} (chargez-le d'abord : ols territory load)"
+        raise InvalidInputError(msg)
+    communes = dict(connection.execute(
+        select(Sector.code, Territory.code).join(Territory, Territory.id == Sector.territory_id)
+        .where(Sector.code.in_(sectors))
+    ).all())  # fmt: skip
+    if missing := [code for code in sectors if code not in communes]:
+        msg = f"secteur inconnu : {', '.join(missing)} (voyez les secteurs avec « ols territory list »)"
+        raise InvalidInputError(msg)
+    if inside := [code for code in sectors if communes[code] in territories]:
+        msg = f"secteur déjà compris dans un territoire donné : {', '.join(inside)} (donnez l'un ou l'autre)"
         raise InvalidInputError(msg)
     if source and connection.execute(select(Source.id).where(Source.code == source)).scalar() is None:
         msg = f"source inconnue « {source} » : voyez les sources avec « ols sources list »"
@@ -61,17 +72,22 @@ def create_user(
     role: str,
     territories: list[str] | None = None,
     source: str | None = None,
+    sectors: list[str] | None = None,
 ) -> str:
-    """Create a user and return its token (shown once, stored only as an argon2 hash)."""
+    """Create a user and return its token (shown once, stored only as an argon2 hash).
+
+    ``territories`` and ``sectors`` (codes) are what it sees, all of the observatory when both are empty.
+    """
     kind = parse_role(role)
     if kind is Role.PARTNER and not source:
         msg = "un utilisateur partenaire demande --source (le partenaire dont il peut voir les faits bruts)"
         raise InvalidInputError(msg)
-    _check_scope(connection, territories or [], source)
+    _check_scope(connection, territories or [], sectors or [], source)
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     connection.execute(insert(User).values(
-        name=name, role=kind.value, territories=territories or [], source_code=source, token_prefix=prefix,
+        name=name, role=kind.value, territories=territories or [], sectors=sectors or [], source_code=source,
+        token_prefix=prefix,
         token_hash=HASHER.hash(secret),
     ))  # fmt: skip
     logger.info("utilisateur %s créé (rôle %s)", name, kind.value)
@@ -80,7 +96,7 @@ def create_user(
 
 def _principal(row: Row[Any]) -> Principal:
     return Principal(id=row.id, name=row.name, role=Role(row.role), territories=tuple(row.territories),
-                     source_code=row.source_code)  # fmt: skip
+                     source_code=row.source_code, sectors=tuple(row.sectors))  # fmt: skip
 
 
 def authenticate(connection: Connection, token: str) -> Principal | None:

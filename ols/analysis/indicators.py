@@ -9,14 +9,16 @@ once across partners (:mod:`ols.merging`): by family or category, every row and 
 signalements; by source, each row counts the partner's own facts, and a row "fusionnés" the facts
 merged into another partner's signalement, so that the rows minus it make the total. No evolution
 is shown between two years unless every partner counted in the row had data in both
-(:mod:`ols.cartography.coverage`): a partner's first year is not a rise from zero; the ``no_data``
-column says which partner lacked data when.
+(:mod:`ols.cartography.coverage`): a partner's first year is not a rise from zero, nor is a year
+its data began in; a year none of the row's partners had data in reads "—" (not available), never
+0; the ``no_data`` column says which partner lacked data when.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -28,10 +30,11 @@ from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, record_key
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
-from ols.cartography.coverage import sources_with_data
+from ols.cartography.coverage import began_late, first_days, sources_with_data
 from ols.errors import InvalidInputError
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE, Measure
 from ols.periods import Period
+from ols.reference.areas import Area
 from ols.reference.calendar import calendar_of
 from ols.store.models import Batch, Event, EventLink, OfficialIndicator, Source, Territory
 
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 DEPARTEMENT_COLUMNS = {"classe", "annee", "Code.département", "faits", "tauxpourmille"}
 COMMUNE_COLUMNS = {"CODGEO_2024", "annee", "classe", "taux"}
 GROUPINGS = ("family", "category", "source")
+NOT_AVAILABLE = "—"  # a period before any data of the row's partners: not available, never 0
 
 
 def _year(value: str) -> int:
@@ -150,15 +154,19 @@ def _rows(grouping: str, connection: Connection, audience: Audience) -> dict[str
     return {str(code): str(name) for code, name in rows}
 
 
-def _denominators(connection: Connection, audience: Audience) -> tuple[int | None, int | None]:
-    """Population and dwellings of the audience's territories (None when one of them lacks the figure)."""
+def _denominators(connection: Connection, audience: Audience, area: Area) -> tuple[int | None, int | None]:
+    """Population and dwellings of the audience's territories within ``area`` (None when one of them lacks the
+    figure, or when the audience or the area is made of sectors: a sector has no population of its own, and its
+    commune's would understate rates)."""
+    if area.sectors or audience.sectors:
+        return None, None
     row = connection.execute(
         select(
             func.sum(Territory.population),
             func.sum(Territory.dwellings),
             func.bool_and(Territory.population.is_not(None)),
             func.bool_and(Territory.dwellings.is_not(None)),
-        ).where(audience.own_territories().clause)
+        ).where(audience.own_territories().clause, area.territories())
     ).one()
     return (int(row[0]) if row[2] else None), (int(row[1]) if row[3] else None)
 
@@ -174,7 +182,8 @@ def with_rates(
         if key == "merged":  # facts counted in another partner's row: no rate of their own
             return None
         base = dwellings if by == "category" and key == "residential_burglary" else population
-        return round(1000 * float(value) / base, 2) if base and value is not None and not pd.isna(value) else None
+        known = isinstance(value, int | float | np.integer) and not pd.isna(value)
+        return round(1000 * float(value) / base, 2) if base and known else None
 
     rates = [rate(key, value) for key, value in zip(table["key"], table[column], strict=True)]
     return table.assign(rate_per_thousand=pd.Series(rates, index=table.index, dtype=float))
@@ -184,7 +193,7 @@ Counts = dict[tuple[str, str], tuple[int, int, int, int]]  # (row key, source) �
 
 
 def _span_counts(connection: Connection, span: Period, audience: Audience, by: str, measure: str,
-                 timezone: str) -> Counts:  # fmt: skip
+                 timezone: str, area: Area) -> Counts:  # fmt: skip
     """Per row and source: signalements of the audience's facts of a period and facts merged into another
     partner's, with their cell keys (``by``: family, category or source)."""
     key = {"family": Event.family, "category": Event.category, "source": Source.code}[by]
@@ -196,7 +205,7 @@ def _span_counts(connection: Connection, span: Period, audience: Audience, by: s
         select(key, Source.code, func.count().filter(~member), summed[0], func.count().filter(member), summed[1])
         .select_from(linked)
         .where(in_period(Event.occurred_at, span, timezone), audience.facts(Event.__table__).clause,
-               Event.measure == measure)
+               area.facts(Event.__table__), Event.measure == measure)
         .group_by(key, Source.code)
     ).all()  # fmt: skip
     return {(str(row[0]), str(row[1])): (int(row[2]), int(row[3]), int(row[4]), int(row[5])) for row in rows}
@@ -216,32 +225,80 @@ def _cells(found: Counts, keys: list[str], by: str, *, merged_row: bool) -> list
     return [*rows, *([merged] if merged_row else []), total]
 
 
+@dataclass(frozen=True)
+class Gaps:
+    """Where the partners counted in a row lacked data: per period, those with none (``absent``) and those whose
+    data began during it (``partial``, with their first day); ``sources`` are the row's, ``every`` all counted,
+    ``having`` the partners with data in each period."""
+
+    sources: frozenset[str]
+    every: frozenset[str]
+    having: dict[str, set[str]]
+    partial: dict[str, dict[str, date]]
+
+    @property
+    def absent(self) -> dict[str, set[str]]:
+        """Per period, the row's partners without any data then."""
+        return {name: set(self.sources - having) for name, having in self.having.items()}
+
+    def lacking(self, name: str) -> set[str]:
+        """The row's partners without (complete) data in the period ``name``: no evolution from it."""
+        return self.absent[name] | set(self.partial[name])
+
+    def not_available(self, name: str, *, suppressed: bool) -> bool:
+        """Whether the row's count of the period is "—": none of its partners (of any partner, for a row that
+        counted nothing, and for a suppressed reader: which partners a row counts is not told) had data then."""
+        sources = self.every if suppressed or not self.sources else self.sources
+        return bool(sources) and not sources & self.having[name]
+
+    def note(self) -> str | None:
+        """The partners that lacked data when, in French."""
+        said = [f"{', '.join(sorted(sources))} : pas de données en {year}"
+                for year, sources in self.absent.items() if sources]  # fmt: skip
+        said += [f"{source} : données à partir du {day:%d/%m/%Y}"
+                 for found in self.partial.values() for source, day in sorted(found.items())]  # fmt: skip
+        return "; ".join(said) or None
+
+
 def _coverage(connection: Connection, years: Years, found: dict[str, Counts], keys: list[str],
-              timezone: str) -> dict[str, dict[str, set[str]]]:  # fmt: skip
-    """For each row (and "merged", "total"): for each year, the partners counted in the row that had no data then."""
-    present = sources_with_data(connection, (years.n2, years.n1, years.n), timezone)
+              timezone: str) -> dict[str, Gaps]:  # fmt: skip
+    """For each row (and "merged", "total"): for each year, the partners counted in the row that had no data then,
+    and those whose data began during it."""
+    periods = (years.n2, years.n1, years.n)
+    present = sources_with_data(connection, periods, timezone)
     codes = dict(connection.execute(select(Source.id, Source.code)).all())
     having = {name: {codes[source] for source in ids} for name, ids in present.items()}
+    began = {codes[source]: day for source, day in first_days(connection, timezone).items()}
     counted = [(row, source) for counts in found.values() for (row, source), cells in counts.items() if any(cells[::2])]
-    every = {source for _, source in counted}
-    rows = {key: {source for row, source in counted if row == key} for key in keys}
+    every = frozenset(source for _, source in counted)
+    rows = {key: frozenset(source for row, source in counted if row == key) for key in keys}
     rows |= {"merged": every, "total": every}
-    return {key: {name: sources - having[name] for name in having} for key, sources in rows.items()}
+    return {key: Gaps(sources, every, having,
+                      {p.name: {s: began[s] for s in sources & having[p.name] if began_late(began[s], p)}
+                       for p in periods})
+            for key, sources in rows.items()}  # fmt: skip
 
 
-def _without_false_evolutions(table: pd.DataFrame, years: Years, gaps: dict[str, dict[str, set[str]]]) -> pd.DataFrame:
-    """No evolution where a partner counted in the row had no data in one of the two years compared."""
+def _without_false_evolutions(table: pd.DataFrame, years: Years, gaps: dict[str, Gaps], *,
+                              suppressed: bool) -> pd.DataFrame:  # fmt: skip
+    """No evolution where a partner counted in the row had no data, or partial data, in one of the two years
+    compared; "—" for a year none of the row's partners had data in (not a count of zero)."""
     n2, n1, n = years.names()
-    out = table.copy()
-    notes = []
+    out = table.astype(dict.fromkeys(years.names(), object))
+    notes: list[str | None] = []
     for index, key in zip(out.index, out["key"], strict=True):
-        missing = gaps.get(str(key), {})
-        if missing.get(n) or missing.get(n1):
+        gap = gaps.get(str(key))
+        if gap is None:
+            notes.append(None)
+            continue
+        if gap.lacking(n) or gap.lacking(n1):
             out.loc[index, ["evolution", "evolution_pct"]] = None
-        if missing.get(n) or missing.get(n2):
+        if gap.lacking(n) or gap.lacking(n2):
             out.loc[index, "evolution_n2_pct"] = None
-        notes.append("; ".join(f"{', '.join(sorted(sources))} : pas de données en {year}"
-                               for year, sources in missing.items() if sources) or None)  # fmt: skip
+        for name in years.names():
+            if gap.not_available(name, suppressed=suppressed):
+                out.at[index, name] = NOT_AVAILABLE
+        notes.append(gap.note())
     return out.assign(no_data=pd.Series(notes, index=out.index, dtype=object))
 
 
@@ -252,8 +309,10 @@ def local_evolution(
     *,
     by: str = "family",
     measure: Measure = "facts",
+    area: Area | None = None,
 ) -> pd.DataFrame:
-    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience.
+    """Evolution table of the observatory's own counts for ``period`` vs the two years before, for an audience,
+    of the whole observatory or of one of its communes or sectors (``area``).
 
     Counts cover the audience's categories and territories and are published for it (the total
     row too, from its own facts, never as a sum of shown rows); evolutions and N's rate per 1,000
@@ -267,7 +326,8 @@ def local_evolution(
         raise InvalidInputError(msg)
     years = Years.ending(audience.period(period))
     timezone = calendar_of(connection).timezone
-    counts = {name: _span_counts(connection, span, audience, by, measure, timezone)
+    area = area or Area()
+    counts = {name: _span_counts(connection, span, audience, by, measure, timezone, area)
               for name, span in zip(years.names(), (years.n2, years.n1, years.n), strict=True)}  # fmt: skip
     labels = _rows(by, connection, audience)
     labels |= {row: row for found in counts.values() for row, _ in found if row not in labels}
@@ -281,11 +341,12 @@ def local_evolution(
         frame[name] = pd.array(audience.publish(connection, [n for n, _ in cells], [c for _, c in cells]),
                                dtype="Int64")  # fmt: skip
     table = _without_false_evolutions(with_evolution(frame, years.names()), years,
-                                      _coverage(connection, years, counts, keys, timezone))  # fmt: skip
+                                      _coverage(connection, years, counts, keys, timezone),
+                                      suppressed=audience.suppressed)  # fmt: skip
     table.insert(2, "measure", measure)
     if by == "category":
         table["ssmsi"] = [CATEGORY_BY_CODE[k].ssmsi if k in CATEGORY_BY_CODE else None for k in table["key"]]
-    population, dwellings = _denominators(connection, audience)
+    population, dwellings = _denominators(connection, audience, area)
     return with_rates(table, years.n.name, by=by, population=population, dwellings=dwellings)
 
 

@@ -23,6 +23,7 @@ from ols.errors import NotFoundError, UnsupportedHolidayError
 from ols.holidays import school_holidays
 from ols.merging import counted
 from ols.periods import Period
+from ols.reference.areas import Area
 from ols.reference.calendar import calendar_of
 from ols.store.models import Event, Zone
 
@@ -64,8 +65,9 @@ def _in_zone(connection: Connection, zone: str, period: Period, audience: Audien
 
 
 def _profile_rows(
-    connection: Connection, period: Period, audience: Audience, *, family: str | None, zone: str | None, timezone: str
-) -> ProfileRows:
+    connection: Connection, period: Period, audience: Audience, *, family: str | None, zone: str | None, timezone: str,
+    area: Area,
+) -> ProfileRows:  # fmt: skip
     """(local date, ISO weekday, hour, time precision, count, cell key) of the facts the audience may see."""
     local = local_time(Event.occurred_at, timezone)
     groups = (
@@ -79,6 +81,7 @@ def _profile_rows(
         .where(
             in_period(Event.occurred_at, audience.period(period), timezone),
             audience.facts(Event.__table__).clause,
+            area.facts(Event.__table__),
             counted(Event.__table__),
         )
         .group_by(*groups)
@@ -128,14 +131,17 @@ def time_profile(
     *,
     family: str | None = None,
     zone: str | None = None,
+    area: Area | None = None,
 ) -> dict[str, Any]:
-    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience.
+    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience
+    (and to a commune or sector, ``area``).
 
     Hours, weekdays and school holidays are the territories' (:func:`~ols.reference.calendar.calendar_of`).
     """
     audience.require(Layer.PROFILES)
     calendar = calendar_of(connection)
-    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=calendar.timezone)
+    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=calendar.timezone,
+                         area=area or Area())  # fmt: skip
     holiday, no_holidays = _holidays(rows, calendar.holiday_zone)
     grid, split, unknown_hour, single = _tally(rows, holiday)
     imprecise, timed, evening = single.published(connection, audience)

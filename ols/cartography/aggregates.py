@@ -39,6 +39,7 @@ from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key, record_key
 from ols.merging import counted
 from ols.periods import Period
+from ols.reference.areas import Area
 from ols.store.models import CellCount, Event, EventLink, Zone
 
 RESOLUTIONS = (8, 9, 10)
@@ -171,16 +172,18 @@ def live_scope_totals(
     return pd.DataFrame({"full": [row[1] for row in rows], "open": [row[2] for row in rows]}, index=index)
 
 
-def zone_counts(connection: Connection, period: Period, audience: Audience, *, timezone: str) -> pd.DataFrame:
+def zone_counts(
+    connection: Connection, period: Period, audience: Audience, *, timezone: str, area: Area | None = None
+) -> pd.DataFrame:
     """Signalements of facts per zone the audience may see (its computed zones of the period, the declared ones)
-    and family."""
+    and family; with ``area``, the zones meeting that commune or sector, their facts wherever in the zone."""
     its_zones = or_(Zone.kind == "declared", and_(Zone.period == period.name, Zone.scope == audience.scope))
     groups = (Zone.kind, Zone.code, Zone.name, Event.family)
     rows = connection.execute(
         select(*groups, func.count(), cell_key(Event.__table__))
         .join_from(Zone, Event, func.ST_Intersects(Zone.geom, Event.geom))
         .where(its_zones, in_period(Event.occurred_at, period, timezone), audience.facts(Event.__table__).clause,
-               counted(Event.__table__), audience.area(Zone.geom).clause)
+               counted(Event.__table__), audience.area(Zone.geom).clause, (area or Area()).meets(Zone.geom))
         .group_by(*groups)
         .order_by(Zone.kind, Zone.code, Event.family)
     ).all()  # fmt: skip

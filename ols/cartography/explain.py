@@ -24,7 +24,15 @@ from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS
 from ols.access.roles import Layer
 from ols.cartography.explain_text import cell_sentences, neighbourhood_text, resolution_text, zone_sentences
-from ols.cartography.layers import hotspot_frame, hotspot_status, refresh_record, visible_zones, zone_resolution
+from ols.cartography.grid import polygon
+from ols.cartography.layers import (
+    hotspot_frame,
+    hotspot_status,
+    refresh_record,
+    visible_zones,
+    zone_resolution,
+    zones_in_area,
+)
 from ols.caveats import CAVEATS, refresh_method
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import FAMILY_BY_CODE
@@ -203,6 +211,14 @@ def _zone_cells(connection: Connection, zone_id: int, geometry: str, resolution:
     return [int(h3.str_to_int(c)) for c in h3.h3shape_to_cells(shape, resolution)]
 
 
+def _cells_in_area(connection: Connection, cells: list[int], audience: Audience) -> int:
+    """How many of a zone's cells lie in the reader's area (their centre does): those it sees drawn."""
+    if audience.reach.whole:
+        return len(cells)
+    area = audience.reach.geometry(connection)
+    return sum(area is not None and area.contains(polygon(cell).centroid) for cell in cells)
+
+
 def _zone(connection: Connection, question: Question, audience: Audience) -> dict[str, Any]:
     """The explanation of a zone of vigilance."""
     row = next((z for z in visible_zones(connection, question.period, audience) if z.code == question.zone), None)
@@ -223,10 +239,12 @@ def _zone(connection: Connection, question: Question, audience: Audience) -> dic
     classes = _layer_classes(connection, question, audience, resolution, cells) if readable else {}
     found = {
         "kind": "zone", "zone": row.code, "name": row.name, "zone_kind": row.kind, "resolution": resolution,
-        "cells": len(cells), "count": count, "count_label": audience.count_label(count),
+        "cells": _cells_in_area(connection, cells, audience), "count": count,
+        "count_label": audience.count_label(count),
         "merged": merged, "partners": listed, "around": around,
         "around_label": audience.count_label(around), "classes": classes,
         "labels": {code: class_label(code) for code in classes},
-        "max_z": (row.stats or {}).get("max_z") if not audience.suppressed else None,
+        "max_z": ((row.stats or {}) | zones_in_area(connection, [row.id], audience).get(row.id, {})).get("max_z")
+        if not audience.suppressed else None,
     }  # fmt: skip
     return found | {"title": "Pourquoi cette zone ?", "sentences": zone_sentences(found, audience)}

@@ -22,40 +22,44 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 from ols import merging
 from ols.access.audience import Scope
 from ols.cartography import aggregates
+from ols.cartography.filing import file_declared
 from ols.cartography.guards import zone_reason
 from ols.cartography.hotlayers import ALL_FAMILIES, COARSE_RESOLUTION, hotspots, resolutions
 from ols.cartography.hotspots import method
 from ols.cartography.trends import emerging
-from ols.cartography.zones import HOT_CLASSES, TO_L93, hot_clusters, reproject, save_computed
+from ols.cartography.whereabouts import Gazetteer, Whereabouts
+from ols.cartography.zones import HOT_CLASSES, hot_clusters, save_computed
 from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.settings import CartographySettings, MergeSettings, cartography_settings, merge_settings
-from ols.store.models import CellCount, Hotspot, Place, Refresh, Source, Territory, Zone
+from ols.store.models import CellCount, Hotspot, Refresh, Source, Territory, Zone
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class Context:
-    """What a refresh reads once: the territory outline and the named places."""
+    """What a refresh reads once: the observatory's outline (its communes' union), its communes, sectors and
+    named places."""
 
     area: shapely.Geometry
-    places: list[tuple[str, shapely.Point]]
+    gazetteer: Gazetteer | None = None
 
     @classmethod
     def load(cls, connection: Connection) -> Context:
-        """The union of the territories and the places, from the database."""
+        """The union of the territories, and the gazetteer, from the database."""
         geoms = [to_shape(geom) for geom in connection.execute(select(Territory.geom)).scalars()]
-        places = [(name, to_shape(geom)) for name, geom in connection.execute(select(Place.name, Place.geom))]
-        return cls(area=shapely.union_all(geoms), places=places)
+        return cls(area=shapely.union_all(geoms), gazetteer=Gazetteer.load(connection))
 
-    def nearest_place(self, geom: shapely.Geometry) -> str | None:
-        """Name of the named place nearest to a zone, with the distance in metres."""
-        if not self.places:
-            return None
-        centre = reproject(geom.representative_point(), TO_L93)
-        metres, name = min((reproject(point, TO_L93).distance(centre), name) for name, point in self.places)
-        return f"{name} (~{round(metres, -1):.0f} m)"
+    def where(self, geom: shapely.Geometry) -> Whereabouts:
+        """The communes and sectors a zone meets, and where it is in words (never "?")."""
+        return (self.gazetteer or Gazetteer((), (), ())).of(geom)
+
+    def near(self, geom: shapely.Geometry) -> str:
+        """Where a zone is, with the distance to its nearest named place when there is one."""
+        place = self.gazetteer.nearest_place(geom) if self.gazetteer else None
+        label = self.where(geom).label
+        return f"{label} (~{round(place[1], -1):.0f} m)" if place and label.startswith("près de") else label
 
 
 def zone_sets(settings: CartographySettings) -> list[tuple[Scope, int, str]]:
@@ -92,11 +96,12 @@ def computed_zones(
         found = hot_clusters(np.asarray(cells, dtype=np.int64), np.asarray(counts), np.asarray(z, dtype=float),
                              np.asarray(classes, dtype=object))  # fmt: skip
         zones = [zone for zone in found if zone.events >= settings.zone_min_facts]
-        saved = save_computed(connection, period.name, zones, resolution=resolution, scope=scope, letter=letter)
+        saved = save_computed(connection, period.name, zones, resolution=resolution, scope=scope, letter=letter,
+                              where=context.where)  # fmt: skip
         if scope == "full":
-            summary = [{"code": zone["code"], "name": zone["name"], **zone["stats"],
-                        "near": context.nearest_place(zone["geom"])} for zone in saved]  # fmt: skip
-            left_out = [f"{len(zone.cells)} cellule(s) chaude(s) près de {context.nearest_place(zone.geom) or '?'} : "
+            summary = [{"code": zone["code"], "name": zone["name"], **zone["stats"], "near": context.near(zone["geom"]),
+                        "communes": zone["communes"], "sectors": zone["sectors"]} for zone in saved]  # fmt: skip
+            left_out = [f"{len(zone.cells)} cellule(s) chaude(s), {context.near(zone.geom)} : "
                         f"{zone_reason(zone.events, settings.zone_min_facts)}"
                         for zone in found if zone.events < settings.zone_min_facts]  # fmt: skip
     return summary, left_out
@@ -146,7 +151,8 @@ def refresh(
         patterns, trend = emerging(connection, period, context.area, settings)
         logger.info("tendances de %s calculées : %s", period.name, patterns or trend["reason"])
         zones, left_out = computed_zones(connection, period, context, settings)
-        logger.info("zones calculées de %s : %d", period.name, len(zones))
+        logger.info("zones calculées de %s : %d ; zones déclarées situées : %d", period.name, len(zones),
+                    file_declared(connection))  # fmt: skip
         summary = {
             "period": period.name, "label": period.label, "events": counts["facts"], "merged": counts["merged"],
             "activity": counts["activity"], "sources": _sources(connection, period),

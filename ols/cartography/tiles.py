@@ -33,10 +33,13 @@ HEATMAP_TILE = text(
     "WHERE g.geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)) "
     "SELECT ST_AsMVT(tile, 'heatmap') FROM tile"
 )
+# A reader cut to an area (``clip``, WKT) gets each zone drawn within it (Audience.clip's rule, as a bound value).
 ZONES_TILE = text(
-    "WITH tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y)) AS geom, code, name, "
-    "kind FROM zone WHERE id = ANY(:ids) AND geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)) "
-    "SELECT ST_AsMVT(tile, 'zones') FROM tile"
+    "WITH cut AS (SELECT id, code, name, kind, CASE WHEN CAST(:clip AS text) IS NULL THEN geom ELSE "
+    "ST_Intersection(geom, ST_GeomFromText(CAST(:clip AS text), 4326)) END AS geom FROM zone WHERE id = ANY(:ids) "
+    "AND geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326)), "
+    "tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y)) AS geom, code, name, kind "
+    "FROM cut) SELECT ST_AsMVT(tile, 'zones') FROM tile"
 )
 
 
@@ -70,5 +73,7 @@ def heatmap_tile(connection: Connection, z: int, x: int, y: int, query: HeatmapQ
 def zones_tile(connection: Connection, z: int, x: int, y: int, period: Period, audience: Audience) -> bytes:
     """The ``zones`` layer of one tile: the zones the audience may see (:func:`~.layers.visible_zones`)."""
     ids = [row.id for row in visible_zones(connection, period, audience)]
-    row = connection.execute(ZONES_TILE, {"z": z, "x": x, "y": y, "ids": ids}).scalar_one()
+    area = None if audience.reach.whole else audience.reach.geometry(connection)
+    clip = None if area is None else area.wkt
+    row = connection.execute(ZONES_TILE, {"z": z, "x": x, "y": y, "ids": ids, "clip": clip}).scalar_one()
     return bytes(row or b"")

@@ -6,8 +6,8 @@ coordinator and kept as one GeoJSON file each in the declared-zones folder (``OL
 default ``$OLS_HOME/zones``; reviewable in git when it is a repository's folder), with their name,
 rationale, owner, review date and validity. A sync loads the files and deletes a zone that has no
 file only when asked to (``--prune``), so that a wrong or empty folder never wipes the declared
-zones out. The comparison says which declared zones are no longer hot, which hot areas lie outside
-every declared zone, and which computed zones entered or left since the previous period.
+zones out. Each zone is filed under the communes and sectors it meets (:mod:`ols.cartography.filing`,
+:mod:`ols.cartography.whereabouts`); the comparison of zones lives in :mod:`ols.cartography.editions`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -31,9 +31,15 @@ from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, delete, insert, select
 
+from ols.cartography.filing import file_declared
 from ols.cartography.grid import outline, weights
 from ols.errors import ConfigurationError, InvalidInputError, NotFoundError
 from ols.store.models import Zone
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ols.cartography.whereabouts import Whereabouts
 
 logger = logging.getLogger(__name__)
 
@@ -102,24 +108,30 @@ def save_computed(
     resolution: int,
     scope: str = "full",
     letter: str = "Z",
+    where: Callable[[BaseGeometry], Whereabouts] | None = None,
 ) -> list[dict[str, Any]]:
     """Replace the computed zones of a period, scope and resolution, with their cells; return what was stored.
 
     Each set of zones is numbered on its own, its codes marked by ``letter`` (``-Z1``, ``-O1``…),
-    so that no code names two different areas.
+    so that no code names two different areas. ``where`` says where a zone lies: its name then
+    says it ("Zone de vigilance n°1 (près de Mairie, Loos)") and it is filed under the communes
+    and sectors it meets.
     """
     connection.execute(delete(Zone).where(Zone.kind == "computed", Zone.period == period, Zone.scope == scope,
                                           Zone.resolution == resolution))  # fmt: skip
     saved = []
     for number, zone in enumerate(zones, start=1):
         area_km2 = reproject(zone.geom, TO_L93).area / 1e6
+        found = where(zone.geom) if where else None
         row = {
             "kind": "computed",
             "scope": scope,
             "resolution": resolution,
             "code": f"{period}-{letter}{number}",
             "period": period,
-            "name": f"Zone de vigilance n°{number}",
+            "name": f"Zone de vigilance n°{number}" + (f" ({found.label})" if found else ""),
+            "communes": list(found.communes) if found else [],
+            "sectors": list(found.sectors) if found else [],
             "rationale": "Cellules H3 contiguës significativement chaudes (Gi*, 95 % après FDR)",
             "owner": "calcul OLS",
             "stats": {"cells": len(zone.cells), "events": zone.events, "max_z": round(zone.max_z, 3),
@@ -234,6 +246,7 @@ def sync_declared(connection: Connection, folder: Path, *, prune: bool = False) 
             {**values, "kind": "declared", "period": "", "geom": from_shape(values["geom"], srid=4326),
              "stats": {}},
         )  # fmt: skip
+    file_declared(connection, codes)
     logger.info("zones déclarées chargées depuis %s : %d", folder, len(codes))
     if absent:
         logger.info("zones déclarées absentes du dossier %s : %s", "supprimées" if prune else "gardées", absent)
@@ -267,27 +280,6 @@ def zones_of(
         item["geom"] = to_shape(row.geom)
         rows.append(item)
     return rows
-
-
-def _touches(zone: dict[str, Any], others: list[dict[str, Any]]) -> list[str]:
-    return [other["code"] for other in others if zone["geom"].intersects(other["geom"])]
-
-
-def compare(
-    current: list[dict[str, Any]], previous: list[dict[str, Any]], declared: list[dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    """What changed: declared zones no longer hot, hot areas outside declared zones, entering, leaving."""
-    return {
-        "declared_not_hot": [{"code": z["code"], "name": z["name"]} for z in declared if not _touches(z, current)],
-        "hot_outside_declared": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, declared)],
-        "entering": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, previous)],
-        "leaving": [{"code": z["code"], "name": z["name"]} for z in previous if not _touches(z, current)],
-        "continuing": [
-            {"code": z["code"], "name": z["name"], "previous": _touches(z, previous)}
-            for z in current
-            if _touches(z, previous)
-        ],
-    }
 
 
 MAX_DECLARED_KM2 = 50.0
@@ -376,6 +368,7 @@ def save_declared(connection: Connection, values: dict[str, Any], *, replace: bo
     row = {name: values.get(name) for name in DECLARED_FIELDS}
     connection.execute(insert(Zone), {**row, "kind": "declared", "period": "", "stats": {},
                                       "geom": from_shape(values["geom"], srid=4326)})  # fmt: skip
+    file_declared(connection, (values["code"],))
     logger.info("zone déclarée %s enregistrée", values["code"])
 
 

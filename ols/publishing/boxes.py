@@ -28,6 +28,7 @@ from ols.cartography.explain import Question, explain
 from ols.cartography.layers import zones_geojson
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
+from ols.reference.areas import Area
 from ols.wording import number
 
 TOP_ZONES = 3
@@ -41,11 +42,14 @@ class Box:
     sentences: list[str]
 
 
-def zone_boxes(connection: Connection, semester: Period, audience: Audience, top: int = TOP_ZONES) -> list[Box]:
-    """« Pourquoi cette zone ? » for the semester's computed zones with the most facts, as the audience sees them."""
+def zone_boxes(
+    connection: Connection, semester: Period, audience: Audience, top: int = TOP_ZONES, area: Area | None = None
+) -> list[Box]:
+    """« Pourquoi cette zone ? » for the semester's computed zones with the most facts (of those meeting ``area``),
+    as the audience sees them."""
     if not audience.may(Layer.ZONES):
         return []
-    features = [f["properties"] for f in zones_geojson(connection, semester, audience)["features"]
+    features = [f["properties"] for f in zones_geojson(connection, semester, audience, area)["features"]
                 if f["properties"]["kind"] == "computed"]  # fmt: skip
     ranked = sorted(features, key=lambda p: -(p["stats"].get("events") or 0))[:top]
     boxes = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 from shapely.geometry import Point, shape
@@ -49,6 +50,12 @@ def _territories(connection: Connection, audience: Audience) -> gpd.GeoDataFrame
                             geometry=[shape(json.loads(t[3])) for t in rows], crs=4326)  # fmt: skip
 
 
+def _zone_fields(properties: dict[str, Any]) -> dict[str, Any]:
+    """A zone's fields for QGIS: its communes and sectors as one text each (« 59360, 59286 »), no stats."""
+    return {key: ", ".join(value) if isinstance(value, list) else value
+            for key, value in properties.items() if key != "stats"}  # fmt: skip
+
+
 def export_gpkg(connection: Connection, period: Period, audience: Audience, out: Path, *, crs: int = 2154) -> list[str]:
     """Write the layers the audience may see to ``out``; return their names."""
     layers: dict[str, gpd.GeoDataFrame] = {"hexagones": _hexagons(connection, period, audience)}
@@ -59,7 +66,7 @@ def export_gpkg(connection: Connection, period: Period, audience: Audience, out:
     if audience.may(Layer.ZONES):
         features = zones_geojson(connection, period, audience)["features"]
         layers["zones"] = gpd.GeoDataFrame(
-            [{key: value for key, value in f["properties"].items() if key != "stats"} for f in features],
+            [_zone_fields(f["properties"]) for f in features],
             geometry=[shape(f["geometry"]) for f in features],
             crs=4326,
         )

@@ -1,11 +1,15 @@
-"""Reports for the mayor, the cellule de veille and the CLSPD plenary: HTML, PDF and tables.
+"""Reports for the mayor, the cellule de veille and the plenary of the CLSPD, CISPD or EPCI: HTML, PDF and tables.
 
 - weekly (récapitulatif hebdomadaire): counts by family vs the four previous weeks and the same
   week last year, the busiest places of the week, new points de deal (police audiences only);
 - monthly (bilan de la cellule de veille): families and categories vs the previous month and the
   same month last year, the semester's zones, the evening share;
-- annual (bilan CLSPD): N-2/N-1/N evolution tables by family and by source, the semester maps,
-  the zones and their evolution, SSMSI context figures, method notes.
+- annual (bilan annuel, :mod:`ols.publishing.annual`): N-2/N-1/N evolution tables by family and
+  by source, the semester maps, the zones and their evolution, SSMSI context figures, method
+  notes; for an intercommunal observatory, one chapter per member commune.
+
+Each is titled after the observatory (:mod:`ols.publishing.sections`) and may be cut to one
+commune or sector (an :class:`~ols.reference.areas.Area`).
 
 Tables go out as XLSX and as ``;``-separated UTF-8-BOM CSV with formula injection neutralised;
 what a report shows follows the audience's role, as everywhere in OLS.
@@ -13,9 +17,7 @@ what a report shows follows the audience's role, as everywhere in OLS.
 
 from __future__ import annotations
 
-import base64
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,6 @@ from weasyprint import HTML
 from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.access.roles import Layer
-from ols.analysis.indicators import local_evolution, official_evolution
 from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.cartography.layers import refresh_record
@@ -37,11 +38,13 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.merging import counted
 from ols.nomenclature import CATEGORY_BY_CODE, FAMILY_BY_CODE
 from ols.periods import Period, parse_period
-from ols.publishing.boxes import Box, cell_text, crosswatch_frame, left_out_note, near_repeat_note, zone_boxes
-from ols.publishing.mapexport import Snapshot, render
+from ols.publishing.annual import annual
+from ols.publishing.boxes import crosswatch_frame, left_out_note, near_repeat_note
+from ols.publishing.sections import Section, Table, of_observatory, semester_boxes, shown
 from ols.publishing.tables import neutralise, to_excel_csv
+from ols.reference.areas import Area
 from ols.reference.calendar import calendar_of, local_now
-from ols.store.models import DealPoint, Event, OfficialIndicator, Place, Territory
+from ols.store.models import DealPoint, Event, Place, Territory
 
 logger = logging.getLogger(__name__)
 
@@ -74,43 +77,16 @@ def disclosure_note(audience: Audience) -> str | None:
             "quelques unités de la somme des lignes, et des chiffres de la version police.")  # fmt: skip
 
 
-@dataclass
-class Table:
-    """A table of a report: columns and rows of display values."""
-
-    name: str
-    frame: pd.DataFrame
-
-    @property
-    def columns(self) -> list[str]:
-        """Column headers."""
-        return [str(column) for column in self.frame.columns]
-
-    @property
-    def rows(self) -> list[list[str]]:
-        """Cells as text ("< 5" for a suppressed count, empty for none)."""
-        return [["" if pd.isna(value) else cell_text(value) for value in row]
-                for row in self.frame.itertuples(index=False)]  # fmt: skip
-
-
-@dataclass
-class Section:
-    """A titled part of a report."""
-
-    title: str
-    text: str = ""
-    table: Table | None = None
-    images: list[str] = field(default_factory=list)
-    boxes: list[Box] = field(default_factory=list)
-
-
-def _family_counts(connection: Connection, period: Period, audience: Audience) -> dict[str, tuple[int, int]]:
-    """(count, cell key) of the audience's facts of the period, per family."""
+def _family_counts(
+    connection: Connection, period: Period, audience: Audience, area: Area
+) -> dict[str, tuple[int, int]]:
+    """(count, cell key) of the audience's facts of the period in the area, per family."""
     rows = connection.execute(
         select(Event.family, func.count(), cell_key(Event.__table__))
         .where(
             in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
+            area.facts(Event.__table__),
             counted(Event.__table__),
         )
         .group_by(Event.family)
@@ -118,13 +94,8 @@ def _family_counts(connection: Connection, period: Period, audience: Audience) -
     return {family: (int(n), int(key)) for family, n, key in rows}
 
 
-def _shown(frame: pd.DataFrame, columns: list[str], audience: Audience) -> pd.DataFrame:
-    """The table as printed: hidden counts written "< 5"."""
-    return frame.astype(dict.fromkeys(columns, object)).fillna({c: audience.count_label(None) for c in columns})
-
-
-def _comparison_table(connection: Connection, periods: list[Period], audience: Audience) -> Table:
-    counts = {period.name: _family_counts(connection, period, audience) for period in periods}
+def _comparison_table(connection: Connection, periods: list[Period], audience: Audience, area: Area) -> Table:
+    counts = {period.name: _family_counts(connection, period, audience, area) for period in periods}
     families = list(FAMILY_BY_CODE)  # every family, so that a row's presence tells nothing
     columns: dict[str, Any] = {}
     for period in periods:
@@ -134,11 +105,11 @@ def _comparison_table(connection: Connection, periods: list[Period], audience: A
         published = audience.publish(connection, [n for n, _ in cells], [k for _, k in cells])
         columns[period.label] = pd.array(published, dtype="Int64")
     frame = pd.DataFrame({"famille": [*(FAMILY_BY_CODE[f].label for f in families), "Total"], **columns})
-    return Table("comparaison", _shown(frame, [p.label for p in periods], audience))
+    return Table("comparaison", shown(frame, [p.label for p in periods], audience))
 
 
-def _busiest(connection: Connection, period: Period, audience: Audience) -> Table:
-    """The five places with the most facts within 250 m, as the audience receives the counts."""
+def _busiest(connection: Connection, period: Period, audience: Audience, area: Area) -> Table:
+    """The five places with the most facts (of the area) within 250 m, as the audience receives the counts."""
     nearest = select(Place.name, Place.geom).order_by(Place.geom.op("<->")(Event.geom)).limit(1).lateral("p")
     near = func.ST_DWithin(cast(nearest.c.geom, GEOGRAPHY), cast(Event.geom, GEOGRAPHY), BUSY_METRES)
     rows = connection.execute(
@@ -148,6 +119,7 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
         .where(
             in_period(Event.occurred_at, audience.period(period), calendar_of(connection).timezone),
             audience.facts(Event.__table__).clause,
+            area.facts(Event.__table__),
             counted(Event.__table__),
             near,
         )
@@ -155,19 +127,20 @@ def _busiest(connection: Connection, period: Period, audience: Audience) -> Tabl
     ).all()
     published = audience.publish(connection, [row[1] for row in rows], [row[2] for row in rows])
     names = [row[0] for row in rows]
-    shown = [(name, count) for name, count in zip(names, published, strict=True) if count is not None]
-    ranked = sorted(shown, key=lambda item: -item[1])[:5]
+    kept = [(name, count) for name, count in zip(names, published, strict=True) if count is not None]
+    ranked = sorted(kept, key=lambda item: -item[1])[:5]
     frame = pd.DataFrame(ranked, columns=["à moins de 250 m de", "faits"])
-    return Table("lieux", _shown(frame, ["faits"], audience))
+    return Table("lieux", shown(frame, ["faits"], audience))
 
 
-def _new_deal_points(connection: Connection, period: Period, audience: Audience) -> Table:
+def _new_deal_points(connection: Connection, period: Period, audience: Audience, area: Area) -> Table:
     rows = connection.execute(
         select(DealPoint.label, DealPoint.status, DealPoint.first_reported, DealPoint.reports)
         .where(
             DealPoint.first_reported >= period.start,
             DealPoint.first_reported < period.end,
             audience.within(DealPoint.__table__).clause,
+            area.meets(DealPoint.geom),
         )
         .order_by(DealPoint.first_reported)
     ).all()
@@ -175,8 +148,9 @@ def _new_deal_points(connection: Connection, period: Period, audience: Audience)
                                                                "signalements"]))  # fmt: skip
 
 
-def weekly(connection: Connection, week: Period, audience: Audience) -> list[Section]:
-    """Récapitulatif hebdomadaire pour le maire."""
+def weekly(connection: Connection, week: Period, audience: Audience, area: Area | None = None) -> list[Section]:
+    """Récapitulatif hebdomadaire pour le maire (of the whole observatory, or of one commune or sector)."""
+    area = area or Area()
     if week.kind != "week":
         msg = "le récapitulatif hebdomadaire porte sur une semaine ISO (2024-W48)"
         raise InvalidInputError(msg)
@@ -184,32 +158,35 @@ def weekly(connection: Connection, week: Period, audience: Audience) -> list[Sec
                week.previous().previous(), week.previous(), week.last_year(), week]  # fmt: skip
     said = ("Semaine, quatre semaines précédentes et même semaine l'an dernier.", left_out_note(audience))
     sections = [Section("Faits par famille", " ".join(filter(None, said)),
-                        _comparison_table(connection, periods, audience)),
+                        _comparison_table(connection, periods, audience, area)),
                 Section("Lieux les plus concernés de la semaine",
-                        table=_busiest(connection, week, audience))]  # fmt: skip
+                        table=_busiest(connection, week, audience, area))]  # fmt: skip
     if audience.may(Layer.DEAL_POINTS):
         sections.append(Section("Nouveaux points de deal signalés",
-                                table=_new_deal_points(connection, week, audience)))  # fmt: skip
+                                table=_new_deal_points(connection, week, audience, area)))  # fmt: skip
     return sections
 
 
-def monthly(connection: Connection, month: Period, audience: Audience) -> list[Section]:
-    """Bilan mensuel de la cellule de veille."""
+def monthly(connection: Connection, month: Period, audience: Audience, area: Area | None = None) -> list[Section]:
+    """Bilan mensuel de la cellule de veille (of the whole observatory, or of one commune or sector)."""
+    area = area or Area()
     if month.kind != "month":
         msg = "le bilan mensuel porte sur un mois (2024-11)"
         raise InvalidInputError(msg)
-    sections = [Section("Faits par famille", " ".join(filter(None, ("Mois, mois précédent et même mois l'an dernier.",
-                                                                    left_out_note(audience)))),
-                        _comparison_table(connection, [month.last_year(), month.previous(), month], audience)),
-                Section("Lieux les plus concernés du mois", table=_busiest(connection, month, audience))]  # fmt: skip
+    said = " ".join(filter(None, ("Mois, mois précédent et même mois l'an dernier.", left_out_note(audience))))
+    months = [month.last_year(), month.previous(), month]
+    sections = [
+        Section("Faits par famille", said, _comparison_table(connection, months, audience, area)),
+        Section("Lieux les plus concernés du mois", table=_busiest(connection, month, audience, area)),
+    ]
     semester = parse_period(f"{month.start.year}-S{1 if month.start.month <= 6 else 2}")
     if audience.may(Layer.ZONES):
-        changes = comparison(connection, semester, audience)
+        changes = comparison(connection, semester, audience, area)
         situations = (("nouvelle", changes["entering"]), ("reconduite", changes["continuing"]))
         zones = pd.DataFrame([{"zone": z["name"], "code": z["code"], "situation": situation}
                               for situation, items in situations for z in items])  # fmt: skip
         sections.append(Section(f"Zones de vigilance du {semester.label}", table=Table("zones", zones),
-                                boxes=_boxes(connection, semester, audience)))  # fmt: skip
+                                boxes=semester_boxes(connection, semester, audience, area)))  # fmt: skip
     crossed = crosswatch_frame(connection, month, audience)
     if crossed is not None:
         sections.append(Section("Veille croisée du mois", CROSSWATCH_TEXT, table=Table("veille_croisee", crossed)))
@@ -218,77 +195,16 @@ def monthly(connection: Connection, month: Period, audience: Audience) -> list[S
         sections.append(Section("Risque de répétition des cambriolages", risk))
     if audience.may(Layer.DEAL_POINTS):
         sections.append(Section("Nouveaux points de deal signalés",
-                                table=_new_deal_points(connection, month, audience)))  # fmt: skip
+                                table=_new_deal_points(connection, month, audience, area)))  # fmt: skip
     return sections
 
 
-def _evolution(connection: Connection, year: Period, by: str, audience: Audience) -> Table:
-    frame = local_evolution(connection, year, audience, by=by)
-    counts = [column for column in frame.columns if str(column)[:4].isdigit()]
-    unneeded = ("key", "ssmsi", "measure", *(("no_data",) if frame["no_data"].isna().all() else ()))
-    frame = frame.drop(columns=[c for c in unneeded if c in frame.columns])
-    heading = {"family": "famille", "category": "catégorie", "source": "source"}[by]
-    frame = frame.rename(columns={"label": heading, "evolution": "évolution", "evolution_pct": "évolution %",
-                                  "evolution_n2_pct": f"évolution % depuis {counts[0]}",
-                                  "rate_per_thousand": "taux ‰ (N)", "no_data": "sans données"})  # fmt: skip
-    return Table(f"evolution_{by}", _shown(frame, counts, audience))
-
-
-def annual(connection: Connection, year: Period, audience: Audience) -> list[Section]:
-    """Bilan annuel du CLSPD."""
-    if year.kind != "year":
-        msg = "le bilan annuel porte sur une année (2024)"
-        raise InvalidInputError(msg)
-    sections = [
-        Section("Évolution par famille", " ".join(filter(None, ("Faits cumulés de l'observatoire, N-2, N-1 et N.",
-                                                                  left_out_note(audience)))),
-                _evolution(connection, year, "family", audience)),
-        Section("Évolution par source", table=_evolution(connection, year, "source", audience)),
-    ]  # fmt: skip
-    for half in ("S1", "S2"):
-        semester = parse_period(f"{year.start.year}-{half}")
-        try:
-            refresh_record(connection, semester)
-        except NotFoundError:
-            continue
-        image = render(connection, Snapshot(semester, ("heatmap", "zones")), audience, image_format="png")
-        text_ = ""
-        if audience.may(Layer.ZONES):
-            changes = comparison(connection, semester, audience)
-            text_ = (f"{len(changes['entering'])} zone(s) nouvelle(s), {len(changes['leaving'])} sortie(s), "
-                     f"{len(changes['hot_outside_declared'])} zone(s) chaude(s) hors zones déclarées.")  # fmt: skip
-        sections.append(Section(f"Carte et zones — {semester.label}", text_, images=[base64.b64encode(image).decode()],
-                                boxes=_boxes(connection, semester, audience)))  # fmt: skip
-    insee = next((code for _, code in _territories(connection, audience) if code), None)
-    for scope, code, caption in (("departement", insee[:2] if insee else None, "département"),
-                                 ("commune", insee, "commune (taux ‰)")):  # fmt: skip
-        if code is None:
-            continue
-        last = connection.execute(
-            select(func.max(OfficialIndicator.year)).where(
-                OfficialIndicator.scope == scope, OfficialIndicator.code == code
-            )
-        ).scalar()
-        if last is None:
-            continue
-        frame = official_evolution(connection, scope=scope, code=code, year=min(int(last), year.start.year))
-        frame = frame.drop(columns=["key"]).rename(columns={"label": "indicateur SSMSI"})
-        sections.append(Section(f"Contexte officiel SSMSI — {caption} {code}", table=Table(f"ssmsi_{scope}", frame)))
-    return sections
-
-
-def _boxes(connection: Connection, semester: Period, audience: Audience) -> list[Box]:
-    """The semester's top zones explained, when the semester was computed."""
-    try:
-        return zone_boxes(connection, semester, audience)
-    except NotFoundError:
-        return []
-
-
-def _territories(connection: Connection, audience: Audience) -> list[tuple[str, str | None]]:
-    """(name, INSEE code) of the audience's territories."""
+def _territories(connection: Connection, audience: Audience, area: Area) -> list[tuple[str, str | None]]:
+    """(name, INSEE code) of the audience's territories within the area."""
     rows = connection.execute(
-        select(Territory.name, Territory.insee).where(audience.own_territories().clause).order_by(Territory.code)
+        select(Territory.name, Territory.insee)
+        .where(audience.own_territories().clause, area.territories())
+        .order_by(Territory.code)
     )
     return [(name, insee) for name, insee in rows]
 
@@ -303,23 +219,32 @@ def _method_text(connection: Connection, period: Period) -> tuple[str, ...]:
 
 BUILDERS = {"weekly": weekly, "monthly": monthly, "annual": annual}
 TITLES = {"weekly": "Récapitulatif hebdomadaire", "monthly": "Bilan mensuel de la cellule de veille",
-          "annual": "Bilan annuel du CLSPD"}  # fmt: skip
+          "annual": "Bilan annuel"}  # fmt: skip
 
 
-def write_report(connection: Connection, kind: str, period_name: str, audience: Audience, out: Path) -> list[Path]:
-    """Write the report as HTML and PDF, and its tables as XLSX and CSV, into ``out``; return the files."""
-    period = parse_period(period_name)
-    sections = BUILDERS[kind](connection, period, audience)
-    territory = ", ".join(name for name, _ in _territories(connection, audience))
+def title_of(connection: Connection, kind: str, period: Period, area: Area) -> str:
+    """« Bilan annuel du CISPD Loos–Haubourdin–Emmerin — année 2025 », « … — Loos — … » for one commune."""
+    where = "" if area.whole else f" — {area.label(connection)}"
+    return f"{TITLES[kind]} {of_observatory(connection)}{where} — {period.label}"
+
+
+def write_report(
+    connection: Connection, kind: str, period_name: str, audience: Audience, out: Path, *, area: Area | None = None
+) -> list[Path]:
+    """Write the report (of the whole observatory, or of one commune or sector) as HTML and PDF, and its tables as
+    XLSX and CSV, into ``out``; return the files."""
+    period, area = parse_period(period_name), area or Area()
+    sections = BUILDERS[kind](connection, period, audience, area)
+    territory = ", ".join(name for name, _ in _territories(connection, audience, area))
     html = TEMPLATES.get_template("report.html.j2").render(
-        title=f"{TITLES[kind]} — {period.label}", subtitle=period.label, territory=territory, sections=sections,
+        title=title_of(connection, kind, period, area), subtitle=period.label, territory=territory, sections=sections,
         generated=f"{local_now(connection):%d/%m/%Y %H:%M}", author=f"{audience.name} ({audience.label})",
         method=METHOD.format(timezone=calendar_of(connection).timezone), caveats=CAVEATS, caveats_title=TITLE,
         method_title=METHOD_TITLE, method_paragraphs=_method_text(connection, period),
         marking=audience.marking, disclosure=disclosure_note(audience),
     )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{kind}-{period.name}"
+    stem = f"{kind}-{period.name}" + ("" if area.whole else "-" + "-".join((*area.communes, *area.sectors)))
     files = [out / f"{stem}.html", out / f"{stem}.pdf", out / f"{stem}.xlsx"]
     files[0].write_text(html, encoding="utf-8")
     HTML(string=html).write_pdf(files[1])

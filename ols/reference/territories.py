@@ -1,4 +1,8 @@
-"""Territories: the areas an observatory covers, loaded from any polygon file in any CRS."""
+"""Territories: the observatory and the communes it covers, loaded from any polygon file in any CRS.
+
+An observatory is a CLSPD (one commune), a CISPD or an EPCI (several); each commune is a
+``territory`` row, coded by its INSEE code by default. A database serves one observatory.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,14 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ols.errors import InvalidInputError
 from ols.reference.calendar import Calendar, stated_calendar
 from ols.reference.geofiles import read_geofile
-from ols.store.models import Territory
+from ols.store.models import Observatory, Territory
+from ols.store.models.reference import OBSERVATORY_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +38,8 @@ class Boundary:
     insee: str | None = None
 
 
-def _as_multipolygon(geom: BaseGeometry, source: str) -> MultiPolygon:
+def as_multipolygon(geom: BaseGeometry, source: str) -> MultiPolygon:
+    """The polygons of a geometry as one valid MultiPolygon (lines and points dropped); refused when none."""
     fixed = shapely.make_valid(geom)
     polygons = [part for part in getattr(fixed, "geoms", [fixed]) if part.geom_type in ("Polygon", "MultiPolygon")]
     merged = shapely.union_all(polygons) if polygons else None
@@ -65,7 +71,7 @@ def read_boundary(path: Path, *, commune: str | None = None) -> Boundary:
             raise InvalidInputError(msg)
         name_column = next((c for c in COMMUNE_NAME_COLUMNS if c in frame.columns), None)
         name = str(frame.iloc[0][name_column]) if name_column else None
-    geom = _as_multipolygon(shapely.union_all(frame.geometry.to_numpy()), path.name)
+    geom = as_multipolygon(shapely.union_all(frame.geometry.to_numpy()), path.name)
     return Boundary(geom=geom, name=name, insee=commune)
 
 
@@ -103,3 +109,47 @@ def save_territory(
     territory_id = int(connection.execute(upsert).scalar_one())
     logger.info("territoire %s enregistré (limites : %s)", code, source)
     return territory_id
+
+
+def read_communes(path: Path, communes: list[str]) -> list[Boundary]:
+    """Several communes of a communes file, by INSEE code, each with its name (an unknown code is refused)."""
+    return [read_boundary(path, commune=insee) for insee in communes]
+
+
+def save_observatory(connection: Connection, *, code: str, name: str, kind: str) -> int:
+    """Create or replace the observatory (a database serves one: another one is replaced); return its id."""
+    if kind not in OBSERVATORY_KINDS:
+        msg = f"type d'observatoire inconnu « {kind} » : choisissez parmi {', '.join(OBSERVATORY_KINDS)}"
+        raise InvalidInputError(msg)
+    connection.execute(delete(Observatory).where(Observatory.code != code))
+    statement = insert(Observatory).values(code=code, name=name, kind=kind)
+    upsert = statement.on_conflict_do_update(index_elements=["code"], set_={"name": name, "kind": kind})
+    observatory_id = int(connection.execute(upsert.returning(Observatory.id)).scalar_one())
+    logger.info("observatoire %s (%s) enregistré", code, kind)
+    return observatory_id
+
+
+def observatory_of_commune(connection: Connection, *, code: str, name: str) -> bool:
+    """After a single commune's load: make it a CLSPD named after it, unless another observatory exists.
+
+    Returns whether the observatory was made or updated.
+    """
+    current = connection.execute(select(Observatory.code, Observatory.kind)).one_or_none()
+    if current is not None and (current.code != code or current.kind != "clspd"):
+        return False
+    save_observatory(connection, code=code, name=f"CLSPD de {name}", kind="clspd")
+    return True
+
+
+def commune_of(connection: Connection, commune: str) -> tuple[int, str, str]:
+    """The id, code and name of a loaded commune, given by territory code or INSEE code (refused when unknown)."""
+    row = connection.execute(
+        select(Territory.id, Territory.code, Territory.name)
+        .where((Territory.code == commune) | (Territory.insee == commune))
+        .order_by(Territory.code != literal(commune))
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        msg = f"commune inconnue « {commune} » : voyez les communes avec « ols territory list »"
+        raise InvalidInputError(msg)
+    return int(row.id), str(row.code), str(row.name)

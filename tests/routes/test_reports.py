@@ -17,6 +17,7 @@ from ols.analysis.indicators import local_evolution
 from ols.analysis.nearrepeat import near_repeat
 from ols.periods import parse_period
 from ols.publishing.reports import write_report
+from ols.publishing.sections import of_observatory
 from ols.publishing.tables import to_excel_csv
 from ols.wording import number
 from tests.french_text import english_codes
@@ -32,9 +33,10 @@ def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path:
         police = Audience.of("test", "police")
         files = write_report(connection, "annual", "2025", police, tmp_path)
         expected = local_evolution(connection, parse_period("2025"), police, by="family").set_index("key")
+        title = f"Bilan annuel {of_observatory(connection)}"  # the observatory's own name, never a fixed "CLSPD"
     pdf = next(path for path in files if path.suffix == ".pdf")
     words = _text(pdf)
-    assert "Bilan annuel du CLSPD" in words and "DIFFUSION RESTREINTE" in words
+    assert title in " ".join(words.split()) and "DIFFUSION RESTREINTE" in words
     total = expected.loc["total"]
     said = [number(int(total[key])) for key in ("2023", "2024", "2025", "evolution")]
     assert f"Total {' '.join(said)}".replace("\u202f", " ") in words.replace("\u202f", " ")
