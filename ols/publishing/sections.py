@@ -1,7 +1,7 @@
 """The parts reports are made of (tables, sections, chapters) and the words that name the observatory.
 
 A report's title follows the observatory it is written for ("Bilan annuel du CISPD
-Loos–Haubourdin–Emmerin", "… du CLSPD de Mons-en-Barœul"), read from the ``observatory`` table,
+Loos–Haubourdin–Emmerin", "… du CLSPD de Roubaix"), read from the ``observatory`` table,
 never a fixed "CLSPD"; a database without an observatory row names its communes.
 """
 
@@ -74,7 +74,7 @@ def de(name: str) -> str:
 
 def of_observatory(connection: Connection) -> str:
     """The observatory a report is of, after its title: « du CISPD Loos–Haubourdin–Emmerin », « du CLSPD de
-    Mons-en-Barœul », « de la Métropole européenne de Lille »; without an observatory row, the CLSPD of its one
+    Roubaix », « de la Métropole européenne de Lille »; without an observatory row, the CLSPD of its one
     commune or the observatory of its communes."""
     row = connection.execute(select(Observatory.name, Observatory.kind)).first()
     if row is None:

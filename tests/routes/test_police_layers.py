@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from ols.access.audience import Audience
 from ols.analysis.crosswatch import WATCH_GROUPS, WATCH_PERMUTATIONS, audience_area, crosswatch, named_places
 from ols.cartography.explain import Question, explain
+from ols.cartography.layers import refresh_record
 from ols.caveats import method_paragraphs, one_line
 from ols.periods import parse_period
 from ols.publishing.mapexport import Snapshot, render
@@ -30,7 +31,6 @@ from tests.routes.test_explain import _hot_cell
 from tests.routes.truth import outline
 
 H3_ID = re.compile(r"\b8[0-9a-f]{14}\b")
-REFRESHED_WITH = 99  # the permutations of the package's refreshes (tests/routes/conftest.py)
 
 
 def _get(client: TestClient, token: str, path: str, **params: object) -> object:
@@ -117,6 +117,14 @@ def permutations_changed(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     cartography_settings.cache_clear()
 
 
+def _refreshed_with(engine: Engine) -> int:
+    """The permutations the period's last refresh used (the package's 99, or the notebook's 199 when it ran first)."""
+    with engine.connect() as connection:
+        used = int(refresh_record(connection, parse_period(PERIOD))["method"]["permutations"])
+    assert used != 4321
+    return used
+
+
 def test_the_method_quotes_the_permutations_of_the_refresh_not_the_setting(
     api_engine: Engine, client: TestClient, tokens: dict[str, str], permutations_changed: int
 ) -> None:
@@ -125,12 +133,12 @@ def test_the_method_quotes_the_permutations_of_the_refresh_not_the_setting(
     cell = _hot_cell(api_engine)
     with api_engine.connect() as connection:
         found = explain(connection, Question(parse_period(PERIOD), cell=cell), Audience.of("t", "police"))
-    method = " ".join(found["method"])
-    assert f"des tirages au hasard ({REFRESHED_WITH})" in method and "4321" not in method.replace("\u202f", "")
-    assert any(f"({REFRESHED_WITH} tirages au hasard)" in sentence for sentence in found["sentences"])
+    method, used = " ".join(found["method"]), _refreshed_with(api_engine)
+    assert f"des tirages au hasard ({used})" in method and "4321" not in method.replace("\u202f", "")
+    assert any(f"({used} tirages au hasard)" in sentence for sentence in found["sentences"])
     layer = _get(client, tokens["police"], "/api/v1/hotspots", period=PERIOD, significant_only=True)
     assert isinstance(layer, dict)
-    assert f"des tirages au hasard ({REFRESHED_WITH})" in " ".join(layer["metadata"]["method_text"])
+    assert f"des tirages au hasard ({used})" in " ".join(layer["metadata"]["method_text"])
 
 
 def test_a_map_export_quotes_the_refresh_not_the_setting(api_engine: Engine, permutations_changed: int) -> None:
@@ -138,7 +146,7 @@ def test_a_map_export_quotes_the_refresh_not_the_setting(api_engine: Engine, per
         pdf = render(connection, Snapshot(parse_period(PERIOD), ("heatmap", "zones")), Audience.of("t", "police"),
                      image_format="pdf")  # fmt: skip
     words = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
-    assert f"tirages au hasard ({REFRESHED_WITH})" in words, words[-600:]
+    assert f"tirages au hasard ({_refreshed_with(api_engine)})" in words, words[-600:]
     assert f"tirages au hasard ({permutations_changed:,})".replace(",", "\u202f") in one_line()
 
 

@@ -36,7 +36,7 @@ def test_annual_report_prints_the_evolution_tables(api_engine: Engine, tmp_path:
         title = f"Bilan annuel {of_observatory(connection)}"  # the observatory's own name, never a fixed "CLSPD"
     pdf = next(path for path in files if path.suffix == ".pdf")
     words = _text(pdf)
-    assert title in " ".join(words.split()) and "DIFFUSION RESTREINTE" in words
+    assert title in " ".join(words.replace("-\n", "-").split()) and "DIFFUSION RESTREINTE" in words
     total = expected.loc["total"]
     said = [number(int(total[key])) for key in ("2023", "2024", "2025", "evolution")]
     assert f"Total {' '.join(said)}".replace("\u202f", " ") in words.replace("\u202f", " ")
