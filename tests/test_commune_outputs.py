@@ -295,6 +295,7 @@ def test_cli_cuts_by_commune(engine: Engine, cispd: Cispd, database_url: str, tm
     out = tmp_path / "loos.png"
     drawn = ols("export", "map", "--period", "2025-S1", "--out", str(out), "--commune", LOOS)
     assert drawn.returncode == 0 and out.stat().st_size > 100_000, drawn.stderr
+    assert drawn.stdout.strip() == f"carte écrite : {out}" and "Ignoring" not in drawn.stderr, drawn.stderr
     unknown = ols("zones", "counts", "--period", "2025-S1", "--commune", "99999")
     assert unknown.returncode == 1 and "commune inconnue « 99999 »" in unknown.stderr
 

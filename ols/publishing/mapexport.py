@@ -182,13 +182,25 @@ def _ground(
 def _frame(axes: Any, view: BaseGeometry) -> None:
     """The map's extent: the view with a margin, widened to fill the map's frame (a narrow sector shows its
     surroundings rather than leaving the north arrow over it), true to scale, with its scale bar and north arrow."""
-    west, south, east, north = extent(view).bounds
+    west, south, east, north = _filling(axes, extent(view).bounds)
     axes.set_xlim(west, east)
     axes.set_ylim(south, north)
-    axes.set_aspect("equal", adjustable="datalim")
+    axes.set_aspect("equal", adjustable="box")
     axes.set_axis_off()
     axes.apply_aspect()  # the limits as drawn, for the scale bar
     _scale_and_north(axes)
+
+
+def _filling(axes: Any, bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """``bounds`` widened about their centre to the shape of the axes' box, so that a true-to-scale map fills it
+    (Matplotlib would widen them itself, with a warning that reached the command line)."""
+    west, south, east, north = bounds
+    box = axes.get_position()
+    width, height = axes.figure.get_size_inches()
+    shape = (box.height * height) / (box.width * width)
+    span_x, span_y = max(east - west, (north - south) / shape), max(north - south, (east - west) * shape)
+    middle_x, middle_y = (west + east) / 2, (south + north) / 2
+    return middle_x - span_x / 2, middle_y - span_y / 2, middle_x + span_x / 2, middle_y + span_y / 2
 
 
 def _layers(axes: Any, connection: Connection, spec: Snapshot, audience: Audience, view: BaseGeometry) -> list[Any]:
