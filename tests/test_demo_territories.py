@@ -39,6 +39,11 @@ def test_the_cispd_demo_loads_three_communes_with_facts_in_each_and_refreshes(en
             "SELECT commune_insee, count(*) FROM event JOIN source ON source.id = event.source_id "
             "WHERE source.code = 'bailleur-demo' GROUP BY 1")).all())  # fmt: skip
         places = connection.execute(text("SELECT kind, name, insee, attributes->>'source' FROM place")).all()
+        official = set(connection.execute(text("SELECT DISTINCT scope, code FROM official_indicator")).all())
+        observatory = connection.execute(text("SELECT code, name, kind FROM observatory")).all()
+    assert observatory == [("CISPD-LHE", "CISPD Loos–Haubourdin–Emmerin", "cispd")]
+    assert {("departement", "59"), ("commune", "59360")} <= official  # the bilans' SSMSI context (Loos only)
+    assert ("commune", "59286") not in official  # the SSMSI file holds communes of 20 000 to 50 000 inhabitants
     assert territories == {"59360": 22_000, "59286": 15_000, "59193": 3_400}
     assert set(facts) == set(territories) and min(facts.values()) > 50, facts
     assert set(bailleur) == set(territories), bailleur  # addresses geocoded in their own commune
@@ -74,7 +79,7 @@ def test_ols_demo_territory_cispd_lhe_installs_its_zones_and_plans_in_haubourdin
         for accessor in settings:
             accessor.cache_clear()
     assert status == 0, err
-    assert "CISPD Loos–Haubourdin–Emmerin : Loos (59360), Haubourdin (59286), Emmerin (59193) chargé" in out
+    assert "CISPD Loos–Haubourdin–Emmerin : Loos (59360), Haubourdin (59286), Emmerin (59193) chargé ;" in out
     assert sorted(path.name for path in (tmp_path / "zones").iterdir()) == [
         "demo-haubourdin-centre.geojson", "demo-loos-centre.geojson"]  # fmt: skip
     plan = json.loads((tmp_path / "demo" / "plan-vendredi.geojson").read_text(encoding="utf-8"))

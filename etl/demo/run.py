@@ -1,9 +1,10 @@
 """The README's main job: a demo territory loaded, synthetic partner files generated and ingested.
 
-One code path for every demo (:mod:`etl.demo.spec`): each commune is loaded as a territory (its
-INSEE code as code), its places from the shared data or synthetic, its synthetic BAN, then every
-partner's files are ingested. The observatory (the CLSPD or CISPD grouping the communes) is saved
-first, and the IRIS of the communes, when the demo has an IRIS file, are their sectors.
+One code path for every demo (:mod:`etl.demo.spec`): the observatory (the CLSPD or CISPD grouping
+the communes) is saved, each commune is loaded as a territory (its INSEE code as code) with its
+IRIS as sectors when the demo has an IRIS file, its places from the shared data or synthetic, its
+synthetic BAN and the SSMSI's official figures (the bilans' context), then every partner's files
+are ingested.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from etl.demo.spec import DEFAULT_DEMO, DemoTerritory
 from etl.geocode import load_ban
 from etl.ingest import BatchReport, ingest_file
 from etl.mapping import load_mapping
+from ols.analysis.indicators import load_ssmsi
 from ols.errors import ConfigurationError
 from ols.periods import Period, parse_period
 from ols.reference.places import read_places, save_places
@@ -29,9 +31,14 @@ from ols.reference.sectors import read_sectors, save_sectors
 from ols.reference.territories import read_boundary, save_observatory, save_territory
 from ols.settings import data_settings
 from ols.store.models import Source
+from ols.wording import number
 
 logger = logging.getLogger(__name__)
 
+SSMSI_FILES = (  # the official context of the bilans: the département's counts and the communes' rates
+    "ssmsi_donnee-dep-data.gouv-2022-geographie2022-produit-le2023-02-09.csv",
+    "ssmsi_taux_communes_20000_50000hab_2016-2023.csv",
+)
 SOURCES = {
     "police_nationale": "police-nationale",
     "police_municipale": "police-municipale",
@@ -116,7 +123,9 @@ def run_demo(
     with engine.begin() as connection:
         names = load_territories(connection, demo, communes)
         _load_reference(connection, places, files["ban"])
-    echo(f"{demo.name} : {', '.join(names)} chargé ; fichiers synthétiques dans {out}")
+        official = sum(load_ssmsi(connection, shared_file("crime_stats_fr", name)) for name in SSMSI_FILES)
+    echo(f"{demo.name} : {', '.join(names)} chargé ; {number(official)} chiffres officiels du SSMSI ; "
+         f"fichiers synthétiques dans {out}")  # fmt: skip
     reports = _ingest(engine, files, echo)
     total = sum(report.accepted for report in reports)
     logger.info("démo : %d faits intégrés depuis %d fichiers", total, len(reports))
