@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from cli.common import PROGRESS_MIN_ROWS, app, console, migrated_engine, output, print_error
 from ols.errors import InvalidInputError, OLSError
+from ols.wording import number
 
 if TYPE_CHECKING:
     from ols.reference.calendar import Calendar
@@ -310,11 +311,8 @@ def ingest(
             typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
             state = " (déjà intégré : rien n'a changé)" if report.already_ingested else ""
-            typer.echo(
-                f"{report.file}: lot {report.batch_id}{state} — {report.rows_read} lignes lues, "
-                f"{report.accepted} faits, {report.duplicates} doublons, {report.rejected} rejets "
-                f"{report.rejected_by_reason or ''}"
-            )
+            typer.echo(f"{report.file} : lot {report.batch_id}{state} — {number(report.rows_read)} lignes lues, "
+                       f"{report.counts_text()}")  # fmt: skip
             for column, what in report.dropped_columns.items():
                 typer.echo(f"  colonne {column} écartée : contient {what}")
 

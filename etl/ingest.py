@@ -39,11 +39,13 @@ from etl.privacy.screen import Screening, redact_frame, screen
 from etl.readers import RawTable, read_file
 from etl.sniff import file_name
 from etl.validate import file_constants, validate_chunks
+from etl.verdicts import REASONS
 from ols import merging
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.settings import IngestLimits, ingest_limits
 from ols.store.models import Batch, RejectedRow, Source
+from ols.wording import number
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,18 @@ class BatchReport:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
         return asdict(self)
+
+    def counts_text(self) -> str:
+        """The counts as a person reads them: « 1 281 faits, 0 doublon, 6 rejets (date ou heure illisible : 1, …) »."""
+        reasons = ", ".join(f"{REASONS.get(code, code)} : {number(count)}"
+                            for code, count in self.rejected_by_reason.items())  # fmt: skip
+        return (f"{counted(self.accepted, 'fait')}, {counted(self.duplicates, 'doublon')}, "
+                f"{counted(self.rejected, 'rejet')}{f' ({reasons})' if reasons else ''}")  # fmt: skip
+
+
+def counted(count: int, noun: str) -> str:
+    """« 0 doublon », « 1 fait », « 1 281 faits » (French: the plural from 2)."""
+    return f"{number(count)} {noun}{'s' if count >= 2 else ''}"
 
 
 def file_sha256(path: Path) -> str:

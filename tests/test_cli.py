@@ -91,3 +91,15 @@ def test_an_unreadable_boundary_file_is_named_without_a_traceback(database_url: 
     assert result.returncode == 1
     assert "contour.geojson : fichier géographique illisible" in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_prints_its_counts_and_reasons_in_french(engine: Engine, database_url: str, shared: Path) -> None:
+    add_territory(engine, (-0.25, 51.4, 0.7, 52.05))
+    path = sorted((shared / "incidents" / "police_uk_city_of_london").glob("*.csv"))[3]
+    first = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "police_uk", str(path))
+    assert first.returncode == 0, first.stderr
+    said = " ".join(first.stdout.split())
+    assert " lignes lues, " in said and " faits, " in said and "coordonnées absentes : " in said, said
+    assert "missing_coordinates" not in said and "{" not in said, said  # no reason code, no dictionary
+    again = _ols(database_url, "ingest", "--source", "police-uk", "--mapping", "police_uk", str(path))
+    assert "(déjà intégré : rien n'a changé)" in again.stdout and " 0 fait, " in again.stdout, again.stdout

@@ -103,10 +103,7 @@ def _ingest(engine: Engine, files: dict[str, list[Path]], echo: Callable[[str], 
         for path in files.get(mapping_name, []):
             report = ingest_file(engine, path, source_code=source, mapping=mapping, ingested_by="demo")
             reports.append(report)
-            echo(
-                f"  {path.name}: {report.accepted} faits, {report.duplicates} doublons, "
-                f"{report.rejected} rejets {report.rejected_by_reason or ''}"
-            )
+            echo(f"  {path.name} : {report.counts_text()}")
     return reports
 
 
@@ -129,7 +126,7 @@ def run_demo(
     reports = _ingest(engine, files, echo)
     total = sum(report.accepted for report in reports)
     logger.info("démo : %d faits intégrés depuis %d fichiers", total, len(reports))
-    echo(f"{total} faits intégrés depuis {len(reports)} fichiers.")
+    echo(f"{number(total)} faits intégrés depuis {len(reports)} fichiers.")
     return reports
 
 
