@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page
+from sqlalchemy import Engine, text
 
 from tests.french_text import english_codes
 from tests.routes.conftest import PERIOD, PREVIOUS
@@ -59,6 +60,18 @@ def test_coordinator_map_offline(browser: Browser, server: str, tokens: dict[str
     assert "Légende" in page.locator("#ols-legend").inner_text()
     assert any("tile.openstreetmap.org" in url for url in blocked)  # tiles failed, the layers did not
     assert not any(url.startswith(("https://cdn", "https://code.jquery", "https://netdna")) for url in blocked)
+    page.close()
+
+
+def test_the_map_names_each_commune_of_the_observatory(
+    browser: Browser, server: str, tokens: dict[str, str], api_engine: Engine
+) -> None:
+    with api_engine.connect() as connection:
+        names = sorted(connection.execute(text("SELECT name FROM territory")).scalars())
+    assert len(names) >= 2  # the package's observatory holds two communes
+    page, _ = _login(browser, server, tokens["coordinator"])
+    assert sorted(page.locator(".leaflet-tooltip.ols-commune").all_inner_texts()) == names
+    assert page.locator("path.ols-commune-border").count() == len(names)
     page.close()
 
 

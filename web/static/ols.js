@@ -56,9 +56,19 @@
   };
   const names = {
     heatmap: "Carte de chaleur", hotspots: "Points chauds significatifs (Gi*)", zones: "Zones de vigilance",
-    places: "Lieux sensibles", boundary: "Limite communale", deal_points: "Points de deal",
+    places: "Lieux sensibles", boundary: "Limites communales", deal_points: "Points de deal",
     near_repeat: "Risque de répétition (cambriolages)", crosswatch: "Veille croisée",
   };
+  /** The observatory's communes: their borders, and their names when it has several (a CISPD, an EPCI). */
+  function drawCommunes(territories) {
+    const named = territories.features.length > 1;
+    L.geoJSON(territories, {
+      style: { color: "#333", weight: 2, fill: false, dashArray: "6 4", className: "ols-commune-border" },
+      onEachFeature: (f, layer) => {
+        if (named) layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "ols-commune" });
+      },
+    }).addTo(groups.boundary);
+  }
   const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
   // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
   const MEASURES = {
@@ -108,7 +118,7 @@
         .forEach((c) => select.add(new Option(c.label, c.code))));
   }
   fillCategories();
-  L.geoJSON(territories, { style: { color: "#333", weight: 2, fill: false, dashArray: "6 4" } }).addTo(groups.boundary);
+  drawCommunes(territories);
   L.geoJSON(places, {
     pointToLayer: (f, latlng) => {
       const marker = L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
