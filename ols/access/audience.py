@@ -34,6 +34,7 @@ from ols.errors import InvalidInputError, OLSError
 from ols.nomenclature import CATEGORIES
 from ols.periods import Period
 from ols.reference.areas import Area, Geometries
+from ols.store.models import Sector, Territory
 from ols.store.sql import Rows, column_of
 
 RESOLUTIONS = (8, 9, 10)
@@ -252,6 +253,18 @@ class Audience:
     def clip(self, geometries: Any) -> Any:
         """Polygons (zones) cut to its area, so that no part of them outside it is drawn for it."""
         return self.reach.clip(geometries)
+
+    def filed(self, connection: Connection, communes: list[str], sectors: list[str]) -> tuple[list[str], list[str]]:
+        """The communes and sectors a zone is filed under that lie in its area (all of them when its area is whole).
+
+        A zone across the border of a reader's area is drawn clipped to it (:meth:`clip`): the names of the
+        communes and sectors beyond would say where the rest of it runs.
+        """
+        if self.reach.whole:
+            return communes, sectors
+        own_communes = set(connection.execute(select(Territory.code).where(self.own_territories().clause)).scalars())
+        own_sectors = set(connection.execute(select(Sector.code).where(self.own_sectors().clause)).scalars())
+        return [c for c in communes if c in own_communes], [s for s in sectors if s in own_sectors]
 
     def _filter(self, condition: ColumnElement[bool]) -> Filter:
         return Filter() if self.reach.whole else Filter((condition,))

@@ -34,6 +34,13 @@ Averaging many differently rounded views of the same facts could narrow a count 
 makes every view of the same facts identical, and suppressed readers may only ask for calendar
 periods (no day ranges to slide), which leaves too few distinct views to average. The price: the
 figures of the élu and public versions are rounded to the nearest 5 and do not always add up.
+
+Breakdowns by commune and sector (issue 18) are more tables over the same facts: a commune's cell
+key is the sum of its sectors', so the observatory, its communes, a commune and its sectors are
+published as consistently as a total and its families, and a hidden sector stays between 0 and 4
+whatever its commune and its other sectors show (``tests/routes/test_area_disclosure.py`` runs the
+attack and the integer program over them). No finer rule (a minimum sector size) is needed for
+counts; what a cut says besides its counts goes through the audience too (:meth:`Audience.filed`).
 """
 
 from __future__ import annotations

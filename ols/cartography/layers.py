@@ -302,6 +302,7 @@ def zones_geojson(
         properties = {key: value for key, value in row._mapping.items() if key not in ("geometry", "id", "stats")}
         for key in ("review_date", "valid_from", "valid_to"):
             properties[key] = properties[key].isoformat() if properties[key] else None
+        properties["communes"], properties["sectors"] = audience.filed(connection, row.communes, row.sectors)
         properties["stats"] = {}
         if row.kind == "computed":
             stats = {key: value for key, value in (row.stats | inside.get(row.id, {})).items()
