@@ -13,7 +13,8 @@
     hot_90: { color: "#f4a582", weight: 2, dashArray: "4 3" }, cold_99: { color: "#2166ac", weight: 3 },
     cold_95: { color: "#4393c3", weight: 2 }, cold_90: { color: "#92c5de", weight: 2, dashArray: "4 3" },
   };
-  const state = { loads: 0, counts: {} };
+  // What the map drew last, layer by layer (the table view and the presentation mode read it; see web/README.md).
+  const state = { loads: 0, counts: {}, drawn: {} };
   window.OLS_STATE = state;
   const $ = (id) => document.getElementById(id);
   const status = (text) => { $("ols-status").textContent = text; };
@@ -69,6 +70,8 @@
       },
     }).addTo(groups.boundary);
   }
+  // The page's parts other scripts build on (table view, presentation mode): one object, read-only by convention.
+  window.OLS = { cfg, map, groups, names, state, el, get };
   const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
   // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
   const MEASURES = {
@@ -128,6 +131,7 @@
         fillOpacity: 0.1, className: "ols-camera" })]);
     },
   }).addTo(groups.places);
+  state.drawn.places = places.features;
 
   function colour(count, breaks) {
     if (count == null) { return "#bdbdbd"; }
@@ -232,6 +236,7 @@
         weight: 0.3, fillOpacity: 0.65, fillColor: cell.fill })));
     }
     state.heatmapLabels = labels;
+    state.drawn.heatmap = { cells: data.cells, metadata: data.metadata };
     state.heatmapResolution = Number(params.resolution);
     state.counts.heatmap = data.cells.length;
     legend(data.metadata);
@@ -251,6 +256,7 @@
         " — " + f.properties.count_label + " " + unit())),
     }).addTo(groups.hotspots);
     state.counts.hotspots = data.features.length;
+    state.drawn.hotspots = data.features;
     $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
       "Points chauds : " + data.metadata.reason + "." : "";
     // « Pourquoi ? » explains facts: activity hot spots are drawn, not explained.
@@ -327,6 +333,7 @@
       onEachFeature: (f, layer) => layer.bindPopup(() => zoneCard(f.properties)),
     }).addTo(groups.zones);
     state.counts.zones = data.features.length;
+    state.drawn.zones = data.features;
     const computed = data.features.filter((f) => f.properties.kind === "computed");
     $("ols-explain-list").replaceChildren(...(computed.length ? [el("h3", {}, "Pourquoi ces zones ?")] : []),
       ...computed.map((f) => {
@@ -355,6 +362,7 @@
         "signalements : " + f.properties.reports + " (dernier " + f.properties.last_reported + ")")),
     }).addTo(groups.deal_points);
     state.counts.deal = data.features.length;
+    state.drawn.deal_points = data.features;
   }
 
   async function loadProfile(params) {
@@ -433,6 +441,7 @@
       state.loads += 1;
       state.period = params.period;
       status("");
+      document.dispatchEvent(new CustomEvent("ols:drawn", { detail: { params, drawn: state.drawn } }));
     } catch (error) {
       status("Erreur : " + error.message);
     }
