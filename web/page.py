@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,32 @@ def json_block(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _config(audience: Audience, bounds: tuple[float, float, float, float], presentation: bool, name: str) -> str:
+OBSERVATORY = "Observatoire local de la sécurité"
+SCRIPTS = ("ols.js", "ols-table.js", "ols-present.js")  # in this order: the last two read what ols.js drew
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What the title of the map says about the observatory: its communes and the published editions' dates.
+
+    ``published`` maps a period's name to the ISO date its edition was published (a period never published is
+    dated by its refresh, which the heatmap's metadata carries).
+    """
+
+    communes: tuple[str, ...] = ()
+    published: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """The observatory's name, with its communes when it has few enough to be named on a title band."""
+        return OBSERVATORY + (" — " + ", ".join(self.communes) if 0 < len(self.communes) <= 3 else "")
+
+
+def _config(audience: Audience, bounds: tuple[float, float, float, float], presentation: bool, name: str,
+            edition: Edition) -> str:  # fmt: skip
     return json_block({
         "map": name, "role": audience.role.value, "role_label": audience.label, "user": audience.name,
+        "observatory": edition.title, "editions": edition.published, "marking": audience.marking,
         "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
         "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
         "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
@@ -67,7 +91,12 @@ def _config(audience: Audience, bounds: tuple[float, float, float, float], prese
 
 
 def map_page(
-    *, bounds: tuple[float, float, float, float], audience: Audience, basemap: str = "osm", presentation: bool = False
+    *,
+    bounds: tuple[float, float, float, float],
+    audience: Audience,
+    basemap: str = "osm",
+    presentation: bool = False,
+    edition: Edition | None = None,
 ) -> tuple[str, str]:
     """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry."""
     west, south, east, north = bounds
@@ -88,9 +117,10 @@ def map_page(
     page.fit_bounds([[south, west], [north, east]])
     root: Any = page.get_root()
     root.html.add_child(folium.Element((WEB / "static" / "panel.html").read_text(encoding="utf-8")))
-    config = _config(audience, bounds, presentation, page.get_name())
+    config = _config(audience, bounds, presentation, page.get_name(), edition or Edition())
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
-    root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
+    for script in SCRIPTS:
+        root.html.add_child(folium.Element(f'<script src="/static/{script}" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)
     html = NO_ZOOM.sub("", HTML_TAG.sub('<html lang="fr">', str(root.render()), count=1))
@@ -100,3 +130,8 @@ def map_page(
 def login_page() -> str:
     """The login page: a token field (the coordinator gives each partner its token)."""
     return (WEB / "static" / "login.html").read_text(encoding="utf-8")
+
+
+def accessibility_page() -> str:
+    """The accessibility statement of OLS (déclaration d'accessibilité, RGAA 4.1 model)."""
+    return (WEB / "static" / "accessibilite.html").read_text(encoding="utf-8")

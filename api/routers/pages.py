@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
+from ols.store.models import Edition as Published
 from ols.store.models import Territory
-from web.page import content_policy, login_page, map_page
+from web.page import Edition, accessibility_page, content_policy, login_page, map_page
 
 router = APIRouter(include_in_schema=False)
 FALLBACK_BOUNDS = (2.9, 50.5, 3.3, 50.8)
@@ -36,7 +37,23 @@ def home(
         box = select(func.ST_Extent(Territory.geom).label("box")).where(audience.own_territories().clause).subquery()
         corners = (func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box))
         extent = connection.execute(select(*corners)).one()
+        edition = _edition(connection, audience)
     west, south, east, north = (float(v) if v is not None else f for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))
     html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
-                           presentation=presentation)  # fmt: skip
+                           presentation=presentation, edition=edition)  # fmt: skip
     return HTMLResponse(html, headers={"Content-Security-Policy": content_policy(nonce)})
+
+
+def _edition(connection: Connection, audience: Audience) -> Edition:
+    """The reader's communes and the publication date of each published period, for the map's title band."""
+    communes = connection.execute(
+        select(Territory.name).where(audience.own_territories().clause).order_by(Territory.name)
+    ).scalars()
+    published = connection.execute(select(Published.period, Published.published_at)).all()
+    return Edition(tuple(communes), {period: at.date().isoformat() for period, at in published})
+
+
+@router.get("/accessibilite", response_class=HTMLResponse)
+def accessibility() -> HTMLResponse:
+    """The accessibility statement (RGAA 4.1), readable without logging in."""
+    return HTMLResponse(accessibility_page(), headers={"Content-Security-Policy": content_policy()})

@@ -98,15 +98,6 @@ def test_partner_sees_no_deal_point_layer(browser: Browser, server: str, tokens:
     page.close()
 
 
-def test_presentation_mode_for_the_meeting_screen(browser: Browser, server: str, tokens: dict[str, str]) -> None:
-    page, _ = _login(browser, server, tokens["elu"])
-    page.click("#ols-presentation")
-    assert "presentation" in page.evaluate("document.body.className")
-    assert page.locator("path.ols-heat").count() > 0
-    page.screenshot(path=str(SHOTS / "map-elu-presentation.png"))
-    page.close()
-
-
 def _busy(times: int, calls: list[str]) -> Any:
     """A route handler answering the heatmap's first ``times`` requests as a busy server would (503, Retry-After)."""
 

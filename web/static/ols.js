@@ -97,8 +97,6 @@
   });
 
   $("ols-user").textContent = cfg.user + " (" + cfg.role_label + ")";
-  if (cfg.presentation) { document.body.classList.add("presentation"); }
-  $("ols-presentation").addEventListener("click", () => document.body.classList.toggle("presentation"));
   $("ols-logout").addEventListener("click", async () => {
     await fetch(cfg.api + "/session", { method: "DELETE", credentials: "same-origin" });
     window.location.replace("/");
@@ -370,10 +368,12 @@
     const hidden = "< " + (profile.suppression_threshold || 5);
     const max = Math.max(1, ...profile.grid.flat().filter((n) => n != null));
     const head = el("tr", {}, el("th", { scope: "col" }, "jour"),
-      Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col" }, hour % 6 === 0 ? hour + "h" : "")));
+      Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col" },
+        hour % 6 === 0 ? hour + "h" : el("span", { class: "ols-sr" }, hour + "h"))));
     const rows = profile.grid.map((row, day) => el("tr", {}, el("th", { scope: "row" }, profile.weekdays[day].slice(0, 3)),
       row.map((n, hour) => el("td", { title: profile.weekdays[day] + " " + hour + "h : " + (n == null ? hidden : n),
-        style: { background: n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")" } }))));
+        style: { background: n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")" } },
+        el("span", { class: "ols-sr" }, n == null ? hidden : n)))));
     const unknown = profile.heure_inconnue.map((n) => (n == null ? hidden : n)).join(" · ");
     $("ols-profile").replaceChildren(el("h3", {}, "Heures × jours"),
       el("table", { class: "ols-profile" }, el("caption", {}, "Faits par jour et heure"), el("thead", {}, head),
