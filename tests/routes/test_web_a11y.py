@@ -119,6 +119,8 @@ def test_axe_finds_nothing_on_each_map_and_its_table_view(visit: Visit, tokens: 
     assert tabs < 20, "the layer switches come right after the filters"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
     assert _axe(page) == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"map-{role}-focus.png"))
     page.click("#ols-tableview-toggle")
     page.wait_for_selector("#ols-tableview table")
     assert _axe(page) == []
@@ -190,6 +192,7 @@ def test_the_table_view_lists_what_the_map_draws(visit: Visit, tokens: dict[str,
     name = zone.locator("th").inner_text()
     zone.locator("button").click()
     assert name in _card(page)
+    page.screenshot(path=str(SHOTS / "map-coordinator-table-view.png"))
     assert page.evaluate("document.activeElement.classList.contains('leaflet-popup-content')")
 
 

@@ -37,7 +37,8 @@
     const band = present && $("ols-present") ? document.querySelector(".ols-band").offsetHeight : 0;
     const right = present ? ($("ols-present-legend").offsetWidth || 0) : (visible("ols-panel") ? $("ols-panel").offsetWidth : 0);
     const left = visible("ols-tableview") ? $("ols-tableview").offsetWidth + 60 : 0;
-    return { paddingTopLeft: [left + 20, band + 20], paddingBottomRight: [right + 30, 30] };
+    const bottom = present ? document.querySelector(".ols-present-keys").offsetHeight + 30 : 0;
+    return { paddingTopLeft: [left + 20, band + 20], paddingBottomRight: [right + 30, bottom + 30] };
   }
   OLS.insets = insets;
 
