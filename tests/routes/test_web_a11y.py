@@ -109,7 +109,11 @@ def test_axe_finds_nothing_on_each_map_and_its_table_view(visit: Visit, tokens: 
     period = page.evaluate("window.OLS.state.drawn.heatmap.metadata.label")
     assert period in page.locator("h1").inner_text() and "Observatoire local" in page.locator("h1").inner_text()
     assert {"Filtres", "Couches affichées", "Légende"} <= set(page.locator("#ols-panel > h2").all_inner_texts())
-    assert "Sur la carte (" + period + ")" in page.locator("#ols-summary").inner_text()
+    summary = page.locator("#ols-summary").inner_text()
+    assert summary.startswith("Sur la carte (" + period + ") : ")
+    zones = page.evaluate("window.OLS.state.drawn.zones && window.OLS.state.drawn.zones.length")
+    assert (zones is not None) == ("zones" in _config(page)["layers"])
+    assert zones is None or f"{zones} zone" in summary
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Aller aux commandes de la carte"
     tabs = 0

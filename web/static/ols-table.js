@@ -225,13 +225,14 @@
     if (drawn.zones) {
       const declared = drawn.zones.filter((f) => f.properties.kind === "declared").length;
       parts.push(plural(drawn.zones.length, "zone de vigilance", "zones de vigilance") +
-        (fresh != null ? ", dont " + plural(fresh, "nouvelle", "nouvelles") : "") +
+        (fresh ? ", dont " + plural(fresh, "nouvelle", "nouvelles") : (fresh === 0 ? ", aucune nouvelle" : "")) +
         " (" + plural(declared, "déclarée", "déclarées") + ")");
     }
     if (drawn.hotspots) {
       const hot = drawn.hotspots.filter((f) => f.properties.class.startsWith("hot")).length;
-      parts.push(plural(hot, "point chaud", "points chauds") + " et " +
-        plural(drawn.hotspots.length - hot, "point froid", "points froids") + " significatifs");
+      const cold = drawn.hotspots.length - hot;
+      parts.push(plural(hot, "point chaud significatif", "points chauds significatifs") + ", " +
+        (cold ? plural(cold, "point froid", "points froids") : "aucun point froid"));
     }
     if (drawn.heatmap) { parts.push(heatSentence(drawn.heatmap)); }
     if (drawn.deal_points) { parts.push(plural(drawn.deal_points.length, "point de deal", "points de deal")); }
