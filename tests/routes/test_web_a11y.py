@@ -139,6 +139,15 @@ def _focused(page: Page) -> str:
     return str(page.evaluate("document.activeElement.id || document.activeElement.getAttribute('class') || ''"))
 
 
+def _press_until(page: Page, key: str, found: str, limit: int = 40) -> None:
+    """Press a key until the focused element's id or class holds ``found`` (at most ``limit`` times)."""
+    for _ in range(limit):
+        if found in _focused(page):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{found} not reached with {key} in {limit} presses")
+
+
 def test_a_keyboard_alone_logs_in_filters_and_opens_a_zone_card(visit: Visit, tokens: dict[str, str]) -> None:
     page, keys = visit.page, visit.page.keyboard
     page.goto(visit.server + "/")
@@ -149,20 +158,14 @@ def test_a_keyboard_alone_logs_in_filters_and_opens_a_zone_card(visit: Visit, to
     page.wait_for_selector("body[data-ols-ready='1']", timeout=60_000)
     _wait_for(page, "window.OLS.state.loads > 0")
     loads = page.evaluate("window.OLS.state.loads")
-    while _focused(page) != "ols-family":
-        keys.press("Tab")
+    _press_until(page, "Tab", "ols-family")
     keys.press("ArrowDown")  # the first family
     _wait_for(page, f"window.OLS.state.loads > {loads} && document.body.dataset.olsReady === '1'")
     assert page.evaluate("window.OLS.state.drawn.heatmap.metadata.family") == page.input_value("#ols-family") != ""
-    keys.press("Shift+Tab")
-    while page.evaluate("document.activeElement.id") != "ols-skip-map":
-        keys.press("Shift+Tab")
+    _press_until(page, "Shift+Tab", "ols-skip-map")
     keys.press("Enter")
     assert page.evaluate("document.activeElement === window.OLS.map.getContainer()")
-    for _ in range(30):
-        keys.press("Tab")
-        if "ols-zone" in _focused(page):
-            break
+    _press_until(page, "Tab", "ols-zone", 30)
     label = page.evaluate("document.activeElement.getAttribute('aria-label')")
     assert label.startswith("Zones de vigilance : ")
     keys.press("Enter")
