@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ols.cartography.tiles import streets_tile
+from ols.reference.streetfiles import direction_of, highway_class
 from ols.reference.streets import load_streets, read_edges
 from tests.routes.truth import tile_of
 from tests.streetfiles import write_bdtopo, write_pbf
@@ -37,6 +38,24 @@ def test_bdtopo_troncons(tmp_path: Path, lower: bool) -> None:
     foch = next(edge for edge in edges if edge.name == "Avenue Foch")
     assert foch.geom.coords[0][1] < foch.geom.coords[-1][1] and 140 < foch.length_m < 160
     assert {edge.u for edge in edges} | {edge.v for edge in edges} == {0, 1, 2, 3}  # the four corners meet
+
+
+@pytest.mark.parametrize(
+    ("value", "direction"),
+    [("Double sens", "both"), ("Sens direct", "forward"), ("Sens inverse", "backward"), ("Sans objet", "both"),
+     ("F", "forward"), ("T", "backward"), ("B", "both"), ("-1", "backward"), ("no", "both"), (None, "both"),
+     ('"junction"=>"roundabout","lanes"=>"2"', "forward"), ('"oneway"=>"-1"', "backward")],
+)  # fmt: skip
+def test_directions_of_each_source(value: str | None, direction: str) -> None:
+    """BD TOPO's SENS, Geofabrik's F/T/B, OSM's oneway (GDAL's other_tags for a PBF: a roundabout is one-way)."""
+    assert direction_of(value) == direction
+
+
+def test_classes_of_each_source() -> None:
+    assert highway_class("Route à 1 chaussée", "3") == "secondary"
+    assert highway_class("Route à 1 chaussée") == "residential"
+    assert highway_class("Type autoroutier", "1") == "motorway" and highway_class("Chemin", "5") == "track"
+    assert highway_class("['residential', 'tertiary']") == "residential" and highway_class("Locale") == "residential"
 
 
 def test_osm_pbf_extract(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ from shapely.geometry import LineString
 from ols.errors import InvalidInputError
 from ols.reference.geofiles import read_geofile
 
-NAME_COLUMNS = ("name", "nom_1_gauche", "nom_1_droite", "nom_voie_g", "nom_voie_d", "nom_voie", "nom_rue", "nom")
+NAME_COLUMNS = ("name", "nom_1_gauche", "nom_1_droite", "nom_1_g", "nom_1_d", "nom_voie_g", "nom_voie_d", "nom_voie",
+                "nom_rue", "nom")  # fmt: skip
 CLASS_COLUMNS = ("highway", "fclass", "nature", "clsrte")
 DIRECTION_COLUMNS = ("oneway", "sens", "sens_unique", "other_tags")
 # BD TOPO's NATURE (and the Géobase de Montréal's ClsRte), lower-cased, as OSM highway classes.
