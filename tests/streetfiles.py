@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 
 import geopandas as gpd
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Polygon
 
 
 def _varint(value: int) -> bytes:
@@ -67,7 +67,8 @@ def write_pbf(path: Path, nodes: dict[int, tuple[float, float]], ways: Ways) -> 
 
 
 def write_bdtopo(path: Path, *, lower: bool = False) -> Path:
-    """A TRONCON_DE_ROUTE layer of four segments in Lambert-93, BD TOPO's columns (upper or lower case)."""
+    """A TRONCON_DE_ROUTE layer of four segments in Lambert-93, BD TOPO's columns (upper or lower case), after a
+    COMMUNE layer, as in BD TOPO's GeoPackage."""
     x, y = 705_000.0, 7_060_000.0
     rows = {
         "NOM_1_GAUCHE": ["Rue de la Gare", "Avenue Foch", None, "Sentier des Prés"],
@@ -78,6 +79,8 @@ def write_bdtopo(path: Path, *, lower: bool = False) -> Path:
     }
     lines = [LineString([(x, y), (x + 200, y)]), LineString([(x + 200, y), (x + 200, y + 150)]),
              LineString([(x + 200, y + 150), (x, y + 150)]), LineString([(x, y + 150), (x, y)])]  # fmt: skip
+    commune = gpd.GeoDataFrame({"NOM": ["Commune"]}, geometry=[Polygon([(x, y), (x + 200, y), (x, y + 150)])], crs=2154)
+    commune.to_file(path, layer="commune" if lower else "COMMUNE")
     frame = gpd.GeoDataFrame({k.lower() if lower else k: v for k, v in rows.items()}, geometry=lines, crs=2154)
-    frame.to_file(path, layer="troncon_de_route" if lower else "TRONCON_DE_ROUTE")
+    frame.to_file(path, layer="troncon_de_route" if lower else "TRONCON_DE_ROUTE", mode="a")
     return path

@@ -27,7 +27,8 @@ CORNER, FAR_CORNER = (3.07056, 50.63694), (3.07338, 50.63829)
 @pytest.mark.parametrize("lower", [False, True])
 def test_bdtopo_troncons(tmp_path: Path, lower: bool) -> None:
     """TRONCON_DE_ROUTE: SENS gives the directions (Sens inverse runs against the line), NATURE and IMPORTANCE the
-    class, NOM_1_GAUCHE the name (NOM_1_DROITE when the left side has none), whatever the columns' case."""
+    class, NOM_1_GAUCHE the name (NOM_1_DROITE when the left side has none), whatever the columns' case; the
+    layer is found among BD TOPO's others."""
     edges = read_edges(write_bdtopo(tmp_path / "bdtopo.gpkg", lower=lower))
     by_name = {(edge.name, edge.oneway, edge.highway) for edge in edges}
     assert by_name == {("Rue de la Gare", False, "residential"), ("Avenue Foch", True, "primary"),

@@ -257,7 +257,7 @@ def streets_tile_answer(address: TileParams) -> Answer:
 async def streets_tile_layer(request: Request, audience: CurrentAudience, z: ZoomParam, x: TileIndex,
                              y: TileIndex) -> Response:  # fmt: skip
     """A Mapbox vector tile of the loaded street networks (layer ``streets``: ``name``, ``highway``), the map's
-    offline base map: each street segment once, minor roads from zoom 14–15. Any logged-in reader receives it."""
+    offline base map: each street segment once, minor roads from zoom 13–15. Any logged-in reader receives it."""
     answer = streets_tile_answer(TileParams("streets", z, x, y))
     return await answers_of(request).serve(request, audience, answer)
 

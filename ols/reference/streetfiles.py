@@ -18,6 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry import LineString
 
@@ -121,10 +122,21 @@ def split_at_junctions(lines: list[LineString]) -> tuple[list[LineString], list[
     return pieces, origins
 
 
+def _road_layer(path: Path) -> str | None:
+    """BD TOPO's road layer when a GeoPackage of many layers has one (its other layers are not streets)."""
+    if path.suffix.lower() != ".gpkg":
+        return None
+    try:
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError:
+        return None  # read_geofile says why, in French
+    return next((name for name in names if name.lower() == "troncon_de_route"), None)
+
+
 def read_segments(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """A road file's segments in WGS84, cut at junctions: ``geometry``, ``name``, ``highway``, ``direction``."""
     osm = path.name.lower().endswith(".pbf")
-    frame = read_geofile(path, layer="lines" if osm else layer)
+    frame = read_geofile(path, layer="lines" if osm else layer or _road_layer(path))
     if frame.crs is None:
         msg = f"{path.name} : les tronçons n'ont pas de système de coordonnées : définissez-le dans le SIG"
         raise InvalidInputError(msg)
