@@ -36,6 +36,8 @@ BASEMAPS = {
         "© IGN — Géoplateforme (Plan IGN)",
     ),
 }
+# The colours, outlines and panes of the map (a test checks their contrast against the heat ramp).
+STYLE = json.loads((WEB / "static" / "ols-style.json").read_text(encoding="utf-8"))
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 # Folium's page says no language and forbids zooming the page (WCAG 3.1.1, 1.4.4): French, and zoomable.
 HTML_TAG = re.compile(r"<html>")
@@ -61,7 +63,7 @@ def _config(audience: Audience, bounds: tuple[float, float, float, float], prese
         "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
         "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
         "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
-        "classes": CLASS_LABELS, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
+        "classes": CLASS_LABELS, "style": STYLE, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
                                              "method_title": METHOD_TITLE, "method": list(method_paragraphs())},
     })  # fmt: skip
 
@@ -71,8 +73,7 @@ def map_page(
 ) -> tuple[str, str]:
     """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry."""
     west, south, east, north = bounds
-    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None,
-                      control_scale=True)  # fmt: skip
+    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None)
     page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js"), ("h3", "/vendor/h3-js/dist/h3-js.umd.js")]
     page.default_css = [("leaflet_css", "/vendor/leaflet/dist/leaflet.css"), ("ols_css", "/static/ols.css")]
     if basemap in BASEMAPS:
@@ -82,7 +83,10 @@ def map_page(
         draw = Draw(  # type: ignore[no-untyped-call]
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
-        draw.default_js = [("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js")]
+        draw.default_js = [
+            ("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js"),
+            ("ols_fr", "/static/ols-fr.js"),
+        ]  # its texts in French, before the control is built
         draw.default_css = [("leaflet_draw_css", "/vendor/leaflet-draw/dist/leaflet.draw.css")]
         draw.add_to(page)
     page.fit_bounds([[south, west], [north, east]])
@@ -90,6 +94,7 @@ def map_page(
     root.html.add_child(folium.Element((WEB / "static" / "panel.html").read_text(encoding="utf-8")))
     config = _config(audience, bounds, presentation, page.get_name())
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-legend.js" defer></script>'))
     root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)
