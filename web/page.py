@@ -95,6 +95,7 @@ def map_page(
     config = _config(audience, bounds, presentation, page.get_name())
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
     root.html.add_child(folium.Element('<script src="/static/ols-legend.js" defer></script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-parts.js" defer></script>'))
     root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)

@@ -4,6 +4,11 @@ window.OLSLegend = (function () {
   "use strict";
   const SVG = "http://www.w3.org/2000/svg";
   const number = new Intl.NumberFormat("fr-FR");
+  // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
+  const MEASURES = {
+    facts: { label: "Faits constatés", unit: "faits", one: "fait" },
+    activity: { label: "Activité des services", unit: "actions des services", one: "action des services" },
+  };
   // The statuses of a deal point, each with its own symbol: filled, ring, hollow dashed ring (dismantled).
   const DEAL = {
     actif: { label: "actif", fill: true },
@@ -89,13 +94,24 @@ window.OLSLegend = (function () {
       fillOpacity: status.fill ? 0.95 : 0.6, dashArray: status.dashArray || null });
   }
 
+  // Which measure the map shows, said first: facts and activity are never read as one another.
+  function measureRows(el, meta) {
+    const shown = MEASURES[meta.measure] || MEASURES.facts;
+    const note = meta.measure === "activity" ? "Activité des services : interventions, passages, enlèvements ; " +
+      "elle dit où les services sont allés, pas où les faits ont eu lieu." : "Faits constatés et signalements, " +
+      "chaque événement compté une fois ; l'activité des services est comptée à part.";
+    return [el("p", { id: "ols-measure-shown", class: "ols-shown" }, "Carte : " + shown.label),
+      el("p", { class: "ols-note" }, note)];
+  }
+
   // The whole legend: the measure shown, then one section per layer drawn (nothing for a layer not received).
-  function build(OLS, meta, intro) {
+  function build(OLS, meta) {
     const { el, cfg, state, names } = OLS;
     const drawn = state.drawn;
     const outlines = cfg.style.outlines;
-    const rows = [el("h3", {}, "Légende — " + meta.label), ...intro,
-      ...heatRows(el, drawn.heatmap && drawn.heatmap.cells, meta, cfg.style.heat, meta.unit),
+    const measured = MEASURES[meta.measure] || MEASURES.facts;
+    const rows = [el("h3", {}, "Légende — " + meta.label), ...measureRows(el, meta),
+      ...heatRows(el, drawn.heatmap && drawn.heatmap.cells, meta, cfg.style.heat, { one: measured.one, many: measured.unit }),
       ...hotRows(el, drawn.hotspots, outlines, cfg.classes), ...zoneRows(el, drawn.zones, outlines),
       ...dealRows(el, drawn.deal_points, outlines)];
     ["near_repeat", "crosswatch"].filter((key) => drawn[key] && drawn[key].length)
@@ -103,5 +119,5 @@ window.OLSLegend = (function () {
     return rows;
   }
 
-  return { build, swatch, dealStyle, range, number };
+  return { MEASURES, build, swatch, dealStyle, range, number };
 })();

@@ -9,8 +9,6 @@
   const map = window[cfg.map];
   const STYLE = cfg.style;
   Object.entries(STYLE.panes).forEach(([name, zIndex]) => { map.createPane(name).style.zIndex = zIndex; });
-  const PANES = { heatmap: "olsHeat", hotspots: "olsHot", zones: "olsZones", near_repeat: "olsAnalyses",
-    crosswatch: "olsAnalyses", places: "olsPlaces", boundary: "olsBoundary", deal_points: "olsDeal" };
   L.control.scale({ imperial: false }).addTo(map);
   const granted = new Set(cfg.layers);
   const palette = STYLE.heat.palette;
@@ -78,23 +76,6 @@
     near_repeat: "Risque de répétition (cambriolages)", crosswatch: "Veille croisée",
   };
 
-  // A line style of ols-style.json, for a layer's pane (extra: class name, fill); its halo is cased under it.
-  function lineStyle(key, layer, extra) {
-    const outline = STYLE.outlines[key];
-    return Object.assign({ pane: PANES[layer], color: outline.color, weight: outline.weight,
-      dashArray: outline.dashArray || null, opacity: 1 }, extra);
-  }
-  function haloStyle(key, layer) {
-    const outline = STYLE.outlines[key];
-    return { pane: PANES[layer], color: outline.halo, weight: outline.weight + 3, opacity: 0.9, fill: false,
-      interactive: false, className: "ols-halo" };
-  }
-  // A GeoJSON layer drawn outlined: every feature's halo first, then its line (same pane, so always under it).
-  function outlined(layer, data, keyOf, extraOf, onEachFeature) {
-    const halo = L.geoJSON(data, { pane: PANES[layer], interactive: false, style: (f) => haloStyle(keyOf(f), layer) });
-    const line = L.geoJSON(data, { pane: PANES[layer], style: (f) => lineStyle(keyOf(f), layer, extraOf(f)), onEachFeature });
-    return [halo, line];
-  }
 
   /** The observatory's communes: their borders, and their names when it has several (a CISPD, an EPCI). */
   function drawCommunes(territories) {
@@ -108,12 +89,11 @@
   }
   // The page's parts other scripts build on (table view, presentation mode): one object, read-only by convention.
   window.OLS = { cfg, map, groups, names, state, el, get };
+  const { HexCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined } =
+    window.OLSParts(window.OLS);
   const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
   // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
-  const MEASURES = {
-    facts: { label: "Faits constatés", unit: "faits", one: "fait" },
-    activity: { label: "Activité des services", unit: "actions des services", one: "action des services" },
-  };
+  const MEASURES = window.OLSLegend.MEASURES;
   const measure = () => document.querySelector("input[name='ols-measure']:checked").value;
   const unit = () => MEASURES[measure()].unit;
   map.on("click", (event) => {
@@ -187,60 +167,8 @@
     return palette[index < 0 ? palette.length - 1 : Math.min(index, palette.length - 1)];
   }
 
-  // Which measure the map shows, said first: facts and activity are never read as one another.
-  function measureRows(meta) {
-    const shown = MEASURES[meta.measure] || MEASURES.facts;
-    const note = meta.measure === "activity" ? "Activité des services : interventions, passages, enlèvements ; " +
-      "elle dit où les services sont allés, pas où les faits ont eu lieu." : "Faits constatés et signalements, " +
-      "chaque événement compté une fois ; l'activité des services est comptée à part.";
-    return [el("p", { id: "ols-measure-shown", class: "ols-shown" }, "Carte : " + shown.label),
-      el("p", { class: "ols-note" }, note)];
-  }
+  function legend(meta) { $("ols-legend").replaceChildren(...window.OLSLegend.build(window.OLS, meta)); }
 
-  function legend(meta) {
-    const measured = MEASURES[meta.measure] || MEASURES.facts;
-    const full = Object.assign({}, meta, { unit: { one: measured.one, many: measured.unit } });
-    $("ols-legend").replaceChildren(...window.OLSLegend.build(window.OLS, full, measureRows(meta)));
-  }
-
-  // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
-  const HexCanvas = L.Layer.extend({
-    initialize(cells) { this.cells = cells; },
-    onAdd(target) {
-      this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
-      target.getPane("olsHeat").appendChild(this.canvas);
-      target.on("moveend zoomend resize", this.redraw, this);
-      this.redraw();
-    },
-    onRemove(target) { L.DomUtil.remove(this.canvas); target.off("moveend zoomend resize", this.redraw, this); },
-    redraw() {
-      const size = map.getSize();
-      const ratio = window.devicePixelRatio || 1;
-      this.canvas.width = size.x * ratio;
-      this.canvas.height = size.y * ratio;
-      this.canvas.style.width = size.x + "px";
-      this.canvas.style.height = size.y + "px";
-      L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
-      const context = this.canvas.getContext("2d");
-      context.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const view = map.getBounds().pad(0.05);
-      context.globalAlpha = STYLE.heat.opacity;
-      context.strokeStyle = "rgba(85,85,85,0.5)";
-      context.lineWidth = 0.3;
-      this.cells.forEach((cell) => {
-        if (!view.contains(cell.centre)) { return; }
-        context.beginPath();
-        cell.boundary.forEach(([lat, lng], index) => {
-          const point = map.latLngToContainerPoint([lat, lng]);
-          if (index === 0) { context.moveTo(point.x, point.y); } else { context.lineTo(point.x, point.y); }
-        });
-        context.closePath();
-        context.fillStyle = cell.fill;
-        context.fill();
-        context.stroke();
-      });
-    },
-  });
 
   function drawHeatmap(data, params) {
     const threshold = data.metadata.suppression_threshold;
@@ -304,53 +232,6 @@
     state.family = params.family;
   }
 
-  // « Pourquoi cette cellule ? »: the API's sentences in a panel that takes the focus and gives it back on closing.
-  let explainOpener = null;
-  async function explain(target) {
-    const box = $("ols-explain");
-    explainOpener = document.activeElement;
-    $("ols-explain-title").textContent = target.zone ? "Pourquoi cette zone ?" : "Pourquoi cette cellule ?";
-    $("ols-explain-body").replaceChildren(el("p", {}, "Chargement…"));
-    box.hidden = false;
-    box.focus();
-    try {
-      const found = await get("/explain", Object.assign({ period: $("ols-period").value }, target));
-      $("ols-explain-title").textContent = found.title + (found.label ? " — " + found.label : "");
-      $("ols-explain-body").replaceChildren(...found.sentences.map((sentence) => el("p", {}, sentence)),
-        el("h3", {}, cfg.caveats.title), el("ul", {}, found.caveats.map((caveat) => el("li", { class: "ols-note" }, caveat))));
-      state.explained = found;
-    } catch (error) {
-      $("ols-explain-body").replaceChildren(el("p", {}, "Explication indisponible : " + error.message));
-    }
-  }
-  function closeExplain() {
-    $("ols-explain").hidden = true;
-    if (explainOpener && explainOpener.focus) { explainOpener.focus(); }
-  }
-  $("ols-explain-close").addEventListener("click", closeExplain);
-  $("ols-explain").addEventListener("keydown", (event) => { if (event.key === "Escape") { closeExplain(); } });
-  const method = el("div", { id: "ols-method" });
-  $("ols-caveats").append(...cfg.caveats.paragraphs.map((text) => el("p", {}, text)), el("h3", {}, cfg.caveats.method_title),
-    method);
-  // The method as the shown period was computed (its refresh's figures); the settings in force until a layer says.
-  function showMethod(paragraphs) {
-    method.replaceChildren(...(paragraphs || cfg.caveats.method).map((text) => el("p", { class: "ols-note" }, text)));
-  }
-  showMethod(null);
-
-  function zoneCard(properties) {
-    const parts = [el("strong", {}, properties.name), el("br"), properties.rationale || ""];
-    const details = [properties.owner, properties.review_date ? "révision " + properties.review_date : ""].filter(Boolean);
-    if (details.length) { parts.push(el("br"), el("em", {}, details.join(" — "))); }
-    if (properties.stats && properties.stats.events !== undefined) {
-      const events = properties.stats.events == null ? "< " + cfg.threshold : properties.stats.events;
-      parts.push(el("br"), events + " faits");
-    }
-    const why = el("button", { type: "button", class: "ols-why" }, "Pourquoi cette zone ?");
-    why.addEventListener("click", () => explain({ zone: properties.code }));
-    parts.push(el("br"), why);
-    return el("div", {}, parts);
-  }
 
   async function fetchZones(period, signal) {
     if (!granted.has("zones")) { return null; }
@@ -403,26 +284,6 @@
     state.drawn.deal_points = data.features;
   }
 
-  function drawProfile(profile) {
-    const hidden = "< " + (profile.suppression_threshold || 5);
-    const max = Math.max(1, ...profile.grid.flat().filter((n) => n != null));
-    const head = el("tr", {}, el("th", { scope: "col" }, "jour"),
-      Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col" }, hour % 6 === 0 ? hour + "h" : "")));
-    const rows = profile.grid.map((row, day) => el("tr", {}, el("th", { scope: "row" }, profile.weekdays[day].slice(0, 3)),
-      row.map((n, hour) => el("td", { title: profile.weekdays[day] + " " + hour + "h : " + (n == null ? hidden : n),
-        style: { background: n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")" } }))));
-    const unknown = profile.heure_inconnue.map((n) => (n == null ? hidden : n)).join(" · ");
-    $("ols-profile").replaceChildren(el("h3", {}, "Heures × jours"),
-      el("table", { class: "ols-profile" }, el("caption", {}, "Faits par jour et heure"), el("thead", {}, head),
-        el("tbody", {}, rows)),
-      el("p", {}, "Heure inconnue : " + unknown));
-  }
-
-  // A panel section: a title and its paragraphs or list (nothing when the reader does not receive the layer).
-  function panelSection(id, title, ...children) {
-    $(id).replaceChildren(el("h3", {}, title), ...children);
-  }
-
   // Near-repeat and the veille croisée are read once per period (the API audits each read), not at each filter.
   const analyses = {};
   function fetchAnalysis(key, path, period, signal) {
@@ -463,22 +324,33 @@
   // Every layer of a reload, fetched in parallel (null: a layer this reader does not receive).
   function fetchAll(params, signal) {
     return Promise.all([get("/heatmap/cells", params, signal), fetchHotspots(params, signal), fetchZones(params.period, signal),
-      granted.has("deal_points") ? get("/deal-points", {}, signal) : null,
-      fetchAnalysis("near_repeat", "/near-repeat", params.period, signal),
-      fetchAnalysis("crosswatch", "/crosswatch", params.period, signal)]);
+      granted.has("deal_points") ? get("/deal-points", {}, signal) : null]);
   }
 
-  const REDRAWN = ["heatmap", "hotspots", "zones", "deal_points", "near_repeat", "crosswatch"];
+  const REDRAWN = ["heatmap", "hotspots", "zones", "deal_points"];
   // Everything a reload draws, at once: a map never shows one period's layers beside another's.
-  function drawAll([heat, hot, zones, deal, risk, watch], params) {
+  function drawAll([heat, hot, zones, deal], params) {
     REDRAWN.forEach((key) => { groups[key].clearLayers(); delete state.drawn[key]; });
     drawHeatmap(heat, params);
     drawHotspots(hot, params);
     drawZones(zones);
     drawDealPoints(deal);
-    drawNearRepeat(risk);
-    drawCrosswatch(watch);
     legend(heat.metadata);
+  }
+
+  // Near-repeat and the veille croisée (live analyses of the period, slower) are drawn in their pane when they
+  // arrive, for the current reload only; the map and its other layers do not wait for them.
+  const ANALYSES = { near_repeat: ["/near-repeat", drawNearRepeat], crosswatch: ["/crosswatch", drawCrosswatch] };
+  function loadAnalyses(period, signal) {
+    Object.entries(ANALYSES).filter(([key]) => granted.has(key)).forEach(([key, [path, draw]]) => {
+      if (!analyses[key] || analyses[key].period !== period) { groups[key].clearLayers(); delete state.drawn[key]; }
+      Promise.resolve(fetchAnalysis(key, path, period, signal)).then((data) => {
+        if (signal.aborted) { return; }
+        groups[key].clearLayers();
+        draw(data);
+        if (state.drawn.heatmap) { legend(state.drawn.heatmap.metadata); }
+      }).catch((error) => { if (error.name !== "AbortError") { status(names[key] + " : " + error.message); } });
+    });
   }
 
   // A failed reload leaves no layer of the previous choice under the new one: the layers are emptied.
@@ -497,6 +369,7 @@
       category: $("ols-category").value, source: $("ols-source").value, measure: measure() };
     status("Chargement…");
     document.body.dataset.olsReady = "0";
+    loadAnalyses(params.period, controller.signal);
     try {
       const data = await fetchAll(params, controller.signal);
       if (controller.signal.aborted) { return; }
