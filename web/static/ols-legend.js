@@ -114,8 +114,9 @@ window.OLSLegend = (function () {
       ...heatRows(el, drawn.heatmap && drawn.heatmap.cells, meta, cfg.style.heat, { one: measured.one, many: measured.unit }),
       ...hotRows(el, drawn.hotspots, outlines, cfg.classes), ...zoneRows(el, drawn.zones, outlines),
       ...dealRows(el, drawn.deal_points, outlines)];
-    ["near_repeat", "crosswatch"].filter((key) => drawn[key] && drawn[key].length)
-      .forEach((key) => rows.push(row(el, swatch("line", outlines[key]), names[key])));
+    const analyses = ["near_repeat", "crosswatch"].filter((key) => drawn[key] && drawn[key].length);
+    if (analyses.length) { rows.push(el("h3", {}, "Analyses de la période")); }
+    analyses.forEach((key) => rows.push(row(el, swatch("line", outlines[key]), names[key])));
     return rows;
   }
 
