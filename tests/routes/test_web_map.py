@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Error, Page, Request, Route
 
 from tests.routes.conftest import PREVIOUS
 from tests.routes.test_web import _login, _wait_loaded
+from tests.routes.test_web_layers import _wait_for
 
 # Bottom to top: what each pane holds, as the page must stack them (the streets' pane, 250, comes from its own script).
 STACK = [
@@ -40,6 +41,7 @@ LEGEND_CLASSES = re.compile(r"^(?:\d[\d\u202f ]* faits?|\d[\d\u202f ]* à \d[\d\
 
 def test_every_layer_lies_in_its_fixed_pane(browser: Browser, server: str, tokens: dict[str, str]) -> None:
     page, _ = _login(browser, server, tokens["coordinator"])
+    _wait_for(page, "['near_repeat', 'crosswatch'].every((key) => window.OLS_STATE.counts[key] !== undefined)")
     panes = page.evaluate(PANES, [list(pair) for pair in STACK])
     assert all(p["z"] is not None and p["outside"] == 0 for p in panes), panes
     heights = [p["z"] for p in panes]

@@ -338,8 +338,9 @@
     legend(heat.metadata);
   }
 
-  // Near-repeat and the veille croisée (live analyses of the period, slower) are drawn in their pane when they
-  // arrive, for the current reload only; the map and its other layers do not wait for them.
+  // Near-repeat and the veille croisée (live analyses of the period, slow on a large semester) are asked once the
+  // map is drawn, so that they never hold the server's workers from its layers, and drawn in their pane when they
+  // arrive, for the current reload only.
   const ANALYSES = { near_repeat: ["/near-repeat", drawNearRepeat], crosswatch: ["/crosswatch", drawCrosswatch] };
   function loadAnalyses(period, signal) {
     Object.entries(ANALYSES).filter(([key]) => granted.has(key)).forEach(([key, [path, draw]]) => {
@@ -369,7 +370,6 @@
       category: $("ols-category").value, source: $("ols-source").value, measure: measure() };
     status("Chargement…");
     document.body.dataset.olsReady = "0";
-    loadAnalyses(params.period, controller.signal);
     try {
       const data = await fetchAll(params, controller.signal);
       if (controller.signal.aborted) { return; }
@@ -386,6 +386,7 @@
     }
     loaded();
     document.body.dataset.olsReady = "1";
+    loadAnalyses(params.period, controller.signal);
     if (granted.has("profiles")) {
       get("/profiles/time", { period: params.period, family: params.family, category: params.category, source: params.source },
         controller.signal).then((profile) => { if (!controller.signal.aborted) { drawProfile(profile); } })
