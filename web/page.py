@@ -42,6 +42,8 @@ BASEMAPS = {
 STREETS = {"url": "/api/v1/tiles/streets/{z}/{x}/{y}.mvt", "label": "Plan des rues (hors ligne)", "pane": "olsStreets",
            "z_index": 250}  # fmt: skip
 STREETS_JS = ("/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js", "/static/ols-streets.js")
+# The colours, outlines and panes of the map (a test checks their contrast against the heat ramp).
+STYLE = json.loads((WEB / "static" / "ols-style.json").read_text(encoding="utf-8"))
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 # Folium's page says no language and forbids zooming the page (WCAG 3.1.1, 1.4.4): French, and zoomable.
 HTML_TAG = re.compile(r"<html>")
@@ -69,7 +71,7 @@ def _config(
         "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
         "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
         "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
-        "classes": CLASS_LABELS, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
+        "classes": CLASS_LABELS, "style": STYLE, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
                                              "method_title": METHOD_TITLE, "method": list(method_paragraphs())},
         "streets": STREETS if streets else None,
     })  # fmt: skip
@@ -86,8 +88,7 @@ def map_page(
     """
     west, south, east, north = bounds
     basemap = basemap or ("streets" if streets else "osm")
-    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None,
-                      control_scale=True)  # fmt: skip
+    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None)
     page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js"), ("h3", "/vendor/h3-js/dist/h3-js.umd.js")]
     page.default_css = [("leaflet_css", "/vendor/leaflet/dist/leaflet.css"), ("ols_css", "/static/ols.css")]
     if basemap in BASEMAPS:
@@ -97,7 +98,10 @@ def map_page(
         draw = Draw(  # type: ignore[no-untyped-call]
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
-        draw.default_js = [("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js")]
+        draw.default_js = [
+            ("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js"),
+            ("ols_fr", "/static/ols-fr.js"),
+        ]  # its texts in French, before the control is built
         draw.default_css = [("leaflet_draw_css", "/vendor/leaflet-draw/dist/leaflet.draw.css")]
         draw.add_to(page)
     page.fit_bounds([[south, west], [north, east]])
@@ -108,6 +112,8 @@ def map_page(
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
     for script in STREETS_JS if offline else ():
         root.html.add_child(folium.Element(f'<script src="{script}" defer></script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-legend.js" defer></script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-parts.js" defer></script>'))
     root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)
