@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, exists, func, select
 
 from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
 from ols.store.models import Edition as Published
-from ols.store.models import Territory
+from ols.store.models import StreetEdge, Territory
 from web.page import Edition, accessibility_page, content_policy, login_page, map_page
 
 router = APIRouter(include_in_schema=False)
@@ -25,9 +25,10 @@ def home(
     engine: EngineDep,
     settings: SettingsDep,
     presentation: Annotated[bool, Query()] = False,
-    basemap: Annotated[str, Query(pattern="^(osm|ign|none)$")] = "osm",
+    basemap: Annotated[str | None, Query(pattern="^(streets|osm|ign|none)$")] = None,
 ) -> HTMLResponse:
-    """The map (after login), in French; ``?presentation=true`` for the meeting screen."""
+    """The map (after login), in French; ``?presentation=true`` for the meeting screen. The base map is the
+    territory's streets when it has loaded some (drawn offline), else OpenStreetMap; ``?basemap=`` chooses."""
     cookie = request.cookies.get(SESSION_COOKIE)
     with engine.connect() as connection:
         user = session_user(connection, cookie, key=settings.secret_key) if cookie else None
@@ -38,9 +39,13 @@ def home(
         corners = (func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box))
         extent = connection.execute(select(*corners)).one()
         edition = _edition(connection, audience)
-    west, south, east, north = (float(v) if v is not None else f for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))
+        west, south, east, north = (float(v) if v is not None else f
+                                    for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))  # fmt: skip
+        streets = connection.execute(select(exists().where(
+            StreetEdge.geom.intersects(func.ST_MakeEnvelope(west, south, east, north, 4326))
+        ))).scalar_one()  # fmt: skip
     html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
-                           presentation=presentation, edition=edition)  # fmt: skip
+                           presentation=presentation, streets=streets, edition=edition)  # fmt: skip
     return HTMLResponse(html, headers={"Content-Security-Policy": content_policy(nonce)})
 
 
