@@ -26,7 +26,7 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import Connection, func, select
 
 from ols.patrols.planning import Plan, Stop
-from ols.publishing.mapparts import filling, label, scale_and_north
+from ols.publishing.mapparts import STREET, filling, label, scale_and_north
 from ols.reference.streets import Edge, streets_within
 from ols.store.models import Place
 from ols.wording import number
@@ -34,7 +34,6 @@ from ols.wording import number
 MARKING = "DIFFUSION RESTREINTE"
 MODE_LABELS = {"pedestre": "pédestre", "cycliste": "cycliste", "vehicule": "véhicule"}
 COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")
-STREET = "#b4b4b4"
 PLACE_REACH_M = 150.0  # a place further than this from a stop does not name it
 STREET_REACH_M = 80.0
 A4_PORTRAIT = (8.27, 11.69)

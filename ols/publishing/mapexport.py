@@ -250,9 +250,8 @@ def draw(connection: Connection, spec: Snapshot, audience: Audience, *, image_fo
                            fontsize=8, title_fontsize=10, frameon=True)  # fmt: skip
     bottom = legend.get_window_extent().y0 / figure.bbox.height
     _caveats(figure, bottom - 0.03)
-    # wrapped here: Matplotlib's own wrapping measures the line again at every word, seconds for a footer
-    footer = textwrap.fill(_footer(connection, metadata, audience, spec.author), int(PAPERS[spec.paper][0] * 72 / 3.9))
-    figure.text(0.015, 0.015, footer, fontsize=6.5, parse_math=False)
+    figure.text(0.015, 0.015, _filled(figure, _footer(connection, metadata, audience, spec.author), 6.5),
+                fontsize=6.5, parse_math=False)  # fmt: skip
     if audience.marking:
         figure.text(0.985, 0.945, audience.marking, fontsize=14, color="#b30000", ha="right", fontweight="bold")
     return figure
@@ -262,13 +261,23 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     """The snapshot as PNG or PDF bytes."""
     figure = draw(connection, spec, audience, image_format=image_format)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=image_format, dpi=spec.dpi)
+    options: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if image_format == "png" else {}  # faster
+    figure.savefig(buffer, format=image_format, dpi=spec.dpi, **options)
     plt.close(figure)
     return buffer.getvalue()
 
 
+def _filled(figure: Figure, text: str, size: float) -> str:
+    """``text`` wrapped to the page's width at ``size`` points, from the width of its first 200 characters
+    (Matplotlib's own wrapping measures the line again at every word: seconds for a footer)."""
+    sample = figure.text(0, 0, text[:200], fontsize=size, parse_math=False)
+    per_character = sample.get_window_extent().width / len(text[:200])
+    sample.remove()
+    return textwrap.fill(text, int(figure.bbox.width * 0.96 / per_character))
+
+
 def partner_names(connection: Connection, codes: list[str]) -> list[str]:
-    """The partners' names for their source codes (a code no longer in ``source`` stays as it is), in order."""
+    """The partners' names for their source codes (a code no longer in ``source`` stays as it is), by name."""
     names: dict[str, str] = dict(
         connection.execute(select(Source.code, Source.name).where(Source.code.in_(codes))).all()
     )

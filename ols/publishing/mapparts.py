@@ -7,6 +7,8 @@ sectors of its commune are outlined and named. Places are drawn by kind, each ki
 marker and its French label in the legend. The streets of the loaded networks are drawn in light
 grey under everything else, so that a reader finds their way without any tile server; the
 communes' borders go on top of the heatmap, dark blue on a white casing, seen over every class.
+The scale bar, the north arrow and the framing of a true-to-scale map are shared with the patrol
+sheet (:mod:`ols.patrols.sheet`).
 """
 
 from __future__ import annotations
