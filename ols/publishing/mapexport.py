@@ -273,7 +273,7 @@ def _filled(figure: Figure, text: str, size: float) -> str:
     sample = figure.text(0, 0, text[:200], fontsize=size, parse_math=False)
     per_character = sample.get_window_extent().width / len(text[:200])
     sample.remove()
-    return textwrap.fill(text, int(figure.bbox.width * 0.96 / per_character))
+    return textwrap.fill(text, int(figure.bbox.width * 0.96 / per_character), break_on_hyphens=False)  # Getis-Ord whole
 
 
 def partner_names(connection: Connection, codes: list[str]) -> list[str]:
