@@ -158,19 +158,23 @@ def territory_load_sectors(
     typer.echo(f"faits de la commune rattachés à un secteur : {number(loaded.facts)}")
 
 
+STREET_FILES = (".graphml (OSMnx), .osm.pbf or .osm (OSM extract), .gpkg, .shp or .geojson (road segments such as "
+                "BD TOPO's TRONCON_DE_ROUTE, any CRS)")  # fmt: skip
+
+
 @territory_app.command("load-streets")
 def territory_load_streets(
-    path: Annotated[Path, typer.Argument(exists=True, help=".graphml (OSMnx), .osm, .gpkg or .geojson (any CRS)")],
+    path: Annotated[Path, typer.Argument(exists=True, help=STREET_FILES)],
     network: Annotated[str, typer.Option(help="Name of the network")] = "rues",
-    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage (e.g. troncon_de_route)")] = None,
 ) -> None:
-    """Import the street network used to route patrols (walking, cycling, driving profiles)."""
-    from ols.reference.streets import read_edges, save_edges
+    """Import the street network: patrols route on it, the map draws it as its offline base map."""
+    from ols.reference.streets import load_streets
+    from ols.wording import number
 
-    edges = read_edges(path, layer=layer)
     with migrated_engine().begin() as connection:
-        count = save_edges(connection, network, edges)
-    typer.echo(f"{count} tronçons orientés chargés dans le réseau {network}")
+        count = load_streets(connection, path, network=network, layer=layer)
+    typer.echo(f"{number(count)} tronçons orientés chargés dans le réseau {network}")
 
 
 @territory_app.command("list")

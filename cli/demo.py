@@ -26,7 +26,7 @@ def install_demo_zones(folder: Path, source: Path) -> None:
 
 
 def demo_patrol(engine: Engine, out: Path, period: Any, start: str) -> None:
-    """A Friday-evening plan for two pedestrian teams from ``start`` (straight lines: the demo loads no streets)."""
+    """A Friday-evening plan for two pedestrian teams from ``start``, routed on the demo's synthetic streets."""
     from ols.patrols.outputs import to_geojson, to_gpx
     from ols.patrols.service import ShiftRequest, plan_shift
     from ols.patrols.sheet import backdrop, to_pdf

@@ -10,7 +10,7 @@ from ols.store.changes import DataStamps, read_stamps
 from tests.helpers import add_territory
 
 TRACKED = ("event", "event_link", "zone", "deal_point", "deal_point_history", "territory", "place", "source",
-           "official_indicator")  # fmt: skip
+           "official_indicator", "street_edge")  # fmt: skip
 
 
 def _stamps(engine: Engine) -> DataStamps:

@@ -6,8 +6,10 @@ audience grants are offered. Nothing a user typed is written into the page's HTM
 configuration travels as a JSON data block (with ``<``, ``>`` and ``&`` escaped) that the script
 reads as text, and every inline script carries the response's CSP nonce, so that the policy needs
 no ``'unsafe-inline'`` for scripts. Leaflet and Leaflet.draw come from the pinned npm packages
-under ``web/`` and are served by the API, never from a CDN; when the base map's tiles cannot load,
-every OLS layer still shows on a plain background.
+under ``web/`` and are served by the API, never from a CDN. The default base map is the territory's
+own streets, drawn from the API's vector tiles (``static/ols-streets.js``), so that the map reads
+without internet; the online base maps (OpenStreetMap, Plan IGN) stay available with ``?basemap=``,
+and when their tiles cannot load, every OLS layer still shows on a plain background.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ BASEMAPS = {
         "© IGN — Géoplateforme (Plan IGN)",
     ),
 }
+# The offline base map: the streets the territory loaded, as vector tiles of the API (web/static/ols-streets.js).
+STREETS = {"url": "/api/v1/tiles/streets/{z}/{x}/{y}.mvt", "label": "Plan des rues (hors ligne)", "pane": "olsStreets",
+           "z_index": 250}  # fmt: skip
+STREETS_JS = ("/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js", "/static/ols-streets.js")
+# The colours, outlines and panes of the map (a test checks their contrast against the heat ramp).
+STYLE = json.loads((WEB / "static" / "ols-style.json").read_text(encoding="utf-8"))
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 # Folium's page says no language and forbids zooming the page (WCAG 3.1.1, 1.4.4): French, and zoomable.
 HTML_TAG = re.compile(r"<html>")
@@ -55,24 +63,32 @@ def json_block(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _config(audience: Audience, bounds: tuple[float, float, float, float], presentation: bool, name: str) -> str:
+def _config(
+    audience: Audience, bounds: tuple[float, float, float, float], presentation: bool, name: str, streets: bool
+) -> str:
     return json_block({
         "map": name, "role": audience.role.value, "role_label": audience.label, "user": audience.name,
         "api": "/api/v1", "presentation": presentation, "bounds": list(bounds), "layers": audience.layers(),
         "resolutions": list(audience.resolutions), "resolution": audience.resolution(),
         "manages": audience.may(Layer.MANAGE), "threshold": audience.threshold if audience.suppressed else None,
-        "classes": CLASS_LABELS, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
+        "classes": CLASS_LABELS, "style": STYLE, "caveats": {"title": TITLE, "paragraphs": list(CAVEATS),
                                              "method_title": METHOD_TITLE, "method": list(method_paragraphs())},
+        "streets": STREETS if streets else None,
     })  # fmt: skip
 
 
 def map_page(
-    *, bounds: tuple[float, float, float, float], audience: Audience, basemap: str = "osm", presentation: bool = False
-) -> tuple[str, str]:
-    """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry."""
+    *, bounds: tuple[float, float, float, float], audience: Audience, basemap: str | None = None,
+    presentation: bool = False, streets: bool = False,
+) -> tuple[str, str]:  # fmt: skip
+    """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry.
+
+    The base map is ``basemap`` (``streets``, ``osm``, ``ign`` or ``none``); by default the territory's own
+    streets when it has loaded some (``streets``: drawn offline from the API's tiles), else OpenStreetMap's tiles.
+    """
     west, south, east, north = bounds
-    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None,
-                      control_scale=True)  # fmt: skip
+    basemap = basemap or ("streets" if streets else "osm")
+    page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None)
     page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js"), ("h3", "/vendor/h3-js/dist/h3-js.umd.js")]
     page.default_css = [("leaflet_css", "/vendor/leaflet/dist/leaflet.css"), ("ols_css", "/static/ols.css")]
     if basemap in BASEMAPS:
@@ -82,14 +98,22 @@ def map_page(
         draw = Draw(  # type: ignore[no-untyped-call]
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
-        draw.default_js = [("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js")]
+        draw.default_js = [
+            ("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js"),
+            ("ols_fr", "/static/ols-fr.js"),
+        ]  # its texts in French, before the control is built
         draw.default_css = [("leaflet_draw_css", "/vendor/leaflet-draw/dist/leaflet.draw.css")]
         draw.add_to(page)
     page.fit_bounds([[south, west], [north, east]])
     root: Any = page.get_root()
     root.html.add_child(folium.Element((WEB / "static" / "panel.html").read_text(encoding="utf-8")))
-    config = _config(audience, bounds, presentation, page.get_name())
+    offline = streets and basemap == "streets"
+    config = _config(audience, bounds, presentation, page.get_name(), offline)
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
+    for script in STREETS_JS if offline else ():
+        root.html.add_child(folium.Element(f'<script src="{script}" defer></script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-legend.js" defer></script>'))
+    root.html.add_child(folium.Element('<script src="/static/ols-parts.js" defer></script>'))
     root.html.add_child(folium.Element('<script src="/static/ols.js" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     nonce = secrets.token_urlsafe(16)

@@ -108,17 +108,21 @@ async def indicators(
 
 
 def profile_answer(
-    period: Period, audience: Audience, family: str | None, zone: str | None, where: Where | None = None
-) -> Answer:
-    """The hour × weekday grid of a period, for an audience (of one commune or sector, ``where``)."""
+    period: Period, audience: Audience, family: str | None, zone: str | None, where: Where | None = None,
+    category: str | None = None, source: str | None = None,
+) -> Answer:  # fmt: skip
+    """The hour × weekday grid of a period, for an audience (of one commune or sector, ``where``; of the map's
+    family, category and source)."""
     where = where or Where()
 
     def read(connection: Connection) -> dict[str, Any]:
         area = where.area(connection, audience)
-        return time_profile(connection, period, audience, family=family, zone=zone, area=area)
+        return time_profile(connection, period, audience, family=family, zone=zone, area=area, category=category,
+                            source=source)  # fmt: skip
 
     kinds = (EVENTS, ZONES, *REFERENCE)
-    return Answer("profiles/time", (period.name, family, zone, *where.key), read, Layer.PROFILES, kinds)
+    key = (period.name, family, zone, category, source, *where.key)
+    return Answer("profiles/time", key, read, Layer.PROFILES, kinds)
 
 
 @router.get("/profiles/time", responses={304: {"description": "Not modified"}})
@@ -129,12 +133,13 @@ async def profiles(
     where: WhereParams,
     family: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
     zone: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")] = None,
+    category: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]+$")] = None,
+    source: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")] = None,
 ) -> Response:
     """Hour × weekday grid (facts without an hour counted apart), school holidays vs school periods (of one
-    ``commune`` or ``sector`` when asked)."""
-    return await answers_of(request).serve(
-        request, audience, profile_answer(parse_period(period), audience, family, zone, where)
-    )
+    ``commune`` or ``sector`` when asked; of one category or source, the map's filters)."""
+    answer = profile_answer(parse_period(period), audience, family, zone, where, category, source)
+    return await answers_of(request).serve(request, audience, answer)
 
 
 @router.get("/near-repeat")

@@ -1,4 +1,5 @@
-"""Map layers: heatmap, hot spots, emerging hot spots, zones, their comparison, veille croisée, vector tiles.
+"""Map layers: heatmap, hot spots, emerging hot spots, zones, their comparison, veille croisée, vector tiles
+(the layers' and the streets', the offline base map).
 
 Each route reads its layer for the caller's audience (:mod:`ols.access`); nothing here decides
 what a role may see. Every layer is served by :mod:`api.serving`: from the response cache, keyed
@@ -31,10 +32,10 @@ from ols.cartography.layers import (
     refresh_record,
     zones_geojson,
 )
-from ols.cartography.tiles import heatmap_tile, zones_tile
+from ols.cartography.tiles import heatmap_tile, streets_tile, zones_tile
 from ols.nomenclature import Measure
 from ols.periods import Period, parse_period
-from ols.store.changes import EVENTS, REFERENCE, ZONES
+from ols.store.changes import EVENTS, REFERENCE, STREETS, ZONES
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2024-S2, 2024-11, 2024-W48, 2024...", pattern=PERIOD_PATTERN)]
@@ -84,13 +85,16 @@ async def layer_params(
 Params = Annotated[LayerParams, Depends(layer_params)]
 
 
+ZoomParam = Annotated[int, Path(ge=0, le=22)]
+TileIndex = Annotated[int, Path(ge=0)]
+
+
 class TileParams:
     """The address of a vector tile."""
 
     def __init__(
-        self, layer: Annotated[str, Path(pattern="^(heatmap|zones)$")], z: Annotated[int, Path(ge=0, le=22)],
-        x: Annotated[int, Path(ge=0)], y: Annotated[int, Path(ge=0)],
-    ) -> None:  # fmt: skip
+        self, layer: Annotated[str, Path(pattern="^(heatmap|zones)$")], z: ZoomParam, x: TileIndex, y: TileIndex
+    ) -> None:
         if x >= 2**z or y >= 2**z:
             raise HTTPException(
                 status_code=422, detail=f"tuile hors du niveau de zoom {z} : x et y vont de 0 à {2**z - 1}"
@@ -240,6 +244,22 @@ def tile_answer(address: TileParams, params: LayerParams, audience: Audience) ->
     kinds: tuple[str, ...] = (ZONES, *REFERENCE) if zones else REFERENCE
     layer = Layer.ZONES if zones else Layer.HEATMAP
     return Answer(f"tiles/{address.layer}", (*key, z, x, y), read, layer, kinds, (spec.name,), MVT)
+
+
+def streets_tile_answer(address: TileParams) -> Answer:
+    """One vector tile of the streets (reference data: the same for every reader, no layer right needed)."""
+    z, x, y = address.z, address.x, address.y
+    read = lambda connection: streets_tile(connection, z, x, y)  # noqa: E731
+    return Answer("tiles/streets", (z, x, y), read, None, (STREETS,), (), MVT)
+
+
+@router.get("/tiles/streets/{z}/{x}/{y}.mvt", responses={200: {"content": {MVT: {}}}, **NOT_MODIFIED})
+async def streets_tile_layer(request: Request, audience: CurrentAudience, z: ZoomParam, x: TileIndex,
+                             y: TileIndex) -> Response:  # fmt: skip
+    """A Mapbox vector tile of the loaded street networks (layer ``streets``: ``name``, ``highway``), the map's
+    offline base map: each street segment once, minor roads from zoom 13–15. Any logged-in reader receives it."""
+    answer = streets_tile_answer(TileParams("streets", z, x, y))
+    return await answers_of(request).serve(request, audience, answer)
 
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", responses={200: {"content": {MVT: {}}}, **NOT_MODIFIED})

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
-from ols.store.models import Territory
+from ols.store.models import StreetEdge, Territory
 from web.page import content_policy, login_page, map_page
 
 router = APIRouter(include_in_schema=False)
@@ -24,9 +24,10 @@ def home(
     engine: EngineDep,
     settings: SettingsDep,
     presentation: Annotated[bool, Query()] = False,
-    basemap: Annotated[str, Query(pattern="^(osm|ign|none)$")] = "osm",
+    basemap: Annotated[str | None, Query(pattern="^(streets|osm|ign|none)$")] = None,
 ) -> HTMLResponse:
-    """The map (after login), in French; ``?presentation=true`` for the meeting screen."""
+    """The map (after login), in French; ``?presentation=true`` for the meeting screen. The base map is the
+    territory's streets when it has loaded some (drawn offline), else OpenStreetMap; ``?basemap=`` chooses."""
     cookie = request.cookies.get(SESSION_COOKIE)
     with engine.connect() as connection:
         user = session_user(connection, cookie, key=settings.secret_key) if cookie else None
@@ -36,7 +37,11 @@ def home(
         box = select(func.ST_Extent(Territory.geom).label("box")).where(audience.own_territories().clause).subquery()
         corners = (func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box))
         extent = connection.execute(select(*corners)).one()
-    west, south, east, north = (float(v) if v is not None else f for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))
+        west, south, east, north = (float(v) if v is not None else f
+                                    for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))  # fmt: skip
+        streets = connection.execute(select(exists().where(
+            StreetEdge.geom.intersects(func.ST_MakeEnvelope(west, south, east, north, 4326))
+        ))).scalar_one()  # fmt: skip
     html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
-                           presentation=presentation)  # fmt: skip
+                           presentation=presentation, streets=streets)  # fmt: skip
     return HTMLResponse(html, headers={"Content-Security-Policy": content_policy(nonce)})

@@ -3,7 +3,8 @@
 It writes, in each partner's native format, several years of facts over the real outlines of the
 demo's communes: hot spots around its places (metro stations, bus stops, schools) and a few
 residential blocks, evening, weekend and school-holiday rhythms (the communes' holiday zone), a
-synthetic BAN address file per commune for the bailleur's addresses, re-sent facts (duplicates) and
+synthetic BAN address file per commune for the bailleur's addresses, the streets those addresses
+lie on (:mod:`etl.demo.streets`), re-sent facts (duplicates) and
 a few bad rows. Every file name says SYNTHETIQUE, and the README written beside them says what is
 real: none of these facts happened. ``scale`` multiplies every partner's yearly volume (1: the
 demo's own; a test runs a fraction of it).
@@ -24,6 +25,7 @@ from etl.demo.commune import MARK, STREETS, Territory, synthetic_ban
 from etl.demo.exports import Setting, Writer
 from etl.demo.partners import FIRST_DAY, LAST_DAY
 from etl.demo.spec import DEFAULT_DEMO, DemoTerritory
+from etl.demo.streets import demo_streets
 from ols.reference.calendar import calendar_for
 
 __all__ = ["MARK", "generate", "outlines_of"]
@@ -58,7 +60,8 @@ def generate(
     demo: DemoTerritory = DEFAULT_DEMO,
     scale: float = 1.0,
 ) -> dict[str, list[Path]]:
-    """Write each commune's synthetic BAN and every partner's yearly exports; return the files by mapping name."""
+    """Write each commune's synthetic BAN, the demo's streets and every partner's yearly exports; return the files
+    by mapping name (``ban``, ``streets``, then one per partner)."""
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     outlines = outlines_of(communes_file, demo)
@@ -74,6 +77,7 @@ def generate(
         bans.append(synthetic_ban(territory, commune, name, geom, streets, rng))
         files["ban"].append(out / f"{MARK}_ban_{commune.insee}.csv")
         bans[-1].to_csv(files["ban"][-1], sep=";", index=False)
+    files["streets"] = [demo_streets(outlines, bans, out)]
     setting = Setting(tuple((c, outlines[c.insee][1]) for c in demo.communes), places,
                       calendar_for(demo.communes[0].insee).holiday_zone, scale)  # fmt: skip
     writer = Writer(out, territory, pd.concat(bans, ignore_index=True), rng, setting)

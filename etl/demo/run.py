@@ -3,8 +3,9 @@
 One code path for every demo (:mod:`etl.demo.spec`): the observatory (the CLSPD or CISPD grouping
 the communes) is saved, each commune is loaded as a territory (its INSEE code as code) with its
 IRIS as sectors when the demo has an IRIS file, its places from the shared data or synthetic, its
-synthetic BAN and the SSMSI's official figures (the bilans' context), then every partner's files
-are ingested.
+synthetic BAN, the synthetic streets of those addresses (loaded as ``ols territory load-streets``
+loads a real network: the map's offline base map, the patrols' routes) and the SSMSI's official
+figures (the bilans' context), then every partner's files are ingested.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ols.errors import ConfigurationError
 from ols.periods import Period, parse_period
 from ols.reference.places import read_places, save_places
 from ols.reference.sectors import read_sectors, save_sectors
+from ols.reference.streets import load_streets
 from ols.reference.territories import read_boundary, save_observatory, save_territory
 from ols.settings import data_settings
 from ols.store.models import Source
@@ -39,6 +41,7 @@ SSMSI_FILES = (  # the official context of the bilans: the département's counts
     "ssmsi_donnee-dep-data.gouv-2022-geographie2022-produit-le2023-02-09.csv",
     "ssmsi_taux_communes_20000_50000hab_2016-2023.csv",
 )
+STREET_NETWORK = "rues"  # the default network of ``ols territory load-streets``: a real file later replaces it
 SOURCES = {
     "police_nationale": "police-nationale",
     "police_municipale": "police-municipale",
@@ -121,8 +124,9 @@ def run_demo(
         names = load_territories(connection, demo, communes)
         _load_reference(connection, places, files["ban"])
         official = sum(load_ssmsi(connection, shared_file("crime_stats_fr", name)) for name in SSMSI_FILES)
+        streets = load_streets(connection, files["streets"][0], network=STREET_NETWORK)
     echo(f"{demo.name} : {', '.join(names)} chargé ; {number(official)} chiffres officiels du SSMSI ; "
-         f"fichiers synthétiques dans {out}")  # fmt: skip
+         f"{number(streets)} tronçons de rues synthétiques ; fichiers synthétiques dans {out}")  # fmt: skip
     reports = _ingest(engine, files, echo)
     total = sum(report.accepted for report in reports)
     logger.info("démo : %d faits intégrés depuis %d fichiers", total, len(reports))

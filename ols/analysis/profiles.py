@@ -25,7 +25,7 @@ from ols.merging import counted
 from ols.periods import Period
 from ols.reference.areas import Area
 from ols.reference.calendar import calendar_of
-from ols.store.models import Event, Zone
+from ols.store.models import Event, Source, Zone
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 EVENING = range(18, 24)
@@ -64,9 +64,19 @@ def _in_zone(connection: Connection, zone: str, period: Period, audience: Audien
     return exists().where(Zone.id == found, func.ST_Intersects(Zone.geom, Event.geom))
 
 
+def _what(family: str | None, category: str | None, source: str | None) -> list[ColumnElement[bool]]:
+    """The conditions of the map's filters (family, category, source code) on the facts."""
+    conditions = [Event.family == family] if family else []
+    if category:
+        conditions.append(Event.category == category)
+    if source:
+        conditions.append(Event.source_id == select(Source.id).where(Source.code == source).scalar_subquery())
+    return conditions
+
+
 def _profile_rows(
-    connection: Connection, period: Period, audience: Audience, *, family: str | None, zone: str | None, timezone: str,
-    area: Area,
+    connection: Connection, period: Period, audience: Audience, *, what: list[ColumnElement[bool]], zone: str | None,
+    timezone: str, area: Area,
 ) -> ProfileRows:  # fmt: skip
     """(local date, ISO weekday, hour, time precision, count, cell key) of the facts the audience may see."""
     local = local_time(Event.occurred_at, timezone)
@@ -83,11 +93,10 @@ def _profile_rows(
             audience.facts(Event.__table__).clause,
             area.facts(Event.__table__),
             counted(Event.__table__),
+            *what,
         )
         .group_by(*groups)
     )
-    if family:
-        statement = statement.where(Event.family == family)
     if zone:
         statement = statement.where(_in_zone(connection, zone, period, audience))
     return connection.execute(statement).all()
@@ -132,22 +141,25 @@ def time_profile(
     family: str | None = None,
     zone: str | None = None,
     area: Area | None = None,
+    category: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    """The hour × weekday grid of a period, for a family and/or inside a vigilance zone, cut for the audience
-    (and to a commune or sector, ``area``).
+    """The hour × weekday grid of a period, for a family (a category, a source: the map's filters) and/or inside
+    a vigilance zone, cut for the audience (and to a commune or sector, ``area``).
 
     Hours, weekdays and school holidays are the territories' (:func:`~ols.reference.calendar.calendar_of`).
     """
     audience.require(Layer.PROFILES)
     calendar = calendar_of(connection)
-    rows = _profile_rows(connection, period, audience, family=family, zone=zone, timezone=calendar.timezone,
-                         area=area or Area())  # fmt: skip
+    rows = _profile_rows(connection, period, audience, what=_what(family, category, source), zone=zone,
+                         timezone=calendar.timezone, area=area or Area())  # fmt: skip
     holiday, no_holidays = _holidays(rows, calendar.holiday_zone)
     grid, split, unknown_hour, single = _tally(rows, holiday)
     imprecise, timed, evening = single.published(connection, audience)
     shares = split.published(connection, audience)
     return {
-        "period": period.name, "family": family, "zone": zone, "weekdays": list(WEEKDAYS),
+        "period": period.name, "family": family, "category": category, "source": source, "zone": zone,
+        "weekdays": list(WEEKDAYS),
         "grid": grid.published(connection, audience), "heure_inconnue": unknown_hour.published(connection, audience),
         "date_imprecise": imprecise, "timed": timed,
         "evening_share": round(evening / timed, 3) if timed and evening is not None else None,

@@ -1,9 +1,11 @@
-"""Mapbox vector tiles of the heatmap and zones layers, built by PostGIS (``ST_AsMVT``).
+"""Mapbox vector tiles of the heatmap, zones and streets layers, built by PostGIS (``ST_AsMVT``).
 
-Both layers are cut for the caller's audience: the heatmap tile reuses the heatmap's own counts,
-the zones tile the zones the audience may see. The heatmap's cells are joined to the stored
-hexagons of ``h3_cell``, which every refresh fills for its study areas (this PostGIS has no H3
-functions).
+The heatmap and zones layers are cut for the caller's audience: the heatmap tile reuses the
+heatmap's own counts, the zones tile the zones the audience may see. The streets (reference data,
+the offline base map) are the same for every reader: one feature per street segment, minor roads
+only when zoomed in (:data:`STREET_ZOOMS`), so that a tile of a whole town stays small. The
+heatmap's cells are joined to the stored hexagons of ``h3_cell``, which every refresh fills for its
+study areas (this PostGIS has no H3 functions).
 """
 
 from __future__ import annotations
@@ -42,6 +44,23 @@ ZONES_TILE = text(
     "FROM cut) SELECT ST_AsMVT(tile, 'zones') FROM tile"
 )
 
+# A two-way street is stored as two directed edges (u→v and v→u): the tile draws the one with u <= v.
+STREETS_TILE = text(
+    "WITH tile AS (SELECT ST_AsMVTGeom(ST_Transform(geom, 3857), ST_TileEnvelope(:z, :x, :y)) AS geom, name, "
+    "COALESCE(highway, 'road') AS highway FROM street_edge "
+    "WHERE geom && ST_Transform(ST_TileEnvelope(:z, :x, :y), 4326) AND (oneway OR u <= v) "
+    "AND (CAST(:every AS boolean) OR COALESCE(highway, 'road') = ANY(CAST(:classes AS text[])))) "
+    "SELECT ST_AsMVT(tile, 'streets') FROM tile WHERE geom IS NOT NULL"
+)
+# The zoom from which each OSM highway class is drawn (a class not named here: from EVERY_ROAD_ZOOM).
+STREET_ZOOMS = {
+    **dict.fromkeys(("motorway", "trunk", "primary", "motorway_link", "trunk_link", "primary_link"), 0),
+    **dict.fromkeys(("secondary", "tertiary", "secondary_link", "tertiary_link"), 12),
+    **dict.fromkeys(("residential", "unclassified", "living_street", "road"), 13),
+    "pedestrian": 14,
+}
+EVERY_ROAD_ZOOM = 15
+
 
 def store_cells(connection: Connection, cells: Iterable[int], resolution: int) -> int:
     """Add the hexagons of cells not stored yet; return how many were added."""
@@ -76,4 +95,12 @@ def zones_tile(connection: Connection, z: int, x: int, y: int, period: Period, a
     area = None if audience.reach.whole else audience.reach.geometry(connection)
     clip = None if area is None else area.wkt
     row = connection.execute(ZONES_TILE, {"z": z, "x": x, "y": y, "ids": ids, "clip": clip}).scalar_one()
+    return bytes(row or b"")
+
+
+def streets_tile(connection: Connection, z: int, x: int, y: int) -> bytes:
+    """The ``streets`` layer of one tile: each street segment once, with its ``name`` and ``highway`` class."""
+    classes = [name for name, zoom in STREET_ZOOMS.items() if z >= zoom]
+    every = z >= EVERY_ROAD_ZOOM
+    row = connection.execute(STREETS_TILE, {"z": z, "x": x, "y": y, "classes": classes, "every": every}).scalar_one()
     return bytes(row or b"")

@@ -1,4 +1,4 @@
-"""Street networks: imported from an OSMnx GraphML, an OSM XML extract or road segments (any CRS).
+"""Street networks: imported from an OSMnx GraphML, an OSM extract or road segments (any CRS).
 
 Edges are directed. A two-way street has both directions; a one-way street only its own. Walking
 and cycling ignore one-way rules, driving follows them. Lengths are in metres.
@@ -21,7 +21,7 @@ from shapely.geometry import LineString
 from sqlalchemy import Connection, delete, func, insert, select
 
 from ols.errors import InvalidInputError
-from ols.reference.geofiles import read_geofile
+from ols.reference.streetfiles import first_of, highway_class, read_segments
 from ols.store.models import StreetEdge
 
 logger = logging.getLogger(__name__)
@@ -58,36 +58,33 @@ def _graph_edges(graph: nx.MultiDiGraph) -> list[Edge]:
         line = wkt.loads(geometry) if isinstance(geometry, str) else geometry or LineString([coords[u], coords[v]])
         length = float(data["length"]) if "length" in data else _length(line)
         oneway = str(data.get("oneway", "False")).lower() in TRUE
-        edges.append(Edge(ids[u], ids[v], length, oneway, data.get("name"), data.get("highway"), line))
+        name, highway = first_of(data.get("name")), highway_class(data.get("highway"))
+        edges.append(Edge(ids[u], ids[v], length, oneway, name, highway, line))
     if not graph.is_directed():
         edges += [Edge(e.v, e.u, e.length_m, False, e.name, e.highway, LineString(e.geom.coords[::-1])) for e in edges]
     return edges
 
 
 def _segment_edges(path: Path, layer: str | None) -> list[Edge]:
-    frame = read_geofile(path, layer=layer)
-    if frame.crs is None:
-        msg = f"{path.name} : les tronçons n'ont pas de système de coordonnées : définissez-le dans le SIG"
-        raise InvalidInputError(msg)
-    frame = frame.explode(index_parts=False).to_crs(4326)
-    frame = frame[frame.geometry.geom_type == "LineString"]
-    ends = np.array([[line.coords[0], line.coords[-1]] for line in frame.geometry]).round(7)
+    """Directed edges of road segments: both ways unless the segment is one-way (then along its direction)."""
+    frame = read_segments(path, layer)
+    lines = [LineString(line.coords[::-1]) if direction == "backward" else line
+             for line, direction in zip(frame.geometry, frame.direction, strict=True)]  # fmt: skip
+    ends = np.array([[line.coords[0], line.coords[-1]] for line in lines]).round(7)
     keys = pd.factorize(pd.Series([tuple(point) for point in ends.reshape(-1, 2)]))[0].reshape(-1, 2)
-    oneway_column = next((c for c in ("oneway", "sens_unique", "ONEWAY") if c in frame.columns), None)
-    name_column = next((c for c in ("name", "nom", "NOM_VOIE", "TYPE") if c in frame.columns), None)
     edges = []
-    for (u, v), (_, row) in zip(keys, frame.iterrows(), strict=True):
-        line = row.geometry
-        oneway = oneway_column is not None and str(row[oneway_column]).lower() in TRUE
-        name = str(row[name_column]) if name_column else None
-        edges.append(Edge(int(u), int(v), _length(line), oneway, name, None, line))
+    for (u, v), line, label, highway, direction in zip(keys, lines, frame.name, frame.highway, frame.direction,
+                                                         strict=True):  # fmt: skip
+        oneway, length, name = direction != "both", _length(line), label if isinstance(label, str) else None
+        edges.append(Edge(int(u), int(v), length, oneway, name, highway, line))
         if not oneway:
-            edges.append(Edge(int(v), int(u), _length(line), False, name, None, LineString(line.coords[::-1])))
+            edges.append(Edge(int(v), int(u), length, False, name, highway, LineString(line.coords[::-1])))
     return edges
 
 
 def read_edges(path: Path, *, layer: str | None = None) -> list[Edge]:
-    """The directed edges of a street file: GraphML (OSMnx), .osm XML, or a GeoPackage/GeoJSON of segments."""
+    """The directed edges of a street file: GraphML (OSMnx), an OSM extract (.osm XML, .osm.pbf), or road segments
+    (GeoPackage, Shapefile, GeoJSON: BD TOPO's TRONCON_DE_ROUTE, Geofabrik's roads…; see :mod:`.streetfiles`)."""
     suffix = path.suffix.lower()
     if suffix in (".graphml", ".gml"):
         return _graph_edges(nx.read_graphml(path))
@@ -95,10 +92,10 @@ def read_edges(path: Path, *, layer: str | None = None) -> list[Edge]:
         import osmnx
 
         return _graph_edges(osmnx.graph_from_xml(path, simplify=True))
-    if suffix in (".gpkg", ".geojson", ".json", ".shp"):
+    if suffix in (".gpkg", ".geojson", ".json", ".shp", ".pbf"):
         return _segment_edges(path, layer)
-    msg = (f"{path.name} : les rues se lisent dans des fichiers .graphml, .osm, .gpkg ou .geojson (un .osm.pbf : "
-           "convertissez-le en .osm)")  # fmt: skip
+    msg = (f"{path.name} : les rues se lisent dans des fichiers .graphml ou .osm.pbf / .osm (OSMnx, extrait "
+           "OpenStreetMap), .gpkg, .shp ou .geojson (tronçons, dont TRONCON_DE_ROUTE de la BD TOPO)")  # fmt: skip
     raise InvalidInputError(msg)
 
 
@@ -131,6 +128,12 @@ def save_edges(connection: Connection, network: str, edges: list[Edge]) -> int:
     ])  # fmt: skip
     logger.info("réseau de rues %s enregistré : %d tronçons", network, len(edges))
     return len(edges)
+
+
+def load_streets(connection: Connection, path: Path, *, network: str = "rues", layer: str | None = None) -> int:
+    """Read a street file and replace a network with it (``ols territory load-streets``, the demo): the patrols
+    route on it and the map draws it as the offline base map. Returns the number of directed edges."""
+    return save_edges(connection, network, read_edges(path, layer=layer))
 
 
 def load_edges(connection: Connection, network: str | None = None) -> list[Edge]:

@@ -22,6 +22,7 @@ ZONES = "zone"
 DEAL_POINTS = ("deal_point", "deal_point_history")
 REFERENCE = ("territory", "place", "source")
 INDICATORS = "official_indicator"
+STREETS = "street_edge"
 
 
 @dataclass(frozen=True)

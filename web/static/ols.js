@@ -1,18 +1,17 @@
 // The OLS map: fetches every layer the reader's audience grants from the API, for the chosen period and filters.
 // Every text that comes from data (names, labels, reasons) reaches the page through textContent, never as markup.
+// Each layer lies in a pane of its own with a fixed z-index (web/static/ols-style.json), so that the order of the
+// layers never depends on which answer came first; a reload aborts the requests of the previous one, fetches every
+// layer in parallel and draws them all at once, or nothing when a newer reload has started.
 (async function () {
   "use strict";
   const cfg = JSON.parse(document.getElementById("ols-config").textContent);
   const map = window[cfg.map];
-  // The heatmap lies in a pane of its own under every other layer, however often it is redrawn.
-  map.createPane("olsHeat").style.zIndex = 390;
+  const STYLE = cfg.style;
+  Object.entries(STYLE.panes).forEach(([name, zIndex]) => { map.createPane(name).style.zIndex = zIndex; });
+  L.control.scale({ imperial: false }).addTo(map);
   const granted = new Set(cfg.layers);
-  const palette = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
-  const HOT_STYLES = {
-    hot_99: { color: "#b2182b", weight: 3 }, hot_95: { color: "#d6604d", weight: 2 },
-    hot_90: { color: "#f4a582", weight: 2, dashArray: "4 3" }, cold_99: { color: "#2166ac", weight: 3 },
-    cold_95: { color: "#4393c3", weight: 2 }, cold_90: { color: "#92c5de", weight: 2, dashArray: "4 3" },
-  };
+  const palette = STYLE.heat.palette;
   // What the map drew last, layer by layer (the table view and the presentation mode read it; see web/README.md).
   const state = { loads: 0, counts: {}, drawn: {} };
   window.OLS_STATE = state;
@@ -30,18 +29,34 @@
   }
 
   const pause = (seconds) => new Promise((resolve) => { setTimeout(resolve, seconds * 1000); });
+  const aborted = () => Object.assign(new Error("requête remplacée"), { name: "AbortError" });
+
+  // An expired session: nothing of the old map stays on screen, and the login page says why.
+  let expiring = false;
+  function expire() {
+    if (!expiring) {
+      expiring = true;
+      if (current) { current.abort(); }
+      Object.values(groups).forEach((group) => group.clearLayers());
+      $("ols-legend").replaceChildren();
+      status("Session expirée : retour à la page de connexion…");
+      window.location.replace("/?expired=1");
+    }
+    return aborted();
+  }
 
   // A busy server answers 503 with Retry-After: ask once more after that delay, then show its French reason.
-  async function get(path, params, retried) {
+  async function get(path, params, signal, retried) {
     const url = new URL(cfg.api + path, window.location.origin);
     Object.entries(params || {}).forEach(([key, value]) => { if (value !== "" && value != null) url.searchParams.set(key, value); });
-    const response = await fetch(url, { credentials: "same-origin" });
-    if (response.status === 401) { window.location.replace("/?expired=1"); throw new Error("session expirée"); }
+    const response = await fetch(url, { credentials: "same-origin", signal });
+    if (response.status === 401) { throw expire(); }
     const delay = Number(response.headers.get("Retry-After"));
     if (response.status === 503 && !retried && delay > 0) {
       status("Serveur occupé : nouvel essai dans " + Math.min(delay, 30) + " s…");
       await pause(Math.min(delay, 30));
-      return get(path, params, true);
+      if (signal && signal.aborted) { throw aborted(); }
+      return get(path, params, signal, true);
     }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
@@ -60,24 +75,25 @@
     places: "Lieux sensibles", boundary: "Limites communales", deal_points: "Points de deal",
     near_repeat: "Risque de répétition (cambriolages)", crosswatch: "Veille croisée",
   };
+
+
   /** The observatory's communes: their borders, and their names when it has several (a CISPD, an EPCI). */
   function drawCommunes(territories) {
     const named = territories.features.length > 1;
-    L.geoJSON(territories, {
-      style: { color: "#333", weight: 2, fill: false, dashArray: "6 4", className: "ols-commune-border" },
-      onEachFeature: (f, layer) => {
-        if (named) layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "ols-commune" });
-      },
-    }).addTo(groups.boundary);
+    outlined("boundary", territories, () => "boundary", () => ({ fill: false, interactive: false,
+      className: "ols-commune-border" }), (f, layer) => {
+      if (named) {
+        layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "ols-commune", pane: "olsLabels" });
+      }
+    }).forEach((layer) => layer.addTo(groups.boundary));
   }
   // The page's parts other scripts build on (table view, presentation mode): one object, read-only by convention.
   window.OLS = { cfg, map, groups, names, state, el, get };
+  const { HexCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined } =
+    window.OLSParts(window.OLS);
   const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
   // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
-  const MEASURES = {
-    facts: { label: "Faits constatés", unit: "faits" },
-    activity: { label: "Activité des services", unit: "actions des services" },
-  };
+  const MEASURES = window.OLSLegend.MEASURES;
   const measure = () => document.querySelector("input[name='ols-measure']:checked").value;
   const unit = () => MEASURES[measure()].unit;
   map.on("click", (event) => {
@@ -107,9 +123,18 @@
   Array.from(resolution.options).forEach((option) => { option.disabled = !cfg.resolutions.includes(Number(option.value)); });
   resolution.value = String(cfg.resolution);
 
-  const [periods, families, sources, territories, places] = await Promise.all([
-    get("/periods"), get("/nomenclature"), get("/sources"), get("/territories"), get("/places"),
-  ]);
+  // The first load says so on the map until every layer is drawn (or the error is shown).
+  function loaded() { $("ols-loading").hidden = true; }
+  let periods, families, sources, territories, places;
+  try {
+    [periods, families, sources, territories, places] = await Promise.all([
+      get("/periods"), get("/nomenclature"), get("/sources"), get("/territories"), granted.has("places") ? get("/places") : null,
+    ]);
+  } catch (error) {
+    if (error.name !== "AbortError") { status("Erreur : " + error.message); loaded(); document.body.dataset.olsReady = "1"; }
+    return;
+  }
+  if (!periods.length) { status("Aucune période calculée : la carte est vide."); loaded(); document.body.dataset.olsReady = "1"; return; }
   periods.forEach((p) => $("ols-period").add(new Option(p.label + " (" + p.name + ")", p.name)));
   families.forEach((f) => $("ols-family").add(new Option(f.label, f.code)));
   sources.forEach((s) => $("ols-source").add(new Option(s.name, s.code)));
@@ -122,107 +147,30 @@
   }
   fillCategories();
   drawCommunes(territories);
-  L.geoJSON(places, {
-    pointToLayer: (f, latlng) => {
-      const marker = L.circleMarker(latlng, { radius: 6, color: "#1f4e9e", fillOpacity: 0.9, className: "ols-place" })
-        .bindTooltip(el("span", {}, f.properties.name + " (" + (f.properties.kind_label || f.properties.kind) + ")"));
-      if (f.properties.radius_m == null) { return marker; }
-      return L.featureGroup([marker, L.circle(latlng, { radius: f.properties.radius_m, color: "#1f4e9e", weight: 1,
-        fillOpacity: 0.1, className: "ols-camera" })]);
-    },
-  }).addTo(groups.places);
-  state.drawn.places = places.features;
+  if (places) {
+    L.geoJSON(places, {
+      pointToLayer: (f, latlng) => {
+        const marker = L.circleMarker(latlng, lineStyle("place", "places", { radius: 6, fillColor: "#4d7fd1", fillOpacity: 0.9,
+          className: "ols-place" })).bindTooltip(el("span", {}, f.properties.name + " (" + (f.properties.kind_label || f.properties.kind) + ")"));
+        const halo = L.circleMarker(latlng, Object.assign(haloStyle("place", "places"), { radius: 6 }));
+        if (f.properties.radius_m == null) { return L.featureGroup([halo, marker]); }
+        return L.featureGroup([L.circle(latlng, lineStyle("place", "places", { radius: f.properties.radius_m, weight: 1,
+          fillOpacity: 0.1, interactive: false, className: "ols-camera" })), halo, marker]);
+      },
+    }).addTo(groups.places);
+    state.drawn.places = places.features;
+  }
 
   function colour(count, breaks) {
-    if (count == null) { return "#bdbdbd"; }
+    if (count == null) { return STYLE.heat.suppressed; }
     const index = breaks.findIndex((b) => count <= b);
     return palette[index < 0 ? palette.length - 1 : Math.min(index, palette.length - 1)];
   }
 
-  function legendRow(swatchStyle, text) {
-    return el("div", { class: "ols-legend-row" }, el("span", { class: "ols-swatch", style: swatchStyle }), text);
-  }
+  function legend(meta) { $("ols-legend").replaceChildren(...window.OLSLegend.build(window.OLS, meta)); }
 
-  // Which measure the map shows, said first: facts and activity are never read as one another.
-  function measureRows(meta) {
-    const shown = MEASURES[meta.measure] || MEASURES.facts;
-    const note = meta.measure === "activity" ? "Activité des services : interventions, passages, enlèvements ; " +
-      "elle dit où les services sont allés, pas où les faits ont eu lieu." : "Faits constatés et signalements, " +
-      "chaque événement compté une fois ; l'activité des services est comptée à part.";
-    return [el("p", { id: "ols-measure-shown", class: "ols-shown" }, "Carte : " + shown.label),
-      el("p", { class: "ols-note" }, note)];
-  }
 
-  function legend(meta) {
-    const rows = measureRows(meta);
-    const word = (MEASURES[meta.measure] || MEASURES.facts).unit;
-    let low = meta.suppression_threshold || 1;
-    (meta.breaks || []).forEach((b, i) => {
-      rows.push(legendRow({ background: palette[Math.min(i, palette.length - 1)] }, low + " – " + b + " " + word));
-      low = b + 1;
-    });
-    if (meta.suppression_threshold) {
-      rows.push(legendRow({ background: "#ffffff" }, "sans couleur : < " + meta.suppression_threshold + " " + word));
-      rows.push(el("p", { class: "ols-note" }, "Effectifs arrondis à " + meta.rounded_to +
-        " près ; catégories sensibles non comprises."));
-    }
-    if (granted.has("hotspots")) {
-      rows.push(el("h3", {}, "Points chauds et froids"));
-      Object.entries(HOT_STYLES).forEach(([code, style]) => rows.push(legendRow({
-        border: style.weight + "px " + (style.dashArray ? "dashed" : "solid") + " " + style.color }, cfg.classes[code])));
-      rows.push(el("p", { class: "ols-note" }, "Cliquez sur un point chaud, ou sur une zone, pour savoir pourquoi."));
-    }
-    if (granted.has("zones")) {
-      rows.push(legendRow({ border: "2px dashed #e66101" }, "Zone calculée"));
-      rows.push(legendRow({ border: "2px solid #5e3c99" }, "Zone déclarée"));
-    }
-    if (granted.has("near_repeat")) { rows.push(legendRow(RISK_STYLE.swatch, names.near_repeat)); }
-    if (granted.has("crosswatch")) { rows.push(legendRow(WATCH_STYLE.swatch, names.crosswatch)); }
-    $("ols-legend").replaceChildren(el("h3", {}, "Légende — " + meta.label), ...rows);
-  }
-
-  // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
-  const HexCanvas = L.Layer.extend({
-    initialize(cells) { this.cells = cells; },
-    onAdd(target) {
-      this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
-      target.getPane("olsHeat").appendChild(this.canvas);
-      target.on("moveend zoomend resize", this.redraw, this);
-      this.redraw();
-    },
-    onRemove(target) { L.DomUtil.remove(this.canvas); target.off("moveend zoomend resize", this.redraw, this); },
-    redraw() {
-      const size = map.getSize();
-      const ratio = window.devicePixelRatio || 1;
-      this.canvas.width = size.x * ratio;
-      this.canvas.height = size.y * ratio;
-      this.canvas.style.width = size.x + "px";
-      this.canvas.style.height = size.y + "px";
-      L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
-      const context = this.canvas.getContext("2d");
-      context.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const view = map.getBounds().pad(0.05);
-      context.globalAlpha = 0.65;
-      context.strokeStyle = "rgba(85,85,85,0.5)";
-      context.lineWidth = 0.3;
-      this.cells.forEach((cell) => {
-        if (!view.contains(cell.centre)) { return; }
-        context.beginPath();
-        cell.boundary.forEach(([lat, lng], index) => {
-          const point = map.latLngToContainerPoint([lat, lng]);
-          if (index === 0) { context.moveTo(point.x, point.y); } else { context.lineTo(point.x, point.y); }
-        });
-        context.closePath();
-        context.fillStyle = cell.fill;
-        context.fill();
-        context.stroke();
-      });
-    },
-  });
-
-  async function loadHeatmap(params) {
-    const data = await get("/heatmap/cells", params);
-    groups.heatmap.clearLayers();
+  function drawHeatmap(data, params) {
     const threshold = data.metadata.suppression_threshold;
     const labels = new Map();
     const cells = data.cells.map(([cell, count]) => {
@@ -232,29 +180,38 @@
     if (cells.length > 1000) {
       groups.heatmap.addLayer(new HexCanvas(cells));
     } else {
-      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { pane: "olsHeat", className: "ols-heat", color: "#555",
-        weight: 0.3, fillOpacity: 0.65, fillColor: cell.fill })));
+      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { pane: "olsHeat", className: "ols-heat",
+        color: "#555", weight: 0.3, fillOpacity: STYLE.heat.opacity, fillColor: cell.fill, interactive: false })));
     }
     state.heatmapLabels = labels;
     state.drawn.heatmap = { cells: data.cells, metadata: data.metadata };
     state.heatmapResolution = Number(params.resolution);
     state.counts.heatmap = data.cells.length;
-    legend(data.metadata);
   }
 
+  // Hot spots are computed per family: with a category or a source chosen, none is drawn rather than wrong ones.
+  function fetchHotspots(params, signal) {
+    if (!granted.has("hotspots") || params.category || params.source) { return null; }
+    return get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family,
+      significant_only: true, measure: params.measure }, signal);
+  }
 
-  async function loadHotspots(params) {
+  function drawHotspots(data, params) {
     if (!granted.has("hotspots")) { return; }
-    const data = await get("/hotspots", { period: params.period, resolution: params.resolution, family: params.family,
-      significant_only: true, measure: params.measure });
+    if (data === null) {
+      state.drawn.hotspots = [];
+      state.counts.hotspots = 0;
+      state.hotCells = new Set();
+      $("ols-hotspot-note").textContent = "Points chauds : calculés par famille, ils ne suivent pas le choix d'une " +
+        "catégorie ou d'une source ; choisissez « Toutes les catégories » et « Toutes les sources » pour les voir.";
+      $("ols-explain-hot").replaceChildren();
+      return;
+    }
     showMethod(data.metadata && data.metadata.method_text);
-    groups.hotspots.clearLayers();
-    L.geoJSON(data, {
-      style: (f) => Object.assign({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"), fill: false },
-        HOT_STYLES[f.properties.class] || HOT_STYLES.hot_90),
-      onEachFeature: (f, layer) => layer.bindTooltip(el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) +
-        " — " + f.properties.count_label + " " + unit())),
-    }).addTo(groups.hotspots);
+    const classOf = (f) => (STYLE.outlines[f.properties.class] ? f.properties.class : "hot_90");
+    outlined("hotspots", data, classOf, (f) => ({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"),
+      fill: false }), (f, layer) => layer.bindTooltip(el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) +
+      " — " + f.properties.count_label + " " + unit()))).forEach((layer) => layer.addTo(groups.hotspots));
     state.counts.hotspots = data.features.length;
     state.drawn.hotspots = data.features;
     $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
@@ -275,178 +232,166 @@
     state.family = params.family;
   }
 
-  // « Pourquoi cette cellule ? »: the API's sentences in a panel that takes the focus and gives it back on closing.
-  let explainOpener = null;
-  async function explain(target) {
-    const box = $("ols-explain");
-    explainOpener = document.activeElement;
-    $("ols-explain-title").textContent = target.zone ? "Pourquoi cette zone ?" : "Pourquoi cette cellule ?";
-    $("ols-explain-body").replaceChildren(el("p", {}, "Chargement…"));
-    box.hidden = false;
-    box.focus();
-    try {
-      const found = await get("/explain", Object.assign({ period: $("ols-period").value }, target));
-      $("ols-explain-title").textContent = found.title + (found.label ? " — " + found.label : "");
-      $("ols-explain-body").replaceChildren(...found.sentences.map((sentence) => el("p", {}, sentence)),
-        el("h3", {}, cfg.caveats.title), el("ul", {}, found.caveats.map((caveat) => el("li", { class: "ols-note" }, caveat))));
-      state.explained = found;
-    } catch (error) {
-      $("ols-explain-body").replaceChildren(el("p", {}, "Explication indisponible : " + error.message));
-    }
-  }
-  function closeExplain() {
-    $("ols-explain").hidden = true;
-    if (explainOpener && explainOpener.focus) { explainOpener.focus(); }
-  }
-  $("ols-explain-close").addEventListener("click", closeExplain);
-  $("ols-explain").addEventListener("keydown", (event) => { if (event.key === "Escape") { closeExplain(); } });
-  const method = el("div", { id: "ols-method" });
-  $("ols-caveats").append(...cfg.caveats.paragraphs.map((text) => el("p", {}, text)), el("h3", {}, cfg.caveats.method_title),
-    method);
-  // The method as the shown period was computed (its refresh's figures); the settings in force until a layer says.
-  function showMethod(paragraphs) {
-    method.replaceChildren(...(paragraphs || cfg.caveats.method).map((text) => el("p", { class: "ols-note" }, text)));
-  }
-  showMethod(null);
 
-  function zoneCard(properties) {
-    const parts = [el("strong", {}, properties.name), el("br"), properties.rationale || ""];
-    const details = [properties.owner, properties.review_date ? "révision " + properties.review_date : ""].filter(Boolean);
-    if (details.length) { parts.push(el("br"), el("em", {}, details.join(" — "))); }
-    if (properties.stats && properties.stats.events !== undefined) {
-      const events = properties.stats.events == null ? "< " + cfg.threshold : properties.stats.events;
-      parts.push(el("br"), events + " faits");
-    }
-    const why = el("button", { type: "button", class: "ols-why" }, "Pourquoi cette zone ?");
-    why.addEventListener("click", () => explain({ zone: properties.code }));
-    parts.push(el("br"), why);
-    return el("div", {}, parts);
+  async function fetchZones(period, signal) {
+    if (!granted.has("zones")) { return null; }
+    const [zones, compare] = await Promise.all([get("/zones", { period }, signal), get("/zones/compare", { period }, signal)]);
+    return { zones, compare };
   }
 
-  async function loadZones(period) {
-    groups.zones.clearLayers();
-    if (!granted.has("zones")) { state.counts.zones = 0; return; }
-    const data = await get("/zones", { period });
-    L.geoJSON(data, {
-      style: (f) => ({ className: "ols-zone", color: f.properties.kind === "computed" ? "#e66101" : "#5e3c99", weight: 3,
-        dashArray: f.properties.kind === "computed" ? "8 6" : null, fillOpacity: 0.08 }),
-      onEachFeature: (f, layer) => layer.bindPopup(() => zoneCard(f.properties)),
-    }).addTo(groups.zones);
-    state.counts.zones = data.features.length;
-    state.drawn.zones = data.features;
-    const computed = data.features.filter((f) => f.properties.kind === "computed");
+  function drawZones(data) {
+    if (data === null) { state.counts.zones = 0; return; }
+    const kindOf = (f) => (f.properties.kind === "computed" ? "zone_computed" : "zone_declared");
+    outlined("zones", data.zones, kindOf, () => ({ className: "ols-zone", fillColor: "#4a1486", fillOpacity: 0.06 }),
+      (f, layer) => layer.bindPopup(() => zoneCard(f.properties))).forEach((layer) => layer.addTo(groups.zones));
+    state.counts.zones = data.zones.features.length;
+    state.drawn.zones = data.zones.features;
+    const computed = data.zones.features.filter((f) => f.properties.kind === "computed");
     $("ols-explain-list").replaceChildren(...(computed.length ? [el("h3", {}, "Pourquoi ces zones ?")] : []),
       ...computed.map((f) => {
         const button = el("button", { type: "button" }, "Pourquoi « " + f.properties.name + " » ?");
         button.addEventListener("click", () => explain({ zone: f.properties.code }));
         return button;
       }));
-    const compare = await get("/zones/compare", { period });
+    const compare = data.compare;
     const list = (title, items) => items.length ? [el("h3", {}, title),
       el("ul", { class: "ols-compare" }, items.map((z) => el("li", {}, z.name + " (" + z.code + ")")))] : [];
-    $("ols-compare").replaceChildren(...list("Nouvelles zones", compare.entering), ...list("Zones sorties", compare.leaving),
+    const rows = [...list("Nouvelles zones", compare.entering), ...list("Zones sorties", compare.leaving),
       ...list("Zones déclarées non chaudes", compare.declared_not_hot),
-      ...list("Zones chaudes hors zones déclarées", compare.hot_outside_declared));
+      ...list("Zones chaudes hors zones déclarées", compare.hot_outside_declared)];
+    $("ols-compare").replaceChildren(...(data.zones.features.length ? rows :
+      [el("p", { class: "ols-empty" }, "Aucune zone de vigilance pour cette période.")]));
   }
 
   const STATUS_LABELS = { actif: "actif", en_surveillance: "en surveillance", demantele: "démantelé" };
 
-  async function loadDealPoints() {
-    if (!granted.has("deal_points")) { return; }
-    const data = await get("/deal-points");
-    groups.deal_points.clearLayers();
+  // Deal points, each status with its symbol (filled, ring, dashed hollow ring for a dismantled one), haloed.
+  function drawDealPoints(data) {
+    if (data === null) { return; }
     L.geoJSON(data, {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 8, color: "#7a0177", fillColor: "#f768a1", fillOpacity: 0.9,
-        className: "ols-deal" }).bindPopup(() => el("div", {}, el("strong", {}, f.properties.label), el("br"),
-        "statut : " + (STATUS_LABELS[f.properties.status] || f.properties.status), el("br"),
-        "signalements : " + f.properties.reports + " (dernier " + f.properties.last_reported + ")")),
+      pointToLayer: (f, latlng) => {
+        const style = window.OLSLegend.dealStyle(STYLE.outlines, f.properties.status);
+        const halo = L.circleMarker(latlng, Object.assign(haloStyle("deal", "deal_points"), { radius: 8 }));
+        const point = L.circleMarker(latlng, { pane: "olsDeal", radius: 8, color: style.color, weight: style.weight,
+          dashArray: style.dashArray, fillColor: style.fillColor, fillOpacity: style.fillOpacity,
+          className: "ols-deal ols-deal-" + f.properties.status }).bindPopup(() => el("div", {}, el("strong", {}, f.properties.label),
+          el("br"), "statut : " + (STATUS_LABELS[f.properties.status] || f.properties.status), el("br"),
+          "signalements : " + f.properties.reports + " (dernier " + f.properties.last_reported + ")"));
+        return L.featureGroup([halo, point]);
+      },
     }).addTo(groups.deal_points);
     state.counts.deal = data.features.length;
     state.drawn.deal_points = data.features;
   }
 
-  async function loadProfile(params) {
-    const profile = await get("/profiles/time", { period: params.period, family: params.family });
-    const hidden = "< " + (profile.suppression_threshold || 5);
-    const max = Math.max(1, ...profile.grid.flat().filter((n) => n != null));
-    const head = el("tr", {}, el("th", { scope: "col" }, "jour"),
-      Array.from({ length: 24 }, (_, hour) => el("th", { scope: "col" }, hour % 6 === 0 ? hour + "h" : "")));
-    const rows = profile.grid.map((row, day) => el("tr", {}, el("th", { scope: "row" }, profile.weekdays[day].slice(0, 3)),
-      row.map((n, hour) => el("td", { title: profile.weekdays[day] + " " + hour + "h : " + (n == null ? hidden : n),
-        style: { background: n == null ? "#ddd" : "rgba(189,0,38," + (n / max).toFixed(2) + ")" } }))));
-    const unknown = profile.heure_inconnue.map((n) => (n == null ? hidden : n)).join(" · ");
-    $("ols-profile").replaceChildren(el("h3", {}, "Heures × jours"),
-      el("table", { class: "ols-profile" }, el("caption", {}, "Faits par jour et heure"), el("thead", {}, head),
-        el("tbody", {}, rows)),
-      el("p", {}, "Heure inconnue : " + unknown));
+  // Near-repeat and the veille croisée are read once per period (the API audits each read), not at each filter.
+  const analyses = {};
+  function fetchAnalysis(key, path, period, signal) {
+    if (!granted.has(key)) { return null; }
+    if (analyses[key] && analyses[key].period === period) { return analyses[key].data; }
+    return get(path, { period }, signal).then((data) => { analyses[key] = { period, data }; return data; });
   }
 
-  // Risk areas in black and white, apart from the heatmap's yellow-to-red scale they lie on.
-  const RISK_STYLE = { path: { className: "ols-risk", color: "#111", weight: 2, dashArray: "4 3", fillColor: "#fff",
-    fillOpacity: 0.55 }, swatch: { background: "rgba(255,255,255,0.8)", border: "2px dashed #111" } };
-  const WATCH_STYLE = { path: { className: "ols-crosswatch", color: "#01665e", weight: 3, fillColor: "#35978f",
-    fillOpacity: 0.25 }, swatch: { background: "rgba(53,151,143,0.4)", border: "2px solid #01665e" } };
-
-  // A panel section: a title and its paragraphs or list (nothing when the reader does not receive the layer).
-  function panelSection(id, title, ...children) {
-    $(id).replaceChildren(el("h3", {}, title), ...children);
-  }
-
-  // Near-repeat: a disc of elevated risk around each recent burglary, with the Knox sentence (police roles);
-  // read once per period (the API audits each read), not at each change of filter.
-  async function loadNearRepeat(period) {
-    if (!granted.has("near_repeat") || (state.nearRepeat && state.nearRepeat.period === period)) { return; }
-    groups.near_repeat.clearLayers();
-    const data = await get("/near-repeat", { period });
-    L.geoJSON(data.risk_zones, { style: RISK_STYLE.path, onEachFeature: (f, layer) => layer.bindPopup(() =>
-      el("div", {}, el("strong", {}, names.near_repeat), el("p", {}, f.properties.sentence), el("p", {}, data.sentence))),
-    }).addTo(groups.near_repeat);
+  // Near-repeat: a disc of elevated risk around each recent burglary, with the Knox sentence (police roles).
+  function drawNearRepeat(data) {
+    if (data === null) { return; }
+    outlined("near_repeat", data.risk_zones, () => "near_repeat", () => ({ className: "ols-risk", fillColor: "#fff",
+      fillOpacity: 0.55 }), (f, layer) => layer.bindPopup(() => el("div", {}, el("strong", {}, names.near_repeat),
+      el("p", {}, f.properties.sentence), el("p", {}, data.sentence)))).forEach((layer) => layer.addTo(groups.near_repeat));
     const areas = data.risk_zones.features.length;
     panelSection("ols-near-repeat", names.near_repeat, el("p", {}, data.sentence),
       el("p", { class: "ols-note" }, areas + (areas > 1 ? " zones de risque" : " zone de risque") + " sur la carte."));
     state.counts.near_repeat = areas;
+    state.drawn.near_repeat = data.risk_zones.features;
     state.nearRepeat = data;
   }
 
   // Veille croisée: the named places where several kinds of facts gather together (police roles).
-  async function loadCrosswatch(period) {
-    if (!granted.has("crosswatch") || (state.crosswatch && state.crosswatch.metadata.period === period)) { return; }
-    groups.crosswatch.clearLayers();
-    const data = await get("/crosswatch", { period });
-    L.geoJSON(data, { style: WATCH_STYLE.path, onEachFeature: (f, layer) => layer.bindPopup(() =>
-      el("div", {}, el("strong", {}, f.properties.name), el("p", {}, f.properties.sentence),
-        el("p", { class: "ols-note" }, "Risque que ce soit le hasard : " + f.properties.chance + "."))),
-    }).addTo(groups.crosswatch);
-    const places = data.features.map((f) => el("li", {}, f.properties.name));
-    panelSection("ols-crosswatch", names.crosswatch, places.length ? el("ul", {}, places) :
+  function drawCrosswatch(data) {
+    if (data === null) { return; }
+    outlined("crosswatch", data, () => "crosswatch", () => ({ className: "ols-crosswatch", fillColor: "#35978f",
+      fillOpacity: 0.25 }), (f, layer) => layer.bindPopup(() => el("div", {}, el("strong", {}, f.properties.name),
+      el("p", {}, f.properties.sentence), el("p", { class: "ols-note" }, "Risque que ce soit le hasard : " +
+      f.properties.chance + ".")))).forEach((layer) => layer.addTo(groups.crosswatch));
+    const listed = data.features.map((f) => el("li", {}, f.properties.name));
+    panelSection("ols-crosswatch", names.crosswatch, listed.length ? el("ul", {}, listed) :
       el("p", { class: "ols-note" }, "Aucun lieu où ces faits se concentrent ensemble plus qu'ailleurs."));
     state.counts.crosswatch = data.features.length;
     state.crosswatch = data;
+    state.drawn.crosswatch = data.features;
   }
 
-  // Redrawn zones are drawn over what was there: the risk areas and the veille croisée go back on top.
-  function raiseAnalyses() {
-    ["crosswatch", "near_repeat"].filter((key) => granted.has(key)).forEach((key) => groups[key].bringToFront());
+  // Every layer of a reload, fetched in parallel (null: a layer this reader does not receive).
+  function fetchAll(params, signal) {
+    return Promise.all([get("/heatmap/cells", params, signal), fetchHotspots(params, signal), fetchZones(params.period, signal),
+      granted.has("deal_points") ? get("/deal-points", {}, signal) : null]);
   }
 
+  const REDRAWN = ["heatmap", "hotspots", "zones", "deal_points"];
+  // Everything a reload draws, at once: a map never shows one period's layers beside another's.
+  function drawAll([heat, hot, zones, deal], params) {
+    REDRAWN.forEach((key) => { groups[key].clearLayers(); delete state.drawn[key]; });
+    drawHeatmap(heat, params);
+    drawHotspots(hot, params);
+    drawZones(zones);
+    drawDealPoints(deal);
+    legend(heat.metadata);
+  }
+
+  // Near-repeat and the veille croisée (live analyses of the period, slow on a large semester) are asked once the
+  // map is drawn, so that they never hold the server's workers from its layers, and drawn in their pane when they
+  // arrive, for the current reload only.
+  const ANALYSES = { near_repeat: ["/near-repeat", drawNearRepeat], crosswatch: ["/crosswatch", drawCrosswatch] };
+  function loadAnalyses(period, signal) {
+    Object.entries(ANALYSES).filter(([key]) => granted.has(key)).forEach(([key, [path, draw]]) => {
+      if (!analyses[key] || analyses[key].period !== period) { groups[key].clearLayers(); delete state.drawn[key]; }
+      Promise.resolve(fetchAnalysis(key, path, period, signal)).then((data) => {
+        if (signal.aborted) { return; }
+        groups[key].clearLayers();
+        draw(data);
+        if (state.drawn.heatmap) { legend(state.drawn.heatmap.metadata); }
+      }).catch((error) => { if (error.name !== "AbortError") { status(names[key] + " : " + error.message); } });
+    });
+  }
+
+  // A failed reload leaves no layer of the previous choice under the new one: the layers are emptied.
+  function fail(error) {
+    REDRAWN.forEach((key) => { groups[key].clearLayers(); delete state.drawn[key]; });
+    $("ols-legend").replaceChildren();
+    status("Erreur : " + error.message);
+  }
+
+  let current = null;
   async function reload() {
+    if (current) { current.abort(); }
+    const controller = new AbortController();
+    current = controller;
     const params = { period: $("ols-period").value, resolution: resolution.value, family: $("ols-family").value,
       category: $("ols-category").value, source: $("ols-source").value, measure: measure() };
     status("Chargement…");
     document.body.dataset.olsReady = "0";
     try {
-      await Promise.all([loadHeatmap(params), loadHotspots(params), loadZones(params.period), loadDealPoints(),
-        loadNearRepeat(params.period), loadCrosswatch(params.period)]);
-      raiseAnalyses();
+      const data = await fetchAll(params, controller.signal);
+      if (controller.signal.aborted) { return; }
+      drawAll(data, params);
       state.loads += 1;
       state.period = params.period;
-      status("");
+      state.params = params;
+      status(data[0].cells.length ? "" : "Aucun fait pour ce filtre.");
+      if (!performance.getEntriesByName("ols-ready").length) { performance.mark("ols-ready"); }
       document.dispatchEvent(new CustomEvent("ols:drawn", { detail: { params, drawn: state.drawn } }));
     } catch (error) {
-      status("Erreur : " + error.message);
+      if (error.name === "AbortError" || controller.signal.aborted) { return; }
+      fail(error);
     }
+    loaded();
     document.body.dataset.olsReady = "1";
-    if (granted.has("profiles")) { loadProfile(params).catch((error) => status("Profil horaire : " + error.message)); }
+    loadAnalyses(params.period, controller.signal);
+    if (granted.has("profiles")) {
+      get("/profiles/time", { period: params.period, family: params.family, category: params.category, source: params.source },
+        controller.signal).then((profile) => { if (!controller.signal.aborted) { drawProfile(profile); } })
+        .catch((error) => { if (error.name !== "AbortError") { status("Profil horaire : " + error.message); } });
+    }
   }
 
   ["ols-period", "ols-category", "ols-source", "ols-resolution"].forEach((id) => $(id).addEventListener("change", reload));
@@ -465,7 +410,7 @@
         headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code, name, rationale: rationale || name,
           owner: cfg.user, geometry: event.layer.toGeoJSON().geometry }) });
       status(response.ok ? "Zone enregistrée" : "Zone refusée : " + (await response.json()).detail);
-      await loadZones($("ols-period").value);
+      await reload();
     });
   }
   await reload();

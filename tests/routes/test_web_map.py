@@ -1,0 +1,204 @@
+"""The map as a finished product, in a real headless Chromium: every layer in its fixed pane whatever answers first,
+stale answers dropped, a legend from what is drawn, the page following the role and the session, French only.
+
+Each test reproduces a finding of issue 14 on the page as it was: the heatmap drawn over zones and deal points, a
+late answer of an earlier choice drawn over the new one (and the zones drawn twice), « 5 – 5 faits », an English
+drawing toolbar and scale, a 401 followed by more requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Error, Page, Request, Route
+
+from tests.routes.conftest import PREVIOUS
+from tests.routes.test_web import _login, _wait_loaded
+from tests.routes.test_web_layers import _wait_for
+
+# Bottom to top: what each pane holds, as the page must stack them (the streets' pane, 250, comes from its own script).
+STACK = [
+    ("olsHeat", "path.ols-heat, canvas.ols-hexcanvas"), ("olsHot", "path.ols-hotspot"), ("olsZones", "path.ols-zone"),
+    ("olsAnalyses", "path.ols-risk, path.ols-crosswatch"), ("olsPlaces", "path.ols-place"),
+    ("olsBoundary", "path.ols-commune-border"), ("olsDeal", "path.ols-deal"), ("olsLabels", ".ols-commune"),
+]  # fmt: skip
+PANES = """(stack) => stack.map(([pane, selector]) => {
+  const node = document.querySelector(".leaflet-" + pane + "-pane");
+  const all = Array.from(document.querySelectorAll(selector));
+  return { pane, z: node ? Number(getComputedStyle(node).zIndex) : null, count: all.length,
+           outside: all.filter((e) => !node || !node.contains(e)).length };
+})"""
+HIT_DEAL = """() => Array.from(document.querySelectorAll("path.ols-deal")).map((path) => {
+  const box = path.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return hit === path || (hit && hit.classList.contains("ols-deal"));
+})"""
+LEGEND_CLASSES = re.compile(r"^(?:\d[\d\u202f ]* faits?|\d[\d\u202f ]* à \d[\d\u202f ]* faits)$")
+
+
+def test_every_layer_lies_in_its_fixed_pane(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["coordinator"])
+    _wait_for(page, "['near_repeat', 'crosswatch'].every((key) => window.OLS_STATE.counts[key] !== undefined)")
+    panes = page.evaluate(PANES, [list(pair) for pair in STACK])
+    assert all(p["z"] is not None and p["outside"] == 0 for p in panes), panes
+    heights = [p["z"] for p in panes]
+    assert heights == sorted(heights) and len(set(heights)) == len(heights) and heights[0] > 200, (
+        panes
+    )  # over the tiles
+    assert all(p["count"] > 0 for p in panes), panes  # the demo draws every layer
+    assert all(page.evaluate(HIT_DEAL)), "a deal point is under another layer"
+    page.close()
+
+
+def _held(page: Page, pattern: str) -> list[Route]:
+    """Hold every request of ``pattern`` until the test lets it go."""
+    routes: list[Route] = []
+
+    def hold(route: Route) -> None:
+        routes.append(route)
+
+    page.route(pattern, hold)
+    return routes
+
+
+def test_a_stale_answer_is_dropped_and_the_zones_drawn_once(
+    browser: Browser, server: str, tokens: dict[str, str], client: TestClient
+) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    before = page.evaluate("window.OLS_STATE.loads")
+    held = _held(page, "**/api/v1/heatmap/cells*")
+    failed: list[str] = []
+
+    def note(request: Request) -> None:
+        failed.append(request.url)
+
+    page.on("requestfailed", note)
+    page.select_option("#ols-period", PREVIOUS)  # reload A, its heatmap held
+    page.select_option("#ols-family", "property")  # reload B, at once
+    while len(held) < 2:
+        page.wait_for_timeout(20)
+    held[1].continue_()
+    _wait_loaded(page, before)
+    with contextlib.suppress(Error):  # the page cancelled it, as it should
+        held[0].continue_()  # the first answer, late: never drawn
+    answer = client.get("/api/v1/heatmap/cells", params={"period": PREVIOUS, "family": "property", "resolution": 9},
+                        headers={"Authorization": f"Bearer {tokens['police']}"}).json()  # fmt: skip
+    page.evaluate("new Promise((resolve) => setTimeout(resolve, 200))")  # let a late answer land, were it drawn
+    drawn = page.evaluate("window.OLS_STATE.drawn.heatmap")
+    assert (drawn["metadata"]["period"], drawn["metadata"]["family"]) == (PREVIOUS, "property")
+    assert sorted(map(tuple, drawn["cells"])) == sorted(map(tuple, answer["cells"]))
+    assert any("heatmap/cells" in url and "family" not in url for url in failed), "the stale request was not aborted"
+    zones = page.evaluate("window.OLS_STATE.drawn.zones.length")
+    assert zones > 0 and page.locator("path.ols-zone").count() == zones
+    page.close()
+
+
+def _open(browser: Browser, server: str, token: str) -> tuple[Page, list[str], list[Route]]:
+    """A map page logging in with its first heatmap answer held (the loading state), and the API paths it asked."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    asked: list[str] = []
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
+    page.on("request", lambda request: asked.append(request.url.split("?")[0].removeprefix(server)))
+    held = _held(page, "**/api/v1/heatmap/cells*")
+    page.goto(server + "/")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    return page, asked, held
+
+
+def _legend_sections(page: Page) -> list[str]:
+    return page.locator("#ols-legend h3").all_inner_texts()
+
+
+def test_each_role_gets_its_layers_and_a_french_legend(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    for role in ("elu", "public"):
+        page, asked, held = _open(browser, server, tokens[role])
+        page.wait_for_selector("#ols-loading", state="visible")  # the first load says so
+        while not held:
+            page.wait_for_timeout(20)
+        held[0].continue_()
+        page.wait_for_selector("body[data-ols-ready='1']")
+        assert page.locator("#ols-loading").is_hidden()
+        layers = json.loads(page.locator("#ols-config").text_content() or "{}")["layers"]
+        status = page.locator("#ols-status").inner_text()
+        assert "Erreur" not in status and "404" not in status, status
+        sections = _legend_sections(page)
+        assert ("Zones de vigilance" in sections) == ("zones" in layers), (role, sections)
+        assert ("Points de deal" in sections) == ("deal_points" in layers), (role, sections)
+        assert ("/api/v1/zones" in asked) == ("zones" in layers) and "/api/v1/deal-points" not in asked
+        rows = page.locator("#ols-legend .ols-legend-row").all_inner_texts()
+        classes = [row.strip() for row in rows if "fait" in row and "masqué" not in row]
+        assert classes and all(LEGEND_CLASSES.match(row) for row in classes), classes
+        assert "moins de 5 faits (effectif masqué)" in rows
+        assert f"({'élu' if role == 'elu' else 'public'})" in page.locator("#ols-user").inner_text()
+        page.close()
+
+
+def test_french_toolbar_scale_and_sources(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["coordinator"])
+    assert page.locator(".leaflet-draw-draw-polygon").get_attribute("title") == "Tracer une zone (polygone)"
+    assert page.locator(".leaflet-draw-edit-edit").get_attribute("title") == "Aucun tracé à modifier"
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom avant"
+    scales = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scales) == 1 and re.fullmatch(r"\d+ k?m", scales[0]), scales
+    sources = page.locator("#ols-source option").all_inner_texts()
+    assert "Police britannique — faits géolocalisés (data.police.uk)" in sources
+    assert not [s for s in sources if "street-level" in s or "crime" in s]
+    text = page.locator("body").inner_text()
+    assert "(coordinator)" not in text and "Draw a" not in text and " ft" not in text
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    before = page.evaluate("window.OLS_STATE.loads")
+    category = page.locator("#ols-category option").nth(1).get_attribute("value")
+    page.select_option("#ols-category", category)
+    _wait_loaded(page, before)
+    assert page.locator("path.ols-hotspot").count() == 0  # computed per family: none rather than unfiltered ones
+    assert "ils ne suivent pas le choix d'une catégorie" in page.locator("#ols-hotspot-note").inner_text()
+    assert not [url for url in asked if "/hotspots" in url]
+    while not [url for url in asked if "/profiles/time" in url]:
+        page.wait_for_timeout(20)
+    assert [url for url in asked if "/profiles/time" in url and f"category={category}" in url]
+    page.close()
+
+
+def test_an_expired_session_goes_back_to_the_login(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["police"])
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.context.clear_cookies()  # the session ends while the page is open
+    page.select_option("#ols-period", PREVIOUS)
+    page.wait_for_selector("#error:has-text('Session expirée')")
+    assert page.locator("#token").is_visible()
+    assert not [url for url in asked if "/profiles/time" in url], "the page asked again after a 401"
+    page.close()
+
+
+def test_logout_ends_the_session(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    page, _ = _login(browser, server, tokens["public"])
+    page.click("#ols-logout")
+    page.wait_for_selector("#token")
+    assert page.request.get(server + "/api/v1/session").status == 401
+    page.close()
+
+
+def _total(profile: dict[str, list[list[int | None]]]) -> int:
+    return sum(n or 0 for row in profile["grid"] for n in row)
+
+
+def test_the_time_profile_follows_category_and_source(client: TestClient, tokens: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {tokens['police']}"}
+
+    def total(**params: str) -> int:
+        answer = client.get("/api/v1/profiles/time", params={"period": PREVIOUS, **params}, headers=headers)
+        assert answer.status_code == 200, answer.text[:300]
+        return _total(answer.json())
+
+    whole = total()
+    categories = [c["code"] for f in client.get("/api/v1/nomenclature").json() for c in f["categories"]]
+    assert any(0 < total(category=code) < whole for code in categories[:6])
+    sources = [s["code"] for s in client.get("/api/v1/sources", headers=headers).json()]
+    counts = [total(source=code) for code in sources]
+    assert 0 < max(counts) < whole or len([n for n in counts if n]) == 1, counts
