@@ -27,16 +27,18 @@ def install_demo_zones(folder: Path, source: Path) -> None:
 
 def demo_patrol(engine: Engine, out: Path, period: Any, start: str) -> None:
     """A Friday-evening plan for two pedestrian teams from ``start``, routed on the demo's synthetic streets."""
-    from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+    from ols.patrols.outputs import to_geojson, to_gpx
     from ols.patrols.service import ShiftRequest, plan_shift
+    from ols.patrols.sheet import backdrop, to_pdf
 
     request = ShiftRequest(window="ven 18:00-23:00", start=start, period=period.name, teams=2,
                            stops=6, seed=2024)  # fmt: skip
     with engine.begin() as connection:
         result = plan_shift(connection, request, operator()).plan
+        sheet = to_pdf(result, backdrop(connection, result))
     (out / "plan-vendredi.geojson").write_text(json.dumps(to_geojson(result), ensure_ascii=False), encoding="utf-8")
     (out / "plan-vendredi.gpx").write_text(to_gpx(result), encoding="utf-8")
-    (out / "plan-vendredi.pdf").write_bytes(to_pdf(result))
+    (out / "plan-vendredi.pdf").write_bytes(sheet)
     teams = "; ".join(f"équipe {r.team} : {len(r.stops)} arrêts" for r in result.routes)
     typer.echo(f"Plan de patrouille du vendredi soir : {out}/plan-vendredi.pdf (.gpx, .geojson) — {teams}")
 

@@ -11,7 +11,7 @@ import typer
 
 from cli.common import app, migrated_engine, operator
 from ols.errors import InvalidInputError
-from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+from ols.patrols.outputs import to_geojson, to_gpx
 from ols.wording import number
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _geojson(result: Plan) -> bytes:
     return json.dumps(to_geojson(result), ensure_ascii=False).encode()
 
 
-WRITERS: dict[str, Callable[[Plan], bytes]] = {".gpx": lambda result: to_gpx(result).encode(), ".pdf": to_pdf,
+WRITERS: dict[str, Callable[[Plan], bytes]] = {".gpx": lambda result: to_gpx(result).encode(),
                                                ".geojson": _geojson, ".json": _geojson}  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def patrol_plan(
     start: Annotated[str, typer.Option(help="A loaded place ('Hôtel de ville') or 'lon,lat'")],
     period: Annotated[str | None, typer.Option(help="Period whose facts score the places (e.g. 2026-S1)")] = None,
     teams: int = 2,
-    mode: Annotated[str, typer.Option(help="pedestre, cycliste or vehicule")] = "pedestre",
+    mode: Annotated[str, typer.Option(help="pedestre (pédestre), cycliste or vehicule (véhicule)")] = "pedestre",
     stops: Annotated[int, typer.Option(help="Stops per team")] = 8,
     dwell: Annotated[int, typer.Option(help="Typical stop in minutes (randomised, kept within 10–16)")] = 12,
     seed: int | None = None,
@@ -61,9 +61,10 @@ def patrol_plan(
     or PDF."""
     from ols.patrols.candidates import from_file
     from ols.patrols.service import ShiftRequest, plan_shift
+    from ols.patrols.sheet import backdrop, to_pdf
     from ols.reference.streets import read_edges
 
-    if out.suffix.lower() not in WRITERS:
+    if out.suffix.lower() not in (*WRITERS, ".pdf"):
         raise InvalidInputError("--out se termine par .gpx, .geojson ou .pdf")
     if commune and communes:
         raise InvalidInputError("donnez soit --commune (une commune), soit --communes (une brigade intercommunale)")
@@ -75,7 +76,10 @@ def patrol_plan(
                            edges=read_edges(streets) if streets else None)  # fmt: skip
     with migrated_engine().begin() as connection:
         planned = plan_shift(connection, request, operator())
-    out.write_bytes(WRITERS[out.suffix.lower()](planned.plan))
+        if out.suffix.lower() == ".pdf":  # the sheet's streets and stop names come from the database
+            out.write_bytes(to_pdf(planned.plan, backdrop(connection, planned.plan, request.edges)))
+    if out.suffix.lower() != ".pdf":
+        out.write_bytes(WRITERS[out.suffix.lower()](planned.plan))
     report_plan(planned, out, as_json=as_json)
 
 

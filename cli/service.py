@@ -92,20 +92,28 @@ def export_map_command(
     source: Annotated[str | None, typer.Option(help="For a partner audience: its source code")] = None,
     commune: CommuneOption = None,
     sector: SectorOption = None,
+    paper: Annotated[str, typer.Option(help="A4 or A3 (landscape)")] = "A4",
+    dpi: Annotated[int, typer.Option(help="200 or 300 (PNG)")] = 200,
+    author: Annotated[
+        str | None, typer.Option(help="Who publishes the map (default: the coordinator's account)")
+    ] = None,
 ) -> None:
-    """A print-quality A4 landscape map (PNG at 200 dpi or vector PDF), cut for the given audience (and to one
-    commune or sector when asked, its sectors outlined)."""
+    """A print-quality A4 or A3 landscape map (PNG at 200 or 300 dpi, or vector PDF), cut for the given audience
+    (and to one commune or sector when asked, its sectors outlined), signed by ``--author`` or the coordinator."""
     from ols.access import audit
+    from ols.access.users import coordinator
     from ols.periods import parse_period
     from ols.publishing.mapexport import Snapshot, export_map
 
     audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
         area = area_of(connection, audience, commune, sector)
-        spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, family, area)
+        signed = author or coordinator(connection) or "la coordination de l'observatoire"
+        spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, family, area, paper, dpi, signed)
         export_map(connection, spec, audience, out)
         parameters = {"period": period, "layers": layers, "resolution": resolution, "out": out.name,
-                      "territories": list(audience.territories), "commune": commune, "sector": sector}  # fmt: skip
+                      "territories": list(audience.territories), "commune": commune, "sector": sector,
+                      "paper": paper, "dpi": dpi, "author": signed}  # fmt: skip
         audit.record(connection, user=audience.name, role=role, action="export", resource="map",
                      parameters=parameters)  # fmt: skip
     typer.echo(f"carte écrite : {out}")

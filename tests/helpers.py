@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import LineString, MultiPolygon, box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from cli import main as cli_main
+from ols.reference.streets import GEOD, Edge
 from ols.reference.territories import Boundary, save_territory
 
 
@@ -115,3 +116,23 @@ def run_cli(*args: str) -> tuple[int, str, str]:
         root.handlers[:] = handlers
         root.setLevel(level)
     return status, out.getvalue(), err.getvalue()
+
+
+def street_grid(bounds: tuple[float, float, float, float], steps: int = 12) -> list[Edge]:
+    """A connected grid of two-way streets over ``bounds`` (WGS84): ``steps + 1`` streets each way, « Rue Est n°i »
+    (west–east) and « Rue Nord n°j » (south–north), one edge per block in each direction."""
+    west, south, east, north = bounds
+    lon = [west + (east - west) * i / steps for i in range(steps + 1)]
+    lat = [south + (north - south) * j / steps for j in range(steps + 1)]
+    node = {(i, j): i * (steps + 1) + j for i in range(steps + 1) for j in range(steps + 1)}
+    edges = []
+    for (i, j), u in node.items():
+        for (k, m), name in (((i + 1, j), f"Rue Est n°{j}"), ((i, j + 1), f"Rue Nord n°{i}")):
+            if (k, m) not in node:
+                continue
+            line = LineString([(lon[i], lat[j]), (lon[k], lat[m])])
+            length = float(GEOD.geometry_length(line))
+            back = LineString(line.coords[::-1])
+            edges += [Edge(u, node[k, m], length, False, name, "residential", line),
+                      Edge(node[k, m], u, length, False, name, "residential", back)]  # fmt: skip
+    return edges

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from ols.patrols.outputs import to_geojson, to_gpx, to_pdf
+from ols.patrols.outputs import to_geojson, to_gpx
 from ols.patrols.planning import STRAIGHT_LINE_NOTE, Candidate, Shift, parse_window, plan, rotate
+from ols.patrols.sheet import to_pdf
 from ols.reference.streets import graph_of, read_edges
 
 WINDOW = parse_window("ven 18:00-23:00")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import Connection
 
 from api.areas import Where, WhereParams
@@ -159,6 +159,14 @@ async def near_repeat_risk(
     return Response(await runner_of(request).run(request, endpoint_of(request), read), media_type=JSON)
 
 
+async def sheet_params(
+    paper: Annotated[str, Query(pattern="^(A4|A3)$")] = "A4",
+    dpi: Annotated[int, Query(ge=200, le=300, multiple_of=100)] = 200,
+) -> tuple[str, int]:
+    """The paper (A4 or A3, landscape) and the resolution (200 or 300 dpi) of a map export."""
+    return paper, dpi
+
+
 @router.get("/exports/map", responses={200: {"content": {"image/png": {}, "application/pdf": {}}}})
 async def export_map(
     request: Request,
@@ -171,16 +179,18 @@ async def export_map(
     ] = "heatmap,zones",
     resolution: Annotated[int | None, Query(ge=8, le=10)] = None,
     image_format: Annotated[str, Query(alias="format", pattern="^(png|pdf)$")] = "png",
+    sheet: Annotated[tuple[str, int], Depends(sheet_params)] = ("A4", 200),
 ) -> Response:
     """A print-quality map snapshot of what the caller may see (of one ``commune`` or ``sector`` when asked, its
-    sectors outlined; audited)."""
-    spec, client = Snapshot(parse_period(period), tuple(layers.split(",")), resolution), client_address(request)
+    sectors outlined; A4 or A3 landscape, 200 or 300 dpi; signed with the caller's name; audited)."""
+    (paper, dpi), client = sheet, client_address(request)
+    spec = Snapshot(parse_period(period), tuple(layers.split(",")), resolution, paper=paper, dpi=dpi)
 
     def draw(connection: Connection) -> bytes:
         cut = replace(spec, area=where.area(connection, audience))
         body = render(connection, cut, audience, image_format=image_format)
         parameters = {"period": period, "layers": layers, "resolution": resolution, "format": image_format,
-                      "commune": where.commune, "sector": where.sector}  # fmt: skip
+                      "commune": where.commune, "sector": where.sector, "paper": paper, "dpi": dpi}  # fmt: skip
         audit.record(connection, user=audience.name, role=audience.role, action="export", resource="map",
                      parameters=parameters, client=client)  # fmt: skip
         return body

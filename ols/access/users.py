@@ -128,6 +128,17 @@ def active_users(connection: Connection, *, limit: int) -> list[Principal]:
     return [_principal(row) for row in rows]
 
 
+def coordinator(connection: Connection) -> str | None:
+    """The name of the observatory's coordinator (its oldest enabled coordinator account), None when it has none:
+    who an export made at the command line is published by, rather than the server's login."""
+    return connection.execute(
+        select(User.name)
+        .where(User.role == Role.COORDINATOR.value, User.disabled.is_(False))
+        .order_by(User.id)
+        .limit(1)
+    ).scalar()
+
+
 def disable_user(connection: Connection, name: str) -> bool:
     """Disable a user: its token and its open sessions stop working at once; True if it existed."""
     found = connection.execute(update(User).where(User.name == name).values(disabled=True).returning(User.id)).all()

@@ -1,25 +1,17 @@
-"""Patrol plan outputs: GeoJSON, GPX (for phones), a printable A4 PDF; and the plan's record."""
+"""Patrol plan outputs: GeoJSON, GPX (for phones); and the plan's record (the printable PDF: :mod:`.sheet`)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import gpxpy
 import gpxpy.gpx
 import h3
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
 from sqlalchemy import Connection, insert, update
 
 from ols.errors import NotFoundError
 from ols.patrols.planning import Plan
 from ols.store.models import PatrolPlan, PatrolStop
-
-COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e")
 
 
 def to_geojson(result: Plan) -> dict[str, Any]:
@@ -54,40 +46,6 @@ def to_gpx(result: Plan) -> str:
                 stop.candidate.lat, stop.candidate.lon, name=f"É{route.team}-{stop.position} {stop.arrival}",
                 description=f"{stop.dwell_min} min — {stop.candidate.reason}"))  # fmt: skip
     return str(document.to_xml())
-
-
-def to_pdf(result: Plan) -> bytes:
-    """A printable A4: the routes on one page, then each team's ordered stops with times and reasons."""
-    buffer = io.BytesIO()
-    with PdfPages(buffer) as pdf:
-        figure, axes = plt.subplots(figsize=(8.27, 11.69))
-        for route in result.routes:
-            colour = COLOURS[(route.team - 1) % len(COLOURS)]
-            xs, ys = zip(*route.line.coords, strict=True)
-            axes.plot(xs, ys, color=colour, linewidth=1.6, label=f"Équipe {route.team}")
-            for stop in route.stops:
-                axes.scatter(stop.candidate.lon, stop.candidate.lat, color=colour, s=40, zorder=3)
-                axes.annotate(str(stop.position), (stop.candidate.lon, stop.candidate.lat), fontsize=8,
-                              xytext=(3, 3), textcoords="offset points")  # fmt: skip
-        axes.scatter(*result.start, marker="*", s=160, color="black", zorder=4, label="Départ / retour")
-        axes.set_aspect(1 / 0.66)
-        axes.legend(loc="upper right", fontsize=8)
-        axes.set_title(f"Plan de patrouille — {result.window.text} — {result.mode}", fontsize=12)
-        axes.set_xticks([])
-        axes.set_yticks([])
-        if result.notes:
-            figure.text(0.05, 0.03, " ; ".join(result.notes), fontsize=8, color="#b30000")
-        pdf.savefig(figure)
-        plt.close(figure)
-        for route in result.routes:
-            figure = plt.figure(figsize=(8.27, 11.69))
-            lines = [f"Équipe {route.team} — {len(route.stops)} arrêts, {route.distance_m / 1000:.1f} km, "
-                     f"{route.duration_min:.0f} min", ""]  # fmt: skip
-            lines += [f"{s.position:>2}. {s.arrival}  ({s.dwell_min} min)  {s.candidate.reason}" for s in route.stops]
-            figure.text(0.06, 0.95, "\n".join(lines), fontsize=9, va="top", family="DejaVu Sans", wrap=True)
-            pdf.savefig(figure)
-            plt.close(figure)
-    return buffer.getvalue()
 
 
 def save_plan(connection: Connection, result: Plan, parameters: dict[str, Any]) -> int:

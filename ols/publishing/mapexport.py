@@ -1,9 +1,11 @@
-"""Print-quality map snapshots for the bilan: PNG or PDF, A4 landscape, independent of any tile server.
+"""Print-quality map snapshots for the bilan: PNG or PDF, A4 or A3 landscape, independent of any tile server.
 
 The snapshot shows what its audience may see (the readers of :mod:`ols.access` cut every layer;
 a layer it may not see is not drawn), in Lambert-93 so that the scale bar is true, with title,
-period, legend, scale bar, north arrow, sources, method, generation date and the audience's
-marking ("DIFFUSION RESTREINTE" when it holds police-level data).
+period, legend, scale bar, north arrow, the partners' names, the method in words, who made it and
+when, and the audience's marking ("DIFFUSION RESTREINTE" when it holds police-level data). The
+loaded streets are drawn under the layers, the communes' borders over them, the zones' names on a
+white halo set off the communes' names; the map fills its frame, its cells whole.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ols.access.audience import Audience
 from ols.access.dealpoints import listing
@@ -39,22 +41,29 @@ from ols.errors import InvalidInputError
 from ols.periods import Period
 from ols.publishing.mapparts import (
     communes,
+    declutter,
     draw_communes,
     draw_places,
     draw_sectors,
+    draw_streets,
     extent,
+    filling,
     label,
     patches,
+    scale_and_north,
     sectors,
+    street_lines,
 )
 from ols.reference.areas import Area
 from ols.reference.calendar import local_now
+from ols.store.models import Source
 
 logger = logging.getLogger(__name__)
 
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-A4_LANDSCAPE = (11.69, 8.27)
-DPI = 200
+PAPERS = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}  # landscape, inches
+RESOLUTIONS = (200, 300)  # dots per inch of a PNG
+HEAT_ALPHA = 0.75  # the streets under the heatmap show through it
 LAYERS = {"heatmap": Layer.HEATMAP, "zones": Layer.ZONES, "boundary": Layer.BOUNDARY, "places": Layer.PLACES,
           "deal_points": Layer.DEAL_POINTS}  # fmt: skip
 
@@ -62,13 +71,28 @@ LAYERS = {"heatmap": Layer.HEATMAP, "zones": Layer.ZONES, "boundary": Layer.BOUN
 @dataclass(frozen=True)
 class Snapshot:
     """What to draw (the resolution defaults to the audience's usual one), of the whole observatory or of one of
-    its communes or sectors (``area``)."""
+    its communes or sectors (``area``), on which paper (A4 or A3, landscape) at which resolution (dpi), and the
+    name of the person it is published by (``author``; the audience's name when None)."""
 
     period: Period
     layers: tuple[str, ...] = ("heatmap", "zones")
     resolution: int | None = None
     family: str | None = None
     area: Area = field(default_factory=Area)
+    paper: str = "A4"
+    dpi: int = 200
+    author: str | None = None
+
+
+@dataclass
+class Drawn:
+    """What the map drew: the legend entries, the communes' names (``fixed``), the zones' names (set off the
+    communes') and the ground the frame must hold whole (the heatmap's cells, in Lambert-93)."""
+
+    legend: list[Any] = field(default_factory=list)
+    fixed: list[tuple[Any, Any]] = field(default_factory=list)
+    names: list[tuple[Any, Any]] = field(default_factory=list)
+    reach: list[BaseGeometry] = field(default_factory=list)
 
 
 def _colour(count: int, limits: list[int]) -> str:
@@ -78,18 +102,20 @@ def _colour(count: int, limits: list[int]) -> str:
 
 def _draw_heatmap(
     axes: Any, connection: Connection, spec: Snapshot, audience: Audience, view: BaseGeometry | None
-) -> list[Patch]:
-    """The heatmap's cells (those meeting the area asked for, ``view`` in WGS84) and its legend."""
+) -> tuple[list[Patch], list[BaseGeometry]]:
+    """The heatmap's cells (those meeting the area asked for, ``view`` in WGS84): its legend and the cells drawn
+    (Lambert-93)."""
     shown = visible_cells(connection, HeatmapQuery(spec.period, spec.resolution, spec.family), audience)
     if view is not None:
         shown = [(cell, count) for cell, count in shown if polygon(cell).intersects(view)]
     limits = breaks([n for _, n in shown])
-    hexagons, colours = [], []
-    for cell, count in shown:
-        for patch in patches(reproject(polygon(cell), TO_L93)):
+    hexagons, colours, cells = [], [], [reproject(polygon(cell), TO_L93) for cell, _ in shown]
+    for cell, (_, count) in zip(cells, shown, strict=True):
+        for patch in patches(cell):
             hexagons.append(patch)
             colours.append(_colour(count, limits))
-    axes.add_collection(PatchCollection(hexagons, facecolor=colours, edgecolor="#666666", linewidth=0.2, alpha=0.8))
+    axes.add_collection(PatchCollection(hexagons, facecolor=colours, edgecolor="#666666", linewidth=0.2,
+                                        alpha=HEAT_ALPHA, zorder=2))  # fmt: skip
     legend, low = [], audience.threshold if audience.suppressed else 1
     for index, limit in enumerate(limits):
         said = f"{low} fait" + ("s" if low > 1 else "") if low == limit else f"{low} à {limit} faits"
@@ -98,11 +124,12 @@ def _draw_heatmap(
     if audience.suppressed:
         label = f"sans couleur : < {audience.threshold} faits"
         legend.append(Patch(facecolor="white", edgecolor="#666666", label=label))
-    return legend
+    return legend, cells
 
 
-def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Audience) -> list[Patch]:
-    """The zones (of the area asked for) with their names; the legend of the kinds drawn."""
+def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Audience, drawn: Drawn) -> None:
+    """The zones (of the area asked for) with their names, dark on a wide white halo (never dark red on the
+    heatmap's dark red); the legend of the kinds drawn."""
     kinds: set[str] = set()
     for feature in zones_geojson(connection, spec.period, audience, spec.area)["features"]:
         computed = feature["properties"]["kind"] == "computed"
@@ -112,13 +139,15 @@ def _draw_zones(axes: Any, connection: Connection, spec: Snapshot, audience: Aud
                                             edgecolor="#e66101" if computed else "#5e3c99",
                                             linestyle="--" if computed else "-"))  # fmt: skip
         centre = geom.representative_point()
-        name = str(feature["properties"]["name"]).replace(" (", "\n(", 1)  # « n°1 » over « (près de …) »
-        label(axes, name, (centre.x, centre.y), fontsize=6, color="#5e3c99" if not computed else "#a63603", zorder=6)
+        first, _, near = str(feature["properties"]["name"]).partition(" (")  # « n°1 » over « (près de … »
+        name = "\n".join([first, *textwrap.wrap(f"({near}", 40)]) if near else first
+        drawn.names.append(label(axes, name, (centre.x, centre.y), fontsize=6.5, color="#3f007d" if not computed
+                                 else "#5a1a00", zorder=6, halo=4.5))  # fmt: skip
     legend = {
         "computed": Patch(facecolor="none", edgecolor="#e66101", linestyle="--", label="Zone de vigilance calculée"),
         "declared": Patch(facecolor="none", edgecolor="#5e3c99", label="Zone de vigilance déclarée"),
     }
-    return [patch for kind, patch in legend.items() if kind in kinds]
+    drawn.legend += [patch for kind, patch in legend.items() if kind in kinds]
 
 
 def _scatter(axes: Any, points: list[Any], style: dict[str, Any], label: str) -> list[Patch]:
@@ -129,41 +158,32 @@ def _scatter(axes: Any, points: list[Any], style: dict[str, Any], label: str) ->
     return [Patch(facecolor=style["c"], edgecolor="#333333", label=label)]
 
 
-def _scale_and_north(axes: Any) -> None:
-    west, east = axes.get_xlim()
-    south, north = axes.get_ylim()
-    width = east - west
-    length = next(n for n in (5000, 2000, 1000, 500, 200, 100) if n <= width / 4)
-    x0, y0 = west + width * 0.04, south + (north - south) * 0.05
-    axes.plot([x0, x0 + length], [y0, y0], color="black", linewidth=3)
-    axes.text(x0 + length / 2, y0 + (north - south) * 0.015, f"{length:,} m".replace(",", " "), ha="center", fontsize=8)
-    axes.annotate("N", xy=(0.96, 0.93), xytext=(0.96, 0.83), xycoords="axes fraction", ha="center", fontsize=12,
-                  fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5})  # fmt: skip
-
-
 def _drawn(spec: Snapshot, audience: Audience, image_format: str) -> set[str]:
-    """The layers to draw: those asked for that the audience may see."""
+    """The layers to draw: those asked for that the audience may see (the paper and resolution checked)."""
     unknown = [layer for layer in spec.layers if layer not in LAYERS]
     if unknown or image_format not in ("png", "pdf"):
         msg = f"couches parmi {', '.join(LAYERS)} et format png ou pdf (reçu : {', '.join(unknown) or image_format})"
         raise InvalidInputError(msg)
+    if spec.paper not in PAPERS or spec.dpi not in RESOLUTIONS:
+        msg = f"papier A4 ou A3 et résolution de 200 ou 300 dpi (reçu : {spec.paper}, {spec.dpi} dpi)"
+        raise InvalidInputError(msg)
     return {layer for layer in spec.layers if audience.may(LAYERS[layer])}
 
 
-def _caveats(figure: Any) -> None:
-    """The caveats of :mod:`ols.caveats`, under the legend: no map leaves without them."""
+def _caveats(figure: Any, top: float) -> None:
+    """The caveats of :mod:`ols.caveats`, under the legend (``top``, a fraction of the page's height): no map leaves
+    without them."""
     lines: list[str] = []
     for caveat in CAVEATS:
-        lines += [*textwrap.wrap(caveat, 62), ""]
-    figure.text(0.77, 0.47, TITLE, fontsize=7.5, fontweight="bold", va="top", parse_math=False)
-    figure.text(0.77, 0.45, "\n".join(lines), fontsize=5.6, va="top", parse_math=False, linespacing=1.25)
+        lines += [*textwrap.wrap(caveat, 60), ""]
+    figure.text(0.765, top, TITLE, fontsize=7.5, fontweight="bold", va="top", parse_math=False)
+    figure.text(0.765, top - 0.025, "\n".join(lines), fontsize=5.6, va="top", parse_math=False, linespacing=1.25)
 
 
-def _ground(
-    axes: Any, connection: Connection, spec: Snapshot, audience: Audience
-) -> tuple[BaseGeometry, str, list[Any]]:
+def _ground(axes: Any, connection: Connection, spec: Snapshot, audience: Audience) -> tuple[BaseGeometry, str, Drawn]:
     """Communes (inner borders and names) and, for a commune or a sector, its sectors; the view (Lambert-93),
-    its name and the legend of the sectors. The view is the area asked for, else the audience's communes."""
+    its name, the legend of the sectors and the communes' names. The view is the area asked for, else the
+    audience's communes."""
     outlines = communes(connection, audience)
     if not outlines:
         msg = "aucun territoire chargé : chargez les communes de l'observatoire (ols territory load)"
@@ -171,74 +191,69 @@ def _ground(
     whole = shapely.union_all([outline.geom for outline in outlines])
     asked = None if spec.area.whole else spec.area.geometry(connection)
     view = whole if asked is None else reproject(asked, TO_L93).intersection(whole)
-    draw_communes(axes, outlines, view)
+    names = draw_communes(axes, outlines, view)
     if asked is not None:
         axes.add_collection(PatchCollection(patches(view), facecolor="none", edgecolor="#000000", linewidth=2.4,
-                                            zorder=4))  # fmt: skip
+                                            zorder=4.2))  # fmt: skip
     legend = draw_sectors(axes, sectors(connection, audience, spec.area), view)
-    return view, spec.area.label(connection), legend
+    return view, spec.area.label(connection), Drawn(legend, fixed=names)
 
 
-def _frame(axes: Any, view: BaseGeometry) -> None:
-    """The map's extent: the view with a margin, widened to fill the map's frame (a narrow sector shows its
-    surroundings rather than leaving the north arrow over it), true to scale, with its scale bar and north arrow."""
-    west, south, east, north = _filling(axes, extent(view).bounds)
+def _frame(axes: Any, view: BaseGeometry, reach: list[BaseGeometry]) -> BaseGeometry:
+    """The map's extent: the view and the cells drawn (``reach``, whole) with a margin, widened to fill the map's
+    frame (a narrow sector shows its surroundings rather than leaving the north arrow over it), true to scale, with
+    its scale bar and north arrow; the ground shown (Lambert-93)."""
+    west, south, east, north = filling(axes, extent(shapely.box(*shapely.total_bounds([view, *reach]))).bounds)
     axes.set_xlim(west, east)
     axes.set_ylim(south, north)
     axes.set_aspect("equal", adjustable="box")
     axes.set_axis_off()
     axes.apply_aspect()  # the limits as drawn, for the scale bar
-    _scale_and_north(axes)
+    scale_and_north(axes)
+    return shapely.box(west, south, east, north)
 
 
-def _filling(axes: Any, bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    """``bounds`` widened about their centre to the shape of the axes' box, so that a true-to-scale map fills it
-    (Matplotlib would widen them itself, with a warning that reached the command line)."""
-    west, south, east, north = bounds
-    box = axes.get_position()
-    width, height = axes.figure.get_size_inches()
-    shape = (box.height * height) / (box.width * width)
-    span_x, span_y = max(east - west, (north - south) / shape), max(north - south, (east - west) * shape)
-    middle_x, middle_y = (west + east) / 2, (south + north) / 2
-    return middle_x - span_x / 2, middle_y - span_y / 2, middle_x + span_x / 2, middle_y + span_y / 2
-
-
-def _layers(axes: Any, connection: Connection, spec: Snapshot, audience: Audience, view: BaseGeometry) -> list[Any]:
-    """The layers the audience may see that were asked for; their legend entries."""
-    drawn, legend = spec.layers, list[Any]()
-    if "heatmap" in drawn:
+def _layers(
+    axes: Any, connection: Connection, spec: Snapshot, audience: Audience, view: BaseGeometry, drawn: Drawn
+) -> None:
+    """The layers the audience may see that were asked for, added to ``drawn``."""
+    if "heatmap" in spec.layers:
         asked = None if spec.area.whole else reproject(view, TO_WGS84)
-        legend += _draw_heatmap(axes, connection, spec, audience, asked)
-    if "zones" in drawn:
-        legend += _draw_zones(axes, connection, spec, audience)
-    if "places" in drawn:
-        legend += draw_places(axes, connection, view)
-    if "deal_points" in drawn:
+        legend, drawn.reach = _draw_heatmap(axes, connection, spec, audience, asked)
+        drawn.legend += legend
+    if "zones" in spec.layers:
+        _draw_zones(axes, connection, spec, audience, drawn)
+    if "places" in spec.layers:
+        drawn.legend += draw_places(axes, connection, view)
+    if "deal_points" in spec.layers:
         points = [feature["geometry"]["coordinates"] for feature in listing(connection, audience)["features"]]
-        legend += _scatter(axes, points, {"c": "#f768a1", "s": 30, "edgecolors": "#7a0177"}, "Point de deal")
-    return legend
+        drawn.legend += _scatter(axes, points, {"c": "#f768a1", "s": 30, "edgecolors": "#7a0177"}, "Point de deal")
 
 
 def draw(connection: Connection, spec: Snapshot, audience: Audience, *, image_format: str = "png") -> Figure:
-    """The snapshot as a Matplotlib figure (A4 landscape, Lambert-93 axes), to save or to inspect."""
+    """The snapshot as a Matplotlib figure (A4 or A3 landscape, Lambert-93 axes), to save or to inspect."""
     spec = replace(spec, layers=tuple(sorted(_drawn(spec, audience, image_format))))
     resolution = audience.resolution(spec.resolution)
     metadata = layer_metadata(connection, spec.period, family=spec.family or "*", resolution=resolution)
-    figure = plt.figure(figsize=A4_LANDSCAPE, dpi=DPI)
-    axes = figure.add_axes((0.03, 0.12, 0.72, 0.76))
-    view, place, legend = _ground(axes, connection, spec, audience)
-    legend += _layers(axes, connection, spec, audience, view)
-    _frame(axes, view)
+    figure = plt.figure(figsize=PAPERS[spec.paper], dpi=spec.dpi)
+    axes = figure.add_axes((0.01, 0.085, 0.745, 0.80))
+    view, place, drawn = _ground(axes, connection, spec, audience)
+    _layers(axes, connection, spec, audience, view, drawn)
+    drawn.legend[:0] = draw_streets(axes, street_lines(connection, _frame(axes, view, drawn.reach)))
+    declutter(axes, drawn.fixed, drawn.names)
     scope = "toutes familles" if not spec.family else f"famille {spec.family}"
-    figure.text(0.03, 0.94, f"Observatoire Local de la Sécurité — {metadata['label']}", fontsize=16, fontweight="bold")
-    figure.text(0.03, 0.905, f"{place} — carte de chaleur H3 (maille {resolution}), {scope}, zones de vigilance",
+    figure.text(0.015, 0.945, f"Observatoire Local de la Sécurité — {metadata['label']}", fontsize=16,
+                fontweight="bold")  # fmt: skip
+    figure.text(0.015, 0.905, f"{place} — carte de chaleur H3 (maille {resolution}), {scope}, zones de vigilance",
                 fontsize=10, parse_math=False)  # fmt: skip
-    figure.legend(handles=legend, loc="upper left", bbox_to_anchor=(0.77, 0.88), title="Légende", fontsize=8,
-                  title_fontsize=10, frameon=True)  # fmt: skip
-    _caveats(figure)
-    figure.text(0.03, 0.04, _footer(connection, metadata, audience), fontsize=6.5, wrap=True, parse_math=False)
+    legend = figure.legend(handles=drawn.legend, loc="upper left", bbox_to_anchor=(0.76, 0.885), title="Légende",
+                           fontsize=8, title_fontsize=10, frameon=True)  # fmt: skip
+    bottom = legend.get_window_extent().y0 / figure.bbox.height
+    _caveats(figure, bottom - 0.03)
+    figure.text(0.015, 0.015, _filled(figure, _footer(connection, metadata, audience, spec.author), 6.5),
+                fontsize=6.5, parse_math=False)  # fmt: skip
     if audience.marking:
-        figure.text(0.97, 0.95, audience.marking, fontsize=14, color="#b30000", ha="right", fontweight="bold")
+        figure.text(0.985, 0.945, audience.marking, fontsize=14, color="#b30000", ha="right", fontweight="bold")
     return figure
 
 
@@ -246,16 +261,36 @@ def render(connection: Connection, spec: Snapshot, audience: Audience, *, image_
     """The snapshot as PNG or PDF bytes."""
     figure = draw(connection, spec, audience, image_format=image_format)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=image_format, dpi=DPI)
+    options: dict[str, Any] = {"pil_kwargs": {"compress_level": 3}} if image_format == "png" else {}  # faster
+    figure.savefig(buffer, format=image_format, dpi=spec.dpi, **options)
     plt.close(figure)
     return buffer.getvalue()
 
 
-def _footer(connection: Connection, metadata: dict[str, Any], audience: Audience) -> str:
-    """Sources, method, projection, who generated the map and when, and what was protected."""
-    footer = (f"Sources : {', '.join(metadata['sources']) or '—'}. Méthode : {one_line(metadata['method'])} "
-              f"Projection Lambert-93 (EPSG:2154). Généré le {local_now(connection):%d/%m/%Y %H:%M} par "
-              f"{audience.name} ({audience.label}).")  # fmt: skip
+def _filled(figure: Figure, text: str, size: float) -> str:
+    """``text`` wrapped to the page's width at ``size`` points, from the width of its first 200 characters
+    (Matplotlib's own wrapping measures the line again at every word: seconds for a footer)."""
+    sample = figure.text(0, 0, text[:200], fontsize=size, parse_math=False)
+    per_character = sample.get_window_extent().width / len(text[:200])
+    sample.remove()
+    return textwrap.fill(text, int(figure.bbox.width * 0.96 / per_character), break_on_hyphens=False)  # Getis-Ord whole
+
+
+def partner_names(connection: Connection, codes: list[str]) -> list[str]:
+    """The partners' names for their source codes (a code no longer in ``source`` stays as it is), by name."""
+    names: dict[str, str] = dict(
+        connection.execute(select(Source.code, Source.name).where(Source.code.in_(codes))).all()
+    )
+    return sorted(names.get(code) or code for code in codes)
+
+
+def _footer(connection: Connection, metadata: dict[str, Any], audience: Audience, author: str | None) -> str:
+    """Partners, method in words, projection, who published the map (``author``, else the audience's name) and
+    when, and what was protected."""
+    sources = ", ".join(partner_names(connection, list(metadata["sources"]))) or "—"
+    footer = (f"Sources : {sources}. Méthode : {one_line(metadata['method'])} Projection Lambert-93 (EPSG:2154). "
+              f"Généré le {local_now(connection):%d/%m/%Y à %H:%M} par {author or audience.name} "
+              f"({audience.label}).")  # fmt: skip
     if audience.suppressed:
         footer += (f" Catégories sensibles exclues ; effectifs inférieurs à {audience.threshold} masqués "
                    f"(zéro compris), autres arrondis à {audience.threshold} près.")  # fmt: skip

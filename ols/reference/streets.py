@@ -145,3 +145,18 @@ def load_edges(connection: Connection, network: str | None = None) -> list[Edge]
     ).all()
     return [Edge(u, v, length, oneway, label, highway, shapely.from_wkb(bytes(geom)))
             for u, v, length, oneway, label, highway, geom in rows]  # fmt: skip
+
+
+def streets_within(
+    connection: Connection, box: tuple[float, float, float, float]
+) -> list[tuple[LineString, str | None, str | None]]:
+    """The streets of every loaded network meeting ``box`` (west, south, east, north in WGS84), each street once
+    (a two-way street is stored as two directed edges, drawn once): (line, highway, name), to draw a map's streets."""
+    west, south, east, north = box
+    envelope = func.ST_MakeEnvelope(west, south, east, north, 4326)
+    rows = connection.execute(
+        select(func.ST_AsBinary(StreetEdge.geom), StreetEdge.highway, StreetEdge.name)
+        .where(StreetEdge.geom.op("&&")(envelope), StreetEdge.oneway | (StreetEdge.u <= StreetEdge.v))
+        .order_by(StreetEdge.id)
+    ).all()
+    return [(shapely.from_wkb(bytes(geom)), highway, name) for geom, highway, name in rows]
