@@ -71,18 +71,23 @@ SCRIPTS = ("ols-legend.js", "ols-parts.js", "ols.js", "ols-table.js", "ols-prese
 
 @dataclass(frozen=True)
 class Edition:
-    """What the title of the map says about the observatory: its communes and the published editions' dates.
+    """What the title of the map says about the observatory: its name, the reader's communes and the published
+    editions' dates.
 
+    ``observatory`` is the observatory's name as a report's title ends (« du CLSPD de Mons-en-Barœul »);
     ``published`` maps a period's name to the ISO date its edition was published (a period never published is
     dated by its refresh, which the heatmap's metadata carries).
     """
 
+    observatory: str = ""
     communes: tuple[str, ...] = ()
     published: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
-        """The observatory's name, with its communes when it has few enough to be named on a title band."""
+        """« Observatoire local de la sécurité du CLSPD de … », else its communes when few enough for a title band."""
+        if self.observatory:
+            return f"{OBSERVATORY} {self.observatory}"
         return OBSERVATORY + (" — " + ", ".join(self.communes) if 0 < len(self.communes) <= 3 else "")
 
 

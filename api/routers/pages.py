@@ -11,6 +11,7 @@ from sqlalchemy import Connection, exists, func, select
 from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
+from ols.publishing.sections import of_observatory
 from ols.store.models import Edition as Published
 from ols.store.models import StreetEdge, Territory
 from web.page import Edition, accessibility_page, content_policy, login_page, map_page
@@ -50,12 +51,14 @@ def home(
 
 
 def _edition(connection: Connection, audience: Audience) -> Edition:
-    """The reader's communes and the publication date of each published period, for the map's title band."""
+    """The observatory, the reader's communes and the publication date of each published period, for the map's
+    title band."""
     communes = connection.execute(
         select(Territory.name).where(audience.own_territories().clause).order_by(Territory.name)
     ).scalars()
     published = connection.execute(select(Published.period, Published.published_at)).all()
-    return Edition(tuple(communes), {period: at.date().isoformat() for period, at in published})
+    return Edition(of_observatory(connection), tuple(communes),
+                   {period: at.date().isoformat() for period, at in published})  # fmt: skip
 
 
 @router.get("/accessibilite", response_class=HTMLResponse)
