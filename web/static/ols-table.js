@@ -19,7 +19,10 @@
   // Each leaf layer of a group that stands for one feature (L.geoJSON sets layer.feature).
   function leaves(group) {
     const found = [];
-    const walk = (layer) => { if (layer.feature) { found.push(layer); } else if (layer.eachLayer) { layer.eachLayer(walk); } };
+    // A halo (the casing drawn under an outline, not interactive) is not a feature a reader opens.
+    const walk = (layer) => {
+      if (layer.feature) { if (layer.options.interactive !== false) { found.push(layer); } } else if (layer.eachLayer) { layer.eachLayer(walk); }
+    };
     if (group) { group.eachLayer(walk); }
     return found;
   }
