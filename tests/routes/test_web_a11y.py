@@ -224,6 +224,7 @@ def test_presentation_mode_on_a_projector(
     assert len(sizes) >= 5 and all(size >= 24 for _, size in sizes), sizes
     assert page.evaluate(IN_VIEW), "the whole territory is on screen"
     assert page.locator("path.ols-deal").count() == 0
+    assert "Points de deal" not in page.locator("#ols-legend").inner_text()  # the legend says what is shown
     assert config["user"] not in page.locator("body").inner_text()
     assert page.locator("#ols-resolution").is_hidden()
     assert page.locator(".leaflet-control-scale-line:visible").count() == 1
@@ -243,4 +244,5 @@ def test_presentation_mode_on_a_projector(
     assert "presentation" not in page.evaluate("document.body.className")
     if "deal_points" in config["layers"]:
         assert page.locator("path.ols-deal").count() >= 1  # switched back on when leaving
+        assert "Points de deal" in page.locator("#ols-legend").inner_text()
     visit.context.close()

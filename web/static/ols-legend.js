@@ -104,10 +104,12 @@ window.OLSLegend = (function () {
       el("p", { class: "ols-note" }, note)];
   }
 
-  // The whole legend: the measure shown, then one section per layer drawn (nothing for a layer not received).
+  // The whole legend: the measure shown, then one section per layer drawn and shown (nothing for a layer not
+  // received, or switched off: the deal points in presentation mode, a layer unticked by the reader).
   function build(OLS, meta) {
-    const { el, cfg, state, names } = OLS;
-    const drawn = state.drawn;
+    const { el, cfg, state, names, map, groups } = OLS;
+    const drawn = Object.fromEntries(Object.entries(state.drawn)
+      .filter(([key]) => !groups[key] || map.hasLayer(groups[key])));
     const outlines = cfg.style.outlines;
     const measured = MEASURES[meta.measure] || MEASURES.facts;
     const rows = [el("h3", {}, "Légende — " + meta.label), ...measureRows(el, meta),

@@ -352,6 +352,12 @@
     });
   }
 
+  // The legend follows the layers shown: a layer switched on or off (by the reader, or by the presentation mode).
+  const shown = new Set(Object.values(groups));
+  map.on("layeradd layerremove", (event) => {
+    if (shown.has(event.layer) && state.drawn.heatmap) { legend(state.drawn.heatmap.metadata); }
+  });
+
   // A failed reload leaves no layer of the previous choice under the new one: the layers are emptied.
   function fail(error) {
     REDRAWN.forEach((key) => { groups[key].clearLayers(); delete state.drawn[key]; });
