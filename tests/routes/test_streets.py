@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from api.serving import STAMP_SECONDS
 from etl.demo.commune import STREETS
+from tests.routes.browsing import keep_offline
 from tests.routes.truth import tile_of
 
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
@@ -74,17 +75,8 @@ def test_street_tiles_for_every_reader(
 def _open(browser: Browser, server: str, token: str, query: str = "") -> tuple[Page, list[str], list[tuple[str, int]]]:
     """The map page with every request off the loopback aborted; the street tiles it received (URL, status)."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    blocked: list[str] = []
+    blocked = keep_offline(page, server)
     tiles: list[tuple[str, int]] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(server):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
     page.on("response", lambda r: tiles.append((r.url, r.status)) if "/tiles/streets/" in r.url else None)
     page.goto(server + "/")
     page.fill("#token", token)

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine, text
 
 from tests.french_text import english_codes
+from tests.routes.browsing import keep_offline
 from tests.routes.conftest import PERIOD, PREVIOUS
 
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
@@ -20,17 +21,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 
 def _login(browser: Browser, server: str, token: str, *, offline: bool = True) -> tuple[Page, list[str]]:
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    blocked: list[str] = []
-    if offline:
-
-        def guard(route: Any) -> None:
-            if route.request.url.startswith(server):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        page.route("**/*", guard)
+    blocked: list[str] = keep_offline(page, server) if offline else []
     page.goto(server + "/")
     page.fill("#token", token)
     page.click("button[type=submit]")
