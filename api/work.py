@@ -118,11 +118,15 @@ class Runner:
         """The answer to a request over the route's limit."""
         return Busy(self.busy_detail, self.settings.retry_after_s)
 
-    def submit(self, template: str, work: Callable[[Connection], T], *, started: float) -> Job:
-        """Queue ``work`` (run in a transaction of its own), or refuse it when the route is at its limit."""
+    def submit(
+        self, template: str, work: Callable[[Connection], T], *, started: float, budget_ms: int | None = None
+    ) -> Job:
+        """Queue ``work`` (run in a transaction of its own), or refuse it when the route is at its limit; its budget is
+        ``budget_ms``, else the requests' (``request_budget_ms``)."""
         if self.busy(template):
             raise self.refuse()
-        deadline = started + self.settings.request_budget_ms / 1000 if self.limited else math.inf
+        budget = budget_ms or self.settings.request_budget_ms
+        deadline = started + budget / 1000 if self.limited else math.inf
         job = Job(template, deadline)
         self.in_flight[template] += 1
         job.future = asyncio.get_running_loop().run_in_executor(self.pool, self._execute, job, work)
@@ -174,9 +178,10 @@ class Runner:
             if job.waiters == 0 and not job.future.done() and not job.cancelled:
                 await self._cancel(job)
 
-    async def run(self, request: Request, template: str, work: Callable[[Connection], T]) -> T:
-        """Submit ``work`` for this request alone and wait for it."""
-        job = self.submit(template, work, started=request_started(request))
+    async def run(self, request: Request, template: str, work: Callable[[Connection], T], *,
+                  budget_ms: int | None = None) -> T:  # fmt: skip
+        """Submit ``work`` for this request alone (within ``budget_ms`` when given) and wait for it."""
+        job = self.submit(template, work, started=request_started(request), budget_ms=budget_ms)
         result: T = await self.wait(request, job)
         return result
 

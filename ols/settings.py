@@ -269,7 +269,8 @@ class LoadSettings(BaseSettings):
     ``load_limits`` switches the bounds on: an analysis endpoint with ``max_requests`` computations
     in flight answers 503 with ``Retry-After: retry_after_s`` at once, and a request that has not
     been answered within ``request_budget_ms`` (its database statements carry it as their
-    ``statement_timeout``) is cancelled and answered 503. ``analysis_concurrency`` threads (and as
+    ``statement_timeout``) is cancelled and answered 503; a map export, which draws a print-quality page, has
+    ``export_budget_ms`` instead. ``analysis_concurrency`` threads (and as
     many database connections) run the analyses, whatever the number of clients; ``/health`` has
     its own thread and connection and answers within ``health_timeout_ms``. ``cache_mb`` bounds the
     response cache by the bytes it holds.
@@ -281,6 +282,7 @@ class LoadSettings(BaseSettings):
     max_requests: int = Field(8, ge=1, le=1_000)
     analysis_concurrency: int = Field(4, ge=1, le=64)
     request_budget_ms: int = Field(10_000, ge=100, le=600_000)
+    export_budget_ms: int = Field(60_000, ge=100, le=600_000)
     retry_after_s: int = Field(2, ge=1, le=600)
     health_timeout_ms: int = Field(1_000, ge=50, le=60_000)
     cache_mb: int = Field(256, ge=1, le=65_536)

@@ -195,7 +195,8 @@ async def export_map(
                      parameters=parameters, client=client)  # fmt: skip
         return body
 
-    body = await runner_of(request).run(request, endpoint_of(request), draw)
+    runner = runner_of(request)  # a print-quality page takes longer than a layer: the export budget
+    body = await runner.run(request, endpoint_of(request), draw, budget_ms=runner.settings.export_budget_ms)
     media = "application/pdf" if image_format == "pdf" else "image/png"
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="carte-{period}.{image_format}"'}
