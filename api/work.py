@@ -51,9 +51,10 @@ class ClientGone(Exception):
 class Job:
     """One unit of analysis work, waiting for or running on the pool, and the requests that await it."""
 
-    def __init__(self, template: str, deadline: float) -> None:
+    def __init__(self, template: str, deadline: float, budget_ms: int) -> None:
         self.template = template
         self.deadline = deadline
+        self.budget_ms = budget_ms
         self.waiters = 0
         self.future: asyncio.Future[Any] | None = None
         self._cancelled = False
@@ -86,8 +87,9 @@ class Job:
                 raw.cancel_safe(timeout=CANCEL_TIMEOUT_SECONDS)
 
 
-def _budget_detail(settings: LoadSettings) -> str:
-    seconds = f"{settings.request_budget_ms / 1000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+def _budget_detail(budget_ms: int) -> str:
+    """The French answer to a job that outlasted its budget, which it names (a layer's or an export's)."""
+    seconds = f"{budget_ms / 1000:.1f}".rstrip("0").rstrip(".").replace(".", ",")
     return (f"l'analyse n'a pas abouti dans le temps alloué ({seconds} s) : réessayez dans un moment "
             "ou restreignez la demande (période, famille, maille)")  # fmt: skip
 
@@ -103,7 +105,6 @@ class Runner:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="ols-analyse")
         self.in_flight: Counter[str] = Counter()
         self.busy_detail = f"trop d'analyses en cours sur cette route : réessayez dans {settings.retry_after_s} s"
-        self.budget_detail = _budget_detail(settings)
 
     @property
     def limited(self) -> bool:
@@ -127,7 +128,7 @@ class Runner:
             raise self.refuse()
         budget = budget_ms or self.settings.request_budget_ms
         deadline = started + budget / 1000 if self.limited else math.inf
-        job = Job(template, deadline)
+        job = Job(template, deadline, budget)
         self.in_flight[template] += 1
         job.future = asyncio.get_running_loop().run_in_executor(self.pool, self._execute, job, work)
         job.future.add_done_callback(lambda future: self._release(template, future))
@@ -147,7 +148,7 @@ class Runner:
             raise ClientGone
         remaining = job.deadline - time.monotonic()
         if remaining <= 0:
-            raise Busy(self.budget_detail, self.settings.retry_after_s)
+            raise Busy(_budget_detail(job.budget_ms), self.settings.retry_after_s)
         with self.engine.connect() as connection, connection.begin():
             if self.limited:
                 connection.execute(SET_TIMEOUT, {"ms": str(max(1, int(remaining * 1000)))})
@@ -167,7 +168,7 @@ class Runner:
                 timeout = min(POLL_SECONDS, job.deadline - time.monotonic())
                 if timeout <= 0:
                     await self._cancel(job)
-                    raise Busy(self.budget_detail, self.settings.retry_after_s)
+                    raise Busy(_budget_detail(job.budget_ms), self.settings.retry_after_s)
                 done, _ = await asyncio.wait({job.future}, timeout=timeout)
                 if done:
                     return job.future.result()

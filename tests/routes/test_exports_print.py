@@ -93,9 +93,10 @@ def _grown(mask: np.ndarray, radius: int) -> np.ndarray:
 
 
 def _user(api_engine: Engine, role: str) -> str:
+    """The name of the ``tokens`` fixture's user of ``role`` (not the scoped users, whose names add a commune)."""
     with api_engine.connect() as connection:
-        return str(connection.execute(text("SELECT name FROM app_user WHERE name LIKE :name"),
-                                      {"name": f"test-{role}-%"}).scalar_one())  # fmt: skip
+        return str(connection.execute(text("SELECT name FROM app_user WHERE name ~ :name"),
+                                      {"name": f"^test-{role}-[0-9a-f]{{6}}$"}).scalar_one())  # fmt: skip
 
 
 def test_map_pdf_names_partners_in_french_signed_by_the_user(

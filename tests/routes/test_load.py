@@ -163,3 +163,16 @@ def test_a_request_over_its_budget_is_answered_503_and_its_query_cancelled(
     assert "temps alloué" in response.json()["detail"]
     assert 0.5 < took < 2.0, took
     assert still == 0
+
+
+def test_a_map_export_has_its_own_budget_and_says_which(api_engine: Engine, tokens: dict[str, str]) -> None:
+    """A print-quality export outlasts a layer's budget: it is cut at its own (here 1,2 s), and its 503 names that."""
+    with served(api_engine, request_budget_ms=300, export_budget_ms=1200, retry_after_s=2) as base, \
+            locked(api_engine, "event"):  # fmt: skip
+        started = time.monotonic()
+        response = httpx.get(f"{base}/api/v1/exports/map", params={"period": PERIOD, "layers": "heatmap"},
+                             headers=_headers(tokens["elu"]), timeout=30)  # fmt: skip
+        took = time.monotonic() - started
+    assert response.status_code == 503, response.text[:200]
+    assert "(1,2 s)" in response.json()["detail"]
+    assert 1.1 < took < 3.0, took
