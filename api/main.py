@@ -23,7 +23,7 @@ from api.cache import ResponseCache
 from api.deps import Throttle
 from api.health import Prober
 from api.limits import Gate, Templates
-from api.routers import admin, data, dealpoints, explain, layers, meta, ogc, pages, patrols, zones
+from api.routers import admin, data, dealpoints, explain, layers, meta, ogc, pages, patrols, workspace, zones
 from api.serving import Answers, StampBoard
 from api.warmup import WarmUp
 from api.work import Runner
@@ -35,6 +35,8 @@ from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain)
+# The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
+PAGES = (pages, workspace)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -197,7 +199,11 @@ def create_app(
     app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
     app.state.templates = templates = Templates()
-    for router, prefix in [*((module.router, PREFIX) for module in ROUTED), (ogc.router, ""), (pages.router, "")]:
+    for router, prefix in [
+        *((module.router, PREFIX) for module in ROUTED),
+        (ogc.router, ""),
+        *((module.router, "") for module in PAGES),
+    ]:
         app.include_router(router, prefix=prefix)
         templates.add_router(router, prefix)
     for name, folder in (("static", WEB / "static"), ("vendor", settings.web_vendor or VENDOR)):

@@ -13,7 +13,8 @@
       method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ token: document.getElementById("token").value }),
     });
-    if (response.ok) { window.location.replace("/"); return; }
+    // The form is served at the page asked for (the map, a workspace page): back to it, logged in.
+    if (response.ok) { window.location.replace(window.location.pathname); return; }
     if (response.status === 429) {
       const wait = response.headers.get("Retry-After") || "60";
       error.textContent = "Trop de tentatives refusées depuis cette adresse : réessayez dans " + wait + " secondes.";
