@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, health
+from api.assets import Assets
 from api.cache import ResponseCache
 from api.deps import Throttle
 from api.health import Prober
@@ -208,7 +208,7 @@ def create_app(
         templates.add_router(router, prefix)
     for name, folder in (("static", WEB / "static"), ("vendor", settings.web_vendor or VENDOR)):
         if folder.exists():
-            app.mount(f"/{name}", StaticFiles(directory=folder), name=name)
+            app.mount(f"/{name}", Assets(directory=folder), name=name)
             templates.add(f"/{name}/{{path:path}}")
     return app
 

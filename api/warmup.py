@@ -54,7 +54,8 @@ from ols.access.audience import Audience
 from ols.access.users import active_users
 from ols.cartography.heatmap import HeatmapQuery
 from ols.nomenclature import FAMILIES
-from ols.periods import Period, parse_period
+from ols.periods import Period
+from ols.store.changes import refreshed_periods
 from ols.store.models import Refresh, Territory
 
 log = logging.getLogger("ols.api")
@@ -128,7 +129,7 @@ def _targets(connection: Connection, threshold: int) -> Targets:
     """The refreshed periods (latest first), the distinct audiences of the enabled users, the hot-spot
     grids of the latest refresh and the tiles over the territories."""
     refreshed = connection.execute(select(Refresh.period, Refresh.method)).all()
-    periods = sorted((parse_period(name) for name, _ in refreshed), key=lambda p: (p.end, p.start), reverse=True)
+    periods = [period for period, _ in refreshed_periods(connection)]
     audiences: dict[tuple[object, ...], Audience] = {}
     for user in active_users(connection, limit=MAX_AUDIENCES * 8):
         audience = Audience.for_user(user, threshold=threshold)

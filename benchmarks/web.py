@@ -7,7 +7,9 @@ time from navigation start to every OLS layer drawn, as the page records it (its
 blank PNG, delayed without holding any other request). It prints the page weight gzipped (page,
 assets and layers; tiles excluded) and, for comparison in the same run, the figure the previous
 benchmark gave: the later of the window's load event and the render, since it read the clock
-after ``page.goto``, which waits for every tile. Last, it times ``ols export map`` of the city.
+after ``page.goto``, which waits for every tile. A third pair of visits has no base map and no route
+(routing turns the browser's cache off): a reader's first visit, then their return, whose scripts the
+browser kept. Last, it times ``ols export map`` of the city.
 Usage: ``.venv/bin/python benchmarks/web.py``.
 """
 
@@ -70,8 +72,12 @@ async def _tiles(route: Route, delay: float) -> None:
     await route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
 
 
-async def _visit(context: BrowserContext, base: str, delay: float) -> dict[str, float]:
-    """One visit of the map: ready and load times (s), page weight gzipped and as transferred (bytes)."""
+async def _visit(context: BrowserContext, base: str, delay: float | None) -> dict[str, float]:
+    """One visit of the map: ready and load times (s), page weight gzipped and as transferred (bytes).
+
+    With a ``delay``, base-map tiles are answered after it by a route; without (``None``), the map has no base map
+    and nothing is routed, since Playwright's routing turns the browser's cache off: a returning reader's visit.
+    """
     page = await context.new_page()
     bodies: list[Response] = []
     page.on("response", lambda response: bodies.append(response) if response.url.startswith(base) else None)
@@ -80,10 +86,11 @@ async def _visit(context: BrowserContext, base: str, delay: float) -> dict[str, 
         if route.request.url.startswith(base):
             await route.continue_()
         else:
-            await _tiles(route, delay)
+            await _tiles(route, delay or 0.0)
 
-    await page.route("**/*", route)
-    await page.goto(f"{base}/", wait_until="commit")
+    if delay is not None:
+        await page.route("**/*", route)
+    await page.goto(f"{base}/" + ("?basemap=none" if delay is None else ""), wait_until="commit")
     await page.wait_for_selector("body[data-ols-ready='1']", state="attached", timeout=60_000)
     ready = await page.evaluate(READY)
     if ready is None:
@@ -107,9 +114,10 @@ async def _visit(context: BrowserContext, base: str, delay: float) -> dict[str, 
 
 async def measure(database: str, token: str) -> dict[str, dict[str, float]]:
     """The map page opened with base-map tiles answering at once and after 2 s: each on a cold server cache
-    (the server computes every answer) and again on a warm one (the page's own work)."""
+    (the server computes every answer) and again on a warm one (the page's own work); then, without base map, a
+    first visit and a return one (the browser keeps the page's stamped scripts)."""
     found = {}
-    for name, delay in (("tiles at once", 0.0), ("tiles delayed 2 s", TILE_DELAY)):
+    for name, delay in (("tiles at once", 0.0), ("tiles delayed 2 s", TILE_DELAY), ("return visit", None)):
         with served(database) as base:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -133,6 +141,9 @@ def report(name: str, found: dict[str, dict[str, float]]) -> None:
               f"{slow['ready']:.2f} s with tiles delayed 2 s (target <= 1 s); window load {slow['load']:.2f} s; "
               f"previous benchmark's figure (after page.goto's load) {previous:.2f} s = "
               f"{previous / slow['ready']:.1f} x")  # fmt: skip
+    first, again = found["return visit, cold"], found["return visit, warm"]
+    print(f"  without base map: first visit {first['ready']:.2f} s, return visit {again['ready']:.2f} s "
+          "(scripts kept by the browser, server cache warm)")  # fmt: skip
     slow = found["tiles delayed 2 s, warm"]
     print(
         f"  page weight: {slow['gzipped'] / 1e6:.2f} MB gzipped, {slow['sent'] / 1e6:.2f} MB as transferred "

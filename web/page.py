@@ -14,10 +14,13 @@ and when their tiles cannot load, every OLS layer still shows on a plain backgro
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 import secrets
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,8 @@ STREETS = {"url": "/api/v1/tiles/streets/{z}/{x}/{y}.mvt", "label": "Plan des ru
 STREETS_JS = ("/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js", "/static/ols-streets.js")
 # The colours, outlines and panes of the map (a test checks their contrast against the heat ramp).
 STYLE = json.loads((WEB / "static" / "ols-style.json").read_text(encoding="utf-8"))
+# ols.js's fetch (same origin, credentials same-origin) uses a preload made in CORS mode without credentials.
+PRELOAD = '<link rel="preload" as="fetch" crossorigin="anonymous" href="{url}">'
 SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 # Folium's page says no language and forbids zooming the page (WCAG 3.1.1, 1.4.4): French, and zoomable.
 HTML_TAG = re.compile(r"<html>")
@@ -52,6 +57,19 @@ NO_ZOOM = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 POLICY = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
           "script-src 'self'{nonce}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
           "object-src 'none'; form-action 'self'")  # fmt: skip
+
+
+@functools.cache
+def asset(url: str) -> str:
+    """``url`` (``/static/…`` or ``/vendor/…``) stamped with its content's hash: the server marks a stamped asset
+    immutable, so a browser keeps it and a returning reader's map waits for none of its scripts, while a new
+    version of a file gets a new address."""
+    folder, _, rest = url.lstrip("/").partition("/")
+    root = {"static": WEB / "static", "vendor": VENDOR}.get(folder)
+    path = root / rest if root else None
+    if path is None or not path.is_file():
+        return url
+    return f"{url}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
 
 
 def content_policy(nonce: str | None = None) -> str:
@@ -105,21 +123,42 @@ def _config(audience: Audience, bounds: tuple[float, float, float, float], prese
     })  # fmt: skip
 
 
+def first_requests(audience: Audience, period: str | None) -> tuple[str, ...]:
+    """The API answers ``static/ols.js`` asks for as the map opens, at the addresses it builds: its lists, then the
+    layers of ``period`` (the newest, which it opens on) at the reader's resolution, for facts, every family.
+
+    The page preloads them so that they travel while its scripts load, instead of after; a test checks that each
+    is used, once (a changed address in ols.js would otherwise fetch twice).
+    """
+    granted = set(audience.layers())
+    asked = ["/periods", "/nomenclature", "/sources", "/territories"] + (["/places"] if "places" in granted else [])
+    if period is not None:
+        layer = f"period={period}&resolution={audience.resolution()}"
+        asked.append(f"/heatmap/cells?{layer}&measure=facts")
+        asked += [f"/hotspots?{layer}&significant_only=true&measure=facts"] if "hotspots" in granted else []
+        asked += [f"/zones?period={period}", f"/zones/compare?period={period}"] if "zones" in granted else []
+        asked += ["/deal-points"] if "deal_points" in granted else []
+    return tuple(f"/api/v1{path}" for path in asked)
+
+
 def map_page(
     *, bounds: tuple[float, float, float, float], audience: Audience, basemap: str | None = None,
     presentation: bool = False, streets: bool = False,
-    edition: Edition | None = None,
+    edition: Edition | None = None, period: str | None = None,
 ) -> tuple[str, str]:  # fmt: skip
     """The HTML of the map page for one audience, and the CSP nonce its inline scripts carry.
 
     The base map is ``basemap`` (``streets``, ``osm``, ``ign`` or ``none``); by default the territory's own
     streets when it has loaded some (``streets``: drawn offline from the API's tiles), else OpenStreetMap's tiles.
+    ``period`` is the newest refreshed period, whose first answers the page preloads (:func:`first_requests`).
     """
     west, south, east, north = bounds
     basemap = basemap or ("streets" if streets else "osm")
     page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None)
-    page.default_js = [("leaflet", "/vendor/leaflet/dist/leaflet.js"), ("h3", "/vendor/h3-js/dist/h3-js.umd.js")]
-    page.default_css = [("leaflet_css", "/vendor/leaflet/dist/leaflet.css"), ("ols_css", "/static/ols.css")]
+    page.default_js = [("leaflet", asset("/vendor/leaflet/dist/leaflet.js")),
+                       ("h3", asset("/vendor/h3-js/dist/h3-js.umd.js"))]  # fmt: skip
+    page.default_css = [("leaflet_css", asset("/vendor/leaflet/dist/leaflet.css")),
+                        ("ols_css", asset("/static/ols.css"))]  # fmt: skip
     if basemap in BASEMAPS:
         url, attribution = BASEMAPS[basemap]
         folium.TileLayer(url, attr=attribution, name="Fond de plan", max_zoom=19).add_to(page)
@@ -128,10 +167,10 @@ def map_page(
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
         draw.default_js = [
-            ("leaflet_draw_js", "/vendor/leaflet-draw/dist/leaflet.draw.js"),
-            ("ols_fr", "/static/ols-fr.js"),
+            ("leaflet_draw_js", asset("/vendor/leaflet-draw/dist/leaflet.draw.js")),
+            ("ols_fr", asset("/static/ols-fr.js")),
         ]  # its texts in French, before the control is built
-        draw.default_css = [("leaflet_draw_css", "/vendor/leaflet-draw/dist/leaflet.draw.css")]
+        draw.default_css = [("leaflet_draw_css", asset("/vendor/leaflet-draw/dist/leaflet.draw.css"))]
         draw.add_to(page)
     page.fit_bounds([[south, west], [north, east]])
     root: Any = page.get_root()
@@ -140,13 +179,15 @@ def map_page(
     config = _config(audience, bounds, presentation, page.get_name(), edition or Edition(), offline)
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
     for script in STREETS_JS if offline else ():
-        root.html.add_child(folium.Element(f'<script src="{script}" defer></script>'))
+        root.html.add_child(folium.Element(f'<script src="{asset(script)}" defer></script>'))
     for script in SCRIPTS:
-        root.html.add_child(folium.Element(f'<script src="/static/{script}" defer></script>'))
+        root.html.add_child(folium.Element(f'<script src="{asset("/static/" + script)}" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
+    for url in first_requests(audience, period):
+        root.header.add_child(folium.Element(PRELOAD.format(url=escape(url))))
     nonce = secrets.token_urlsafe(16)
-    html = NO_ZOOM.sub("", HTML_TAG.sub('<html lang="fr">', str(root.render()), count=1))
-    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', html), nonce
+    text = NO_ZOOM.sub("", HTML_TAG.sub('<html lang="fr">', str(root.render()), count=1))
+    return SCRIPT_TAG.sub(f'<script nonce="{nonce}"', text), nonce
 
 
 def login_page() -> str:

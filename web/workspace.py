@@ -19,7 +19,7 @@ from typing import Any
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
-from web.page import WEB, json_block
+from web.page import WEB, asset, json_block
 
 FRAGMENTS = WEB / "static" / "workspace"
 NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -79,7 +79,7 @@ def workspace_page(
                          "data": data or {}})  # fmt: skip
     nonce = secrets.token_urlsafe(16)
     marking = f'<p class="ols-marking">{html.escape(audience.marking)}</p>' if audience.marking else ""
-    tags = "".join(f'<script src="/static/{html.escape(name)}" defer></script>'
+    tags = "".join(f'<script src="{html.escape(asset("/static/" + name))}" defer></script>'
                    for name in ("ols-workspace.js", *scripts))  # fmt: skip
     page = f"""<!doctype html>
 <html lang="fr">
@@ -87,7 +87,7 @@ def workspace_page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)} — OLS</title>
-<link rel="stylesheet" href="/static/ols-workspace.css">
+<link rel="stylesheet" href="{asset("/static/ols-workspace.css")}">
 </head>
 <body class="ols-workspace">
 <a class="ols-skip" href="#contenu">Aller au contenu</a>

@@ -36,10 +36,9 @@ from ols.access.audience import Audience
 from ols.access.sessions import close_session, open_session
 from ols.access.users import Principal, authenticate
 from ols.nomenclature import FAMILIES, categories_of
-from ols.periods import parse_period
 from ols.reference.places import kind_label
-from ols.store.changes import EVENTS, REFERENCE
-from ols.store.models import Place, Refresh, Sector, Source, Territory
+from ols.store.changes import EVENTS, REFERENCE, refreshed_periods
+from ols.store.models import Place, Sector, Source, Territory
 
 router = APIRouter(responses=ERRORS)
 
@@ -48,13 +47,9 @@ router = APIRouter(responses=ERRORS)
 def periods(engine: EngineDep, user: CurrentUser) -> list[PeriodInfo]:
     """The periods whose cartography has been refreshed, newest first."""
     with engine.connect() as connection:
-        rows = connection.execute(select(Refresh.period, Refresh.refreshed_at)).all()
-    result = []
-    for name, refreshed_at in rows:
-        period = parse_period(name)
-        result.append(PeriodInfo(name=period.name, label=period.label, kind=period.kind, start=period.start,
-                                 end=period.end, refreshed_at=refreshed_at.isoformat()))  # fmt: skip
-    return sorted(result, key=lambda p: (p.end, p.start), reverse=True)
+        rows = refreshed_periods(connection)
+    return [PeriodInfo(name=period.name, label=period.label, kind=period.kind, start=period.start, end=period.end,
+                       refreshed_at=refreshed_at.isoformat()) for period, refreshed_at in rows]  # fmt: skip
 
 
 @router.get("/nomenclature", response_model=list[FamilyInfo])

@@ -12,6 +12,7 @@ from api.deps import SESSION_COOKIE, EngineDep, SettingsDep
 from ols.access.audience import Audience
 from ols.access.sessions import session_user
 from ols.publishing.sections import of_observatory
+from ols.store.changes import refreshed_periods
 from ols.store.models import Edition as Published
 from ols.store.models import StreetEdge, Territory
 from web.page import Edition, accessibility_page, content_policy, login_page, map_page
@@ -40,13 +41,14 @@ def home(
         corners = (func.ST_XMin(box.c.box), func.ST_YMin(box.c.box), func.ST_XMax(box.c.box), func.ST_YMax(box.c.box))
         extent = connection.execute(select(*corners)).one()
         edition = _edition(connection, audience)
+        newest = next((period.name for period, _ in refreshed_periods(connection)), None)
         west, south, east, north = (float(v) if v is not None else f
                                     for v, f in zip(extent, FALLBACK_BOUNDS, strict=True))  # fmt: skip
         streets = connection.execute(select(exists().where(
             StreetEdge.geom.intersects(func.ST_MakeEnvelope(west, south, east, north, 4326))
         ))).scalar_one()  # fmt: skip
     html, nonce = map_page(bounds=(west, south, east, north), audience=audience, basemap=basemap,
-                           presentation=presentation, streets=streets, edition=edition)  # fmt: skip
+                           presentation=presentation, streets=streets, edition=edition, period=newest)  # fmt: skip
     return HTMLResponse(html, headers={"Content-Security-Policy": content_policy(nonce)})
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
+from ols.periods import Period, parse_period
 from ols.store.models import DataChange, Refresh
 
 EVENTS = "event"
@@ -51,3 +52,10 @@ def read_stamps(connection: Connection) -> DataStamps:
         changes={str(kind): int(count) for kind, count in changes},
         refreshed={str(period): at for period, at in refreshed},
     )
+
+
+def refreshed_periods(connection: Connection) -> list[tuple[Period, datetime]]:
+    """The periods whose cartography was refreshed and when, the newest period first (the map opens on it)."""
+    rows = connection.execute(select(Refresh.period, Refresh.refreshed_at)).all()
+    found = [(parse_period(name), at) for name, at in rows]
+    return sorted(found, key=lambda item: (item[0].end, item[0].start), reverse=True)

@@ -202,3 +202,37 @@ def test_the_time_profile_follows_category_and_source(client: TestClient, tokens
     sources = [s["code"] for s in client.get("/api/v1/sources", headers=headers).json()]
     counts = [total(source=code) for code in sources]
     assert 0 < max(counts) < whole or len([n for n in counts if n]) == 1, counts
+
+
+PRELOADED = "() => Array.from(document.querySelectorAll('link[rel=preload]')).map((link) => link.href)"
+# The API answers asked until the map was drawn (base-map tiles aside), with what asked them (a preload: "link").
+ASKED = """() => {
+  const ready = performance.getEntriesByName("ols-ready")[0].startTime;
+  return performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/v1/") && e.startTime <= ready
+    && !e.name.includes("/tiles/"))
+    .map((e) => [e.name, e.initiatorType]);
+}"""
+STAMPED = """() => performance.getEntriesByType("resource").filter((e) => e.name.includes("?v="))
+  .map((e) => [e.name, e.transferSize])"""
+
+
+def test_the_first_answers_travel_with_the_scripts_and_a_return_visit_loads_no_asset(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    """Issue 14's render benchmark: the map waited for its scripts, then its lists, then its layers, one after the
+    other, and fetched every script again at each visit; now the page preloads what ols.js first asks (each used,
+    never fetched twice) and its stamped scripts are kept by the browser."""
+    for role in ("police", "public"):
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})  # not routed: Playwright's routing
+        page.goto(server + "/")  # turns the browser's cache off (the map draws the territory's own streets)
+        page.fill("#token", tokens[role])
+        page.click("button[type=submit]")
+        page.wait_for_selector("body[data-ols-ready='1']", timeout=30_000)
+        page.goto(server + "/")
+        page.wait_for_selector("body[data-ols-ready='1']", timeout=30_000)
+        preloaded, asked = page.evaluate(PRELOADED), page.evaluate(ASKED)
+        assert len(preloaded) == (10 if role == "police" else 7), preloaded  # 5 lists; the layers the role receives
+        assert sorted(asked) == sorted([url, "link"] for url in preloaded), asked
+        stamped = page.evaluate(STAMPED)
+        assert len(stamped) >= 6 and all(size == 0 for _, size in stamped), stamped
+        page.close()

@@ -211,6 +211,8 @@
   const compared = {};
   async function newZones(period) {
     if (!cfg.layers.includes("zones")) { return null; }
+    const drawn = OLS.state.compared;  // the comparison the map drew with its zones, when it is this period's
+    if (drawn && drawn.period === period && drawn.data) { return drawn.data.entering.length; }
     if (!(period in compared)) { compared[period] = OLS.get("/zones/compare", { period }).catch(() => null); }
     const found = await compared[period];
     return found ? found.entering.length : null;

@@ -332,6 +332,7 @@
     drawHeatmap(heat, params);
     drawHotspots(hot, params);
     drawZones(zones);
+    state.compared = { period: params.period, data: zones ? zones.compare : null };
     drawDealPoints(deal);
     legend(heat.metadata);
   }
