@@ -8,7 +8,6 @@ dropped, and every request reads the user again anyway (:mod:`api.deps`). Every 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -16,14 +15,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentManager, EngineDep
 from api.schemas import ERRORS
-from etl.privacy.detectors import describe, find
+from etl.privacy.accounts import account_name
 from ols.access import audit
 from ols.access.users import create_user, list_users, update_user
-from ols.errors import InvalidInputError
 
 router = APIRouter(responses=ERRORS)
-ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-WORDS = re.compile(r"[-_. ]+")
 TOKEN_WARNING = ("Copiez ce jeton maintenant : il ne sera plus jamais affiché (seule son empreinte est conservée). "
                  "Transmettez-le à son titulaire par un canal sûr ; perdu, il faut créer un autre compte.")  # fmt: skip
 
@@ -44,20 +40,6 @@ class UserChange(BaseModel):
     disabled: bool | None = None
     territories: list[str] | None = Field(None, max_length=100)
     sectors: list[str] | None = Field(None, max_length=500)
-
-
-def account_name(name: str) -> str:
-    """``name`` if it is an account's, else InvalidInputError: the characters, then a person's name or contact."""
-    if not ACCOUNT.match(name):
-        msg = (f"nom de compte invalide « {name[:64]} » : lettres minuscules sans accent, chiffres, - _ ou ., "
-               "2 à 64 caractères (par exemple « pm-mons-1 »)")  # fmt: skip
-        raise InvalidInputError(msg)
-    spelled = " ".join(word.capitalize() for word in WORDS.split(name))
-    if found := find(name) + find(spelled):
-        msg = (f"« {name} » ressemble à {describe({f.kind for f in found})} : un compte ne porte pas le nom d'une "
-               "personne. Nommez le poste ou le service (par exemple « pm-mons-1 », « bailleur-nord »).")  # fmt: skip
-        raise InvalidInputError(msg)
-    return name
 
 
 @router.get("/users")

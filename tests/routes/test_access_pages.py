@@ -132,6 +132,10 @@ def test_a_user_is_created_with_its_token_shown_once_and_disabled_at_once(
         token = page.input_value("#user-token-value")
         assert token.startswith("ols_") and "plus jamais affiché" in page.inner_text("#user-token-warning")
         page.wait_for_selector(f"#user-list tr:has-text('{name}')")
+        page.select_option("#scope-user", label=name)
+        page.select_option("#scope-territories", "59410")
+        page.click("#scope-form button[type=submit]")
+        page.wait_for_selector(f"#user-list tr:has-text('{name}') >> text=59410")
         assert axe_violations(page) == []
         page.screenshot(path=str(SHOTS / "utilisateurs.png"), full_page=True)
         with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}) as http:
@@ -164,7 +168,7 @@ def test_the_audit_log_filters_pages_and_exports_neutralised_csv(
         assert page.locator("#log-table tbody tr").count() == 6
         page.select_option("#log-action", "export")
         page.click("#log-form button[type=submit]")
-        page.wait_for_function("document.getElementById('log-page').textContent.includes('(1 entrées)')")
+        page.wait_for_function("document.getElementById('log-page').textContent.includes('(1 entrée)')")
         assert axe_violations(page) == []
         page.screenshot(path=str(SHOTS / "journal.png"), full_page=True)
         href = page.get_attribute("#log-csv", "href")

@@ -4,6 +4,10 @@
   const ws = window.OLSWorkspace;
   const $ = (id) => document.getElementById(id);
   const SIZE = 50;
+  const ACTIONS = { read: "lecture", export: "export", create: "création", update: "modification", plan: "planification",
+    disable: "désactivation", enable: "réactivation", scope: "changement de portée", save: "enregistrement" };
+  const ROLES = { coordinator: "coordonnateur", police: "police", partner: "partenaire", elu: "élu", public: "public" };
+  const entries = (n) => ws.fr.integer(n) + (n > 1 ? " entrées" : " entrée");
   let page = 1;
   let known = false;
 
@@ -22,7 +26,7 @@
     list.forEach((name) => {
       const item = document.createElement("option");
       item.value = name;
-      item.textContent = name;
+      item.textContent = ACTIONS[name] || name;
       $("log-action").appendChild(item);
     });
   }
@@ -39,17 +43,17 @@
       ws.table($("log-table"), "Entrées du journal, les plus récentes d'abord", [
         { key: "at", label: "Date et heure", format: (iso) => ws.fr.moment(iso) },
         { key: "user", label: "Utilisateur" },
-        { key: "role", label: "Rôle" },
-        { key: "action", label: "Action" },
+        { key: "role", label: "Rôle", format: (role) => ROLES[role] || role },
+        { key: "action", label: "Action", format: (action) => ACTIONS[action] || action },
         { key: "resource", label: "Ressource" },
         { key: "parameters", label: "Paramètres", format: (value) => JSON.stringify(value) },
       ], found.entries, { empty: "Aucune entrée pour ces filtres." });
       const pages = Math.max(1, Math.ceil(found.total / SIZE));
-      $("log-page").textContent = "Page " + ws.fr.integer(page) + " sur " + ws.fr.integer(pages) + " ("
-        + ws.fr.integer(found.total) + " entrées)";
+      $("log-page").textContent = "Page " + ws.fr.integer(page) + " sur " + ws.fr.integer(pages)
+        + " (" + entries(found.total) + ")";
       $("log-previous").disabled = page <= 1;
       $("log-next").disabled = page >= pages;
-      ws.announce(ws.fr.integer(found.total) + " entrées.");
+      ws.announce(entries(found.total) + ".");
     } catch (error) {
       $("log-problem").textContent = error.message;
     }

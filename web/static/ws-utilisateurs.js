@@ -5,6 +5,7 @@
   const ws = window.OLSWorkspace;
   const $ = (id) => document.getElementById(id);
   const data = ws.config.data;
+  let known = [];
   const ROLES = { coordinator: "coordonnateur", police: "police", partner: "partenaire", elu: "élu", public: "public" };
 
   function option(value, text) {
@@ -21,6 +22,32 @@
     $("user-territories").replaceChildren(...data.territories.map((t) => option(t.code, t.name + " (" + t.code + ")")));
     $("user-sectors").replaceChildren(...data.sectors.map((s) => option(s.code, s.name + " — " + s.territory)));
     $("user-source").replaceChildren(option("", "(aucune)"), ...data.sources.map((s) => option(s.code, s.name)));
+    $("scope-territories").replaceChildren(...data.territories.map((t) => option(t.code, t.name + " (" + t.code + ")")));
+    $("scope-sectors").replaceChildren(...data.sectors.map((s) => option(s.code, s.name + " — " + s.territory)));
+  }
+
+  // The scope form shows the chosen account's current territories and sectors, to be changed.
+  function showScope() {
+    const user = known.find((item) => String(item.id) === $("scope-user").value);
+    Array.from($("scope-territories").options).forEach((item) => {
+      item.selected = Boolean(user) && user.territories.includes(item.value);
+    });
+    Array.from($("scope-sectors").options).forEach((item) => {
+      item.selected = Boolean(user) && user.sectors.includes(item.value);
+    });
+  }
+
+  async function scope(event) {
+    event.preventDefault();
+    $("user-problem").textContent = "";
+    const body = { territories: chosen($("scope-territories")), sectors: chosen($("scope-sectors")) };
+    try {
+      const done = await ws.api("users/" + $("scope-user").value, { method: "PATCH", body });
+      ws.announce("Portée du compte « " + done.name + " » enregistrée.");
+      await list();
+    } catch (error) {
+      $("user-problem").textContent = error.message;
+    }
   }
 
   async function toggle(user, button) {
@@ -47,6 +74,11 @@
 
   async function list() {
     const users = await ws.api("users");
+    known = users;
+    const current = $("scope-user").value;
+    $("scope-user").replaceChildren(...users.filter((user) => !user.disabled).map((user) => option(user.id, user.name)));
+    if (current) { $("scope-user").value = current; }
+    showScope();
     ws.table($("user-list"), "Comptes de l'observatoire", [
       { key: "name", label: "Compte" },
       { key: "role", label: "Rôle", format: (role) => ROLES[role] || role },
@@ -82,5 +114,7 @@
 
   fill();
   $("user-form").addEventListener("submit", create);
+  $("scope-form").addEventListener("submit", scope);
+  $("scope-user").addEventListener("change", showScope);
   list();
 })();
