@@ -71,6 +71,7 @@ def _build_mapping(page: Page, sample: Path) -> None:
         page.get_by_label(f"Catégorie pour « {label} »").select_option(code)
     page.wait_for_function("document.getElementById('map-counts').textContent.startsWith('40 lignes lues, 40 accept')")
     assert page.locator("#map-labels tr.ols-unknown").count() == 0
+    assert "« Nom du mis en cause »" in page.inner_text("#map-warning")  # the ingest refuses the file while it has it
 
 
 def test_the_mapping_assistant_builds_a_mapping_that_ingests_the_file(

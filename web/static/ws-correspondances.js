@@ -99,6 +99,11 @@
 
   function render(result) {
     const counts = result.counts;
+    const refused = result.ingest_refuses_file;
+    $("map-warning").hidden = !refused.length;
+    $("map-warning").textContent = refused.length ? "À l'import, ce fichier sera refusé tant qu'il a "
+      + (refused.length > 1 ? "les colonnes " : "la colonne ") + refused.map((name) => "« " + name + " »").join(", ")
+      + " : demandez au partenaire de la retirer de son export. La correspondance, elle, ne la lit pas." : "";
     const parts = Object.entries(counts.rejected).map(([reason, n]) => ws.fr.integer(n) + " « " + reason + " »");
     $("map-counts").textContent = ws.fr.integer(counts.read) + " lignes lues, " + ws.fr.integer(counts.accepted)
       + " acceptées" + (parts.length ? ", rejetées : " + parts.join(", ") : "") + ".";
