@@ -282,11 +282,13 @@ def sources_add(
 
 @app.command("mappings")
 def mappings_list() -> None:
-    """List the mappings shipped with OLS."""
-    from etl.mapping import builtin_mappings, load_mapping
+    """List the mappings shipped with OLS, then the coordinator's own (OLS_MAPPINGS_DIR)."""
+    from etl.mapping import builtin_mappings, load_mapping, own_mappings
 
     for name, path in sorted(builtin_mappings().items()):
         typer.echo(f"{name}\t{load_mapping(path).description}")
+    for name, path in sorted(own_mappings().items()):
+        typer.echo(f"{name}\t{load_mapping(path).description} (correspondance propre)")
 
 
 @app.command("ingest")

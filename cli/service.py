@@ -30,10 +30,11 @@ def users_add(
     ] = None,
 ) -> None:
     """Create a user and print its token once (only its argon2 hash is stored)."""
+    from etl.privacy.accounts import account_name
     from ols.access.users import create_user
 
     with migrated_engine().begin() as connection:
-        token = create_user(connection, name, role=role.value, territories=territory or [], source=source,
+        token = create_user(connection, account_name(name), role=role.value, territories=territory or [], source=source,
                             sectors=sector or [])  # fmt: skip
     typer.echo(token)
 

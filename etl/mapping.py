@@ -14,6 +14,7 @@ column where some is found (:class:`NominativeSpec`, :mod:`etl.privacy`).
 from __future__ import annotations
 
 import codecs
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from ols.names import name_key
 from ols.nomenclature import CATEGORY_BY_CODE, Measure
 from ols.phrases import describe
 from ols.reference.places import place_kind
+from ols.settings import api_settings
 
 FileType = Literal["csv", "xlsx", "geojson", "gpkg"]
 
@@ -221,6 +223,7 @@ class Mapping(_Strict):
 
 
 BUILTIN = resources.files("etl") / "mappings"
+OWN_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def builtin_mappings() -> dict[str, Path]:
@@ -228,16 +231,29 @@ def builtin_mappings() -> dict[str, Path]:
     return {Path(entry.name).stem: Path(str(entry)) for entry in BUILTIN.iterdir() if entry.name.endswith(".yaml")}
 
 
-def load_mapping(ref: str | Path) -> Mapping:
-    """Load a mapping from a YAML path, or by the name of a shipped mapping."""
+def own_mappings(folder: Path | None = None) -> dict[str, Path]:
+    """The coordinator's own mappings (``OLS_MAPPINGS_DIR``, made in the mapping assistant), by name."""
+    folder = folder or api_settings().mappings_dir
+    if not folder.is_dir():
+        return {}
+    return {path.stem: path for path in sorted(folder.glob("*.yaml")) if OWN_NAME.match(path.stem)}
+
+
+def known_mappings(folder: Path | None = None) -> dict[str, Path]:
+    """Every mapping a name may give: the shipped ones, then the coordinator's own (a shipped name wins)."""
+    return {**own_mappings(folder), **builtin_mappings()}
+
+
+def load_mapping(ref: str | Path, folder: Path | None = None) -> Mapping:
+    """Load a mapping from a YAML path, or by the name of a shipped or own mapping (``folder``: OLS_MAPPINGS_DIR)."""
     path = Path(ref)
     if not path.exists():
-        shipped = builtin_mappings()
-        if str(ref) not in shipped:
+        known = known_mappings(folder)
+        if str(ref) not in known:
             msg = (f"correspondance {ref!s} introuvable : donnez le chemin d'un fichier YAML ou le nom d'une "
-                   f"correspondance livrée ({', '.join(sorted(shipped))})")  # fmt: skip
+                   f"correspondance connue ({', '.join(sorted(known))})")  # fmt: skip
             raise NotFoundError(msg)
-        path = shipped[str(ref)]
+        path = known[str(ref)]
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:

@@ -41,6 +41,12 @@ def _default_zones() -> Path:
     return (Path(home) if home else _default_home()).expanduser().resolve() / "zones"
 
 
+def _default_mappings() -> Path:
+    """The coordinator's own mappings (made in the mapping assistant) are the observatory's: ``$OLS_HOME/mappings``."""
+    home = os.environ.get("OLS_HOME")
+    return (Path(home) if home else _default_home()).expanduser().resolve() / "mappings"
+
+
 def _absolute(path: Path) -> Path:
     """A folder that is the same whatever directory a command or the server is started from."""
     path = path.expanduser()
@@ -241,6 +247,8 @@ class ApiSettings(BaseSettings):
     addresses whose ``X-Forwarded-For`` is believed. ``zones_dir`` is the one folder of declared
     zone files, read by ``ols zones sync`` and written by the API: absolute, so that it never
     depends on where a command was started, and by default the observatory's own (``$OLS_HOME/zones``).
+    ``mappings_dir`` is the folder of the coordinator's own mappings, written by the mapping assistant and
+    read beside the shipped ones by the ingest, the API and ``ols mappings`` (by default ``$OLS_HOME/mappings``).
     """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
@@ -252,6 +260,7 @@ class ApiSettings(BaseSettings):
     max_upload_mb: int = Field(50, ge=1, le=1024)
     suppression_threshold: int = Field(5, ge=2, le=20)
     zones_dir: Folder = Field(default_factory=_default_zones)
+    mappings_dir: Folder = Field(default_factory=_default_mappings)
     session_attempts_per_minute: int = Field(10, ge=1)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     web_vendor: Path | None = None

@@ -38,6 +38,9 @@ class Tab:
 TABS: tuple[Tab, ...] = (
     Tab("/", "Carte"),
     Tab("/espace", "Espace de travail"),
+    Tab("/correspondances", "Correspondances", Layer.MANAGE),
+    Tab("/utilisateurs", "Utilisateurs", Layer.MANAGE),
+    Tab("/journal", "Journal d'audit", Layer.MANAGE),
 )
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from api.deps import CurrentManager, EngineDep, SettingsDep
 from api.schemas import ERRORS, PERIOD_PATTERN
 from etl.ingest import ingest_file
-from etl.mapping import builtin_mappings, load_mapping
+from etl.mapping import known_mappings, load_mapping
 from ols.cartography.refresh import refresh
 from ols.periods import parse_period
 
@@ -39,12 +39,12 @@ def ingest(
     settings: SettingsDep,
     user: CurrentManager,
     file: Annotated[UploadFile, File(description="The partner's export")],
-    mapping: Annotated[str, Form(max_length=64, description="Name of a shipped mapping")],
+    mapping: Annotated[str, Form(max_length=64, description="Name of a shipped or own mapping")],
     source: Annotated[str, Form(max_length=64)],
 ) -> dict[str, Any]:
     """Upload a partner file with a mapping name: the batch report of ``ols ingest --json``."""
-    if mapping not in builtin_mappings():
-        known = ", ".join(sorted(builtin_mappings()))
+    if mapping not in known_mappings(settings.mappings_dir):
+        known = ", ".join(sorted(known_mappings(settings.mappings_dir)))
         raise HTTPException(status_code=422, detail=f"correspondance « {mapping} » inconnue (connues : {known})")
     limit = settings.max_upload_mb * CHUNK
     with tempfile.TemporaryDirectory() as folder:
@@ -57,7 +57,13 @@ def ingest(
                     detail = f"fichier de plus de {settings.max_upload_mb} Mo (OLS_MAX_UPLOAD_MB) : découpez-le"
                     raise HTTPException(status_code=413, detail=detail)
                 handle.write(block)
-        report = ingest_file(engine, path, source_code=source, mapping=load_mapping(mapping), ingested_by=user.name)
+        report = ingest_file(
+            engine,
+            path,
+            source_code=source,
+            mapping=load_mapping(mapping, settings.mappings_dir),
+            ingested_by=user.name,
+        )
     return report.as_dict()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import ColumnElement, Connection, func, insert, select
 
 from ols.store.models import AuditEntry
 
@@ -26,8 +28,42 @@ def record(
     ))  # fmt: skip
 
 
-def entries(connection: Connection, *, limit: int = 100, user: str | None = None) -> pd.DataFrame:
-    """The latest entries, newest first."""
+COLUMNS = ["at", "user", "role", "action", "resource", "parameters", "client"]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries to read: by user, action, and time (``since`` included, ``until`` excluded)."""
+
+    user: str | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """The filter as Core conditions on the audit log."""
+        found: list[ColumnElement[bool]] = []
+        if self.user:
+            found.append(AuditEntry.user_name == self.user)
+        if self.action:
+            found.append(AuditEntry.action == self.action)
+        if self.since:
+            found.append(AuditEntry.at >= self.since)
+        if self.until:
+            found.append(AuditEntry.at < self.until)
+        return found
+
+
+def entries(
+    connection: Connection,
+    *,
+    limit: int = 100,
+    user: str | None = None,
+    where: AuditFilter | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """The latest entries matching ``where`` (or of ``user``), newest first, from ``offset``."""
+    where = where or AuditFilter(user=user)
     query = select(
         AuditEntry.at,
         AuditEntry.user_name,
@@ -36,8 +72,16 @@ def entries(connection: Connection, *, limit: int = 100, user: str | None = None
         AuditEntry.resource,
         AuditEntry.parameters,
         AuditEntry.client,
-    )
-    if user:
-        query = query.where(AuditEntry.user_name == user)
-    rows = connection.execute(query.order_by(AuditEntry.id.desc()).limit(limit)).all()
-    return pd.DataFrame(rows, columns=["at", "user", "role", "action", "resource", "parameters", "client"])
+    ).where(*where.clauses())
+    rows = connection.execute(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)).all()
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def count(connection: Connection, where: AuditFilter) -> int:
+    """How many entries match ``where``."""
+    return int(connection.execute(select(func.count()).select_from(AuditEntry).where(*where.clauses())).scalar_one())
+
+
+def actions(connection: Connection) -> list[str]:
+    """The actions the log holds, for a filter's choices."""
+    return list(connection.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ols.access.roles import Role, parse_role
-from ols.errors import InvalidInputError
+from ols.errors import InvalidInputError, NotFoundError
 from ols.store.models import Sector, Source, Territory, User, UserSession
 
 logger = logging.getLogger(__name__)
@@ -147,6 +147,41 @@ def disable_user(connection: Connection, name: str) -> bool:
     if found:
         logger.info("utilisateur %s désactivé, ses sessions fermées", name)
     return bool(found)
+
+
+def list_users(connection: Connection) -> list[dict[str, Any]]:
+    """Every user, oldest first: name, role, scope, source, creation and whether it is disabled (never a token)."""
+    rows = connection.execute(
+        select(User.id, User.name, User.role, User.territories, User.sectors, User.source_code, User.created_at,
+               User.disabled).order_by(User.id)
+    ).all()  # fmt: skip
+    return [dict(row._mapping) for row in rows]
+
+
+def update_user(
+    connection: Connection,
+    user_id: int,
+    *,
+    disabled: bool | None = None,
+    territories: list[str] | None = None,
+    sectors: list[str] | None = None,
+) -> str:
+    """Disable (or enable) a user, or give it a new scope; its name. Disabling closes its sessions at once."""
+    row = connection.execute(select(User.name, User.source_code).where(User.id == user_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"pas d'utilisateur n° {user_id}")
+    values: dict[str, Any] = {}
+    if territories is not None or sectors is not None:
+        _check_scope(connection, territories or [], sectors or [], None)
+        values.update(territories=territories or [], sectors=sectors or [])
+    if disabled is not None:
+        values["disabled"] = disabled
+    if values:
+        connection.execute(update(User).where(User.id == user_id).values(**values))
+    if disabled:
+        connection.execute(delete(UserSession).where(UserSession.user_id == user_id))
+        logger.info("utilisateur %s désactivé, ses sessions fermées", row.name)
+    return str(row.name)
 
 
 DEMO_USERS = {

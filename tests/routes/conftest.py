@@ -109,8 +109,9 @@ def scoped_tokens(api_engine: Engine) -> dict[str, str]:
 
 @pytest.fixture(scope="package")
 def app(api_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The API app on the test database (declared zones written to a temporary folder)."""
-    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("zones"), session_attempts_per_minute=1000)
+    """The API app on the test database (declared zones and own mappings written to temporary folders)."""
+    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("zones"), mappings_dir=tmp_path_factory.mktemp("mappings"),
+                           session_attempts_per_minute=1000)  # fmt: skip
     return create_app(engine=api_engine, settings=settings)
 
 
