@@ -4,21 +4,25 @@ A job is a row of ``job`` (:class:`ols.store.models.Job`) before it is a thread:
 whichever server process holds the thread. :class:`JobRunner` runs the jobs on a pool of its own
 (``OLS_JOB_WORKERS`` threads, never the request threads nor the analysis pool) with connections of its own,
 so that a large ingest neither blocks the API nor takes its connections. The work reports its progress
-(0..1 and a French message) through :class:`Progress`, written in small transactions of their own. A server
-that stops leaves its jobs as they were: at its next start, :func:`interrupt_left` marks every job still
-queued or running as failed, never running forever.
+(0..1 and a French message) through :class:`Progress`, written in small transactions of their own. The runner
+notes its jobs alive (``heartbeat_at``) every ``HEARTBEAT_S`` seconds; a server that stops leaves its jobs as
+they were, and :func:`interrupt_left` (at every server's start, then with each heartbeat) marks failed every
+job queued or running that no server has noted alive for ``STALE_S`` seconds: never running forever, and a
+sibling worker's live jobs are left alone.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, func, insert, or_, select, update
 
 from ols.errors import OLSError
 from ols.store.models import JOB_KINDS, Job
@@ -28,6 +32,8 @@ logger = logging.getLogger(__name__)
 INTERRUPTED = "interrompue par un redémarrage du serveur"
 INTERNAL = "erreur interne pendant la tâche : voyez le journal du serveur"
 PROGRESS_EVERY_S = 0.25
+HEARTBEAT_S = 5.0
+STALE_S = 30.0
 FIELDS = ("id", "kind", "state", "progress", "message", "result", "error", "created_by", "created_at",
           "started_at", "finished_at")  # fmt: skip
 
@@ -69,6 +75,23 @@ class JobRunner:
         self.engine = create_engine(engine.url, pool_size=2 * workers, max_overflow=2, pool_pre_ping=True)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="ols-tache")
         self.futures: dict[int, Future[None]] = {}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.beat = threading.Thread(target=self._heartbeat, name="ols-taches-pouls", daemon=True)
+        self.beat.start()
+
+    def _heartbeat(self) -> None:
+        """Every ``HEARTBEAT_S``: note this runner's jobs alive, and fail those of servers gone silent."""
+        while not self.stopped.wait(HEARTBEAT_S):
+            try:
+                with self.engine.begin() as connection:
+                    with self.lock:
+                        own = list(self.futures)
+                    if own:
+                        connection.execute(update(Job).where(Job.id.in_(own)).values(heartbeat_at=func.now()))
+                    interrupt_left(connection)
+            except Exception:
+                logger.exception("pouls des tâches en échec")
 
     def start(self, kind: str, *, by: str, work: Work, message: str = "en attente") -> int:
         """Queue ``work`` as a job of ``kind`` started by ``by``; its id, to be polled."""
@@ -76,9 +99,10 @@ class JobRunner:
             raise ValueError(f"type de tâche inconnu : {kind}")
         with self.engine.begin() as connection:
             job_id = int(connection.execute(
-                insert(Job).values(kind=kind, created_by=by, message=message).returning(Job.id)
+                insert(Job).values(kind=kind, created_by=by, message=message, heartbeat_at=func.now()).returning(Job.id)
             ).scalar_one())  # fmt: skip
-        self.futures[job_id] = self.pool.submit(self._run, job_id, work)
+        with self.lock:
+            self.futures[job_id] = self.pool.submit(self._run, job_id, work)
         return job_id
 
     def _run(self, job_id: int, work: Work) -> None:
@@ -95,18 +119,22 @@ class JobRunner:
             _set(self.engine, job_id, state="done", progress=1.0, message="terminée", result=result,
                  finished_at=func.now())  # fmt: skip
         finally:
-            self.futures.pop(job_id, None)
+            with self.lock:
+                self.futures.pop(job_id, None)
 
     def close(self) -> None:
-        """Stop taking jobs; running ones finish (a job cut short is marked failed at the next start)."""
+        """Stop taking jobs; running ones finish (a job cut short is marked failed once its heartbeat is old)."""
+        self.stopped.set()
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.engine.dispose()
 
 
-def interrupt_left(connection: Connection) -> int:
-    """Mark every job still queued or running as failed (a server that starts runs none yet); how many."""
+def interrupt_left(connection: Connection, *, silent_s: float = STALE_S) -> int:
+    """Mark failed every job still queued or running that no server noted alive for ``silent_s`` seconds; how many."""
+    alive = func.now() - timedelta(seconds=silent_s)
     done = connection.execute(
-        update(Job).where(Job.state.in_(("queued", "running")))
+        update(Job)
+        .where(Job.state.in_(("queued", "running")), or_(Job.heartbeat_at.is_(None), Job.heartbeat_at < alive))
         .values(state="failed", error=INTERRUPTED, message=INTERRUPTED, finished_at=func.now())
     )  # fmt: skip
     if done.rowcount:

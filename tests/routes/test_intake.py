@@ -193,7 +193,7 @@ def test_refresh_and_publish_from_the_semester_page(
         page.click("#sem-publish")
         expect(page.locator("#sem-published")).to_contain_text(f"publiée pour {MONTH}", timeout=60_000)
         expect(page.locator("#sem-editions tbody")).to_contain_text("mars 2024")
-        assert page.locator("#sem-publish").is_disabled()
+        expect(page.locator("#sem-publish")).to_be_disabled()
         assert axe_violations(page) == []
         _shot(page, "semestre")
     with api_engine.connect() as connection:

@@ -2,8 +2,9 @@
 
 ``job`` holds every long task started from the browser (ingest of a file, refresh or publication of a
 period, a report): its state, progress and French message, its result or error. A job lives in the
-database, not in a process, so a restarted server finds the jobs it was running and marks them failed
-instead of showing them as running forever. ``refresh.stale`` says that facts of the period changed
+database, not in a process: the server running a job notes it alive (``heartbeat_at``) every few seconds,
+and a job whose server stopped noting it (restarted, crashed) is marked failed instead of showing as running
+forever. ``refresh.stale`` says that facts of the period changed
 since its refresh (a batch undone): the aggregates wait for the next refresh.
 
 Revision ID: 0017
@@ -38,6 +39,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("started_at", sa.DateTime(timezone=True)),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
         sa.CheckConstraint("kind IN ('ingest', 'refresh', 'publish', 'report')", name="job_kind"),
         sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="job_state"),
         sa.CheckConstraint("progress BETWEEN 0 AND 1", name="job_progress"),
