@@ -32,7 +32,7 @@
       { key: "label", label: "Période" }, { key: "published_at", label: "Publiée le", format: ws.fr.moment },
       { key: "published_by", label: "Par" }, Object.assign({ key: "events", label: "Faits" }, int),
       Object.assign({ key: "zones", label: "Zones calculées" }, int),
-      Object.assign({ key: "hotspot_cells", label: "Cellules de points chauds" }, int),
+      Object.assign({ key: "hotspot_cells", label: "Cellules de la couche des points chauds" }, int),
       Object.assign({ key: "entering", label: "Zones entrantes" }, int),
       Object.assign({ key: "leaving", label: "Zones sortantes" }, int),
     ], rows, { rowHeaders: true, empty: "Aucune édition publiée." });
