@@ -28,6 +28,8 @@ from api.routers import (
     data,
     dealpoints,
     explain,
+    intake,
+    jobs,
     journal,
     layers,
     mappings,
@@ -35,9 +37,11 @@ from api.routers import (
     ogc,
     pages,
     patrols,
+    semester,
     users,
     workspace,
     ws_access,
+    ws_intake,
     zones,
 )
 from api.serving import Answers, StampBoard
@@ -45,14 +49,16 @@ from api.warmup import WarmUp
 from api.work import Runner
 from ols import __version__
 from ols.errors import ConfigurationError
+from ols.jobs import JobRunner, interrupt_left
 from ols.settings import DEVELOPMENT_SECRET, ApiSettings, LoadSettings, api_settings, check_all, load_settings
 from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
-ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, mappings, users, journal)
+ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, jobs, intake, semester, mappings,
+          users, journal)  # fmt: skip
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
-PAGES = (pages, workspace, ws_access)
+PAGES = (pages, workspace, ws_intake, ws_access)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -149,7 +155,8 @@ def check_settings(settings: ApiSettings) -> None:
 
 @asynccontextmanager
 async def serving(app: FastAPI, engine: Engine, load: LoadSettings, *, warm_up: bool) -> AsyncIterator[None]:
-    """The app's bounded parts for its life: analysis runner, stamps, response cache, health prober, warm-up.
+    """The app's bounded parts for its life: analysis runner, job pool (the jobs a previous run left marked failed),
+    stamps, response cache, health prober, warm-up.
 
     An app served twice at once (a test client and a uvicorn of the same app) shares one set of parts,
     closed when the last server stops.
@@ -157,6 +164,9 @@ async def serving(app: FastAPI, engine: Engine, load: LoadSettings, *, warm_up: 
     app.state.servers = getattr(app.state, "servers", 0) + 1
     if app.state.servers == 1:
         app.state.runner = Runner(engine, load)
+        with engine.begin() as connection:
+            interrupt_left(connection)
+        app.state.jobs = JobRunner(engine, load.job_workers)
         app.state.prober = Prober(engine, load.health_timeout_ms)
         stamps = StampBoard(engine)
         app.state.answers = Answers(app.state.runner, ResponseCache(load.cache_mb << 20), stamps)
@@ -170,7 +180,7 @@ async def serving(app: FastAPI, engine: Engine, load: LoadSettings, *, warm_up: 
         app.state.servers -= 1
         if not app.state.servers:
             await app.state.warm_up.stop()
-            for part in (app.state.runner, app.state.prober, app.state.answers.stamps):
+            for part in (app.state.runner, app.state.prober, app.state.answers.stamps, app.state.jobs):
                 part.close()
 
 

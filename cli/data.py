@@ -386,3 +386,22 @@ def batches_rejected(
     for row in frame.iloc[:, :4].itertuples(index=False):
         table.add_row(*map(str, row))
     output.print(table)
+
+
+@batches_app.command("undo")
+def batches_undo(
+    batch_id: int,
+    by: Annotated[str | None, typer.Option(help="Who undoes it (default: the OS user), for the audit log")] = None,
+) -> None:
+    """Undo a batch: its facts removed, the refreshed periods holding them marked stale; audited."""
+    import getpass
+
+    from etl.batches import undo_batch
+
+    try:
+        with migrated_engine().begin() as connection:
+            done = undo_batch(connection, batch_id, user=by or getpass.getuser(), role="operator")
+    except OLSError as error:
+        _refused(error)
+    stale = f" ; périodes à rafraîchir : {', '.join(done['stale_periods'])}" if done["stale_periods"] else ""
+    typer.echo(f"lot {batch_id} ({done['filename']}) annulé : {number(done['facts_removed'])} faits retirés{stale}")

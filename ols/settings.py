@@ -282,7 +282,8 @@ class LoadSettings(BaseSettings):
     ``export_budget_ms`` instead. ``analysis_concurrency`` threads (and as
     many database connections) run the analyses, whatever the number of clients; ``/health`` has
     its own thread and connection and answers within ``health_timeout_ms``. ``cache_mb`` bounds the
-    response cache by the bytes it holds.
+    response cache by the bytes it holds. ``job_workers`` threads (a pool of their own, with their own
+    connections) run the background jobs (ingest, refresh, publication): the others wait, queued.
     """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
@@ -295,6 +296,7 @@ class LoadSettings(BaseSettings):
     retry_after_s: int = Field(2, ge=1, le=600)
     health_timeout_ms: int = Field(1_000, ge=50, le=60_000)
     cache_mb: int = Field(256, ge=1, le=65_536)
+    job_workers: int = Field(1, ge=1, le=16)
 
 
 @lru_cache

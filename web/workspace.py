@@ -38,6 +38,9 @@ class Tab:
 TABS: tuple[Tab, ...] = (
     Tab("/", "Carte"),
     Tab("/espace", "Espace de travail"),
+    Tab("/import", "Import de fichiers", Layer.MANAGE),
+    Tab("/lots", "Lots importés", Layer.MANAGE),
+    Tab("/semestre", "Semestre et éditions", Layer.MANAGE),
     Tab("/correspondances", "Correspondances", Layer.MANAGE),
     Tab("/utilisateurs", "Utilisateurs", Layer.MANAGE),
     Tab("/journal", "Journal d'audit", Layer.MANAGE),

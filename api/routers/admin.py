@@ -33,6 +33,20 @@ def upload_name(filename: str | None) -> str:
     return f"{path.stem[:80] or 'fichier'}{path.suffix[:10]}"
 
 
+def save_upload(file: UploadFile, folder: Path, max_mb: int) -> Path:
+    """Write an uploaded file into ``folder`` under a harmless name, refused (413) past ``max_mb`` megabytes."""
+    path = folder / upload_name(file.filename)
+    size = 0
+    with path.open("wb") as handle:
+        while block := file.file.read(CHUNK):
+            size += len(block)
+            if size > max_mb * CHUNK:
+                detail = f"fichier de plus de {max_mb} Mo (OLS_MAX_UPLOAD_MB) : découpez-le"
+                raise HTTPException(status_code=413, detail=detail)
+            handle.write(block)
+    return path
+
+
 @router.post("/ingest")
 def ingest(
     engine: EngineDep,
@@ -46,24 +60,10 @@ def ingest(
     if mapping not in known_mappings(settings.mappings_dir):
         known = ", ".join(sorted(known_mappings(settings.mappings_dir)))
         raise HTTPException(status_code=422, detail=f"correspondance « {mapping} » inconnue (connues : {known})")
-    limit = settings.max_upload_mb * CHUNK
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / upload_name(file.filename)
-        size = 0
-        with path.open("wb") as handle:
-            while block := file.file.read(CHUNK):
-                size += len(block)
-                if size > limit:
-                    detail = f"fichier de plus de {settings.max_upload_mb} Mo (OLS_MAX_UPLOAD_MB) : découpez-le"
-                    raise HTTPException(status_code=413, detail=detail)
-                handle.write(block)
-        report = ingest_file(
-            engine,
-            path,
-            source_code=source,
-            mapping=load_mapping(mapping, settings.mappings_dir),
-            ingested_by=user.name,
-        )
+        path = save_upload(file, Path(folder), settings.max_upload_mb)
+        report = ingest_file(engine, path, source_code=source, mapping=load_mapping(mapping, settings.mappings_dir),
+                             ingested_by=user.name)  # fmt: skip
     return report.as_dict()
 
 

@@ -2,10 +2,10 @@
 
 :mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (the observatory, its
 territories and sectors, places, addresses, streets, SSMSI figures), :mod:`~.cartography` (what a
-refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols` and
-:mod:`~.changes` (which committed transactions changed the data, for the API's cache). Every model is re-exported here,
-so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
-holds every table.
+refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols`,
+:mod:`~.jobs` (background jobs) and :mod:`~.changes` (which committed transactions changed the data, for the
+API's cache). Every model is re-exported here, so that ``from ols.store.models import Event`` works and
+``Base.metadata`` (Alembic's target) holds every table.
 """
 
 from ols.store.models.access import (
@@ -43,6 +43,7 @@ from ols.store.models.facts import (
     RejectedRow,
     Source,
 )
+from ols.store.models.jobs import JOB_KINDS, JOB_STATES, Job
 from ols.store.models.patrols import PatrolPlan, PatrolStop
 from ols.store.models.reference import (
     OBSERVATORY_KINDS,
@@ -58,6 +59,8 @@ from ols.store.models.reference import (
 __all__ = [
     "CONFIDENTIALITY_LEVELS",
     "DEAL_POINT_STATUSES",
+    "JOB_KINDS",
+    "JOB_STATES",
     "LOCATION_PRECISIONS",
     "MEASURES",
     "OBSERVATORY_KINDS",
@@ -81,6 +84,7 @@ __all__ = [
     "EventPair",
     "Hotspot",
     "HotspotLayer",
+    "Job",
     "Observatory",
     "OfficialIndicator",
     "PatrolPlan",

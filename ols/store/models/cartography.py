@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -169,6 +170,7 @@ class Refresh(Base):
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     method: Mapped[dict[str, Any]]
     summary: Mapped[dict[str, Any]]
+    stale: Mapped[bool] = mapped_column(server_default=false())  # facts of the period changed since (a batch undone)
 
 
 class Edition(Base):
