@@ -224,19 +224,23 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=5)
     app.add_middleware(Guard, max_bytes=settings.max_upload_mb * (1 << 20))
     errors.install(app)
-    app.state.templates = templates = Templates()
-    for router, prefix in [
-        *((module.router, PREFIX) for module in ROUTED),
-        (ogc.router, ""),
-        *((module.router, "") for module in PAGES),
-    ]:
+    app.state.templates = _route(app, settings)
+    return app
+
+
+def _route(app: FastAPI, settings: ApiSettings) -> Templates:
+    """Mount the API's routers, OGC API Features, the pages and the web assets; their path templates."""
+    templates = Templates()
+    routers = [*((module.router, PREFIX) for module in ROUTED), (ogc.router, ""),
+               *((module.router, "") for module in PAGES)]  # fmt: skip
+    for router, prefix in routers:
         app.include_router(router, prefix=prefix)
         templates.add_router(router, prefix)
     for name, folder in (("static", WEB / "static"), ("vendor", settings.web_vendor or VENDOR)):
         if folder.exists():
             app.mount(f"/{name}", Assets(directory=folder), name=name)
             templates.add(f"/{name}/{{path:path}}")
-    return app
+    return templates
 
 
 KEEP_ALIVE_S = 65
