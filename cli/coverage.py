@@ -32,12 +32,16 @@ def cameras_load(
     typer.echo(f"{number(saved)} caméras enregistrées depuis {file.name}. {NOT_CLIPPED}")
 
 
+def _pct(share: float | None, decimals: int = 1) -> str:
+    return "—" if share is None else percent(100 * share, decimals)
+
+
 def _summary(result: dict[str, Any]) -> None:
     facts, cells = result["facts"], result["hot_cells"]
     shown = "< seuil" if facts["covered"] is None else number(facts["covered"])
     typer.echo(f"Période {result['period']} : {number(result['cameras'])} caméras actives ; faits couverts : {shown} "
-               f"sur {number(facts['total'])} ({percent(facts['share'])}) ; mailles chaudes couvertes : "
-               f"{cells['covered']} sur {cells['total']} ({percent(cells['share'])}) — {cells['method']}")  # fmt: skip
+               f"sur {number(facts['total'])} ({_pct(facts['share'])}) ; mailles chaudes couvertes : "
+               f"{cells['covered']} sur {cells['total']} ({_pct(cells['share'])}) — {cells['method']}")  # fmt: skip
     for rank, cell in enumerate(cells["uncovered"][:10], 1):
         typer.echo(
             f"  {rank}. maille non couverte {cell['lat']:.5f}, {cell['lon']:.5f} : {number(cell['count'])} faits"
@@ -46,7 +50,7 @@ def _summary(result: dict[str, Any]) -> None:
     if extension:
         for key in ("solver", "greedy"):
             choice = extension[key]
-            gap = "" if choice["gap"] is None else f", écart à la borne {percent(choice['gap'], 2)}"
+            gap = "" if choice["gap"] is None else f", écart à la borne {_pct(choice['gap'], 2)}"
             typer.echo(f"  {choice['method']} : {len(choice['sites'])} sites couvrent {number(choice['covered'])} "
                        f"faits non couverts des semestres {', '.join(extension['semesters'])}{gap}")  # fmt: skip
     for caveat in result["caveats"]:
