@@ -108,7 +108,8 @@ def note(sheet: Sheet) -> str | None:
     return (f"Version {audience.label} : les catégories sensibles, réservées à la police et au coordonnateur, ne "
             f"figurent dans aucun chiffre. Les effectifs inférieurs à {base}, zéro compris, sont masqués (« · » dans "
             f"la grille, « < {base} » ailleurs) et les autres arrondis à un multiple de {base} ; la grille "
-            f"horaire est par tranches de {audience.sheet_hours} heures ; la carte ne montre pas les faits un à un.")  # fmt: skip
+            f"horaire est par tranches de {audience.sheet_hours} heures ; la carte ne montre pas les faits "
+            "un à un.")  # fmt: skip
 
 
 def sheet_html(connection: Connection, sheet: Sheet, *, with_map: bool = True, standalone: bool = True) -> str:
