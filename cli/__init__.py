@@ -6,7 +6,7 @@ partner-file pipeline (``etl``) to the terminal and holds no logic of its own; o
 group of commands.
 """
 
-from cli import analysis, cartography, coverage, data, database, demo, explain, patrols, service
+from cli import analysis, cartography, coverage, data, database, demo, explain, patrols, service, sheets
 from cli.common import app, main
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "main",
     "patrols",
     "service",
+    "sheets",
 ]

@@ -38,6 +38,7 @@ class Tab:
 TABS: tuple[Tab, ...] = (
     Tab("/", "Carte"),
     Tab("/espace", "Espace de travail"),
+    Tab("/fiches", "Fiches lieu et secteur", Layer.SHEETS),
 )
 
 
