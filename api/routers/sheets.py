@@ -21,7 +21,8 @@ router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2025-S1, 2025-03...", pattern=PERIOD_PATTERN)]
 FormatParam = Annotated[Literal["pdf", "html", "json"], Query(alias="format")]
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": JSON}
-DOCUMENTS: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}, "text/html": {}, "application/json": {}}}}
+KINDS = {"application/pdf": {}, "text/html": {}, "application/json": {}}
+DOCUMENTS: dict[int | str, dict[str, Any]] = {200: {"content": KINDS}}
 
 
 class AmbianceInput(Input):
