@@ -21,7 +21,7 @@ router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2025-S1, 2025-03...", pattern=PERIOD_PATTERN)]
 FormatParam = Annotated[Literal["pdf", "html", "json"], Query(alias="format")]
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": JSON}
-KINDS = {"application/pdf": {}, "text/html": {}, "application/json": {}}
+KINDS: dict[str, dict[str, Any]] = {"application/pdf": {}, "text/html": {}, "application/json": {}}
 DOCUMENTS: dict[int | str, dict[str, Any]] = {200: {"content": KINDS}}
 
 
