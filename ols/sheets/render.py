@@ -62,7 +62,7 @@ def map_png(connection: Connection, sheet: Sheet) -> str:
     """The sheet's map as a base64 PNG."""
     outline = reproject(sheet.subject.outline, TO_L93)
     ground = outline.buffer(MARGIN)
-    figure, axes = plt.subplots(figsize=(6.4, 4.2), dpi=150)
+    figure, axes = plt.subplots(figsize=(5.2, 4.0), dpi=150)
     axes.set_axis_off()
     handles = draw_streets(axes, street_lines(connection, ground))
     cones = _cameras(connection, sheet, reproject(ground, TO_WGS84))
@@ -85,7 +85,7 @@ def map_png(connection: Connection, sheet: Sheet) -> str:
     axes.set_ylim(south, north)
     axes.set_aspect("equal")
     scale_and_north(axes)
-    axes.legend(handles=handles, loc="lower right", fontsize=6, framealpha=0.9)
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(figure)

@@ -6,12 +6,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.profiles import WEEKDAYS
-from ols.errors import InvalidInputError
+from ols.errors import InvalidInputError, NotFoundError
 from ols.reference.places import kind_label
 from ols.sheets.content import Sheet, build_sheet
 from ols.sheets.local_plan import local_plan_html
@@ -85,3 +85,17 @@ def subjects_of(connection: Connection, audience: Audience) -> dict[str, list[di
     return {"sectors": [{"code": c, "name": n} for c, n in sectors],
             "places": [{"code": n, "name": f"{n} ({kind_label(k)})"} for n, k in places],
             "communes": [{"code": c, "name": n} for c, n in communes]}  # fmt: skip
+
+
+def station_and_sector(connection: Connection) -> tuple[str, str, str]:
+    """The first metro station (by name), the sector holding it and its commune: what a demo makes sheets of."""
+    row = connection.execute(
+        select(Place.name, Sector.code, Territory.code)
+        .join(Sector, func.ST_Intersects(Sector.geom, Place.geom))
+        .join(Territory, Territory.id == Sector.territory_id)
+        .where(Place.kind == "metro", Sector.parent_id.is_(None)).order_by(Place.name).limit(1)
+    ).one_or_none()  # fmt: skip
+    if row is None:
+        msg = "aucune station de métro dans un secteur chargé"
+        raise NotFoundError(msg)
+    return row[0], row[1], row[2]
