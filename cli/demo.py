@@ -51,7 +51,11 @@ def demo_sheets(engine: Engine, out: Path, period: Any, seed: int) -> None:
 
     with engine.begin() as connection:
         cameras = demo_cameras(connection, seed)
-        station, sector, commune = station_and_sector(connection)
+        found = station_and_sector(connection)
+        if found is None:
+            typer.echo("Pas de station de métro dans un secteur de la démo : pas de fiches de démonstration.")
+            return
+        station, sector, commune = found
         audience = operator()
         files = [write(sheet_document(connection, "place", station, period.name, audience, ".pdf"),
                        out / "fiche-station.pdf"),

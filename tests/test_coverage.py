@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from ols.access.audience import Audience
 from ols.coverage.cameras import CameraSpec, read_cameras, save_cameras
 from ols.coverage.csu import CsuEntry, enter
+from ols.coverage.extension import Problem, greedy, solve
 from ols.coverage.service import coverage
 from ols.errors import InvalidInputError
 from tests.conftest import shared_data
@@ -85,3 +86,13 @@ def test_csu_figures_need_a_provenance(engine: Engine) -> None:
         enter(connection, CsuEntry("2025-S1", "registre du CSU", "police nationale", 1300, 85, 12, 41), "test")
         rows = connection.execute(text("SELECT hours, requisitions FROM csu_activity")).all()
     assert rows == [(1300.0, 41)]
+
+
+def test_the_solver_finds_what_greedy_misses() -> None:
+    """The textbook case: the best single site (the middle one) is in no best pair."""
+    spec = Problem(np.array([2, 3, 3, 2]), [(0.0, 0.0), (1.0, 0.0), (2.0, 0.0)],
+                   [np.array([1, 2]), np.array([0, 1]), np.array([2, 3])])  # fmt: skip
+    baseline = greedy(spec, 2)
+    best = solve(spec, 2, start=baseline)
+    assert (baseline.covered, best.covered, best.optimal, best.gap) == (8, 10, True, 0.0)
+    assert sorted(site.lon for site in best.sites) == [1.0, 2.0]

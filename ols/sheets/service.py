@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.profiles import WEEKDAYS
-from ols.errors import InvalidInputError, NotFoundError
+from ols.errors import InvalidInputError
 from ols.reference.places import kind_label
 from ols.sheets.content import Sheet, build_sheet
 from ols.sheets.local_plan import local_plan_html
@@ -87,15 +87,13 @@ def subjects_of(connection: Connection, audience: Audience) -> dict[str, list[di
             "communes": [{"code": c, "name": n} for c, n in communes]}  # fmt: skip
 
 
-def station_and_sector(connection: Connection) -> tuple[str, str, str]:
-    """The first metro station (by name), the sector holding it and its commune: what a demo makes sheets of."""
+def station_and_sector(connection: Connection) -> tuple[str, str, str] | None:
+    """The first metro station (by name), the sector holding it and its commune: what a demo makes sheets of
+    (None when no station lies in a loaded sector)."""
     row = connection.execute(
         select(Place.name, Sector.code, Territory.code)
         .join(Sector, func.ST_Intersects(Sector.geom, Place.geom))
         .join(Territory, Territory.id == Sector.territory_id)
         .where(Place.kind == "metro", Sector.parent_id.is_(None)).order_by(Place.name).limit(1)
     ).one_or_none()  # fmt: skip
-    if row is None:
-        msg = "aucune station de métro dans un secteur chargé"
-        raise NotFoundError(msg)
-    return row[0], row[1], row[2]
+    return None if row is None else (row[0], row[1], row[2])
