@@ -25,6 +25,7 @@ from api.health import Prober
 from api.limits import Gate, Templates
 from api.routers import (
     admin,
+    coverage,
     data,
     dealpoints,
     explain,
@@ -38,10 +39,12 @@ from api.routers import (
     pages,
     patrols,
     semester,
+    sheets,
     users,
     workspace,
     ws_access,
     ws_intake,
+    ws_sheets,
     zones,
 )
 from api.serving import Answers, StampBoard
@@ -56,9 +59,9 @@ from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, jobs, intake, semester, mappings,
-          users, journal)  # fmt: skip
+          users, journal, coverage, sheets)  # fmt: skip
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
-PAGES = (pages, workspace, ws_intake, ws_access)
+PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

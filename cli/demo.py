@@ -43,6 +43,29 @@ def demo_patrol(engine: Engine, out: Path, period: Any, start: str) -> None:
     typer.echo(f"Plan de patrouille du vendredi soir : {out}/plan-vendredi.pdf (.gpx, .geojson) — {teams}")
 
 
+def demo_sheets(engine: Engine, out: Path, period: Any, seed: int) -> None:
+    """Synthetic cameras at the metro stations, then the sheet of a station, of its sector, and the schéma local
+    of its commune, as PDF."""
+    from etl.demo.cameras import demo_cameras
+    from ols.sheets.service import local_plan_document, sheet_document, station_and_sector, write
+
+    with engine.begin() as connection:
+        cameras = demo_cameras(connection, seed)
+        found = station_and_sector(connection)
+        if found is None:
+            typer.echo("Pas de station de métro dans un secteur de la démo : pas de fiches de démonstration.")
+            return
+        station, sector, commune = found
+        audience = operator()
+        files = [write(sheet_document(connection, "place", station, period.name, audience, ".pdf"),
+                       out / "fiche-station.pdf"),
+                 write(sheet_document(connection, "sector", sector, period.name, audience, ".pdf"),
+                       out / "fiche-secteur.pdf"),
+                 write(local_plan_document(connection, commune, period.name, audience, ".pdf"),
+                       out / "schema-local.pdf")]  # fmt: skip
+    typer.echo(f"{cameras} caméras synthétiques ; fiches : {', '.join(str(path) for path in files)}")
+
+
 @app.command("demo")
 def demo(
     out: Annotated[Path, typer.Option(help="Where to write the synthetic partner files")] = Path("out/demo"),
@@ -68,6 +91,7 @@ def demo(
     for period in demo_semesters():
         print_summary(refresh(engine, period))
     demo_patrol(engine, out, demo_semesters()[-1], spec.patrol_start)
+    demo_sheets(engine, out, demo_semesters()[-1], seed)
     with engine.begin() as connection:
         logins = reset_demo_users(connection)
     typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")

@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 
 from etl.ingest import ingest_file
 from etl.mapping import Mapping
-from etl.privacy.detectors import redact
 from etl.privacy.headers import refuse_nominative_headers
 from etl.readers import read_file
 from etl.sniff import file_name
@@ -23,6 +22,7 @@ from etl.verdicts import REASONS
 from ols.errors import InvalidInputError
 from ols.jobs import Progress
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.privacy.detectors import redact
 from ols.settings import ingest_limits
 from ols.wording import number
 

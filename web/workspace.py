@@ -44,6 +44,7 @@ TABS: tuple[Tab, ...] = (
     Tab("/correspondances", "Correspondances", Layer.MANAGE),
     Tab("/utilisateurs", "Utilisateurs", Layer.MANAGE),
     Tab("/journal", "Journal d'audit", Layer.MANAGE),
+    Tab("/fiches", "Fiches lieu et secteur", Layer.SHEETS),
 )
 
 

@@ -2,7 +2,7 @@
 
 The audit log and the batches keep who did what by account name for years; a person's name there
 would be the personal data the observatory refuses everywhere else. The name is read by the same
-detectors as the partners' free text (:mod:`etl.privacy.detectors`), once as written and once with
+detectors as the partners' free text (:mod:`ols.privacy.detectors`), once as written and once with
 its words capitalised (« jean-dupont » is « Jean Dupont »).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from etl.privacy.detectors import describe, find
 from ols.errors import InvalidInputError
+from ols.privacy.detectors import describe, find
 
 ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{1,63}$")
 WORDS = re.compile(r"[-_. ]+")

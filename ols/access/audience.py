@@ -49,6 +49,7 @@ LAYER_LABELS = {
     Layer.NEAR_REPEAT: "le risque de répétition",
     Layer.CROSSWATCH: "la veille croisée", Layer.PROFILES: "les profils horaires", Layer.INDICATORS: "les indicateurs",
     Layer.PATROLS: "les patrouilles", Layer.MANAGE: "l'administration de l'observatoire",
+    Layer.SHEETS: "les fiches lieu et secteur", Layer.COVERAGE: "la couverture de vidéoprotection",
 }  # fmt: skip
 
 
@@ -149,6 +150,16 @@ class Audience:
     def cache_key(self) -> tuple[object, ...]:
         """What makes two audiences receive the same data."""
         return (self.role.value, self.reach, self.own_source, self.threshold)
+
+    @property
+    def sheet_hours(self) -> int:
+        """Hours per column of a sheet's hour × weekday grid: 1 for the police, 3 (coarser, fewer small counts) else."""
+        return 3 if self.suppressed else 1
+
+    @property
+    def sheet_points(self) -> bool:
+        """Whether a sheet's map draws each fact as a point (police-level readers only; the others get the outline)."""
+        return not self.suppressed and self.may(Layer.EVENTS)
 
     def may(self, layer: Layer) -> bool:
         """Whether the layer exists for this reader."""

@@ -47,12 +47,14 @@ class Layer(StrEnum):
     INDICATORS = "indicators"
     PATROLS = "patrols"
     MANAGE = "manage"
+    SHEETS = "sheets"
+    COVERAGE = "coverage"
 
 
 AGGREGATES = frozenset({Layer.HEATMAP, Layer.HOTSPOTS, Layer.PLACES, Layer.BOUNDARY, Layer.PROFILES,
                         Layer.INDICATORS})  # fmt: skip
 POLICE_LAYERS = AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.DEAL_POINTS, Layer.EVENTS, Layer.NEAR_REPEAT,
-                              Layer.CROSSWATCH, Layer.PATROLS}  # fmt: skip
+                              Layer.CROSSWATCH, Layer.PATROLS, Layer.SHEETS, Layer.COVERAGE}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,9 @@ RIGHTS: dict[Role, Rights] = {
     Role.COORDINATOR: Rights("coordonnateur", full=True, finest_resolution=10, layers=POLICE_LAYERS | {Layer.MANAGE}),
     Role.POLICE: Rights("police", full=True, finest_resolution=10, layers=POLICE_LAYERS),
     Role.PARTNER: Rights("partenaire", full=False, finest_resolution=10,
-                         layers=AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.EVENTS}),
-    Role.ELU: Rights("élu", full=False, finest_resolution=8, layers=AGGREGATES | {Layer.ZONES}),
+                         layers=AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.EVENTS, Layer.SHEETS}),
+    Role.ELU: Rights("élu", full=False, finest_resolution=8,
+                     layers=AGGREGATES | {Layer.ZONES, Layer.SHEETS, Layer.COVERAGE}),
     Role.PUBLIC: Rights("public", full=False, finest_resolution=8, layers=AGGREGATES),
 }  # fmt: skip
 

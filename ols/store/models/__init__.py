@@ -30,6 +30,7 @@ from ols.store.models.cartography import (
     Zone,
 )
 from ols.store.models.changes import DataChange
+from ols.store.models.coverage import AMBIANCE_RATINGS, CAMERA_STATES, SUBJECT_KINDS, Ambiance, Camera, CsuActivity
 from ols.store.models.facts import (
     CONFIDENTIALITY_LEVELS,
     LOCATION_PRECISIONS,
@@ -57,6 +58,8 @@ from ols.store.models.reference import (
 )
 
 __all__ = [
+    "AMBIANCE_RATINGS",
+    "CAMERA_STATES",
     "CONFIDENTIALITY_LEVELS",
     "DEAL_POINT_STATUSES",
     "JOB_KINDS",
@@ -66,13 +69,17 @@ __all__ = [
     "OBSERVATORY_KINDS",
     "SCOPE_CHECK",
     "SOURCE_KINDS",
+    "SUBJECT_KINDS",
     "TIME_PRECISIONS",
     "Address",
+    "Ambiance",
     "AuditEntry",
     "Base",
     "Batch",
+    "Camera",
     "Cell",
     "CellCount",
+    "CsuActivity",
     "DataChange",
     "DealPoint",
     "DealPointChange",

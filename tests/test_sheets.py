@@ -1,0 +1,121 @@
+"""Place and sector sheets (issue 17): an élu's sheet holds no sensitive category and no count below the
+threshold (in its data and in its PDF), the police's does; the ambiance refuses names; mediation's table."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import MultiPolygon, Point, box
+from sqlalchemy import Engine, select
+
+from ols.access.audience import Audience
+from ols.analysis.profiles import WEEKDAYS
+from ols.coverage.cameras import CameraSpec, save_cameras
+from ols.errors import InvalidInputError
+from ols.nomenclature import FAMILIES
+from ols.reference.places import save_places
+from ols.reference.sectors import SectorShape, save_sectors
+from ols.sheets import ambiance
+from ols.sheets.service import local_plan_document, sheet_document, sheet_of
+from ols.sheets.subject import find_subject
+from ols.store.models import Territory
+from tests.factsgen import BOX, CENTRE, LABELS, Fact, cluster, mapping_file, send, territory, uniform, write_facts
+
+POLICE = Audience.operator()
+ELU = Audience.of("élu test", "elu", territories=("T",))
+STATION = "Gare Test"
+WEST, SOUTH, EAST, NORTH = BOX
+
+
+@pytest.fixture
+def town(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
+    """A commune cut in two sectors, a metro station at its centre watched by a camera, facts of the police
+    municipale around it (a few drug trafficking among them) and mediation's rounds on Friday evenings."""
+    territory(engine)
+    middle = (WEST + EAST) / 2
+    with engine.begin() as connection:
+        territory_id = connection.execute(select(Territory.id).where(Territory.code == "T")).scalar_one()
+        save_sectors(
+            connection,
+            territory_id,
+            [
+                SectorShape("T-ouest", "Ouest", "quartier", MultiPolygon([box(WEST, SOUTH, middle, NORTH)])),
+                SectorShape("T-est", "Est", "quartier", MultiPolygon([box(middle, SOUTH, EAST, NORTH)])),
+            ],
+            source="test",
+        )
+        stations = gpd.GeoDataFrame({"name": [STATION]}, geometry=[Point(*CENTRE)], crs=4326)
+        save_places(connection, stations, kind="metro")
+        save_cameras(connection, [CameraSpec("cam-1", "Parvis de la gare", CENTRE[0], CENTRE[1], 40.0)])
+    rng = np.random.default_rng(170)
+    facts = uniform(rng, 300, datetime(2025, 1, 1), 180)
+    facts += cluster(rng, 90, CENTRE, datetime(2025, 1, 1), 180, metres=60, label="Tapage")
+    facts += cluster(rng, 7, CENTRE, datetime(2025, 1, 1), 180, metres=60, label="Trafic")
+    facts += uniform(rng, 120, datetime(2024, 7, 1), 180, label="Tags")
+    mapping = mapping_file(tmp_path, categories={**LABELS, "Trafic": "drug_trafficking"})
+    send(engine, write_facts(tmp_path / "pm.csv", facts), "police-municipale", mapping)
+    rounds = [Fact("Tapage", datetime(2025, 1, 3, 19, 30) + timedelta(weeks=week), *CENTRE) for week in range(20)]
+    mediation = mapping_file(tmp_path, "mediation", measure="activity")
+    send(engine, write_facts(tmp_path / "med.csv", rounds), "mediation", mediation)
+    yield engine
+
+
+def _pdf_text(document: bytes, path: Path) -> str:
+    path.write_bytes(document)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_an_elus_sheet_has_no_sensitive_category_and_no_small_count(town: Engine, tmp_path: Path) -> None:
+    with town.begin() as connection:
+        police = sheet_of(connection, "place", STATION, "2025-S1", POLICE)
+        elu = sheet_of(connection, "place", STATION, "2025-S1", ELU)
+        elu_pdf = sheet_document(connection, "place", STATION, "2025-S1", ELU, ".pdf")
+        police_pdf = sheet_document(connection, "place", STATION, "2025-S1", POLICE, ".pdf")
+    assert "drugs" in [f["family"] for f in police.families]  # the police's sheet shows the trafficking
+    assert "drugs" not in [f["family"] for f in elu.families]
+    assert all(count is None or count >= ELU.threshold for count in elu.counts())
+    assert any(count is not None and 0 < count < ELU.threshold for count in police.counts())
+    assert elu.deal_points is None and police.deal_points == 0
+    assert len(elu.grid[0]) == 8 and len(police.grid[0]) == 24  # the élu's grid is coarser
+    elu_text, police_text = _pdf_text(elu_pdf, tmp_path / "elu.pdf"), _pdf_text(police_pdf, tmp_path / "police.pdf")
+    assert "Stupéfiants" in police_text and "Points de deal" in police_text
+    for word in ("Stupéfiants", "Trafic", "deal", "DIFFUSION RESTREINTE"):
+        assert word not in elu_text
+    rows = [
+        line.split()
+        for line in elu_text.replace("\u202f", "").splitlines()
+        if line.strip().startswith((*WEEKDAYS, *(f.label for f in FAMILIES)))
+    ]  # the grid's and tables' rows
+    printed = [int(token) for row in rows for token in row if token.isdigit()]
+    assert len(rows) >= 8 and printed and min(printed) >= ELU.threshold
+    assert "Parvis de la gare" in elu_text and "Fiche lieu" in elu_text
+
+
+def test_the_ambiance_refuses_personal_data(town: Engine) -> None:
+    with town.begin() as connection:
+        subject = find_subject(connection, "sector", "T-ouest", ELU)
+        with pytest.raises(InvalidInputError, match="noms"):
+            ambiance.enter(connection, subject, "2025-S1", "tendu", "M. Dupont occupe le hall tous les soirs", "x")
+        ambiance.enter(connection, subject, "2025-S1", "dégradé", "Regroupements bruyants le soir", "bailleur")
+        sheet = sheet_of(connection, "sector", "T-ouest", "2025-S1", ELU)
+    assert [(a["rating"], a["observation"]) for a in sheet.ambiance] == [("dégradé", "Regroupements bruyants le soir")]
+
+
+def test_mediation_sets_facts_against_its_presence(town: Engine, tmp_path: Path) -> None:
+    with town.begin() as connection:
+        sheet = sheet_of(connection, "place", STATION, "2025-S1", POLICE)
+        plan = local_plan_document(connection, "T", "2025-S1", POLICE, ".pdf")
+    table = sheet.mediation
+    assert table is not None and table.reported
+    evening = table.blocks.index("18 h–21 h")
+    assert table.presence_hours[evening] == 20 and sum(table.presence_hours) == 20
+    assert all(u <= f for u, f in zip(table.unattended, table.facts, strict=True))  # type: ignore[operator]
+    assert sum(table.unattended) < sum(table.facts)  # type: ignore[arg-type]
+    text = _pdf_text(plan, tmp_path / "schema.pdf")
+    assert "Schéma local de tranquillité publique" in text and "Ouest" in text and STATION in text
