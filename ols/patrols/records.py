@@ -4,7 +4,8 @@ The plan's stops live in ``patrol_stop`` and its routes (lines, lengths, duratio
 ``patrol_plan.routes``: together they give back the :class:`~ols.patrols.planning.Plan` the outputs
 (GeoJSON, GPX, PDF) are written from, so that the browser can download a plan after planning it.
 The log of a stop is a yes / no and, for a stop not made, a reason **code** (never free text: a main
-courante must not carry names); who logged it and when are kept with it.
+courante must not carry names); who logged it and when are kept with it. A reader tied to some communes
+reads and logs only the plans of its communes.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shapely.geometry import LineString
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, or_, select, update
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.errors import InvalidInputError, NotFoundError
 from ols.patrols.planning import Candidate, Plan, Stop, TeamRoute, parse_window
 from ols.patrols.sheet import backdrop
-from ols.store.models import PatrolPlan, PatrolStop
+from ols.store.models import PatrolPlan, PatrolStop, Territory
 
 # Why a stop was not made (the main courante's codes) and how a reader sees them.
 OUTCOMES: dict[str, str] = {
@@ -41,10 +42,17 @@ def routes_record(result: Plan) -> dict[str, Any]:
                        for route in result.routes]}  # fmt: skip
 
 
-def _plan_row(connection: Connection, plan_id: int) -> Any:
+def _plan_row(connection: Connection, audience: Audience, plan_id: int) -> Any:
+    """The plan ``plan_id`` if it lies in the audience's communes (a plan elsewhere, or of no recorded commune, is
+    shown only to a reader of the whole observatory)."""
     row = connection.execute(select(PatrolPlan.__table__).where(PatrolPlan.id == plan_id)).one_or_none()
+    if row is not None and not audience.reach.whole:
+        codes = row.parameters.get("plan_communes") or []
+        named = or_(Territory.insee.in_(codes), Territory.code.in_(codes))
+        own = set(connection.execute(select(Territory.code).where(named)).scalars())
+        row = row if own and own <= set(audience.territories) else None
     if row is None:
-        raise NotFoundError(f"aucun plan de patrouille {plan_id}")
+        raise NotFoundError(f"aucun plan de patrouille {plan_id} dans votre périmètre")
     return row
 
 
@@ -57,7 +65,7 @@ def _stops(connection: Connection, plan_id: int) -> list[Any]:
 def load_plan(connection: Connection, audience: Audience, plan_id: int) -> Plan:
     """The recorded plan ``plan_id`` as the outputs write it (a plan recorded before its routes were kept: an error)."""
     audience.require(Layer.PATROLS)
-    row = _plan_row(connection, plan_id)
+    row = _plan_row(connection, audience, plan_id)
     if row.routes is None:
         msg = f"le plan {plan_id} a été enregistré sans ses itinéraires : replanifiez-le pour le télécharger"
         raise NotFoundError(msg)
@@ -82,6 +90,7 @@ def log_stop(connection: Connection, audience: Audience, plan_id: int, team: int
     if not done and outcome not in OUTCOMES:
         msg = f"motif d'un arrêt non fait inconnu ou manquant : choisissez parmi {', '.join(OUTCOMES)}"
         raise InvalidInputError(msg)
+    _plan_row(connection, audience, plan_id)
     where = (PatrolStop.plan_id == plan_id, PatrolStop.team == team, PatrolStop.position == position)
     values = {"done": done, "outcome": outcome, "logged_at": datetime.now(UTC), "logged_by": audience.name}
     if not connection.execute(update(PatrolStop).where(*where).values(**values)).rowcount:
@@ -92,7 +101,7 @@ def plan_log(connection: Connection, audience: Audience, plan_id: int) -> dict[s
     """The plan's stops in order, each named as on the printed sheet (nearest place, else street), with what the main
     courante says of it (``done`` None: not logged yet)."""
     audience.require(Layer.PATROLS)
-    row = _plan_row(connection, plan_id)
+    row = _plan_row(connection, audience, plan_id)
     stops = _stops(connection, plan_id)
     names = backdrop(connection, load_plan(connection, audience, plan_id)).names if row.routes else {}
     return {"plan_id": plan_id, "window": row.window, "mode": row.mode, "stops": [

@@ -190,7 +190,7 @@ def test_police_plans_a_patrol_downloads_its_gpx_and_logs_its_stops(
 
 
 def test_the_main_courante_refuses_a_stop_not_made_without_its_reason(
-    client: TestClient, tokens: dict[str, str]
+    client: TestClient, tokens: dict[str, str], scoped_tokens: dict[str, str]
 ) -> None:
     headers = _bearer(tokens["police"])
     body = {"period": PERIOD, "window": "sam 14:00-16:00", "teams": 1, "stops": 2, "seed": 3, "start": "Mairie de Mons"}
@@ -208,3 +208,8 @@ def test_the_main_courante_refuses_a_stop_not_made_without_its_reason(
     assert absent.status_code == 404
     geojson = client.get(f"/api/v1/patrols/{plan_id}/plan.geojson", headers=headers).json()
     assert geojson["plan_id"] == plan_id and geojson["features"] == plan.json()["features"]
+    neighbour = _bearer(scoped_tokens["police-neighbour"])  # the plan lies in the demo commune, not in theirs
+    assert client.get(f"/api/v1/patrols/{plan_id}/log", headers=neighbour).status_code == 404
+    assert client.get(f"/api/v1/patrols/{plan_id}/plan.gpx", headers=neighbour).status_code == 404
+    assert client.post(f"/api/v1/patrols/{plan_id}/log", headers=neighbour,
+                       json={"team": 1, "position": 1, "done": True}).status_code == 404  # fmt: skip
