@@ -37,6 +37,7 @@ from api.routers import (
     meta,
     ogc,
     pages,
+    patrol_records,
     patrols,
     semester,
     sheets,
@@ -44,6 +45,7 @@ from api.routers import (
     workspace,
     ws_access,
     ws_intake,
+    ws_police,
     ws_sheets,
     zones,
 )
@@ -59,9 +61,9 @@ from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, jobs, intake, semester, mappings,
-          users, journal, coverage, sheets)  # fmt: skip
+          users, journal, coverage, sheets, patrol_records)  # fmt: skip
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
-PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets)
+PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets, ws_police)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -106,10 +106,14 @@ def patrol_log(
     team: Annotated[int, typer.Option()],
     stop: Annotated[int, typer.Option()],
     done: Annotated[bool, typer.Option("--done/--not-done")] = True,
+    reason: Annotated[
+        str | None, typer.Option(help="Why a stop was not made: intervention, effectif, acces, meteo, annule, autre")
+    ] = None,
 ) -> None:
-    """Record from the main courante whether a stop was made."""
-    from ols.patrols.outputs import log_stop
+    """Record from the main courante whether a stop was made (and, if not, why: a code, never free text)."""
+    from ols.patrols.records import OUTCOMES, log_stop
 
     with migrated_engine().begin() as connection:
-        log_stop(connection, plan_id, team, stop, done=done)
-    typer.echo(f"plan {plan_id}, équipe {team}, arrêt {stop} : {'fait' if done else 'non fait'}")
+        log_stop(connection, operator(), plan_id, team, stop, done=done, outcome=reason)
+    why = f" ({OUTCOMES[reason]})" if reason else ""
+    typer.echo(f"plan {plan_id}, équipe {team}, arrêt {stop} : {'fait' if done else 'non fait'}{why}")

@@ -45,6 +45,8 @@ TABS: tuple[Tab, ...] = (
     Tab("/utilisateurs", "Utilisateurs", Layer.MANAGE),
     Tab("/journal", "Journal d'audit", Layer.MANAGE),
     Tab("/fiches", "Fiches lieu et secteur", Layer.SHEETS),
+    Tab("/points-de-deal", "Points de deal", Layer.DEAL_POINTS),
+    Tab("/patrouilles", "Patrouilles", Layer.PATROLS),
 )
 
 
@@ -75,7 +77,8 @@ def workspace_page(
     """The HTML of the workspace page at ``path`` for ``audience`` and the CSP nonce of its inline data block.
 
     ``fragment`` names ``static/workspace/<fragment>.html`` (the page's body, static); ``scripts`` are files of
-    ``static/`` loaded after ``ols-workspace.js``; ``data`` reaches them as ``OLSWorkspace.config.data``.
+    ``static/`` (or absolute paths, such as ``/vendor/…``) loaded after ``ols-workspace.js``; ``data`` reaches
+    them as ``OLSWorkspace.config.data``.
     """
     if not NAME.match(fragment):
         raise ValueError(f"nom de fragment invalide : {fragment}")
@@ -86,7 +89,8 @@ def workspace_page(
                          "data": data or {}})  # fmt: skip
     nonce = secrets.token_urlsafe(16)
     marking = f'<p class="ols-marking">{html.escape(audience.marking)}</p>' if audience.marking else ""
-    tags = "".join(f'<script src="{html.escape(asset("/static/" + name))}" defer></script>'
+    tags = "".join(f'<script src="{html.escape(asset(name if name.startswith("/") else "/static/" + name))}" defer>'
+                   '</script>'
                    for name in ("ols-workspace.js", *scripts))  # fmt: skip
     page = f"""<!doctype html>
 <html lang="fr">

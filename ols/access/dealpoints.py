@@ -124,15 +124,34 @@ def listing(connection: Connection, audience: Audience) -> dict[str, Any]:
     )
     features = []
     for row in connection.execute(points):
-        history = connection.execute(
-            select(DealPointChange.at, DealPointChange.by, DealPointChange.change)
-            .where(DealPointChange.deal_point_id == row.id)
-            .order_by(DealPointChange.id)
-        ).all()
         features.append({"type": "Feature", "geometry": mapping(Point(row.lon, row.lat)), "properties": {
             "id": row.id, "label": row.label, "territory": row.territory, "status": row.status,
             "first_reported": row.first_reported.isoformat(), "last_reported": row.last_reported.isoformat(),
             "reports": row.reports, "notes": row.notes,
-            "history": [{"at": at.isoformat(), "by": who, **change} for at, who, change in history],
+            "history": _history(connection, row.id),
         }})  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
+
+
+def _history(connection: Connection, point_id: int) -> list[dict[str, Any]]:
+    """The changes of one point, oldest first: when, by whom, what (created, new report, status from → to)."""
+    changes = connection.execute(
+        select(DealPointChange.at, DealPointChange.by, DealPointChange.change)
+        .where(DealPointChange.deal_point_id == point_id)
+        .order_by(DealPointChange.id)
+    ).all()
+    return [{"at": at.isoformat(), "by": who, **change} for at, who, change in changes]
+
+
+def history(connection: Connection, audience: Audience, point_id: int) -> dict[str, Any]:
+    """One point de deal of the audience's territories with its history (another's point: not found)."""
+    audience.require(Layer.DEAL_POINTS)
+    within = audience.within(DealPoint.__table__)
+    row = connection.execute(
+        select(DealPoint.id, DealPoint.label, DealPoint.status, DealPoint.reports)
+        .where(DealPoint.id == point_id, within.clause)
+    ).one_or_none()  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"aucun point de deal {point_id} dans votre périmètre")
+    return {"id": row.id, "label": row.label, "status": row.status, "reports": row.reports,
+            "history": _history(connection, point_id)}  # fmt: skip

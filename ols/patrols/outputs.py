@@ -7,10 +7,10 @@ from typing import Any
 import gpxpy
 import gpxpy.gpx
 import h3
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert
 
-from ols.errors import NotFoundError
 from ols.patrols.planning import Plan
+from ols.patrols.records import routes_record
 from ols.store.models import PatrolPlan, PatrolStop
 
 
@@ -49,8 +49,10 @@ def to_gpx(result: Plan) -> str:
 
 
 def save_plan(connection: Connection, result: Plan, parameters: dict[str, Any]) -> int:
-    """Record the plan and its stops (the rotation reads them; the log marks them done)."""
-    statement = insert(PatrolPlan).values(window=result.window.text, mode=result.mode, parameters=parameters)
+    """Record the plan, its routes and its stops (the rotation reads them; the log marks them done)."""
+    statement = insert(PatrolPlan).values(
+        window=result.window.text, mode=result.mode, parameters=parameters, routes=routes_record(result)
+    )
     plan_id = connection.execute(statement.returning(PatrolPlan.id)).scalar_one()
     rows = [{"plan_id": plan_id, "team": route.team, "position": stop.position, "key": stop.candidate.key,
              "reason": stop.candidate.reason, "arrival": stop.arrival, "dwell_min": stop.dwell_min,
@@ -59,12 +61,3 @@ def save_plan(connection: Connection, result: Plan, parameters: dict[str, Any]) 
     if rows:
         connection.execute(insert(PatrolStop), rows)
     return int(plan_id)
-
-
-def log_stop(connection: Connection, plan_id: int, team: int, position: int, *, done: bool) -> None:
-    """Record from the main courante whether a stop was made (no GPS tracking)."""
-    where = (PatrolStop.plan_id == plan_id, PatrolStop.team == team, PatrolStop.position == position)
-    result = connection.execute(update(PatrolStop).where(*where).values(done=done))
-    if not result.rowcount:
-        msg = f"aucun arrêt {position} de l'équipe {team} dans le plan {plan_id}"
-        raise NotFoundError(msg)

@@ -21,6 +21,7 @@ class PatrolPlan(Base):
     window: Mapped[str] = mapped_column(Text)
     mode: Mapped[str] = mapped_column(String(16))
     parameters: Mapped[dict[str, Any]]
+    routes: Mapped[dict[str, Any] | None]  # start, notes and each team's line (downloads of the plan later)
 
 
 class PatrolStop(Base):
@@ -39,3 +40,6 @@ class PatrolStop(Base):
     lon: Mapped[float]
     lat: Mapped[float]
     done: Mapped[bool | None]
+    outcome: Mapped[str | None] = mapped_column(String(24))  # why a stop was not made: a code of ols.patrols.log
+    logged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    logged_by: Mapped[str | None] = mapped_column(Text)
