@@ -33,7 +33,6 @@ from etl.encoding import event_batch, event_schema
 from etl.fingerprint import FactIds
 from etl.load import Defaults, insert_rejected, staged_facts, store_facts
 from etl.mapping import Mapping
-from etl.privacy.detectors import redact
 from etl.privacy.headers import refuse_nominative_headers
 from etl.privacy.screen import Screening, redact_frame, screen
 from etl.readers import RawTable, read_file
@@ -43,6 +42,7 @@ from etl.verdicts import REASONS
 from ols import merging
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
+from ols.privacy.detectors import redact
 from ols.settings import IngestLimits, ingest_limits
 from ols.store.models import Batch, RejectedRow, Source
 from ols.wording import number

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Engine, text
 
-from etl.privacy.detectors import find
+from ols.privacy.detectors import find
 
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "ARRAY")
 COLUMNS = text(

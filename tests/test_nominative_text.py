@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from etl.privacy.detectors import MASK, Finding, describe, find, mask, redact
 from etl.privacy.filenames import masked_filename
-from etl.privacy.firstnames import first_names
 from etl.privacy.screen import scan_column
+from ols.privacy.detectors import MASK, Finding, describe, find, mask, redact
+from ols.privacy.firstnames import first_names
 from tests.nominative_cases import PLANTED
 
 FOUND = [

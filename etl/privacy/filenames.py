@@ -2,7 +2,7 @@
 
 A file named ``plainte_Jean_Dupont.csv`` would put a name in ``batch.filename``, in every message
 naming the file and in the logs. Its name is searched with the detectors of free text
-(:mod:`etl.privacy.detectors`), twice: with the separators file names use in place of spaces
+(:mod:`ols.privacy.detectors`), twice: with the separators file names use in place of spaces
 (``_``, ``-``, ``+``) read as spaces, then with dots too (a dot belongs to "M. Dupont" and to
 "06.12.34.56.78", but also separates words: "plainte.Jean.Dupont"); what either finds is masked:
 ``plainte_[masqué].csv``. The extension and the other words stay, so that the partner still
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from etl.privacy.detectors import find, mask
+from ols.privacy.detectors import find, mask
 
 SEPARATORS = (re.compile(r"[_\-+]"), re.compile(r"[_\-+.]"))
 

@@ -20,11 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from etl.mapping import Mapping
-from etl.privacy.detectors import describe, find, mask
 from etl.readers import RawTable
 from etl.verdicts import REASONS
 from ols.errors import InvalidInputError
 from ols.names import name_key
+from ols.privacy.detectors import describe, find, mask
 
 logger = logging.getLogger(__name__)
 

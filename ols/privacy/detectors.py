@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from etl.privacy.firstnames import first_names
 from ols.names import STREET_TYPES, fold
+from ols.privacy.firstnames import first_names
 
 MASK = "[masqué]"
 KINDS = {
