@@ -23,7 +23,21 @@ from api.cache import ResponseCache
 from api.deps import Throttle
 from api.health import Prober
 from api.limits import Gate, Templates
-from api.routers import admin, data, dealpoints, explain, layers, meta, ogc, pages, patrols, workspace, zones
+from api.routers import (
+    admin,
+    data,
+    dealpoints,
+    explain,
+    layers,
+    meta,
+    ogc,
+    pages,
+    patrols,
+    strategy,
+    workspace,
+    ws_dashboard,
+    zones,
+)
 from api.serving import Answers, StampBoard
 from api.warmup import WarmUp
 from api.work import Runner
@@ -34,9 +48,9 @@ from ols.store import db
 from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
-ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain)
+ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, strategy)
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
-PAGES = (pages, workspace)
+PAGES = (pages, workspace, ws_dashboard)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -6,7 +6,19 @@ partner-file pipeline (``etl``) to the terminal and holds no logic of its own; o
 group of commands.
 """
 
-from cli import analysis, cartography, data, database, demo, explain, patrols, service
+from cli import analysis, cartography, data, database, demo, explain, patrols, service, strategy
 from cli.common import app, main
 
-__all__ = ["analysis", "app", "cartography", "data", "database", "demo", "explain", "main", "patrols", "service"]
+__all__ = [
+    "analysis",
+    "app",
+    "cartography",
+    "data",
+    "database",
+    "demo",
+    "explain",
+    "main",
+    "patrols",
+    "service",
+    "strategy",
+]

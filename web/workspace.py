@@ -38,6 +38,7 @@ class Tab:
 TABS: tuple[Tab, ...] = (
     Tab("/", "Carte"),
     Tab("/espace", "Espace de travail"),
+    Tab("/tableau-de-bord", "Tableau de bord", Layer.DASHBOARD),
 )
 
 

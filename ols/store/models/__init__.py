@@ -2,10 +2,11 @@
 
 :mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (the observatory, its
 territories and sectors, places, addresses, streets, SSMSI figures), :mod:`~.cartography` (what a
-refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols` and
-:mod:`~.changes` (which committed transactions changed the data, for the API's cache). Every model is re-exported here,
-so that ``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target)
-holds every table.
+refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols`,
+:mod:`~.strategy` (the STSPD's follow-up) and :mod:`~.changes` (which committed transactions
+changed the data, for the API's cache). Every model is re-exported here, so that
+``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target) holds every
+table.
 """
 
 from ols.store.models.access import (
@@ -54,6 +55,15 @@ from ols.store.models.reference import (
     StreetEdge,
     Territory,
 )
+from ols.store.models.strategy import (
+    ActionStateChange,
+    Decision,
+    Indicator,
+    IndicatorValue,
+    Meeting,
+    StrategyAction,
+    StrategyAxis,
+)
 
 __all__ = [
     "CONFIDENTIALITY_LEVELS",
@@ -64,6 +74,7 @@ __all__ = [
     "SCOPE_CHECK",
     "SOURCE_KINDS",
     "TIME_PRECISIONS",
+    "ActionStateChange",
     "Address",
     "AuditEntry",
     "Base",
@@ -73,6 +84,7 @@ __all__ = [
     "DataChange",
     "DealPoint",
     "DealPointChange",
+    "Decision",
     "DisclosureKey",
     "Edition",
     "EmergingHotspot",
@@ -81,6 +93,9 @@ __all__ = [
     "EventPair",
     "Hotspot",
     "HotspotLayer",
+    "Indicator",
+    "IndicatorValue",
+    "Meeting",
     "Observatory",
     "OfficialIndicator",
     "PatrolPlan",
@@ -90,6 +105,8 @@ __all__ = [
     "RejectedRow",
     "Sector",
     "Source",
+    "StrategyAction",
+    "StrategyAxis",
     "StreetEdge",
     "Territory",
     "User",
