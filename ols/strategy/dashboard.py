@@ -29,6 +29,8 @@ def trend_words(values: list[dict[str, Any]], direction: str, target: float | No
     """The trend of the last two shown values in words, and whether it goes the way the strategy wants."""
     shown = [item for item in values if item["value"] is not None]
     if len(shown) < 2:
+        if len(values) > len(shown):
+            return "pas de tendance : valeurs masquées (sous le seuil de diffusion)"
         return "pas encore de tendance (une seule valeur connue)" if shown else "aucune valeur connue"
     before, last = shown[-2], shown[-1]
     if before["value"] == last["value"]:

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 SUITE = "Suite donnée"
 DECISION_COLUMNS = (Decision.id, Decision.meeting_id, Decision.text, Decision.zone, Decision.place,
                     Decision.sector, Decision.partner, Decision.due_on, Decision.state, Decision.confidentiality,
-                    Decision.closed_on)  # fmt: skip
+                    Decision.closed_on, Source.name.label("partner_name"))  # fmt: skip
 
 
 def last_semester(connection: Connection, on: date) -> Period | None:
@@ -53,6 +53,7 @@ def open_decisions(connection: Connection, before: date, audience: Audience) -> 
     """The decisions still open of the meetings held before ``before`` (those the audience receives)."""
     rows = connection.execute(
         select(*DECISION_COLUMNS, Meeting.held_on).join(Meeting, Meeting.id == Decision.meeting_id)
+        .outerjoin(Source, Source.code == Decision.partner)
         .where(Decision.state == "open", Meeting.held_on < before, audience.decisions(Decision.__table__).clause)
         .order_by(Decision.due_on.nulls_last(), Decision.id)
     ).all()  # fmt: skip
@@ -169,7 +170,10 @@ def decisions(connection: Connection, audience: Audience, *, state: str | None =
         conditions.append(Decision.state == state)
     if meeting_id is not None:
         conditions.append(Decision.meeting_id == meeting_id)
-    rows = connection.execute(select(*DECISION_COLUMNS).where(*conditions).order_by(Decision.id)).all()
+    rows = connection.execute(
+        select(*DECISION_COLUMNS).outerjoin(Source, Source.code == Decision.partner).where(*conditions)
+        .order_by(Decision.id)
+    ).all()  # fmt: skip
     return [_decision(row) for row in rows]
 
 

@@ -71,7 +71,7 @@
 
   function decisions(rows) {
     ws.table(document.getElementById("ws-decisions"), "Décisions de la cellule de veille", [
-      { key: "id", label: "N°" }, { key: "text", label: "Décision" }, { key: "partner", label: "Partenaire en charge" },
+      { key: "id", label: "N°" }, { key: "text", label: "Décision" }, { key: "partner_name", label: "Partenaire en charge", format: (value, row) => value || row.partner },
       { key: "due_on", label: "Échéance", format: (value) => ws.fr.date(value) },
       { key: "state", label: "État", format: (value) => DECISIONS[value] },
     ], rows, { rowHeaders: true, empty: "Aucune décision ne vous concerne." });
