@@ -16,7 +16,9 @@ from sqlalchemy import Connection, select
 
 from ols.access.audience import Audience
 from ols.access.roles import Layer
+from ols.periods import parse_period
 from ols.store.models import ActionStateChange, Indicator, IndicatorValue, StrategyAction, StrategyAxis
+from ols.strategy.doleances import follow_up
 from ols.strategy.meetings import decisions
 from ols.strategy.plan import STATE_LABELS
 from ols.wording import number, percent
@@ -86,6 +88,20 @@ def _history(connection: Connection) -> dict[int, list[dict[str, str]]]:
     return history
 
 
+def _doleances(connection: Connection, audience: Audience, periods: list[str]) -> list[dict[str, Any]]:
+    """The doléances' follow-up per period of the board, in the reader's area; all hidden when the number received
+    is under the threshold for a suppressed reader (none at all: no row)."""
+    rows = []
+    for name in periods:
+        counts = follow_up(connection, parse_period(name), audience.reach)
+        if not counts["received"]:
+            continue
+        if audience.indicator_value(counts["received"], "computed") is None:
+            counts = {key: None for key in counts} | {"period": name}
+        rows.append(counts)
+    return rows
+
+
 def dashboard(connection: Connection, audience: Audience, *, kind: str = "year") -> dict[str, Any]:
     """The tableau de bord as the audience receives it (``kind``: the indicators' periods, years or semesters)."""
     audience.require(Layer.DASHBOARD)
@@ -101,6 +117,7 @@ def dashboard(connection: Connection, audience: Audience, *, kind: str = "year")
     axes = [{"code": row.code, "title": row.title, "actions": actions.get(row.id, [])}
             for row in connection.execute(select(StrategyAxis.__table__).order_by(StrategyAxis.id)).all()]  # fmt: skip
     shown = decisions(connection, audience)
-    return {"kind": kind, "axes": axes, "decisions": shown,
+    periods = sorted({v["period"] for items in indicators.values() for item in items for v in item["values"]})
+    return {"kind": kind, "axes": axes, "decisions": shown, "doleances": _doleances(connection, audience, periods),
             "states": {state: sum(a["state"] == state for axis in axes for a in axis["actions"])
                        for state in STATE_LABELS}}  # fmt: skip

@@ -18,18 +18,16 @@ from sqlalchemy import Connection, func, insert, select, update
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.crosswatch import watch_places
-from ols.cartography.aggregates import in_period
 from ols.cartography.editions import comparison
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period, parse_period
 from ols.reference.areas import Area
-from ols.reference.calendar import calendar_of
-from ols.store.models import Decision, Event, Meeting, Refresh, Source
+from ols.store.models import Decision, Meeting, Refresh, Source
 from ols.store.models.strategy import DECISION_CONFIDENTIALITY, DECISION_STATES
+from ols.strategy.doleances import follow_up
 from ols.strategy.plan import check_free_text
 
 logger = logging.getLogger(__name__)
-SUITE = "Suite donnée"
 DECISION_COLUMNS = (Decision.id, Decision.meeting_id, Decision.text, Decision.zone, Decision.place,
                     Decision.sector, Decision.partner, Decision.due_on, Decision.state, Decision.confidentiality,
                     Decision.closed_on, Source.name.label("partner_name"))  # fmt: skip
@@ -60,16 +58,6 @@ def open_decisions(connection: Connection, before: date, audience: Audience) -> 
     return [_decision(row) | {"held_on": row.held_on.isoformat()} for row in rows]
 
 
-def doleances_without_suite(connection: Connection, period: Period, area: Area) -> int:
-    """How many doléances (citizen requests) of the period have no suite donnée yet."""
-    suite = func.nullif(func.trim(Event.attributes[SUITE].astext), "")
-    return int(connection.execute(
-        select(func.count()).select_from(Event).join(Source, Source.id == Event.source_id)
-        .where(Source.kind == "doleances", suite.is_(None), area.facts(Event.__table__),
-               in_period(Event.occurred_at, period, calendar_of(connection).timezone))
-    ).scalar_one())  # fmt: skip
-
-
 def _places(connection: Connection, period: Period, audience: Audience) -> list[dict[str, Any]]:
     features = watch_places(connection, period, audience)["features"]
     return [{"name": f["properties"]["name"], "sentence": f["properties"]["sentence"]} for f in features]
@@ -85,7 +73,7 @@ def propose_agenda(connection: Connection, held_on: date, area: Area, audience: 
     changes = comparison(connection, period, audience, area)
     agenda |= {"period": period.name, "period_label": period.label, "entering": changes["entering"],
                "leaving": changes["leaving"], "hot_outside_declared": changes["hot_outside_declared"],
-               "doleances_without_suite": doleances_without_suite(connection, period, area)}  # fmt: skip
+               "doleances_without_suite": follow_up(connection, period, area)["without_suite"]}  # fmt: skip
     agenda["crosswatch"] = _places(connection, period, audience) if audience.may(Layer.CROSSWATCH) else []
     return agenda
 
@@ -95,7 +83,7 @@ def _known_sources(connection: Connection, codes: list[str]) -> list[str]:
     unknown = [code for code in codes if code not in known]
     if unknown:
         msg = (f"partenaire inconnu : {', '.join(unknown)} ; un partenaire est une organisation de l'observatoire "
-               "(voir « ols sources »), jamais une personne")  # fmt: skip
+               "(voir « ols sources list »), jamais une personne")  # fmt: skip
         raise InvalidInputError(msg)
     return codes
 

@@ -77,6 +77,18 @@
     ], rows, { rowHeaders: true, empty: "Aucune décision ne vous concerne." });
   }
 
+  function doleances(rows) {
+    if (!rows.length) { return; }
+    document.getElementById("ws-doleances-section").hidden = false;
+    ws.table(document.getElementById("ws-doleances"), "Doléances reçues et suites données, par période", [
+      { key: "period", label: "Période" }, { key: "received", label: "Reçues", numeric: true, format: ws.fr.integer },
+      { key: "closed", label: "Avec une suite", numeric: true, format: ws.fr.integer },
+      { key: "share_closed", label: "Part traitée", numeric: true, format: (value) => ws.fr.percent(value) },
+      { key: "median_days", label: "Délai médian (jours)", numeric: true, format: (value) => ws.fr.number(value) },
+      { key: "without_suite", label: "Sans suite", numeric: true, format: ws.fr.integer },
+    ], rows, { rowHeaders: true });
+  }
+
   async function meetings() {
     const rows = await ws.api("meetings");
     document.getElementById("ws-meetings-section").hidden = false;
@@ -100,6 +112,7 @@
         .map(([state, count]) => ws.fr.integer(count) + " " + STATES[state]).join(", ") + ".";
       const container = document.getElementById("ws-axes");
       board.axes.forEach((item) => axis(container, item));
+      doleances(board.doleances);
       decisions(board.decisions);
       if (ws.config.data.meetings) { await meetings(); }
       ws.announce("Tableau de bord chargé.");
