@@ -114,20 +114,21 @@ def meeting_show(
 ) -> None:
     """Show a meeting's agenda and relevé de décisions (and write its PDF)."""
     from ols.strategy.meetings import meeting
-    from ols.strategy.outputs import meeting_document
+    from ols.strategy.outputs import DECISION_STATES, french_date, meeting_document
 
     with migrated_engine().connect() as connection:
         record = meeting(connection, meeting_id, operator())
         if pdf:
             pdf.write_bytes(meeting_document(connection, meeting_id, operator()))
     agenda = record["agenda"]
-    typer.echo(f"Réunion {record['id']} du {record['held_on']} ({record['territory']}) — "
+    typer.echo(f"Réunion {record['id']} du {french_date(record['held_on'])} ({record['territory']}) — "
                f"{'close' if record['state'] == 'closed' else 'en cours'}")  # fmt: skip
     typer.echo(f"  décisions encore ouvertes : {', '.join(str(d['id']) for d in agenda['open_decisions']) or 'aucune'}")
     for key, label in (("entering", "zones entrant en vigilance"), ("leaving", "zones sortant de vigilance")):
         typer.echo(f"  {label} : {', '.join(z['name'] for z in agenda.get(key, [])) or 'aucune'}")
     for decision in record["decisions"]:
-        typer.echo(f"  décision {decision['id']} ({decision['state']}) : {decision['text']} — {decision['partner']}")
+        state = DECISION_STATES[decision["state"]]
+        typer.echo(f"  décision {decision['id']} ({state}) : {decision['text']} — {decision['partner']}")
     if pdf:
         typer.echo(f"PDF écrit : {pdf}")
 

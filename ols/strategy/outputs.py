@@ -32,7 +32,7 @@ from ols.wording import number
 
 TEMPLATES = Environment(loader=PackageLoader("ols.publishing", "templates"), autoescape=select_autoescape(["j2"]))
 DECISION_STATES = {"open": "ouverte", "done": "réalisée", "dropped": "abandonnée"}
-DIRECTION_WORDS = {"up": "à la hausse", "down": "à la baisse"}
+PLURALS = {"a_lancer": "à lancer", "en_cours": "en cours", "realisee": "réalisées", "abandonnee": "abandonnées"}
 
 
 def shown_value(item: dict[str, Any]) -> str:
@@ -112,7 +112,7 @@ def strategy_chapter(connection: Connection, audience: Audience, year: Period) -
 def dashboard_section(board: dict[str, Any], until: str | None = None) -> Section:
     """The tableau de bord as a chapter: the indicators' table (up to ``until``) and the fiches' states."""
     headers, rows = indicator_rows(board, until)
-    states = ", ".join(f"{number(count)} {STATE_LABELS[state]}{'s' if count > 1 else ''}"
+    states = ", ".join(f"{number(count)} {(PLURALS if count > 1 else STATE_LABELS)[state]}"
                        for state, count in board["states"].items())  # fmt: skip
     text = (
         f"État des fiches actions : {states}. Tendance : les deux dernières valeurs connues, comparées au sens voulu."

@@ -36,7 +36,7 @@ def check_free_text(text: str, what: str) -> str:
     found = find(text)
     if found:
         kinds = {finding.kind for finding in found}
-        msg = (f"{what} refusé : il contient {describe(kinds)}. Le suivi de la cellule de veille ne nomme "
+        msg = (f"saisie refusée : {what} contient {describe(kinds)}. Le suivi de la cellule de veille ne nomme "
                "personne ; reformulez sans donnée nominative.")  # fmt: skip
         raise InvalidInputError(msg)
     return text
@@ -113,7 +113,7 @@ def load_strategy(connection: Connection, data: dict[str, Any], *, by: str, on: 
 
 
 def load_strategy_file(connection: Connection, path: Path, *, by: str) -> dict[str, int]:
-    """Load a YAML strategy file (see ``data/strategy/mons-en-baroeul.yaml``)."""
+    """Load a YAML strategy file (the format of the demo's, under ``data/strategy/``)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

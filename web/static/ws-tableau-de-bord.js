@@ -5,6 +5,7 @@
   const ws = window.OLSWorkspace;
   const SVG = "http://www.w3.org/2000/svg";
   const STATES = { a_lancer: "à lancer", en_cours: "en cours", realisee: "réalisée", abandonnee: "abandonnée" };
+  const PLURALS = { a_lancer: "à lancer", en_cours: "en cours", realisee: "réalisées", abandonnee: "abandonnées" };
   const DECISIONS = { open: "ouverte", done: "réalisée", dropped: "abandonnée" };
 
   function shown(item) { return item.value === null ? "masqué" : ws.fr.number(item.value); }
@@ -109,7 +110,7 @@
     try {
       const board = await ws.api("indicators/dashboard");
       document.getElementById("ws-states").textContent = Object.entries(board.states)
-        .map(([state, count]) => ws.fr.integer(count) + " " + STATES[state]).join(", ") + ".";
+        .map(([state, count]) => ws.fr.integer(count) + " " + (count > 1 ? PLURALS : STATES)[state]).join(", ") + ".";
       const container = document.getElementById("ws-axes");
       board.axes.forEach((item) => axis(container, item));
       doleances(board.doleances);
