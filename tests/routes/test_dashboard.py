@@ -133,7 +133,7 @@ def test_the_workbook_and_the_meeting_pdf(
 
 
 def test_the_page_for_an_elu_and_the_coordinator(
-    browser: Browser, server: str, tokens: dict[str, str], follow_up: dict[str, int]
+    browser: Browser, server: str, client: TestClient, tokens: dict[str, str], follow_up: dict[str, int]
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for role in ("elu", "coordinator"):
@@ -147,4 +147,12 @@ def test_the_page_for_an_elu_and_the_coordinator(
             rows = page.locator("#ws-decisions tbody tr").count()
             assert rows == (2 if role == "elu" else 3)
             assert axe_violations(page) == [], role
+            assert page.locator("#ws-decision-form").is_visible() == (role == "coordinator")
             page.screenshot(path=str(SHOTS / f"tableau-de-bord-{role}.png"), full_page=True)
+            if role == "coordinator":
+                page.select_option("#ws-decision-id", str(follow_up["mediation"]))
+                page.select_option("#ws-decision-state", "done")
+                page.click("#ws-decision-form button[type=submit]")
+                page.wait_for_selector("#ols-status:has-text('réalisée')")
+    done = client.get("/api/v1/decisions?state=done", headers=_as(tokens, "coordinator")).json()
+    assert sorted(item["id"] for item in done) == sorted([follow_up["done"], follow_up["mediation"]])

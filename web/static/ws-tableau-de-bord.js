@@ -90,6 +90,32 @@
     ], rows, { rowHeaders: true });
   }
 
+  // The coordinator, or the partner in charge, marks a decision done, dropped or open again (the API checks who).
+  function decisionForm(rows) {
+    const form = document.getElementById("ws-decision-form");
+    const choice = document.getElementById("ws-decision-id");
+    if (!rows.length || !["coordinator", "partner"].includes(ws.config.role)) { return; }
+    choice.replaceChildren(...rows.map((row) => {
+      const option = document.createElement("option");
+      option.value = row.id;
+      option.textContent = "n° " + row.id + " — " + row.text + " (" + DECISIONS[row.state] + ")";
+      return option;
+    }));
+    form.hidden = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const state = document.getElementById("ws-decision-state").value;
+      try {
+        await ws.api("decisions/" + encodeURIComponent(choice.value), { method: "PATCH", body: { state } });
+        const board = await ws.api("indicators/dashboard");
+        decisions(board.decisions);
+        ws.announce("Décision n° " + choice.value + " : " + DECISIONS[state] + ".");
+      } catch (error) {
+        ws.announce(error.message);
+      }
+    });
+  }
+
   async function meetings() {
     const rows = await ws.api("meetings");
     document.getElementById("ws-meetings-section").hidden = false;
@@ -115,6 +141,7 @@
       board.axes.forEach((item) => axis(container, item));
       doleances(board.doleances);
       decisions(board.decisions);
+      decisionForm(board.decisions);
       if (ws.config.data.meetings) { await meetings(); }
       ws.announce("Tableau de bord chargé.");
     } catch (error) {
