@@ -3,6 +3,9 @@ entered it, a refresh recomputes and an edition freezes the indicators, nominati
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from ols.strategy.plan import check_free_text, load_strategy, set_action_state
 from tests.helpers import add_territory, police_nationale_csv
 
 BOUNDS = (3.0, 50.6, 3.04, 50.63)
+SHIPPED = Path(__file__).parents[1] / "data" / "strategy" / "mons-en-baroeul.yaml"
 CATEGORIES = ["residential_burglary", "theft_from_vehicle"]
 STRATEGY = {"axes": [{"code": "1", "title": "Prévention situationnelle", "actions": [
     {"code": "1.1", "title": "Cambriolages", "objective": "Réduire les cambriolages.", "pilot": "Police municipale",
@@ -106,3 +110,22 @@ def test_nominative_free_text_is_refused_with_the_reason(text_value: str, kinds:
         check_free_text(text_value, "le texte de la décision")
     assert "Dupont" not in str(refused.value) and "06 12" not in str(refused.value)
     assert check_free_text("Renforcer la présence de médiation rue Jean Jaurès le soir", "texte")
+
+
+def test_the_command_line_loads_the_shipped_strategy_and_opens_a_meeting(engine: Engine, database_url: str) -> None:
+    add_territory(engine, BOUNDS, code="59410", insee="59410")
+    env = dict(os.environ, OLS_DATABASE_URL=database_url)
+
+    def ols(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True,
+                              check=False)  # fmt: skip
+
+    loaded = ols("strategy", "load", str(SHIPPED))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "3 axes, 20 fiches actions, 13 indicateurs" in loaded.stdout
+    refused = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "Jean Dupont")
+    assert refused.returncode == 1 and "jamais une personne" in " ".join(refused.stderr.split())
+    opened = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "mediation")
+    assert opened.returncode == 0 and "Réunion 1 ouverte" in opened.stdout, opened.stderr
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT partners FROM meeting")).scalar_one() == ["mediation"]
