@@ -41,9 +41,11 @@ from api.routers import (
     patrols,
     semester,
     sheets,
+    strategy,
     users,
     workspace,
     ws_access,
+    ws_dashboard,
     ws_intake,
     ws_police,
     ws_sheets,
@@ -61,9 +63,9 @@ from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, jobs, intake, semester, mappings,
-          users, journal, coverage, sheets, patrol_records)  # fmt: skip
+          users, journal, coverage, sheets, patrol_records, strategy)  # fmt: skip
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
-PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets, ws_police)
+PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets, ws_police, ws_dashboard)
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

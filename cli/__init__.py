@@ -6,8 +6,21 @@ partner-file pipeline (``etl``) to the terminal and holds no logic of its own; o
 group of commands.
 """
 
-from cli import analysis, batches, cartography, coverage, data, database, demo, explain, patrols, service, sheets
+from cli import (
+    analysis,
+    batches,
+    cartography,
+    coverage,
+    data,
+    database,
+    demo,
+    explain,
+    patrols,
+    service,
+    sheets,
+    strategy,
+)
 from cli.common import app, main
 
 __all__ = ["analysis", "app", "batches", "cartography", "coverage", "data", "database", "demo", "explain", "main",
-           "patrols", "service", "sheets"]  # fmt: skip
+           "patrols", "service", "sheets", "strategy"]  # fmt: skip

@@ -73,7 +73,9 @@ def demo(
     territory: Annotated[str, typer.Option(help="Demo territory: mons (a CLSPD) or cispd-lhe (a CISPD)")] = "mons",
     scale: Annotated[float, typer.Option(min=0.01, max=1.0, help="Share of the demo's volume of facts")] = 1.0,
 ) -> None:
-    """Load a demo territory, ingest synthetic partner exports and its demo zones, refresh its last two semesters."""
+    """Load a demo territory, ingest synthetic partner exports and its demo zones, refresh its last two semesters,
+    follow its strategy (indicators, two cellule de veille meetings)."""
+    from etl.demo.followup import demo_follow_up
     from etl.demo.run import demo_semesters, run_demo
     from etl.demo.spec import demo_named
     from ols.access.users import reset_demo_users
@@ -92,6 +94,7 @@ def demo(
         print_summary(refresh(engine, period))
     demo_patrol(engine, out, demo_semesters()[-1], spec.patrol_start)
     demo_sheets(engine, out, demo_semesters()[-1], seed)
+    demo_follow_up(engine, spec, out, operator(), typer.echo)
     with engine.begin() as connection:
         logins = reset_demo_users(connection)
     typer.echo("Connexions de démonstration (jeton à coller sur la page de connexion) :")

@@ -47,6 +47,7 @@ TABS: tuple[Tab, ...] = (
     Tab("/fiches", "Fiches lieu et secteur", Layer.SHEETS),
     Tab("/points-de-deal", "Points de deal", Layer.DEAL_POINTS),
     Tab("/patrouilles", "Patrouilles", Layer.PATROLS),
+    Tab("/tableau-de-bord", "Tableau de bord", Layer.DASHBOARD),
 )
 
 

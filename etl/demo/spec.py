@@ -16,6 +16,7 @@ from pathlib import Path
 from ols.errors import InvalidInputError
 
 ZONES = Path(__file__).resolve().parents[2] / "data" / "zones"
+STRATEGIES = Path(__file__).resolve().parents[2] / "data" / "strategy"
 ALL_PARTNERS = ("police_nationale", "police_municipale", "bailleur", "mediation", "transport", "services_techniques")
 
 
@@ -37,6 +38,7 @@ class DemoTerritory:
     places (a town hall at each commune's representative point, schools and bus stops), marked SYNTHETIQUE.
     ``sectors`` is the shared sectors file of its communes, when one exists (loaded by the sector loader).
     ``zones`` is the folder of its declared zones. ``facts`` says, in the generated README, what is real.
+    ``strategy`` is its STSPD's fiches (``ols strategy load``), when the demo follows one.
     """
 
     key: str
@@ -50,6 +52,7 @@ class DemoTerritory:
     facts: str
     places: tuple[tuple[str, ...], str] | None = None
     sectors: tuple[str, ...] | None = None
+    strategy: Path | None = None
 
     @property
     def insee(self) -> tuple[str, ...]:
@@ -69,6 +72,7 @@ MONS = DemoTerritory(
     facts="Seuls le contour communal et les stations de métro sont réels.",
     places=(("places", "metro_stations_mons_area.csv"), "metro"),
     sectors=("boundaries", "sectors", "iris_59410.geojson"),
+    strategy=STRATEGIES / "mons-en-baroeul.yaml",
 )
 CISPD_LHE = DemoTerritory(
     key="cispd-lhe",

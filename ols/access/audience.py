@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    false,
     func,
     not_,
     select,
@@ -50,6 +51,7 @@ LAYER_LABELS = {
     Layer.CROSSWATCH: "la veille croisée", Layer.PROFILES: "les profils horaires", Layer.INDICATORS: "les indicateurs",
     Layer.PATROLS: "les patrouilles", Layer.MANAGE: "l'administration de l'observatoire",
     Layer.SHEETS: "les fiches lieu et secteur", Layer.COVERAGE: "la couverture de vidéoprotection",
+    Layer.DASHBOARD: "le tableau de bord de la stratégie", Layer.MEETINGS: "les réunions de la cellule de veille",
 }  # fmt: skip
 
 
@@ -276,6 +278,34 @@ class Audience:
         own_communes = set(connection.execute(select(Territory.code).where(self.own_territories().clause)).scalars())
         own_sectors = set(connection.execute(select(Sector.code).where(self.own_sectors().clause)).scalars())
         return [c for c in communes if c in own_communes], [s for s in sectors if s in own_sectors]
+
+    def decisions(self, rows: Rows) -> Filter:
+        """Restricts ``decision`` rows to those it receives: all (police level), those in its charge (a partner),
+        all but the police-only ones (an élu), none (the public)."""
+        if not self.may(Layer.DASHBOARD):
+            return Filter((false(),))
+        if not self.suppressed:
+            return Filter()
+        open_ones = column_of(rows, "confidentiality") != "police"
+        if self.role is Role.PARTNER:
+            return Filter((open_ones, column_of(rows, "partner") == (self.source or "")))
+        return Filter((open_ones,))
+
+    def sees_indicator(self, spec: dict[str, Any], source: str) -> bool:
+        """Whether an indicator reaches it: a computed one of a sensitive category, or of a commune outside its
+        area, does not reach a suppressed reader."""
+        if source != "computed" or not self.suppressed:
+            return True
+        if set(spec.get("categories", ())) & set(self.excluded_categories):
+            return False
+        return not (spec.get("territory") and not self.reach.whole and spec["territory"] not in self.territories)
+
+    def indicator_value(self, value: float, provenance: str) -> float | None:
+        """A value of an indicator as it reaches it: a computed count under the threshold is hidden (None) for a
+        suppressed reader; an entered value is the partner's own figure and reaches it as it is."""
+        if provenance == "computed" and self.suppressed and value < self.threshold:
+            return None
+        return value
 
     def _filter(self, condition: ColumnElement[bool]) -> Filter:
         return Filter() if self.reach.whole else Filter((condition,))

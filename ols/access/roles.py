@@ -8,6 +8,11 @@ The charte déontologique of a CLSPD and the CNIL's guidance give the partners d
   its own source only;
 - elu and public: aggregates at H3 resolution 8 or coarser (the public sees no zones).
 
+The strategy's tableau de bord (indicators, state of the fiches actions, decisions) is for every role but the
+public; the cellule de veille's meetings (their agenda names zones and veille croisée alerts) for the coordinator
+and the police. Of the relevé de décisions, a partner receives the decisions in its charge, an élu every decision
+but those marked for the police only (``Audience.decisions``).
+
 Every role below the police ("suppressed" roles) never receives the sensitive categories (drug
 trafficking, reported points de deal), and its counts go through disclosure control.
 """
@@ -46,6 +51,8 @@ class Layer(StrEnum):
     PROFILES = "profiles"
     INDICATORS = "indicators"
     PATROLS = "patrols"
+    DASHBOARD = "dashboard"
+    MEETINGS = "meetings"
     MANAGE = "manage"
     SHEETS = "sheets"
     COVERAGE = "coverage"
@@ -54,7 +61,8 @@ class Layer(StrEnum):
 AGGREGATES = frozenset({Layer.HEATMAP, Layer.HOTSPOTS, Layer.PLACES, Layer.BOUNDARY, Layer.PROFILES,
                         Layer.INDICATORS})  # fmt: skip
 POLICE_LAYERS = AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.DEAL_POINTS, Layer.EVENTS, Layer.NEAR_REPEAT,
-                              Layer.CROSSWATCH, Layer.PATROLS, Layer.SHEETS, Layer.COVERAGE}  # fmt: skip
+                              Layer.CROSSWATCH, Layer.PATROLS, Layer.SHEETS, Layer.COVERAGE, Layer.DASHBOARD,
+                              Layer.MEETINGS}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,10 @@ RIGHTS: dict[Role, Rights] = {
     Role.COORDINATOR: Rights("coordonnateur", full=True, finest_resolution=10, layers=POLICE_LAYERS | {Layer.MANAGE}),
     Role.POLICE: Rights("police", full=True, finest_resolution=10, layers=POLICE_LAYERS),
     Role.PARTNER: Rights("partenaire", full=False, finest_resolution=10,
-                         layers=AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.EVENTS, Layer.SHEETS}),
+                         layers=AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.EVENTS, Layer.SHEETS,
+                                              Layer.DASHBOARD}),
     Role.ELU: Rights("élu", full=False, finest_resolution=8,
-                     layers=AGGREGATES | {Layer.ZONES, Layer.SHEETS, Layer.COVERAGE}),
+                     layers=AGGREGATES | {Layer.ZONES, Layer.SHEETS, Layer.COVERAGE, Layer.DASHBOARD}),
     Role.PUBLIC: Rights("public", full=False, finest_resolution=8, layers=AGGREGATES),
 }  # fmt: skip
 

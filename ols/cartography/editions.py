@@ -26,6 +26,7 @@ from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
 from ols.reference.areas import Area
 from ols.store.models import Edition, Zone
+from ols.strategy.indicators import period_values
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ def publish(connection: Connection, period: Period, *, by: str) -> int:
         "hotspots": hotspots_geojson(frame, metadata, audience),
         "zones": zones_geojson(connection, period, audience),
         "comparison": comparison(connection, period, audience),
+        "indicators": period_values(connection, period),
     }
     inserted = connection.execute(
         insert(Edition).returning(Edition.id),

@@ -33,6 +33,7 @@ from ols.periods import Period
 from ols.reference.calendar import calendar_of
 from ols.settings import CartographySettings, MergeSettings, cartography_settings, merge_settings
 from ols.store.models import CellCount, Hotspot, Refresh, Source, Territory, Zone
+from ols.strategy.indicators import compute_indicators
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,8 @@ def refresh(
 ) -> dict[str, Any]:
     """Rebuild everything the period shows, in one transaction; return the summary.
 
-    Facts of batches not yet paired with the other partners' are paired first (:mod:`ols.merging`).
+    Facts of batches not yet paired with the other partners' are paired first (:mod:`ols.merging`); the strategy's
+    computed indicators are recomputed for the period (:mod:`ols.strategy.indicators`).
     """
     settings, merge = settings or cartography_settings(), merge or merge_settings()
     started = time.perf_counter()
@@ -160,6 +162,7 @@ def refresh(
             "hotspot_status": {r: {k: s[k] for k in ("status", "facts", "reason")} for r, s in layers.items()},
             "emerging": patterns, "emerging_status": trend, "zones": zones, "zones_left_out": left_out,
             "method": method_of(settings, merge),
+            "indicators": len(compute_indicators(connection, period)),
         }  # fmt: skip
         _record(connection, summary)
     summary["seconds"] = round(time.perf_counter() - started, 3)

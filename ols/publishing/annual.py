@@ -24,6 +24,7 @@ from ols.publishing.mapexport import Snapshot, render
 from ols.publishing.sections import Section, Table, de, semester_boxes, shown
 from ols.reference.areas import Area
 from ols.store.models import OfficialIndicator, Territory
+from ols.strategy.outputs import strategy_chapter
 
 
 def evolution(connection: Connection, year: Period, by: str, audience: Audience, area: Area | None = None) -> Table:
@@ -109,8 +110,13 @@ def members(connection: Connection, audience: Audience, area: Area) -> list[tupl
 
 
 def annual(connection: Connection, year: Period, audience: Audience, area: Area | None = None) -> list[Section]:
-    """Bilan annuel: the whole (or the commune or sector asked for), the SSMSI context, then for an observatory
-    of several communes one chapter per commune."""
+    """Bilan annuel: the whole (or the commune or sector asked for), the SSMSI context, for an observatory of
+    several communes one chapter per commune, then the strategy's tableau de bord up to that year (when a
+    strategy is loaded and the reader receives it)."""
+    return [*_observed(connection, year, audience, area), *strategy_chapter(connection, audience, year)]
+
+
+def _observed(connection: Connection, year: Period, audience: Audience, area: Area | None) -> list[Section]:
     if year.kind != "year":
         msg = "le bilan annuel porte sur une année (2024)"
         raise InvalidInputError(msg)

@@ -3,9 +3,9 @@
 :mod:`~.facts` (partners, files, events, rejected rows), :mod:`~.reference` (the observatory, its
 territories and sectors, places, addresses, streets, SSMSI figures), :mod:`~.cartography` (what a
 refresh derives), :mod:`~.access` (users, sessions, audit, points de deal), :mod:`~.patrols`,
-:mod:`~.jobs` (background jobs) and :mod:`~.changes` (which committed transactions changed the data, for the
-API's cache). Every model is re-exported here, so that ``from ols.store.models import Event`` works and
-``Base.metadata`` (Alembic's target) holds every table.
+:mod:`~.jobs` (background jobs), :mod:`~.strategy` (the STSPD's follow-up) and :mod:`~.changes` (which
+committed transactions changed the data, for the API's cache). Every model is re-exported here, so that
+``from ols.store.models import Event`` works and ``Base.metadata`` (Alembic's target) holds every table.
 """
 
 from ols.store.models.access import (
@@ -56,6 +56,15 @@ from ols.store.models.reference import (
     StreetEdge,
     Territory,
 )
+from ols.store.models.strategy import (
+    ActionStateChange,
+    Decision,
+    Indicator,
+    IndicatorValue,
+    Meeting,
+    StrategyAction,
+    StrategyAxis,
+)
 
 __all__ = [
     "AMBIANCE_RATINGS",
@@ -71,6 +80,7 @@ __all__ = [
     "SOURCE_KINDS",
     "SUBJECT_KINDS",
     "TIME_PRECISIONS",
+    "ActionStateChange",
     "Address",
     "Ambiance",
     "AuditEntry",
@@ -83,6 +93,7 @@ __all__ = [
     "DataChange",
     "DealPoint",
     "DealPointChange",
+    "Decision",
     "DisclosureKey",
     "Edition",
     "EmergingHotspot",
@@ -91,7 +102,10 @@ __all__ = [
     "EventPair",
     "Hotspot",
     "HotspotLayer",
+    "Indicator",
+    "IndicatorValue",
     "Job",
+    "Meeting",
     "Observatory",
     "OfficialIndicator",
     "PatrolPlan",
@@ -101,6 +115,8 @@ __all__ = [
     "RejectedRow",
     "Sector",
     "Source",
+    "StrategyAction",
+    "StrategyAxis",
     "StreetEdge",
     "Territory",
     "User",

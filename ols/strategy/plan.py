@@ -1,0 +1,133 @@
+"""The strategy file a coordinator writes (YAML): axes, fiches actions and their indicators, loaded as one upsert.
+
+A fiche's state changes are dated (``action_state_change``): loading the file again with another state records
+the change; a file that leaves a fiche out leaves it in the database (a strategy is amended, not rewritten).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as upsert
+
+from ols.errors import InvalidInputError, NotFoundError
+from ols.nomenclature import CATEGORY_BY_CODE
+from ols.privacy.detectors import describe, find
+from ols.store.models import ActionStateChange, Indicator, StrategyAction, StrategyAxis
+from ols.store.models.strategy import ACTION_STATES, DIRECTIONS, INDICATOR_KINDS, INDICATOR_SOURCES
+
+logger = logging.getLogger(__name__)
+STATE_LABELS = {"a_lancer": "à lancer", "en_cours": "en cours", "realisee": "réalisée", "abandonnee": "abandonnée"}
+ACTION_FIELDS = ("title", "objective", "pilot", "partners", "schedule")
+INDICATOR_FIELDS = ("name", "kind", "definition", "unit", "target", "direction", "source", "spec")
+
+
+def check_free_text(text: str, what: str) -> str:
+    """``text`` if it holds no nominative data, else InvalidInputError saying what was found (never echoing it).
+
+    The cellule de veille's follow-up never names a person: the « suivi nominatif » belongs to another,
+    confidential group, and its content must never be entered here.
+    """
+    found = find(text)
+    if found:
+        kinds = {finding.kind for finding in found}
+        msg = (f"saisie refusée : {what} contient {describe(kinds)}. Le suivi de la cellule de veille ne nomme "
+               "personne ; reformulez sans donnée nominative.")  # fmt: skip
+        raise InvalidInputError(msg)
+    return text
+
+
+def _choice(value: Any, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise InvalidInputError(f"{what} « {value} » inconnu : choisissez parmi {', '.join(allowed)}")
+    return str(value)
+
+
+def _indicator(raw: dict[str, Any], action_id: int) -> dict[str, Any]:
+    spec: dict[str, Any] = raw.get("spec") or {}
+    values = {key: raw.get(key) for key in INDICATOR_FIELDS}
+    values |= {
+        "code": str(raw["code"]),
+        "action_id": action_id,
+        "definition": raw.get("definition", ""),
+        "unit": raw.get("unit", ""),
+        "spec": spec,
+        "direction": raw.get("direction", "down"),
+    }
+    values["kind"] = _choice(values["kind"], INDICATOR_KINDS, "type d'indicateur")
+    values["source"] = _choice(values["source"], INDICATOR_SOURCES, "source d'indicateur")
+    values["direction"] = _choice(values["direction"], DIRECTIONS, "sens")
+    unknown = [code for code in spec.get("categories", []) if code not in CATEGORY_BY_CODE]
+    if unknown:
+        raise InvalidInputError(f"indicateur {values['code']} : catégories inconnues {', '.join(unknown)}")
+    if values["source"] == "computed" and not spec.get("categories"):
+        raise InvalidInputError(f"indicateur {values['code']} : un indicateur calculé nomme ses catégories")
+    return values
+
+
+def _save_action(connection: Connection, raw: dict[str, Any], axis_id: int, *, by: str, on: date) -> int:
+    values = {key: raw.get(key, "") for key in ACTION_FIELDS} | {"code": str(raw["code"]), "axis_id": axis_id}
+    values["partners"] = list(raw.get("partners", []))
+    state = _choice(raw.get("state", "a_lancer"), ACTION_STATES, "état de fiche")
+    check_free_text(f"{values['objective']} {values['schedule']}", f"la fiche {values['code']}")
+    previous = connection.execute(select(StrategyAction.state).where(StrategyAction.code == values["code"])).scalar()
+    statement = upsert(StrategyAction).values(**values, state=state)
+    action_id = connection.execute(
+        statement.on_conflict_do_update(index_elements=["code"], set_={**values, "state": state})
+        .returning(StrategyAction.id)
+    ).scalar_one()  # fmt: skip
+    if previous != state:
+        connection.execute(insert(ActionStateChange), {"action_id": action_id, "state": state, "changed_on": on,
+                                                       "changed_by": by})  # fmt: skip
+    return int(action_id)
+
+
+def load_strategy(connection: Connection, data: dict[str, Any], *, by: str, on: date | None = None) -> dict[str, int]:
+    """Upsert the strategy ``data`` (``axes`` → ``actions`` → ``indicators``); return how many of each."""
+    counts = {"axes": 0, "actions": 0, "indicators": 0}
+    try:
+        for axis in data["axes"]:
+            axis_id = connection.execute(
+                upsert(StrategyAxis).values(code=str(axis["code"]), title=axis["title"])
+                .on_conflict_do_update(index_elements=["code"], set_={"title": axis["title"]})
+                .returning(StrategyAxis.id)
+            ).scalar_one()  # fmt: skip
+            counts["axes"] += 1
+            for action in axis.get("actions", []):
+                action_id = _save_action(connection, action, axis_id, by=by, on=on or date.today())
+                counts["actions"] += 1
+                for raw in action.get("indicators", []):
+                    values = _indicator(raw, action_id)
+                    connection.execute(upsert(Indicator).values(**values).on_conflict_do_update(
+                        index_elements=["code"], set_=values))  # fmt: skip
+                    counts["indicators"] += 1
+    except (KeyError, TypeError) as error:
+        raise InvalidInputError(f"fichier de stratégie mal formé : champ manquant ou invalide ({error})") from error
+    logger.info("stratégie chargée par %s : %s", by, counts)
+    return counts
+
+
+def load_strategy_file(connection: Connection, path: Path, *, by: str) -> dict[str, int]:
+    """Load a YAML strategy file (the format of the demo's, under ``data/strategy/``)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidInputError(f"fichier de stratégie illisible : {path} ({error})") from error
+    return load_strategy(connection, data, by=by)
+
+
+def set_action_state(connection: Connection, code: str, state: str, *, by: str, on: date | None = None) -> None:
+    """Change a fiche's state, recording the dated change."""
+    state = _choice(state, ACTION_STATES, "état de fiche")
+    action_id = connection.execute(
+        update(StrategyAction).where(StrategyAction.code == code).values(state=state).returning(StrategyAction.id)
+    ).scalar()
+    if action_id is None:
+        raise NotFoundError(f"fiche action inconnue « {code} »")
+    connection.execute(insert(ActionStateChange), {"action_id": action_id, "state": state,
+                                                   "changed_on": on or date.today(), "changed_by": by})  # fmt: skip
