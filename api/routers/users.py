@@ -1,6 +1,6 @@
 """Users, for the coordinator: list, create (the token shown once), scope, disable.
 
-A user's name is an account (« pm-mons-1 »), never a person's: a name the nominative-data detectors
+A user's name is an account (« pm-ville-1 »), never a person's: a name the nominative-data detectors
 of :mod:`etl.privacy` read as a first name and surname, an e-mail or a phone number is refused.
 Disabling a user takes effect at the next request: its sessions are closed, its token's cache entry
 dropped, and every request reads the user again anyway (:mod:`api.deps`). Every change is audited.

@@ -1,4 +1,4 @@
-"""Account names: a user of OLS is a post or a service (« pm-mons-1 », « bailleur-nord »), never a person by name.
+"""Account names: a user of OLS is a post or a service (« pm-ville-1 », « bailleur-nord »), never a person by name.
 
 The audit log and the batches keep who did what by account name for years; a person's name there
 would be the personal data the observatory refuses everywhere else. The name is read by the same
@@ -21,12 +21,12 @@ def account_name(name: str) -> str:
     """``name`` if it is an account's, else InvalidInputError: the characters, then a person's name or contact."""
     if not ACCOUNT.match(name):
         msg = (f"nom de compte invalide « {name[:64]} » : lettres sans accent, chiffres, espaces, - _ ou ., "
-               "2 à 64 caractères (par exemple « pm-mons-1 »)")  # fmt: skip
+               "2 à 64 caractères (par exemple « pm-ville-1 »)")  # fmt: skip
         raise InvalidInputError(msg)
     spelled = " ".join(word.capitalize() for word in WORDS.split(name))
     if found := find(name) + find(spelled):
         what = describe({f.kind for f in found})
         msg = (f"« {name} » contient ce qui ressemble à {what} : un compte ne porte pas le nom d'une personne."
-               " Nommez le poste ou le service (par exemple « pm-mons-1 », « bailleur-nord »).")  # fmt: skip
+               " Nommez le poste ou le service (par exemple « pm-ville-1 », « bailleur-nord »).")  # fmt: skip
         raise InvalidInputError(msg)
     return name

@@ -121,7 +121,7 @@ def test_the_mapping_assistant_builds_a_mapping_that_ingests_the_file(
 def test_a_user_is_created_with_its_token_shown_once_and_disabled_at_once(
     browser: Browser, server: str, tokens: dict[str, str]
 ) -> None:
-    name = f"pm-mons-{uuid.uuid4().hex[:6]}"
+    name = f"pm-ville-{uuid.uuid4().hex[:6]}"
     with workspace(browser, server, tokens["coordinator"], "/utilisateurs") as page:
         page.fill("#user-name", "jean-dupont")
         page.click("#user-form button[type=submit]")
