@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,6 +25,7 @@ from ols.sheets import ambiance
 from ols.sheets.service import local_plan_document, sheet_document, sheet_of
 from ols.sheets.subject import find_subject
 from ols.store.models import Territory
+from ols.strategy.meetings import add_decision, new_meeting, set_decision_state
 from tests.factsgen import BOX, CENTRE, LABELS, Fact, cluster, mapping_file, send, territory, uniform, write_facts
 
 POLICE = Audience.operator()
@@ -119,3 +120,24 @@ def test_mediation_sets_facts_against_its_presence(town: Engine, tmp_path: Path)
     assert sum(table.unattended) < sum(table.facts)  # type: ignore[arg-type]
     text = _pdf_text(plan, tmp_path / "schema.pdf")
     assert "Schéma local de tranquillité publique" in text and "Ouest" in text and STATION in text
+
+
+def test_a_sheet_lists_the_open_decisions_about_its_subject_as_its_reader_receives_them(town: Engine) -> None:
+    """Issue 16's decisions reach issue 17's sheets: the open ones tied to the sector, police-only ones kept from
+    the élu, closed ones and those about another sector left out."""
+    coordinator = Audience.of("coordo", "coordinator")
+    with town.begin() as connection:
+        meeting_id = new_meeting(connection, date(2025, 3, 12), "T", ["mediation"], coordinator)
+        tied = {"partner": "mediation", "sector": "T-ouest"}
+        shared = add_decision(connection, meeting_id, {"text": "Tournée de médiation le vendredi soir", **tied},
+                              coordinator)  # fmt: skip
+        police_only = add_decision(connection, meeting_id, {"text": "Présence renforcée en soirée", **tied,
+                                                            "confidentiality": "police"}, coordinator)  # fmt: skip
+        closed = add_decision(connection, meeting_id, {"text": "Réparer l'éclairage du parvis", **tied}, coordinator)
+        set_decision_state(connection, closed, "done", coordinator)
+        add_decision(connection, meeting_id, {"text": "Nettoyage des tags", "partner": "mediation",
+                                              "sector": "T-est"}, coordinator)  # fmt: skip
+        police = sheet_of(connection, "sector", "T-ouest", "2025-S1", POLICE)
+        elu = sheet_of(connection, "sector", "T-ouest", "2025-S1", ELU)
+    assert sorted(d["id"] for d in police.decisions) == sorted([shared, police_only])
+    assert [d["id"] for d in elu.decisions] == [shared]
