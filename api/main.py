@@ -39,6 +39,7 @@ from api.routers import (
     pages,
     patrol_records,
     patrols,
+    reports,
     semester,
     sheets,
     strategy,
@@ -63,7 +64,7 @@ from web.page import VENDOR, WEB, content_policy
 
 PREFIX = "/api/v1"
 ROUTED = (health, meta, layers, zones, dealpoints, data, admin, patrols, explain, jobs, intake, semester, mappings,
-          users, journal, coverage, sheets, patrol_records, strategy)  # fmt: skip
+          users, journal, coverage, sheets, patrol_records, strategy, reports)  # fmt: skip
 # The pages (no /api/v1 prefix): the map, then the workspace's pages, each lane's module adding its routes.
 PAGES = (pages, workspace, ws_intake, ws_access, ws_sheets, ws_police, ws_dashboard)
 SECURITY_HEADERS = {

@@ -160,18 +160,13 @@ def report_command(
 ) -> None:
     """Récapitulatif hebdomadaire, bilan mensuel or bilan annuel: HTML + PDF + tables (XLSX, CSV), of the whole
     observatory (an intercommunal one's annual report: a chapter per commune) or of one commune or sector."""
-    from ols.access import audit
-    from ols.publishing.reports import BUILDERS, write_report
+    from ols.publishing.reporting import make_report
 
     period = {"weekly": week, "monthly": month, "annual": year}.get(kind)
-    if kind not in BUILDERS or period is None:
+    if period is None:
         raise InvalidInputError("écrivez ols report weekly --week S, monthly --month M ou annual --year A")
     audience = audience_for(role, territory, source)
     with migrated_engine().begin() as connection:
-        area = area_of(connection, audience, commune, sector)
-        files = write_report(connection, kind, period, audience, out, area=area)
-        audit.record(connection, user=audience.name, role=role, action="export", resource=f"report-{kind}",
-                     parameters={"period": period, "territories": list(audience.territories), "commune": commune,
-                                 "sector": sector})  # fmt: skip
+        files = make_report(connection, kind, period, audience, out, commune=commune, sector=sector)
     for path in files:
         typer.echo(str(path))

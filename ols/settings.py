@@ -47,6 +47,12 @@ def _default_mappings() -> Path:
     return (Path(home) if home else _default_home()).expanduser().resolve() / "mappings"
 
 
+def _default_reports() -> Path:
+    """The reports generated from the workspace (bilans as background jobs): ``$OLS_HOME/reports``."""
+    home = os.environ.get("OLS_HOME")
+    return (Path(home) if home else _default_home()).expanduser().resolve() / "reports"
+
+
 def _absolute(path: Path) -> Path:
     """A folder that is the same whatever directory a command or the server is started from."""
     path = path.expanduser()
@@ -249,6 +255,8 @@ class ApiSettings(BaseSettings):
     depends on where a command was started, and by default the observatory's own (``$OLS_HOME/zones``).
     ``mappings_dir`` is the folder of the coordinator's own mappings, written by the mapping assistant and
     read beside the shipped ones by the ingest, the API and ``ols mappings`` (by default ``$OLS_HOME/mappings``).
+    ``reports_dir`` holds the reports the workspace generates as background jobs, one folder per job
+    (by default ``$OLS_HOME/reports``).
     """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
@@ -261,6 +269,7 @@ class ApiSettings(BaseSettings):
     suppression_threshold: int = Field(5, ge=2, le=20)
     zones_dir: Folder = Field(default_factory=_default_zones)
     mappings_dir: Folder = Field(default_factory=_default_mappings)
+    reports_dir: Folder = Field(default_factory=_default_reports)
     session_attempts_per_minute: int = Field(10, ge=1)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     web_vendor: Path | None = None

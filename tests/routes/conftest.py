@@ -109,9 +109,10 @@ def scoped_tokens(api_engine: Engine) -> dict[str, str]:
 
 @pytest.fixture(scope="package")
 def app(api_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The API app on the test database (declared zones and own mappings written to temporary folders)."""
-    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("zones"), mappings_dir=tmp_path_factory.mktemp("mappings"),
-                           session_attempts_per_minute=1000)  # fmt: skip
+    """The API app on the test database (declared zones, own mappings and reports written to temporary folders)."""
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("zones", "mappings", "reports")}
+    settings = ApiSettings(zones_dir=folders["zones"], mappings_dir=folders["mappings"],
+                           reports_dir=folders["reports"], session_attempts_per_minute=1000)  # fmt: skip
     return create_app(engine=api_engine, settings=settings)
 
 

@@ -4,6 +4,7 @@ batches (undo), semester (refresh and publish as jobs), and the jobs left runnin
 from __future__ import annotations
 
 import csv
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,8 +106,9 @@ def test_import_previews_ingests_reports_and_sends_back_the_rejected_rows(
     with workspace(browser, server, tokens["coordinator"], "/import") as page:
         page.wait_for_selector("#import-mapping option[value=police_nationale]", state="attached")
         page.set_input_files("#import-files", [str(broken), str(demo)])
+        expect(page.locator("#import-mapping-hint")).to_contain_text("« police_nationale »")  # read from the header
+        assert page.input_value("#import-mapping") == "police_nationale"
         page.select_option("#import-source", "police-nationale")
-        page.select_option("#import-mapping", "police_nationale")
         page.click("#import-preview")
         expect(page.locator("#import-preview-table caption")).to_contain_text("releve.csv")
         assert page.locator("#import-preview-table tbody tr").count() == 10
@@ -200,6 +202,30 @@ def test_refresh_and_publish_from_the_semester_page(
         assert connection.execute(select(Edition.published_by).where(Edition.period == MONTH)).scalar()
         kinds = connection.execute(select(Job.kind, Job.state).where(Job.kind.in_(("refresh", "publish")))).all()
     assert ("refresh", "done") in kinds and ("publish", "done") in kinds
+
+
+def test_an_elus_bilan_is_written_in_the_background_and_downloaded(
+    browser: Browser, server: str, tokens: dict[str, str], client: TestClient
+) -> None:
+    """Issue 15 item 7: report generation is a background job too; its élu version carries no restricted marking."""
+    with workspace(browser, server, tokens["coordinator"], "/semestre") as page:
+        page.select_option("#sem-report-kind", "monthly")
+        page.fill("#sem-report-period", MONTH)
+        page.select_option("#sem-report-role", "elu")
+        page.click("#sem-report-start")
+        expect(page.locator("#sem-report-message")).to_contain_text("Bilan rédigé", timeout=120_000)
+        link = page.locator("#sem-report-files a", has_text=".pdf").first
+        pdf = page.request.get(server + str(link.get_attribute("href")))
+        assert page.locator("#sem-report-progress").evaluate("bar => bar.value") == 1
+        assert axe_violations(page) == []
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+    words = subprocess.run(["pdftotext", "-", "-"], input=pdf.body(), capture_output=True, check=True).stdout.decode()
+    assert "Bilan mensuel" in words and "DIFFUSION RESTREINTE" not in words
+    asked = {"kind": "monthly", "period": MONTH}
+    assert client.post("/api/v1/reports", json=asked, headers=_bearer(tokens, "elu")).status_code == 403
+    wrong = client.post("/api/v1/reports", json=asked | {"kind": "annual"}, headers=_bearer(tokens))
+    assert wrong.status_code == 422 and "période de type year" in wrong.json()["detail"]
+    assert client.get("/api/v1/reports/999999/x.pdf", headers=_bearer(tokens)).status_code == 404
 
 
 def test_a_job_left_running_is_failed_after_a_restart(api_engine: Engine, tmp_path: Path) -> None:

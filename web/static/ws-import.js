@@ -25,6 +25,32 @@
     options.mappings.forEach((item) => option(mapping, item.name, item.name + " — " + item.description));
   }
 
+  // A file chosen: OLS reads its header and proposes the known mapping that reads it (the mapping assistant's
+  // suggestion), else says that none does; the coordinator may still choose another.
+  const hint = document.getElementById("import-mapping-hint");
+  const helpText = hint.textContent;
+  let touched = false;  // a mapping chosen by hand after the files is never replaced by a late suggestion
+  mapping.addEventListener("change", () => { touched = true; });
+  async function suggest() {
+    touched = false;
+    if (!files.files.length) { hint.textContent = helpText; return; }
+    const body = new FormData();
+    body.append("file", files.files[0]);
+    try {
+      const found = await ws.api("mappings/suggest", { method: "POST", form: body });
+      if (found.best) {
+        if (!touched) { mapping.value = found.best.name; }
+        hint.textContent = "Correspondance proposée d'après l'en-tête de " + files.files[0].name + " : « "
+          + found.best.name + " » (" + found.best.matched + " colonnes reconnues).";
+      } else {
+        hint.textContent = "Aucune correspondance connue ne lit l'en-tête de " + files.files[0].name
+          + " : décrivez ce format dans l'assistant de correspondance.";
+      }
+    } catch (failure) { hint.textContent = "En-tête illisible : " + failure.message; }
+    ws.announce(hint.textContent);
+  }
+  files.addEventListener("change", suggest);
+
   function chosen() {
     if (!files.files.length) { throw new Error("choisissez au moins un fichier"); }
     const form = new FormData();

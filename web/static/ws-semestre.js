@@ -107,6 +107,38 @@
     } catch (failure) { error.textContent = failure.message; ws.announce(failure.message); }
   }
 
+  // A bilan: written by a background job, then one link per file it wrote.
+  async function report(event) {
+    event.preventDefault();
+    error.textContent = "";
+    const asked = { kind: document.getElementById("sem-report-kind").value,
+      period: document.getElementById("sem-report-period").value.trim().toUpperCase(),
+      role: document.getElementById("sem-report-role").value };
+    const message = document.getElementById("sem-report-message");
+    const list = document.getElementById("sem-report-files");
+    list.replaceChildren();
+    document.getElementById("sem-report-run").hidden = false;
+    try {
+      const started = await ws.api("reports", { method: "POST", body: asked });
+      const done = await ws.follow(started.job, (job) => {
+        document.getElementById("sem-report-progress").value = job.progress;
+        message.textContent = ws.fr.percent(job.progress, 0) + " — " + job.message;
+      });
+      done.result.files.forEach((name) => {
+        const link = document.createElement("a");
+        link.href = ws.config.api + "/reports/" + started.job + "/" + encodeURIComponent(name);
+        link.textContent = name;
+        link.setAttribute("download", name);
+        const item = document.createElement("li");
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      message.textContent = "Bilan rédigé : " + done.result.files.length + " fichiers.";
+      ws.announce(message.textContent);
+    } catch (failure) { error.textContent = failure.message; ws.announce(failure.message); }
+  }
+
+  document.getElementById("sem-report-form").addEventListener("submit", report);
   document.getElementById("sem-form").addEventListener("submit", refresh);
   document.getElementById("sem-show").addEventListener("click", () => show(period()).catch((f) => { error.textContent = f.message; }));
   document.getElementById("sem-publish").addEventListener("click", publish);
