@@ -429,6 +429,17 @@ def _integer_audit(
     return audited, pinned
 
 
+def _nudged(others: set[Ref], index: dict[Ref, int], limits: Bounds, rng: np.random.Generator) -> np.ndarray:
+    """Weights on the other targets too small to change whether the pushed one moves (their whole sum stays under
+    one unit of it), so that the solve that pushes one count also moves many others, in random directions."""
+    cost = np.zeros(len(limits.lb))
+    if others:
+        columns = [index[ref] for ref in others]
+        spread = float(np.max(limits.ub[columns] - limits.lb[columns])) or 1.0
+        cost[columns] = rng.choice([-1.0, 1.0], len(columns)) * 0.5 / (len(columns) * spread)
+    return cost
+
+
 def _pinned(targets: list[Ref], index: dict[Ref, int], truth: np.ndarray, equal: LinearConstraint,
             limits: Bounds) -> list[Ref]:  # fmt: skip
     """The targets no integer solution moves from the truth: a few solves with objectives over all the targets
@@ -451,7 +462,7 @@ def _pinned(targets: list[Ref], index: dict[Ref, int], truth: np.ndarray, equal:
         low, high = limits.lb[index[ref]], limits.ub[index[ref]]
         moved: set[Ref] = set()
         for direction in (1, -1) if truth[index[ref]] - low > high - truth[index[ref]] else (-1, 1):
-            cost = np.zeros(len(truth))
+            cost = _nudged(left - {ref}, index, limits, rng)
             cost[index[ref]] = direction
             solution = milp(cost, constraints=equal, bounds=limits, integrality=integer).x
             moved = {other for other in left if round(solution[index[other]]) != truth[index[other]]}
