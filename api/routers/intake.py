@@ -116,7 +116,7 @@ def batch(batch_id: int, engine: EngineDep, manager: CurrentManager) -> dict[str
             "rejected_rows": rows.astype(str).values.tolist(), "rejected_shown": len(rows)}  # fmt: skip
 
 
-@router.get("/batches/{batch_id}/rejected.csv")
+@router.get("/batches/{batch_id}/rejected.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def batch_rejected_csv(batch_id: int, engine: EngineDep, manager: CurrentManager) -> Response:
     """The rejected rows « à renvoyer au partenaire »: CSV ``;``, UTF-8 with BOM, formulas neutralised."""
     with engine.connect() as connection:

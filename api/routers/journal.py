@@ -76,7 +76,7 @@ def audit_log(
                 "actions": audit.actions(connection)}  # fmt: skip
 
 
-@router.get("/audit.csv")
+@router.get("/audit.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def audit_csv(engine: EngineDep, _: CurrentManager, filters: FiltersDep) -> Response:
     """The entries matching the filters as CSV (``;``, BOM, formulas neutralised), newest first."""
     with engine.connect() as connection:

@@ -23,6 +23,7 @@ from ols.publishing.reporting import check_asked, make_report
 from ols.store.models import Job
 
 router = APIRouter(responses=ERRORS, tags=["reports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "rapport introuvable : la tâche n'existe pas, n'est pas terminée ou n'a pas écrit ce fichier"
 
 
@@ -57,7 +58,8 @@ def start_report(asked: ReportAsked, settings: SettingsDep, manager: CurrentMana
     return {"job": jobs.start("report", by=manager.name, work=_work(asked, reader, folder))}
 
 
-@router.get("/reports/{job_id}/{name}")
+@router.get("/reports/{job_id}/{name}", response_class=FileResponse, responses={200: {"content": {
+    media: {} for media in ("application/pdf", "text/html", "text/csv", XLSX)}}})  # fmt: skip
 def report_file(job_id: int, name: str, engine: EngineDep, settings: SettingsDep,
                 manager: CurrentManager) -> FileResponse:  # fmt: skip
     """One file of a finished report job (only a name the job wrote: nothing else of the folder is served)."""

@@ -15,12 +15,23 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
 UNSAFE = ("/api/v1/ingest", "/api/v1/refresh", "/api/v1/session")
+# Operations that change what the other tests of the package read (the facts, the refreshed periods, the users and
+# their scopes, the strategy's follow-up): random calls would undo the demo's batches or disable a test user. Each
+# is driven by its own tests (test_intake, test_access_pages, test_dashboard, test_sheets_page, test_ws_police).
+CHANGING = {("DELETE", "/api/v1/batches/{batch_id}"), ("POST", "/api/v1/intake/files"),
+            ("POST", "/api/v1/semester/{period}/refresh"), ("POST", "/api/v1/semester/{period}/publish"),
+            ("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/{user_id}"), ("POST", "/api/v1/mappings"),
+            ("POST", "/api/v1/sheets/ambiance"), ("POST", "/api/v1/patrols/{plan_id}/log"),
+            ("POST", "/api/v1/indicators/{code}/values"), ("POST", "/api/v1/meetings"),
+            ("POST", "/api/v1/meetings/{meeting_id}/close"), ("POST", "/api/v1/decisions"),
+            ("PATCH", "/api/v1/decisions/{decision_id}")}  # fmt: skip
 
 
 def _operations(app: Any) -> list[Any]:
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    return [operation for operation in operations if operation.path not in UNSAFE]
+    return [operation for operation in operations
+            if operation.path not in UNSAFE and (operation.method.upper(), operation.path) not in CHANGING]  # fmt: skip
 
 
 def test_every_operation_is_covered(app: Any) -> None:
