@@ -52,8 +52,9 @@ def _work(asked: ReportAsked, reader: Audience, folder: Path) -> Any:
 def start_report(asked: ReportAsked, settings: SettingsDep, manager: CurrentManager, jobs: Jobs) -> dict[str, Any]:
     """Make a report as a background job (audited as an export); its id, to be followed at ``/jobs/{id}``."""
     check_asked(asked.kind, asked.period)
-    reader = manager if asked.role == "coordinator" else Audience.of(
-        manager.name, asked.role, threshold=settings.suppression_threshold)  # fmt: skip
+    reader = Audience.of(
+        manager.name, asked.role, territories=manager.territories, threshold=settings.suppression_threshold
+    )  # the version asked, cut by the audience layer
     folder = settings.reports_dir / uuid.uuid4().hex
     return {"job": jobs.start("report", by=manager.name, work=_work(asked, reader, folder))}
 
