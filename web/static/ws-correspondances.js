@@ -7,20 +7,14 @@
   const state = { file: null, columns: [], categories: [], table: {}, timer: null, sample: null };
   const fields = Array.from(document.querySelectorAll("#map-form select[data-field]"));
 
-  function option(value, text) {
-    const item = document.createElement("option");
-    item.value = value;
-    item.textContent = text;
-    return item;
-  }
 
   // Each column picker lists the file's columns; a refused one says why in its option (the server refuses it too).
   function fillPickers(draft) {
     fields.forEach((select) => {
-      const items = [option("", select.dataset.optional ? "(aucune)" : "(choisir une colonne)")];
+      const items = [new Option(select.dataset.optional ? "(aucune)" : "(choisir une colonne)", "")];
       state.columns.forEach((column) => {
         const text = column.nominative ? column.name + " — refusée : " + column.nominative : column.name;
-        items.push(option(column.name, text));
+        items.push(new Option(text, column.name));
       });
       select.replaceChildren(...items);
       select.value = draft[select.dataset.field] || "";
@@ -74,7 +68,7 @@
     const select = document.createElement("select");
     select.id = "map-cat-" + Math.random().toString(36).slice(2);
     select.setAttribute("aria-label", "Catégorie pour « " + row.label + " »");
-    select.appendChild(option("", "(libellé inconnu : choisir une catégorie)"));
+    select.appendChild(new Option("(libellé inconnu : choisir une catégorie)", ""));
     let family = null;
     let group = null;
     state.categories.forEach((category) => {
@@ -84,7 +78,7 @@
         group.label = family;
         select.appendChild(group);
       }
-      group.appendChild(option(category.code, category.label));
+      group.appendChild(new Option(category.label, category.code));
     });
     select.value = state.table[row.label] || row.category || "";
     select.addEventListener("change", () => { state.table[row.label] = select.value; schedule(); });

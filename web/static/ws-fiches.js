@@ -9,12 +9,6 @@
   const hidden = (value, threshold) => (value === null ? (threshold ? "< " + threshold : "—") : ws.fr.integer(value));
   period.value = ws.config.data.period || "";
 
-  function option(parent, value, text) {
-    const item = document.createElement("option");
-    item.value = value;
-    item.textContent = text;
-    parent.appendChild(item);
-  }
 
   async function loadSubjects() {
     const found = await ws.api("sheets/subjects");
@@ -22,11 +16,11 @@
       if (!items.length) { return; }
       const group = document.createElement("optgroup");
       group.label = label;
-      items.forEach((item) => option(group, kind + "|" + item.code, item.name));
+      items.forEach((item) => group.appendChild(new Option(item.name, kind + "|" + item.code)));
       subject.appendChild(group);
     });
     const communes = document.getElementById("schema-commune");
-    found.communes.forEach((item) => option(communes, item.code, item.name));
+    found.communes.forEach((item) => communes.add(new Option(item.name, item.code)));
   }
 
   function path(format) {

@@ -12,17 +12,11 @@
   document.getElementById("import-files-hint").textContent = "Jusqu'à " + ws.fr.integer(ws.config.data.max_upload_mb)
     + " Mo par envoi (OLS_MAX_UPLOAD_MB).";
 
-  function option(select, value, text) {
-    const item = document.createElement("option");
-    item.value = value;
-    item.textContent = text;
-    select.appendChild(item);
-  }
 
   async function load() {
     const options = await ws.api("intake/options");
-    options.sources.forEach((item) => option(source, item.code, item.name + " (" + item.code + ")"));
-    options.mappings.forEach((item) => option(mapping, item.name, item.name + " — " + item.description));
+    options.sources.forEach((item) => source.add(new Option(item.name + " (" + item.code + ")", item.code)));
+    options.mappings.forEach((item) => mapping.add(new Option(item.name + " — " + item.description, item.name)));
   }
 
   // A file chosen: OLS reads its header and proposes the known mapping that reads it (the mapping assistant's

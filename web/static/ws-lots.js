@@ -6,12 +6,6 @@
   const section = document.getElementById("lots-detail-section");
   let current = null;
 
-  function option(select, value, text) {
-    const item = document.createElement("option");
-    item.value = value;
-    item.textContent = text;
-    select.appendChild(item);
-  }
 
   function query() {
     const params = new URLSearchParams();
@@ -100,8 +94,8 @@
 
   async function load() {
     const options = await ws.api("intake/options");
-    options.sources.forEach((item) => option(document.getElementById("lots-source"), item.code, item.name));
-    Object.entries(options.states).forEach(([code, label]) => option(document.getElementById("lots-state"), code, label));
+    options.sources.forEach((item) => document.getElementById("lots-source").add(new Option(item.name, item.code)));
+    Object.entries(options.states).forEach(([code, label]) => document.getElementById("lots-state").add(new Option(label, code)));
     await list();
   }
 

@@ -8,22 +8,16 @@
   let known = [];
   const ROLES = { coordinator: "coordonnateur", police: "police", partner: "partenaire", elu: "élu", public: "public" };
 
-  function option(value, text) {
-    const item = document.createElement("option");
-    item.value = value;
-    item.textContent = text;
-    return item;
-  }
 
   function chosen(select) { return Array.from(select.selectedOptions).map((item) => item.value); }
 
   function fill() {
-    $("user-role").replaceChildren(...data.roles.map((role) => option(role, ROLES[role] || role)));
-    $("user-territories").replaceChildren(...data.territories.map((t) => option(t.code, t.name + " (" + t.code + ")")));
-    $("user-sectors").replaceChildren(...data.sectors.map((s) => option(s.code, s.name + " — " + s.territory)));
-    $("user-source").replaceChildren(option("", "(aucune)"), ...data.sources.map((s) => option(s.code, s.name)));
-    $("scope-territories").replaceChildren(...data.territories.map((t) => option(t.code, t.name + " (" + t.code + ")")));
-    $("scope-sectors").replaceChildren(...data.sectors.map((s) => option(s.code, s.name + " — " + s.territory)));
+    $("user-role").replaceChildren(...data.roles.map((role) => new Option(ROLES[role] || role, role)));
+    $("user-territories").replaceChildren(...data.territories.map((t) => new Option(t.name + " (" + t.code + ")", t.code)));
+    $("user-sectors").replaceChildren(...data.sectors.map((s) => new Option(s.name + " — " + s.territory, s.code)));
+    $("user-source").replaceChildren(new Option("(aucune)", ""), ...data.sources.map((s) => new Option(s.name, s.code)));
+    $("scope-territories").replaceChildren(...data.territories.map((t) => new Option(t.name + " (" + t.code + ")", t.code)));
+    $("scope-sectors").replaceChildren(...data.sectors.map((s) => new Option(s.name + " — " + s.territory, s.code)));
   }
 
   // The scope form shows the chosen account's current territories and sectors, to be changed.
@@ -76,7 +70,7 @@
     const users = await ws.api("users");
     known = users;
     const current = $("scope-user").value;
-    $("scope-user").replaceChildren(...users.filter((user) => !user.disabled).map((user) => option(user.id, user.name)));
+    $("scope-user").replaceChildren(...users.filter((user) => !user.disabled).map((user) => new Option(user.name, user.id)));
     if (current) { $("scope-user").value = current; }
     showScope();
     ws.table($("user-list"), "Comptes de l'observatoire", [
