@@ -236,3 +236,63 @@ def test_the_first_answers_travel_with_the_scripts_and_a_return_visit_loads_no_a
         stamped = page.evaluate(STAMPED)
         assert len(stamped) >= 6 and all(size == 0 for _, size in stamped), stamped
         page.close()
+
+
+CANVAS_PIXELS = """(cells) => {
+  const canvas = document.querySelector("canvas.ols-hexcanvas");
+  const ratio = canvas.width / window.OLS.map.getSize().x;
+  const context = canvas.getContext("2d");
+  return cells.map(([lat, lng]) => {
+    const point = window.OLS.map.latLngToContainerPoint([lat, lng]);
+    return Array.from(context.getImageData(Math.round(point.x * ratio), Math.round(point.y * ratio), 1, 1).data);
+  });
+}"""
+
+
+def _painted(
+    page: Page, low: list[tuple[float, float]], high: list[tuple[float, float]], outside: tuple[float, float]
+) -> None:
+    """Each cell's centre holds its own class's colour on the canvas, and a point beyond every cell holds none."""
+    pixels = page.evaluate(CANVAS_PIXELS, [list(p) for p in [*low, *high, outside]])
+    first, second, beyond = pixels[: len(low)], pixels[len(low) : -1], pixels[-1]
+    assert beyond[3] == 0, beyond
+    for group in (first, second):
+        assert all(p[3] > 0 and max(abs(a - b) for a, b in zip(p, group[0], strict=True)) <= 3 for p in group), group
+    assert max(abs(a - b) for a, b in zip(first[0][:3], second[0][:3], strict=True)) > 30, (first[0], second[0])
+
+
+def test_a_large_heatmap_is_painted_where_its_cells_are(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    """Past 1 000 cells the heatmap is one canvas whose outlines are projected once: after a zoom and a pan, every
+    cell's centre still shows its own class (cells of two classes alternate at random) — a shifted or stale
+    drawing mixes them."""
+    import random
+
+    import h3
+
+    page, _ = _login(browser, server, tokens["coordinator"])
+    lat, lng = page.evaluate("[window.OLS.map.getCenter().lat, window.OLS.map.getCenter().lng]")
+    metadata = page.evaluate("window.OLS_STATE.drawn.heatmap.metadata")
+    middle = h3.latlng_to_cell(lat, lng, 10)
+    hole = set(h3.grid_disk(h3.grid_ring(middle, 3)[0], 1))
+    cells = sorted(set(h3.grid_disk(middle, 19)) - hole)
+    rng = random.Random(14)
+    low, high = metadata["breaks"][0], metadata["breaks"][-1] + 50
+    counts = {cell: rng.choice([low, high]) for cell in cells}
+    body = json.dumps({"cells": [[cell, count] for cell, count in counts.items()], "metadata": metadata})
+    page.route("**/api/v1/heatmap/cells*", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                                        body=body))  # fmt: skip
+    before = page.evaluate("window.OLS_STATE.loads")
+    page.select_option("#ols-family", "property")
+    _wait_loaded(page, before)
+    assert page.locator("canvas.ols-hexcanvas").count() == 1
+    near = sorted(set(h3.grid_disk(middle, 4)) - hole)
+    lows = [h3.cell_to_latlng(c) for c in near if counts[c] == low]
+    highs = [h3.cell_to_latlng(c) for c in near if counts[c] == high]
+    empty = h3.cell_to_latlng(h3.grid_ring(middle, 3)[0])
+    page.evaluate(f"window.OLS.map.setView([{lat}, {lng}], 15, {{ animate: false }})")
+    page.wait_for_timeout(200)
+    _painted(page, lows, highs, empty)
+    page.evaluate("window.OLS.map.panBy([137, -91], { animate: false })")
+    page.wait_for_timeout(200)
+    _painted(page, lows, highs, empty)
+    page.close()

@@ -48,7 +48,22 @@ window.OLSParts = function (OLS) {
 
   // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
   const HexCanvas = L.Layer.extend({
-    initialize(cells) { this.cells = cells; },
+    // Each outline is projected once (the map's CRS, in metres) and kept by fill colour: a redraw (pan, zoom,
+    // resize) only scales and shifts them, and fills one path per colour class, not one per cell.
+    initialize(cells) {
+      const projection = map.options.crs.projection;
+      this.classes = new Map();
+      cells.forEach((cell) => {
+        const ring = new Float64Array(cell.boundary.length * 2);
+        cell.boundary.forEach(([lat, lng], index) => {
+          const point = projection.project(L.latLng(lat, lng));
+          ring[2 * index] = point.x;
+          ring[2 * index + 1] = point.y;
+        });
+        if (!this.classes.has(cell.fill)) { this.classes.set(cell.fill, []); }
+        this.classes.get(cell.fill).push(ring);
+      });
+    },
     onAdd(target) {
       this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
       target.getPane("olsHeat").appendChild(this.canvas);
@@ -56,6 +71,17 @@ window.OLSParts = function (OLS) {
       this.redraw();
     },
     onRemove(target) { L.DomUtil.remove(this.canvas); target.off("moveend zoomend resize", this.redraw, this); },
+    // Projected metres → screen pixels at the current view: the CRS's affine transformation at this zoom, then
+    // the pixel origin and the map pane's offset (what map.latLngToContainerPoint does, without rounding).
+    screen() {
+      const crs = map.options.crs;
+      const scale = crs.scale(map.getZoom());
+      const zero = crs.transformation.transform(L.point(0, 0), scale);
+      const one = crs.transformation.transform(L.point(1, 1), scale);
+      const origin = map.getPixelOrigin();
+      const pane = map.layerPointToContainerPoint([0, 0]);
+      return { ax: one.x - zero.x, bx: zero.x - origin.x + pane.x, ay: one.y - zero.y, by: zero.y - origin.y + pane.y };
+    },
     redraw() {
       const size = map.getSize();
       const ratio = window.devicePixelRatio || 1;
@@ -66,19 +92,21 @@ window.OLSParts = function (OLS) {
       L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
       const context = this.canvas.getContext("2d");
       context.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const view = map.getBounds().pad(0.05);
       context.globalAlpha = STYLE.heat.opacity;
       context.strokeStyle = "rgba(85,85,85,0.5)";
       context.lineWidth = 0.3;
-      this.cells.forEach((cell) => {
-        if (!view.contains(cell.centre)) { return; }
+      const { ax, bx, ay, by } = this.screen();
+      const margin = 0.05 * Math.max(size.x, size.y);
+      const seen = (x, y) => x > -margin && y > -margin && x < size.x + margin && y < size.y + margin;
+      this.classes.forEach((rings, fill) => {
         context.beginPath();
-        cell.boundary.forEach(([lat, lng], index) => {
-          const point = map.latLngToContainerPoint([lat, lng]);
-          if (index === 0) { context.moveTo(point.x, point.y); } else { context.lineTo(point.x, point.y); }
+        rings.forEach((ring) => {
+          if (!seen(ax * ring[0] + bx, ay * ring[1] + by)) { return; }
+          context.moveTo(ax * ring[0] + bx, ay * ring[1] + by);
+          for (let index = 2; index < ring.length; index += 2) { context.lineTo(ax * ring[index] + bx, ay * ring[index + 1] + by); }
+          context.closePath();
         });
-        context.closePath();
-        context.fillStyle = cell.fill;
+        context.fillStyle = fill;
         context.fill();
         context.stroke();
       });

@@ -173,7 +173,7 @@
     const labels = new Map();
     const cells = data.cells.map(([cell, count]) => {
       labels.set(cell, count == null ? "< " + threshold : String(count));
-      return { boundary: h3.cellToBoundary(cell), centre: h3.cellToLatLng(cell), fill: colour(count, data.metadata.breaks) };
+      return { boundary: h3.cellToBoundary(cell), fill: colour(count, data.metadata.breaks) };
     });
     if (cells.length > 1000) {
       groups.heatmap.addLayer(new HexCanvas(cells));
