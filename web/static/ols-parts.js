@@ -48,21 +48,22 @@ window.OLSParts = function (OLS) {
 
   // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
   const HexCanvas = L.Layer.extend({
-    // Each outline is projected once (the map's CRS, in metres) and kept by fill colour: a redraw (pan, zoom,
-    // resize) only scales and shifts them, and fills one path per colour class, not one per cell.
+    // The outlines are projected once (the map's CRS, in metres from the first vertex, so that the canvas's
+    // single-precision geometry keeps its detail) into one Path2D per fill colour, built from a path string in one
+    // call: a redraw (pan, zoom, resize) only sets the canvas transform and fills one path per colour class.
     initialize(cells) {
       const projection = map.options.crs.projection;
-      this.classes = new Map();
+      const parts = new Map();
+      this.origin = null;
       cells.forEach((cell) => {
-        const ring = new Float64Array(cell.boundary.length * 2);
-        cell.boundary.forEach(([lat, lng], index) => {
-          const point = projection.project(L.latLng(lat, lng));
-          ring[2 * index] = point.x;
-          ring[2 * index + 1] = point.y;
-        });
-        if (!this.classes.has(cell.fill)) { this.classes.set(cell.fill, []); }
-        this.classes.get(cell.fill).push(ring);
+        const ring = cell.boundary.map(([lat, lng]) => projection.project(L.latLng(lat, lng)));
+        if (this.origin === null) { this.origin = ring[0]; }
+        const { x, y } = this.origin;
+        const path = "M" + ring.map((point) => (point.x - x).toFixed(1) + " " + (point.y - y).toFixed(1)).join("L") + "Z";
+        if (!parts.has(cell.fill)) { parts.set(cell.fill, []); }
+        parts.get(cell.fill).push(path);
       });
+      this.classes = new Map(Array.from(parts, ([fill, paths]) => [fill, new Path2D(paths.join(""))]));
     },
     onAdd(target) {
       this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
@@ -90,25 +91,17 @@ window.OLSParts = function (OLS) {
       this.canvas.style.width = size.x + "px";
       this.canvas.style.height = size.y + "px";
       L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
+      if (this.origin === null) { return; }
       const context = this.canvas.getContext("2d");
-      context.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const { ax, bx, ay, by } = this.screen();
+      context.setTransform(ratio * ax, 0, 0, ratio * ay, ratio * (ax * this.origin.x + bx), ratio * (ay * this.origin.y + by));
       context.globalAlpha = STYLE.heat.opacity;
       context.strokeStyle = "rgba(85,85,85,0.5)";
-      context.lineWidth = 0.3;
-      const { ax, bx, ay, by } = this.screen();
-      const margin = 0.05 * Math.max(size.x, size.y);
-      const seen = (x, y) => x > -margin && y > -margin && x < size.x + margin && y < size.y + margin;
-      this.classes.forEach((rings, fill) => {
-        context.beginPath();
-        rings.forEach((ring) => {
-          if (!seen(ax * ring[0] + bx, ay * ring[1] + by)) { return; }
-          context.moveTo(ax * ring[0] + bx, ay * ring[1] + by);
-          for (let index = 2; index < ring.length; index += 2) { context.lineTo(ax * ring[index] + bx, ay * ring[index + 1] + by); }
-          context.closePath();
-        });
+      context.lineWidth = 0.3 / Math.abs(ax);
+      this.classes.forEach((path, fill) => {
         context.fillStyle = fill;
-        context.fill();
-        context.stroke();
+        context.fill(path);
+        context.stroke(path);
       });
     },
   });
