@@ -3,25 +3,50 @@
 The pages ask for their scripts and styles at addresses stamped with the file's hash (``web.page.asset``):
 such an answer never changes, so it is marked immutable for a year and a returning reader's browser asks
 nothing. An unstamped address (a CSS file's images, a page's static HTML links) is revalidated at each use
-(ETag), so that an upgrade is never hidden behind a stale copy.
+(ETag), so that an upgrade is never hidden behind a stale copy. Text assets are gzipped once per version
+(keyed by their ETag) rather than by the compression middleware at every request: a first visit asks for
+half a megabyte of scripts, which took the server's only event loop some 30 ms to compress each time.
 """
 
 from __future__ import annotations
 
-from starlette.responses import Response
+import gzip
+import os
+
+from starlette.datastructures import Headers
+from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+KEPT = ("content-type", "etag", "last-modified")
 
 
 class Assets(StaticFiles):
-    """Static files whose stamped addresses (``?v=…``) are immutable."""
+    """Static files whose stamped addresses (``?v=…``) are immutable, text ones sent gzipped from memory."""
+
+    def __init__(self, *, directory: str | os.PathLike[str]) -> None:
+        super().__init__(directory=directory)
+        self.gzipped: dict[str, bytes] = {}
+
+    def _gzipped(self, response: FileResponse) -> Response:
+        """The file's gzip, made at its first request and kept under its ETag (a new version has a new ETag)."""
+        etag = response.headers["etag"]
+        if etag not in self.gzipped:
+            with open(response.path, "rb") as file:
+                self.gzipped[etag] = gzip.compress(file.read(), compresslevel=9)
+        headers = {name: response.headers[name] for name in KEPT if name in response.headers}
+        return Response(self.gzipped[etag], headers=headers | {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         """The file, with its caching rule."""
         response = await super().get_response(path, scope)
+        accepts = "gzip" in Headers(scope=scope).get("accept-encoding", "")
+        text = response.headers.get("content-type", "").startswith(COMPRESSIBLE)
+        if isinstance(response, FileResponse) and response.status_code == 200 and accepts and text:
+            response = self._gzipped(response)
         stamped = scope.get("query_string", b"").startswith(b"v=")
         response.headers["Cache-Control"] = IMMUTABLE if stamped and response.status_code == 200 else REVALIDATE
         return response

@@ -296,3 +296,28 @@ def test_a_large_heatmap_is_painted_where_its_cells_are(browser: Browser, server
     page.wait_for_timeout(200)
     _painted(page, lows, highs, empty)
     page.close()
+
+
+def test_scripts_are_sent_gzipped_once_compressed_and_revalidated_when_unstamped(client: TestClient) -> None:
+    """A first visit's half megabyte of scripts was compressed at every request on the server's event loop; the
+    assets keep their gzip per version and still say whether a browser may keep them."""
+    from pathlib import Path
+
+    from web.page import asset
+
+    stamped = re.fullmatch(r"(/static/(ols\.js)\?v=[0-9a-f]{12})", asset("/static/ols.js"))
+    assert stamped is not None
+    first = client.get(stamped.group(1), headers={"Accept-Encoding": "gzip"})
+    again = client.get(stamped.group(1), headers={"Accept-Encoding": "gzip"})
+    on_disk = (Path(__file__).parents[2] / "web" / "static" / stamped.group(2)).read_bytes()
+    for answer in (first, again):
+        assert answer.headers["content-encoding"] == "gzip" and answer.content == on_disk
+        assert "immutable" in answer.headers["cache-control"] and answer.headers["content-type"].startswith("text/")
+    mount = next(route for route in client.app.routes if getattr(route, "name", "") == "static")
+    assert first.headers["etag"] in mount.app.gzipped  # type: ignore[attr-defined]  # compressed once, kept
+    plain = client.get(stamped.group(1), headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == on_disk
+    unstamped = client.get(f"/static/{stamped.group(2)}", headers={"Accept-Encoding": "gzip"})
+    assert unstamped.headers["cache-control"] == "no-cache" and unstamped.headers["content-encoding"] == "gzip"
+    again = client.get(f"/static/{stamped.group(2)}", headers={"If-None-Match": unstamped.headers["etag"]})
+    assert again.status_code == 304
