@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
@@ -103,6 +104,21 @@ def test_an_elus_sheet_has_no_sensitive_category_and_no_small_count(town: Engine
     printed = [int(token) for row in rows for token in row if token.isdigit()]
     assert len(rows) >= 8 and printed and min(printed) >= ELU.threshold
     assert "Parvis de la gare" in elu_text and "Fiche lieu" in elu_text
+    # mediation on the map: the élu's cells are coarser and carry no small count, the police's do
+    assert elu.mediation is not None and police.mediation is not None and elu.mediation.places
+    assert {h3.get_resolution(p.cell) for p in elu.mediation.places} == {8}
+    assert {h3.get_resolution(p.cell) for p in police.mediation.places} == {9}
+    elu_map = [n for p in elu.mediation.places for n in (p.presence_hours, p.unattended)]
+    assert all(n is None or n >= ELU.threshold for n in elu_map) and any(elu_map)
+    with town.begin() as connection:  # a sector's many cells: the police's map shows small counts, the élu's none
+        sectors = [sheet_of(connection, "sector", "T-ouest", "2025-S1", reader).mediation for reader in (POLICE, ELU)]
+    small = [[n for p in table.places for n in (p.presence_hours, p.unattended)] for table in sectors if table]
+    assert any(n is not None and 0 < n < ELU.threshold for n in small[0])
+    assert all(n is None or n >= ELU.threshold for n in small[1]) and any(small[1])
+    for text in (elu_text, police_text):
+        legend = " ".join(text.split())
+        assert "Présence de la médiation" in legend or "présence de la médiation" in legend
+        assert "faits sans médiateur présent (nombre)" in legend
 
 
 def test_the_ambiance_refuses_personal_data(town: Engine) -> None:
@@ -173,6 +189,10 @@ def test_mediation_sets_facts_against_its_presence(town: Engine, tmp_path: Path)
     assert table.presence_hours[evening] == 20 and sum(table.presence_hours) == 20
     assert all(u <= f for u, f in zip(table.unattended, table.facts, strict=True))  # type: ignore[operator]
     assert sum(table.unattended) < sum(table.facts)  # type: ignore[arg-type]
+    station = h3.int_to_str(h3.str_to_int(h3.latlng_to_cell(CENTRE[1], CENTRE[0], 9)))
+    by_cell = {place.cell: place for place in table.places}
+    assert (by_cell[station].presence_hours, by_cell[station].usual_block) == (20, "18 h–21 h")
+    assert sum(p.unattended or 0 for p in table.places) == sum(n or 0 for n in table.unattended)
     text = _pdf_text(plan, tmp_path / "schema.pdf")
     assert "Schéma local de tranquillité publique" in text and "Ouest" in text and STATION in text
 
