@@ -24,12 +24,13 @@ def cameras_load(
     radius: Annotated[float, typer.Option(help="Radius in metres of the cameras the file gives none for")] = 50.0,
 ) -> None:
     """Load (or update) cameras, keyed by code, with their coverage disc or view cone."""
-    from ols.coverage.cameras import NOT_CLIPPED, read_cameras, save_cameras
+    from ols.coverage.cameras import caveat, read_cameras, save_cameras
 
     cameras = read_cameras(file, radius=radius)
     with migrated_engine().begin() as connection:
         saved = save_cameras(connection, cameras, source_file=file.name)
-    typer.echo(f"{number(saved)} caméras enregistrées depuis {file.name}. {NOT_CLIPPED}")
+        said = caveat(connection)
+    typer.echo(f"{number(saved)} caméras enregistrées depuis {file.name}. {said}")
 
 
 def _pct(share: float | None, decimals: int = 1) -> str:

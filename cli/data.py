@@ -173,6 +173,21 @@ def territory_load_streets(
     typer.echo(f"{number(count)} tronçons orientés chargés dans le réseau {network}")
 
 
+@territory_app.command("load-buildings")
+def territory_load_buildings(
+    path: Annotated[Path, typer.Argument(exists=True, help="Building footprints: GeoJSON, GeoPackage... any CRS")],
+    layer: Annotated[str | None, typer.Option(help="Layer of a GeoPackage (e.g. batiment)")] = None,
+) -> None:
+    """Load (or replace) the buildings: every camera's view is then clipped by them and by the shadows they cast."""
+    from ols.coverage.buildings import load_buildings
+
+    with migrated_engine().begin() as connection:
+        loaded = load_buildings(connection, path, layer=layer)
+    skipped = f" ({number(loaded.skipped)} objets sans polygone ignorés)" if loaded.skipped else ""
+    typer.echo(f"{number(loaded.buildings)} bâtiments chargés depuis {path.name}{skipped} ; "
+               f"champs de vision redécoupés : {number(loaded.cameras)} caméras")  # fmt: skip
+
+
 @territory_app.command("list")
 def territory_list() -> None:
     """List the observatory, its communes and the sectors of each per level (the first codes of long levels)."""

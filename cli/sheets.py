@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import app, audience_for, migrated_engine, operator
+from cli.common import app, audience_for, migrated_engine
 from ols.access.roles import Role
 from ols.errors import InvalidInputError
 from ols.sheets.subject import SubjectKind
@@ -63,16 +63,16 @@ def ambiance(
     sector: Annotated[str | None, typer.Option(help="A sector's code")] = None,
     zone: Annotated[str | None, typer.Option(help="A vigilance zone's code")] = None,
     author: Annotated[str | None, typer.Option(help="Who rates (a partner's service; default: you)")] = None,
+    role: Annotated[Role, typer.Option(help="Role of who rates (partner, police or coordinator)")] = Role.COORDINATOR,
 ) -> None:
-    """Record a partner's ambiance of a place, sector or zone for a period (checked for personal data)."""
+    """Record a partner's ambiance of a place, sector or zone for a period (checked for personal data; an élu's or
+    the public's is refused, as through the API)."""
     from ols.sheets import ambiance as ambiances
-    from ols.sheets.subject import find_subject
 
     kind, code = _subject(place, sector, zone)
-    audience = operator()
+    audience = audience_for(role)
     with migrated_engine().begin() as connection:
-        subject = find_subject(connection, kind, code, audience)
-        ambiances.enter(connection, subject, period, rating, observation, author or audience.name)
+        subject = ambiances.enter(connection, kind, code, period, rating, observation, audience, author)
     typer.echo(
         f"Ambiance enregistrée pour {subject.name} ({period}) : {ambiances.RATINGS[ambiances.rating_code(rating)]}"
     )

@@ -3,33 +3,41 @@ threshold (in its data and in its PDF), the police's does; the ambiance refuses 
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon, Point, box
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from starlette.testclient import TestClient
 
+from api.main import create_app
 from ols.access.audience import Audience
+from ols.access.users import create_user
 from ols.analysis.profiles import WEEKDAYS
 from ols.coverage.cameras import CameraSpec, save_cameras
 from ols.errors import InvalidInputError
 from ols.nomenclature import FAMILIES
 from ols.reference.places import save_places
 from ols.reference.sectors import SectorShape, save_sectors
+from ols.settings import ApiSettings
 from ols.sheets import ambiance
 from ols.sheets.service import local_plan_document, sheet_document, sheet_of
-from ols.sheets.subject import find_subject
-from ols.store.models import Territory
+from ols.store.models import Ambiance, Territory
 from ols.strategy.meetings import add_decision, new_meeting, set_decision_state
 from tests.factsgen import BOX, CENTRE, LABELS, Fact, cluster, mapping_file, send, territory, uniform, write_facts
 
 POLICE = Audience.operator()
 ELU = Audience.of("élu test", "elu", territories=("T",))
+PARTNER = Audience.of("bailleur", "partner", territories=("T",), source="mediation")
 STATION = "Gare Test"
 WEST, SOUTH, EAST, NORTH = BOX
 
@@ -96,16 +104,79 @@ def test_an_elus_sheet_has_no_sensitive_category_and_no_small_count(town: Engine
     printed = [int(token) for row in rows for token in row if token.isdigit()]
     assert len(rows) >= 8 and printed and min(printed) >= ELU.threshold
     assert "Parvis de la gare" in elu_text and "Fiche lieu" in elu_text
+    # mediation on the map: the élu's cells are coarser and carry no small count, the police's do
+    assert elu.mediation is not None and police.mediation is not None and elu.mediation.places
+    assert {h3.get_resolution(p.cell) for p in elu.mediation.places} == {8}
+    assert {h3.get_resolution(p.cell) for p in police.mediation.places} == {9}
+    elu_map = [n for p in elu.mediation.places for n in (p.presence_hours, p.unattended)]
+    assert all(n is None or n >= ELU.threshold for n in elu_map) and any(elu_map)
+    with town.begin() as connection:  # a sector's many cells: the police's map shows small counts, the élu's none
+        sectors = [sheet_of(connection, "sector", "T-ouest", "2025-S1", reader).mediation for reader in (POLICE, ELU)]
+    small = [[n for p in table.places for n in (p.presence_hours, p.unattended)] for table in sectors if table]
+    assert any(n is not None and 0 < n < ELU.threshold for n in small[0])
+    assert all(n is None or n >= ELU.threshold for n in small[1]) and any(small[1])
+    for text in (elu_text, police_text):
+        legend = " ".join(text.split())
+        assert "Présence de la médiation" in legend or "présence de la médiation" in legend
+        assert "faits sans médiateur présent (nombre)" in legend
 
 
 def test_the_ambiance_refuses_personal_data(town: Engine) -> None:
     with town.begin() as connection:
-        subject = find_subject(connection, "sector", "T-ouest", ELU)
         with pytest.raises(InvalidInputError, match="noms"):
-            ambiance.enter(connection, subject, "2025-S1", "tendu", "M. Dupont occupe le hall tous les soirs", "x")
-        ambiance.enter(connection, subject, "2025-S1", "dégradé", "Regroupements bruyants le soir", "bailleur")
+            ambiance.enter(connection, "sector", "T-ouest", "2025-S1", "tendu",
+                           "M. Dupont occupe le hall tous les soirs", PARTNER)  # fmt: skip
+        ambiance.enter(connection, "sector", "T-ouest", "2025-S1", "dégradé", "Regroupements bruyants le soir",
+                       PARTNER)  # fmt: skip
         sheet = sheet_of(connection, "sector", "T-ouest", "2025-S1", ELU)
-    assert [(a["rating"], a["observation"]) for a in sheet.ambiance] == [("dégradé", "Regroupements bruyants le soir")]
+    assert [(a["rating"], a["observation"], a["author"]) for a in sheet.ambiance] == [
+        ("dégradé", "Regroupements bruyants le soir", "bailleur")
+    ]
+
+
+def _ambiances(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(Ambiance)).scalar_one())
+
+
+def test_partners_write_an_ambiance_and_an_elu_never_through_the_api_and_the_command_line(
+    town: Engine, database_url: str
+) -> None:
+    """The write right is the audience's (Layer.AMBIANCE): the élu is refused before anything is stored, by the
+    API (403) as by ``ols sheet ambiance --role elu``; a partner's rating is stored (201), signed with its name."""
+    with town.begin() as connection:
+        tokens = {role: create_user(connection, f"ambiance-{role}", role=role, territories=["T"],
+                                    source="mediation" if role == "partner" else None)
+                  for role in ("elu", "partner", "public")}  # fmt: skip
+    body = {"kind": "sector", "code": "T-ouest", "period": "2025-S1", "rating": "tendu",
+            "observation": "Regroupements devant le hall en soirée"}  # fmt: skip
+    with TestClient(create_app(engine=town, settings=ApiSettings(session_attempts_per_minute=1000))) as client:
+
+        def post(role: str) -> Any:
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            return client.post("/api/v1/sheets/ambiance", json=body, headers=headers)
+
+        for role in ("elu", "public"):
+            refused = post(role)
+            assert refused.status_code == 403, refused.text
+            assert _ambiances(town) == 0
+        assert "saisie de l'ambiance" in refused.text
+        accepted = post("partner")
+        assert accepted.status_code == 201, accepted.text
+        assert accepted.json() == {"subject": "Ouest", "period": "2025-S1", "rating": "tendu"}
+    assert _ambiances(town) == 1
+    env = dict(os.environ, OLS_DATABASE_URL=database_url)
+    command = [sys.executable, "-m", "cli", "sheet", "ambiance", "--period", "2025-S1", "--rating", "calme",
+               "--sector", "T-est"]  # fmt: skip
+    elu = subprocess.run([*command, "--role", "elu"], env=env, capture_output=True, text=True, check=False)
+    assert elu.returncode == 1 and "saisie de l'ambiance" in " ".join(elu.stderr.split()) and _ambiances(town) == 1
+    partner = subprocess.run([*command, "--role", "partner", "--author", "bailleur"], env=env, capture_output=True,
+                             text=True, check=False)  # fmt: skip
+    assert partner.returncode == 0, partner.stderr
+    assert _ambiances(town) == 2
+    with town.connect() as connection:
+        authors = {row.subject: row.author for row in connection.execute(select(Ambiance.subject, Ambiance.author))}
+    assert authors == {"T-ouest": "ambiance-partner", "T-est": "bailleur"}
 
 
 def test_mediation_sets_facts_against_its_presence(town: Engine, tmp_path: Path) -> None:
@@ -118,6 +189,10 @@ def test_mediation_sets_facts_against_its_presence(town: Engine, tmp_path: Path)
     assert table.presence_hours[evening] == 20 and sum(table.presence_hours) == 20
     assert all(u <= f for u, f in zip(table.unattended, table.facts, strict=True))  # type: ignore[operator]
     assert sum(table.unattended) < sum(table.facts)  # type: ignore[arg-type]
+    station = h3.int_to_str(h3.str_to_int(h3.latlng_to_cell(CENTRE[1], CENTRE[0], 9)))
+    by_cell = {place.cell: place for place in table.places}
+    assert (by_cell[station].presence_hours, by_cell[station].usual_block) == (20, "18 h–21 h")
+    assert sum(p.unattended or 0 for p in table.places) == sum(n or 0 for n in table.unattended)
     text = _pdf_text(plan, tmp_path / "schema.pdf")
     assert "Schéma local de tranquillité publique" in text and "Ouest" in text and STATION in text
 

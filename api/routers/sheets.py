@@ -12,10 +12,8 @@ from api.cache import JSON, dumps
 from api.deps import CurrentAudience
 from api.schemas import ERRORS, PERIOD_PATTERN, Input
 from api.serving import endpoint_of, runner_of
-from ols.access.roles import Layer
 from ols.sheets import ambiance as ambiances
 from ols.sheets.service import local_plan_document, sheet_document, sheet_json, sheet_of, subjects_of
-from ols.sheets.subject import find_subject
 
 router = APIRouter(responses=ERRORS)
 PeriodParam = Annotated[str, Query(description="2025-S1, 2025-03...", pattern=PERIOD_PATTERN)]
@@ -92,12 +90,13 @@ async def local_plan(
 
 @router.post("/sheets/ambiance", status_code=201)
 async def ambiance(body: AmbianceInput, request: Request, audience: CurrentAudience) -> Response:
-    """Record the caller's ambiance of a place, sector or zone for a period (an observation with a name is refused)."""
+    """Record the caller's ambiance of a place, sector or zone for a period (an observation with a name is refused;
+    partners, police and the coordinator write ambiances, an élu or the public gets a 403)."""
 
     def write(connection: Connection) -> bytes:
-        audience.require(Layer.SHEETS)
-        subject = find_subject(connection, body.kind, body.code, audience)
-        ambiances.enter(connection, subject, body.period, body.rating, body.observation, audience.name)
+        subject = ambiances.enter(
+            connection, body.kind, body.code, body.period, body.rating, body.observation, audience
+        )
         return dumps({"subject": subject.name, "period": body.period, "rating": ambiances.rating_code(body.rating)})
 
     return Response(await runner_of(request).run(request, endpoint_of(request), write), media_type=JSON,

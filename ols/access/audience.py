@@ -52,6 +52,7 @@ LAYER_LABELS = {
     Layer.PATROLS: "les patrouilles", Layer.MANAGE: "l'administration de l'observatoire",
     Layer.SHEETS: "les fiches lieu et secteur", Layer.COVERAGE: "la couverture de vidéoprotection",
     Layer.DASHBOARD: "le tableau de bord de la stratégie", Layer.MEETINGS: "les réunions de la cellule de veille",
+    Layer.AMBIANCE: "la saisie de l'ambiance des fiches",
 }  # fmt: skip
 
 
@@ -172,6 +173,13 @@ class Audience:
         if not self.may(layer):
             msg = f"le rôle {self.label} n'a pas accès à {LAYER_LABELS[layer]}"
             raise AccessDenied(msg)
+
+    def rater(self, author: str | None = None) -> str:
+        """Who signs an ambiance it writes: the service it names (the coordinator entering a partner's rating at the
+        command line) or itself; AccessDenied unless its role writes ambiances (partners, police, coordinator; an
+        élu reads a sheet's ambiance but never writes one)."""
+        self.require(Layer.AMBIANCE)
+        return author or self.name
 
     def layers(self) -> list[str]:
         """The layers it may receive, by name."""

@@ -8,6 +8,9 @@ The charte déontologique of a CLSPD and the CNIL's guidance give the partners d
   its own source only;
 - elu and public: aggregates at H3 resolution 8 or coarser (the public sees no zones).
 
+A sheet's « ambiance » (a rating of a place for a period) is written by those who are there: the partners, the
+police and the coordinator (``Layer.AMBIANCE``, a right to write); the élus read the sheets but never rate.
+
 The strategy's tableau de bord (indicators, state of the fiches actions, decisions) is for every role but the
 public; the cellule de veille's meetings (their agenda names zones and veille croisée alerts) for the coordinator
 and the police. Of the relevé de décisions, a partner receives the decisions in its charge, an élu every decision
@@ -56,13 +59,14 @@ class Layer(StrEnum):
     MANAGE = "manage"
     SHEETS = "sheets"
     COVERAGE = "coverage"
+    AMBIANCE = "ambiance"
 
 
 AGGREGATES = frozenset({Layer.HEATMAP, Layer.HOTSPOTS, Layer.PLACES, Layer.BOUNDARY, Layer.PROFILES,
                         Layer.INDICATORS})  # fmt: skip
 POLICE_LAYERS = AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.DEAL_POINTS, Layer.EVENTS, Layer.NEAR_REPEAT,
                               Layer.CROSSWATCH, Layer.PATROLS, Layer.SHEETS, Layer.COVERAGE, Layer.DASHBOARD,
-                              Layer.MEETINGS}  # fmt: skip
+                              Layer.MEETINGS, Layer.AMBIANCE}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ RIGHTS: dict[Role, Rights] = {
     Role.POLICE: Rights("police", full=True, finest_resolution=10, layers=POLICE_LAYERS),
     Role.PARTNER: Rights("partenaire", full=False, finest_resolution=10,
                          layers=AGGREGATES | {Layer.EMERGING, Layer.ZONES, Layer.EVENTS, Layer.SHEETS,
-                                              Layer.DASHBOARD}),
+                                              Layer.DASHBOARD, Layer.AMBIANCE}),
     Role.ELU: Rights("élu", full=False, finest_resolution=8,
                      layers=AGGREGATES | {Layer.ZONES, Layer.SHEETS, Layer.COVERAGE, Layer.DASHBOARD}),
     Role.PUBLIC: Rights("public", full=False, finest_resolution=8, layers=AGGREGATES),

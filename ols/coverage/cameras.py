@@ -8,8 +8,9 @@ Two formats are read:
   ``installed_on`` as YYYY-MM-DD, ``state``).
 
 A camera's coverage is a disc of its radius, or a view cone (``direction_deg`` clockwise from north, opening
-``angle_deg``) when both are given. No buildings layer exists in OLS yet: cones are not clipped by buildings,
-and every output says so (:data:`NOT_CLIPPED`).
+``angle_deg``) when both are given, minus what the loaded buildings hide from it (:mod:`ols.coverage.visibility`;
+``ols territory load-buildings`` clips every camera again). Every output says which it is (:func:`caveat`): not
+clipped while no building is loaded (:data:`NOT_CLIPPED`), clipped in plan otherwise (:data:`CLIPPED`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
+import shapely
 from geoalchemy2.shape import from_shape
-from shapely.geometry import Point, Polygon
-from sqlalchemy import Connection
+from shapely.geometry import MultiPolygon, Point, Polygon
+from sqlalchemy import Connection, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from ols.coverage.visibility import visible
 from ols.errors import InvalidInputError
-from ols.store.models import CAMERA_STATES, Camera
+from ols.store.models import CAMERA_STATES, Building, Camera
 
 PARIS_COLUMNS = ("Code postal", "Numéro", "Implantation", "Date de mise en service", "lon", "lat")
 SIMPLE_COLUMNS = ("code", "name", "lon", "lat")
@@ -34,6 +37,9 @@ DEFAULT_RADIUS = 50.0
 ARC_STEPS = 64
 NOT_CLIPPED = ("Les champs de vision ne sont pas découpés par les bâtiments (aucune couche de bâtiments n'est "
                "chargée) : la couverture est un disque ou un cône théorique.")  # fmt: skip
+CLIPPED = ("Les champs de vision sont découpés par les bâtiments chargés, vus en plan : la hauteur des bâtiments et "
+           "des mâts n'est pas prise en compte, et les sites proposés pour une extension restent des disques "
+           "théoriques.")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -119,16 +125,51 @@ def read_cameras(path: Path, *, radius: float = DEFAULT_RADIUS) -> list[CameraSp
     raise InvalidInputError(msg)
 
 
+def buildings_loaded(connection: Connection) -> bool:
+    """Whether a buildings layer is loaded (then every camera's coverage is clipped by it)."""
+    return bool(connection.execute(select(exists().where(Building.id.is_not(None)))).scalar())
+
+
+def caveat(connection: Connection) -> str:
+    """What the coverage polygons are, as every output of coverage states it."""
+    return CLIPPED if buildings_loaded(connection) else NOT_CLIPPED
+
+
+def view_of(connection: Connection, spec: CameraSpec, clip: bool) -> MultiPolygon:
+    """The coverage of a camera: its disc or cone, minus what the buildings hide when ``clip``."""
+    theoretical = coverage_of(spec)
+    if not clip:
+        return MultiPolygon([theoretical])
+    rows = connection.execute(select(func.ST_AsBinary(Building.geom)).where(
+        func.ST_Intersects(Building.geom, func.ST_GeomFromText(theoretical.wkt, 4326)))).scalars().all()  # fmt: skip
+    return visible(theoretical, spec.lon, spec.lat, spec.radius_m, [shapely.from_wkb(bytes(row)) for row in rows])
+
+
+def clip_cameras(connection: Connection) -> int:
+    """Draw every camera's coverage again against the buildings loaded now (or none); return how many."""
+    clip = buildings_loaded(connection)
+    rows = connection.execute(select(Camera.code, func.ST_X(Camera.geom), func.ST_Y(Camera.geom), Camera.radius_m,
+                                     Camera.direction_deg, Camera.angle_deg)).all()  # fmt: skip
+    for code, lon, lat, radius, direction, angle in rows:
+        spec = CameraSpec(code, code, float(lon), float(lat), float(radius), direction, angle)
+        coverage = from_shape(view_of(connection, spec, clip), srid=4326)
+        connection.execute(update(Camera).where(Camera.code == code).values(coverage=coverage, clipped=clip))
+    return len(rows)
+
+
 def save_cameras(connection: Connection, cameras: list[CameraSpec], *, source_file: str | None = None) -> int:
-    """Create or update the cameras, keyed by code, with their coverage; return how many were saved."""
+    """Create or update the cameras, keyed by code, with their coverage (clipped by the buildings loaded, if any);
+    return how many were saved."""
     if not cameras:
         return 0
+    clip = buildings_loaded(connection)
     rows = [{"code": c.code, "name": c.name, "geom": from_shape(Point(c.lon, c.lat), srid=4326),
              "radius_m": c.radius_m, "direction_deg": c.direction_deg, "angle_deg": c.angle_deg,
-             "coverage": from_shape(coverage_of(c), srid=4326), "installed_on": c.installed_on, "state": c.state,
-             "source_file": source_file} for c in cameras]  # fmt: skip
+             "coverage": from_shape(view_of(connection, c, clip), srid=4326), "clipped": clip,
+             "installed_on": c.installed_on, "state": c.state, "source_file": source_file}
+            for c in cameras]  # fmt: skip
     statement = insert(Camera).values(rows)
-    kept = ("name", "geom", "radius_m", "direction_deg", "angle_deg", "coverage", "installed_on", "state",
+    kept = ("name", "geom", "radius_m", "direction_deg", "angle_deg", "coverage", "clipped", "installed_on", "state",
             "source_file")  # fmt: skip
     connection.execute(statement.on_conflict_do_update(index_elements=["code"],
                                                        set_={k: statement.excluded[k] for k in kept}))  # fmt: skip

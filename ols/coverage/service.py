@@ -11,7 +11,7 @@ from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
 from ols.coverage import csu
-from ols.coverage.cameras import DEFAULT_RADIUS, NOT_CLIPPED
+from ols.coverage.cameras import DEFAULT_RADIUS, caveat
 from ols.coverage.extension import Choice, greedy, problem, solve
 from ols.coverage.shares import active, covered, fact_counts, hot_cells, published_share
 from ols.merging import counted
@@ -80,7 +80,7 @@ def coverage(connection: Connection, period_name: str, audience: Audience, *, ar
                       "share": hot_covered / len(cells) if cells else None,
                       "uncovered": [asdict(c) for c in cells if not c.covered][:UNCOVERED_SHOWN]},
         "csu": csu.entries(connection, period.name),
-        "caveats": [NOT_CLIPPED],
+        "caveats": [caveat(connection)],
         "suppression_threshold": audience.threshold if audience.suppressed else None,
     }  # fmt: skip
     if extend:

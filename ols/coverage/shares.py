@@ -2,9 +2,10 @@
 left uncovered, ranked.
 
 A camera covers a period when it is active and was installed before the period ends (or its date is unknown).
-A fact is covered when it lies within a camera's radius (on the sphere) or, for a camera with a field of view,
-inside its cone. A hot-spot cell is covered when its centre is. Hot cells are the Gi* hot spots (90 % and more)
-of the period when the refresh computed them, otherwise the tenth of cells with the most facts (said).
+A fact is covered when it lies within a camera's radius (on the sphere) or, for a camera with a field of view or
+clipped by buildings, inside its coverage polygon. A hot-spot cell is covered when its centre is. Hot cells are
+the Gi* hot spots (90 % and more) of the period when the refresh computed them, otherwise the tenth of cells with
+the most facts (said).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import h3
 import numpy as np
 import shapely
 from geoalchemy2 import Geography
-from sqlalchemy import ColumnElement, Connection, and_, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, cast, exists, func, not_, or_, select
 from sqlalchemy.sql import FromClause
 
 from ols.access.audience import Audience
@@ -49,9 +50,9 @@ def active(period: Period) -> ColumnElement[bool]:
 def covered(events: FromClause, period: Period) -> ColumnElement[bool]:
     """Whether a fact (a row of ``events``) is within the disc or the cone of a camera watching in the period."""
     point = events.c.geom
-    disc = and_(Camera.angle_deg.is_(None),
+    disc = and_(Camera.angle_deg.is_(None), not_(Camera.clipped),
                 func.ST_DWithin(cast(Camera.geom, Geography), cast(point, Geography), Camera.radius_m))  # fmt: skip
-    cone = and_(Camera.angle_deg.is_not(None), func.ST_Intersects(Camera.coverage, point))
+    cone = and_(or_(Camera.angle_deg.is_not(None), Camera.clipped), func.ST_Intersects(Camera.coverage, point))
     near = Camera.geom.op("&&")(func.ST_Expand(point, SEARCH))
     return exists().where(active(period), near, or_(disc, cone))
 

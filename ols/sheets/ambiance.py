@@ -3,7 +3,8 @@ observation with no personal data in it.
 
 The observation is checked by the same detectors as every partner file (:mod:`ols.privacy.detectors`): names,
 birth dates, phone numbers, e-mails, number plates and social-security numbers are refused, saying what was
-found, so that nothing nominative is ever stored.
+found, so that nothing nominative is ever stored. Who may write one is the audience's to say
+(:meth:`~ols.access.audience.Audience.rater`): the partners, the police and the coordinator, never an élu.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert
 
+from ols.access.audience import Audience
 from ols.errors import InvalidInputError
 from ols.names import fold
 from ols.periods import parse_period
 from ols.privacy.detectors import describe, find
-from ols.sheets.subject import Subject
+from ols.sheets.subject import Subject, SubjectKind, find_subject
 from ols.store.models import Ambiance
 
 RATINGS = {"calme": "calme", "tendu": "tendu", "degrade": "dégradé"}
@@ -47,15 +49,21 @@ def check_observation(text: str) -> str:
     return text
 
 
-def enter(connection: Connection, subject: Subject, period: str, rating: str, observation: str, author: str) -> None:
-    """Record (or replace) an author's ambiance of a subject for a period."""
+def enter(connection: Connection, kind: SubjectKind, code: str, period: str, rating: str, observation: str,
+          audience: Audience, author: str | None = None) -> Subject:  # fmt: skip
+    """Record (or replace) an ambiance of a place, sector or zone of the audience's area for a period, written by
+    ``audience`` (signed ``author``, by default the audience itself), and return its subject. AccessDenied before
+    anything is looked up or stored if its role may not write one (an élu learns nothing of the subject)."""
+    author = audience.rater(author)
     parse_period(period)
+    subject = find_subject(connection, kind, code, audience)
     row = {"subject_kind": subject.kind, "subject": subject.code, "period": period, "rating": rating_code(rating),
            "observation": check_observation(observation), "author": author}  # fmt: skip
     statement = insert(Ambiance).values(row)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["subject_kind", "subject", "period", "author"],
         set_={"rating": statement.excluded.rating, "observation": statement.excluded.observation}))  # fmt: skip
+    return subject
 
 
 def entries(connection: Connection, subject: Subject, period: str) -> list[dict[str, Any]]:

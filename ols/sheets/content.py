@@ -21,7 +21,7 @@ from ols.access.disclosure import cell_key
 from ols.access.roles import Layer
 from ols.analysis.profiles import WEEKDAYS
 from ols.cartography.aggregates import in_period, local_time
-from ols.coverage.cameras import NOT_CLIPPED
+from ols.coverage.cameras import caveat
 from ols.coverage.shares import active, covered
 from ols.errors import UnsupportedHolidayError
 from ols.holidays import school_holidays
@@ -226,5 +226,5 @@ def build_sheet(connection: Connection, subject: Subject, period_name: str, audi
     sheet.decisions = hooks.open_decisions(connection, subject, audience)
     sheet.indicators = hooks.indicators(connection, subject, period, audience)
     sheet.ambiance = ambiance.entries(connection, subject, period.name)
-    sheet.caveats = [NOT_CLIPPED] if sheet.cameras else []
+    sheet.caveats = [caveat(connection)] if sheet.cameras else []
     return sheet

@@ -2,8 +2,11 @@
 with its numbers printed, so that it reads on a black-and-white print.
 
 The map draws the loaded streets, the outline of the place's ground or of the sector, the cameras' coverage,
-and, for the readers who may see each fact (:attr:`Audience.sheet_points`), the facts by family; the others
-get the outline, the streets and the cameras only.
+mediation against the facts by place (hatched cells where mediation was present, labelled with its hours and
+usual block; black pentagons, with their number, where facts occurred without a mediator: the cells and counts
+of :class:`~ols.sheets.mediation.MediationPlace`, cut and published for the reader), and, for the readers who may
+see each fact (:attr:`Audience.sheet_points`), the facts by family. Every symbol differs by shape or hatching, not
+by colour alone, so that the map reads in black and white.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import h3
 import matplotlib.pyplot as plt
 import shapely
 from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.collections import PatchCollection
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from shapely.geometry import Point, Polygon
 from sqlalchemy import Connection, func, select
 from weasyprint import HTML
 
@@ -27,7 +33,7 @@ from ols.analysis.profiles import WEEKDAYS
 from ols.cartography.zones import TO_L93, TO_WGS84, reproject
 from ols.coverage.shares import active
 from ols.nomenclature import FAMILY_BY_CODE
-from ols.publishing.mapparts import MARKERS, draw_streets, filling, patches, scale_and_north, street_lines
+from ols.publishing.mapparts import MARKERS, draw_streets, filling, label, patches, scale_and_north, street_lines
 from ols.reference.calendar import calendar_of, local_now
 from ols.sheets.content import Sheet, _scope
 from ols.store.models import Camera, Event
@@ -58,6 +64,37 @@ def _cameras(connection: Connection, sheet: Sheet, view: Any) -> list[Any]:
     return [reproject(shapely.from_wkb(bytes(row)), TO_L93) for row in rows]
 
 
+MEDIATION_LABEL = "Présence de la médiation (heures, tranche habituelle)"
+UNATTENDED_LABEL = "Faits sans médiateur présent (nombre)"
+
+
+def _mediation(axes: Any, sheet: Sheet, ground: Any) -> list[Any]:
+    """Mediation's cells (hatched, with their hours) and the facts without a mediator (black pentagons, with their
+    number) that lie on the map; the legend's handles of what was drawn."""
+    places = [p for p in (sheet.mediation.places if sheet.mediation else [])
+              if ground.contains(Point(*TO_L93.transform(p.lon, p.lat)))]  # fmt: skip
+    handles: list[Any] = []
+    present = [p for p in places if p.presence_hours]
+    if present:
+        cells = [reproject(Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(p.cell)]), TO_L93) for p in present]
+        axes.add_collection(PatchCollection([q for c in cells for q in patches(c)], facecolor="none", hatch="////",
+                                            edgecolor="#404040", linewidth=0.8, zorder=3))  # fmt: skip
+        for place in present:
+            x, y = TO_L93.transform(place.lon, place.lat)
+            label(axes, f"{number(place.presence_hours or 0)} h, {place.usual_block}", (x, y), fontsize=6,
+                  xytext=(0, 9), textcoords="offset points", zorder=6)  # fmt: skip
+        handles.append(Patch(facecolor="white", edgecolor="#404040", hatch="////", label=MEDIATION_LABEL))
+    alone = [p for p in places if p.unattended]
+    if alone:
+        xs, ys = TO_L93.transform([p.lon for p in alone], [p.lat for p in alone])
+        handles.append(axes.scatter(xs, ys, s=70, marker="p", color="black", edgecolors="white", linewidths=0.8,
+                                    zorder=6, label=UNATTENDED_LABEL))  # fmt: skip
+        for x, y, place in zip(xs, ys, alone, strict=True):
+            label(axes, number(place.unattended or 0), (x, y), fontsize=6, fontweight="bold", xytext=(0, -9),
+                  textcoords="offset points", zorder=6)  # fmt: skip
+    return handles
+
+
 def map_png(connection: Connection, sheet: Sheet) -> str:
     """The sheet's map as a base64 PNG."""
     outline = reproject(sheet.subject.outline, TO_L93)
@@ -73,6 +110,7 @@ def map_png(connection: Connection, sheet: Sheet) -> str:
     axes.add_collection(PatchCollection(patches(outline), facecolor="none", edgecolor="black", linewidth=1.6,
                                         linestyle="--", zorder=4))  # fmt: skip
     handles.append(Line2D([], [], color="black", linestyle="--", label=sheet.subject.what.capitalize()))
+    handles += _mediation(axes, sheet, ground)
     if sheet.audience.sheet_points:
         for (family, points), (marker, colour) in zip(
             _facts_by_family(connection, sheet).items(), MARKERS, strict=False
@@ -118,7 +156,8 @@ def sheet_html(connection: Connection, sheet: Sheet, *, with_map: bool = True, s
     return template.render(
         sheet=sheet, subject=sheet.subject, audience=sheet.audience,
         map=map_png(connection, sheet) if with_map else None,
-        grid=shaded(sheet.grid), weekdays=WEEKDAYS, shades=SHADES, note=note(sheet), standalone=standalone,
+        mediation_legend=(MEDIATION_LABEL, UNATTENDED_LABEL), grid=shaded(sheet.grid), weekdays=WEEKDAYS,
+        shades=SHADES, note=note(sheet), standalone=standalone,
         count=sheet.audience.count_label, number=number, generated=f"{local_now(connection):%d/%m/%Y %H:%M}",
     )  # fmt: skip
 

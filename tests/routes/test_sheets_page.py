@@ -22,12 +22,20 @@ def test_the_sheets_page_shows_a_sheet_and_passes_axe(browser: Browser, server: 
         assert page.locator("h1").inner_text() == "Fiches lieu et secteur"
         assert "Fiche secteur" in page.locator("#fiche-title").inner_text()
         assert page.locator("#fiche-grid tbody tr").count() == 7
+        assert page.locator("#ambiance-form").is_visible()
         page.fill("#ambiance-observation", "Appelez Jean Dupont au 06 12 34 56 78")
         page.click("#ambiance-form button")
         page.wait_for_function("document.getElementById('ols-status').textContent.includes('refusée')")
         assert axe_violations(page) == []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "fiches.png"), full_page=True)
+
+
+def test_an_elu_reads_a_sheet_without_the_ambiance_form(browser: Browser, server: str, tokens: dict[str, str]) -> None:
+    with workspace(browser, server, tokens["elu"], "/fiches") as page:
+        page.wait_for_selector("#fiche-result:not([hidden]) #fiche-grid table", timeout=60_000)
+        assert page.locator("#ambiance-form").is_hidden()
+        assert axe_violations(page) == []
 
 
 def test_an_elus_sheet_and_the_coverage_through_the_api(client: TestClient, tokens: dict[str, str]) -> None:

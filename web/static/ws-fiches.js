@@ -8,6 +8,7 @@
   const result = document.getElementById("fiche-result");
   const hidden = (value, threshold) => (value === null ? (threshold ? "< " + threshold : "—") : ws.fr.integer(value));
   period.value = ws.config.data.period || "";
+  document.getElementById("ambiance-form").hidden = !ws.config.data.rates;
 
 
   async function loadSubjects() {

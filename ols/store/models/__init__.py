@@ -30,7 +30,15 @@ from ols.store.models.cartography import (
     Zone,
 )
 from ols.store.models.changes import DataChange
-from ols.store.models.coverage import AMBIANCE_RATINGS, CAMERA_STATES, SUBJECT_KINDS, Ambiance, Camera, CsuActivity
+from ols.store.models.coverage import (
+    AMBIANCE_RATINGS,
+    CAMERA_STATES,
+    SUBJECT_KINDS,
+    Ambiance,
+    Building,
+    Camera,
+    CsuActivity,
+)
 from ols.store.models.facts import (
     CONFIDENTIALITY_LEVELS,
     LOCATION_PRECISIONS,
@@ -86,6 +94,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Batch",
+    "Building",
     "Camera",
     "Cell",
     "CellCount",

@@ -3,7 +3,8 @@ since when, in which state), ``csu_activity`` (what the centre de supervision ur
 its provenance) and ``ambiance`` (a partner's qualitative rating of a place or sector for a period).
 
 A camera's coverage is a disc of ``radius_m`` around it, or a view cone when it has a direction and an angle
-(``direction_deg`` clockwise from north, ``angle_deg`` its opening): :mod:`ols.coverage.cameras` draws it.
+(``direction_deg`` clockwise from north, ``angle_deg`` its opening): :mod:`ols.coverage.cameras` draws it, minus
+what the ``building`` footprints hide from it when some are loaded (then ``clipped`` is true).
 """
 
 from __future__ import annotations
@@ -12,7 +13,19 @@ from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, Date, DateTime, Float, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ols.store.models.base import Base, one_of
@@ -39,9 +52,20 @@ class Camera(Base):
     radius_m: Mapped[float] = mapped_column(Float)
     direction_deg: Mapped[float | None] = mapped_column(Float)
     angle_deg: Mapped[float | None] = mapped_column(Float)
-    coverage: Mapped[Any] = mapped_column(Geometry("POLYGON", srid=4326, spatial_index=True))
+    coverage: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    clipped: Mapped[bool] = mapped_column(Boolean, server_default=false())
     installed_on: Mapped[date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default="active")
+    source_file: Mapped[str | None] = mapped_column(Text)
+
+
+class Building(Base):
+    """A building's footprint (WGS84): it hides from the cameras what lies behind it."""
+
+    __tablename__ = "building"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
     source_file: Mapped[str | None] = mapped_column(Text)
 
 
