@@ -122,7 +122,7 @@ def test_the_command_line_loads_the_shipped_strategy_and_opens_a_meeting(engine:
 
     loaded = ols("strategy", "load", str(SHIPPED))
     assert loaded.returncode == 0, loaded.stderr
-    assert "3 axes, 20 fiches actions, 13 indicateurs" in loaded.stdout
+    assert "3 axes, 20 fiches actions, 17 indicateurs" in loaded.stdout
     refused = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "Jean Dupont")
     assert refused.returncode == 1 and "jamais une personne" in " ".join(refused.stderr.split())
     opened = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "mediation")

@@ -20,6 +20,7 @@ from ols.nomenclature import CATEGORY_BY_CODE
 from ols.privacy.detectors import describe, find
 from ols.store.models import ActionStateChange, Indicator, StrategyAction, StrategyAxis
 from ols.store.models.strategy import ACTION_STATES, DIRECTIONS, INDICATOR_KINDS, INDICATOR_SOURCES
+from ols.strategy.indicators import CSU_FIGURES, MEASURES
 
 logger = logging.getLogger(__name__)
 STATE_LABELS = {"a_lancer": "à lancer", "en_cours": "en cours", "realisee": "réalisée", "abandonnee": "abandonnée"}
@@ -65,9 +66,20 @@ def _indicator(raw: dict[str, Any], action_id: int) -> dict[str, Any]:
     unknown = [code for code in spec.get("categories", []) if code not in CATEGORY_BY_CODE]
     if unknown:
         raise InvalidInputError(f"indicateur {values['code']} : catégories inconnues {', '.join(unknown)}")
-    if values["source"] == "computed" and not spec.get("categories"):
-        raise InvalidInputError(f"indicateur {values['code']} : un indicateur calculé nomme ses catégories")
+    if values["source"] == "computed":
+        check_spec(str(values["code"]), spec)
     return values
+
+
+def check_spec(code: str, spec: dict[str, Any]) -> None:
+    """What a computed indicator's ``spec`` must say for its ``kind`` (:mod:`ols.strategy.indicators`)."""
+    kind = _choice(spec.get("kind", "count"), MEASURES, f"calcul de l'indicateur {code}")
+    if kind in ("count", "rate", "coverage") and not spec.get("categories"):
+        raise InvalidInputError(f"indicateur {code} : un indicateur qui compte des faits nomme ses catégories")
+    if kind == "rate" and not spec.get("territory"):
+        raise InvalidInputError(f"indicateur {code} : un taux pour 1 000 habitants nomme sa commune (territory)")
+    if kind == "csu":
+        _choice(spec.get("figure"), CSU_FIGURES, f"chiffre du CSU de l'indicateur {code}")
 
 
 def _save_action(connection: Connection, raw: dict[str, Any], axis_id: int, *, by: str, on: date) -> int:
