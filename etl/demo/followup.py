@@ -23,10 +23,11 @@ from etl.demo.spec import DemoTerritory
 from ols.access.audience import Audience
 from ols.coverage.csu import CsuEntry, enter
 from ols.periods import parse_period
+from ols.strategy.files import load_strategy_file
 from ols.strategy.indicators import compute_indicators, enter_value
 from ols.strategy.meetings import add_decision, close_meeting, new_meeting, set_decision_state
 from ols.strategy.outputs import dashboard_workbook, meeting_document
-from ols.strategy.plan import load_strategy_file, set_action_state
+from ols.strategy.plan import set_action_state
 
 logger = logging.getLogger(__name__)
 ENTERED = {"MEDIATION-INTER": (968, 1052), "MARCHES": (3, 5), "RAPPELS-ORDRE": (14, 11), "MANIF-TRANSMIS": (2, 2)}

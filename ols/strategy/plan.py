@@ -1,4 +1,5 @@
-"""The strategy file a coordinator writes (YAML): axes, fiches actions and their indicators, loaded as one upsert.
+"""The strategy a coordinator writes (:mod:`~.files`: YAML or XLSX): axes, fiches actions and their indicators,
+loaded as one upsert.
 
 A fiche's state changes are dated (``action_state_change``): loading the file again with another state records
 the change; a file that leaves a fiche out leaves it in the database (a strategy is amended, not rewritten).
@@ -8,10 +9,8 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 
@@ -122,15 +121,6 @@ def load_strategy(connection: Connection, data: dict[str, Any], *, by: str, on: 
         raise InvalidInputError(f"fichier de stratégie mal formé : champ manquant ou invalide ({error})") from error
     logger.info("stratégie chargée par %s : %s", by, counts)
     return counts
-
-
-def load_strategy_file(connection: Connection, path: Path, *, by: str) -> dict[str, int]:
-    """Load a YAML strategy file (the format of the demo's, under ``data/strategy/``)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInputError(f"fichier de stratégie illisible : {path} ({error})") from error
-    return load_strategy(connection, data, by=by)
 
 
 def set_action_state(connection: Connection, code: str, state: str, *, by: str, on: date | None = None) -> None:

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from ols.periods import parse_period
+from ols.strategy.files import load_strategy_file
 from ols.strategy.indicators import compute_indicators
-from ols.strategy.plan import load_strategy_file
 from tests.routes.browsing import axe_violations, workspace
 
 STRATEGY = Path(__file__).parents[2] / "data" / "strategy" / "mons-en-baroeul.yaml"
