@@ -56,7 +56,7 @@ def strategy_enter(code: str, period: str, value: float) -> None:
     from ols.strategy.indicators import enter_value
 
     with migrated_engine().begin() as connection:
-        enter_value(connection, code, parse_period(period), value, by=operator().name)
+        enter_value(connection, code, parse_period(period), value, operator())
     typer.echo(f"{code} {period} : {number(value, 1)} saisi.")
 
 
@@ -68,7 +68,7 @@ def strategy_state(
     from ols.strategy.plan import set_action_state
 
     with migrated_engine().begin() as connection:
-        set_action_state(connection, code, state, by=operator().name)
+        set_action_state(connection, code, state, operator())
     typer.echo(f"Fiche {code} : {state}.")
 
 

@@ -32,6 +32,7 @@ from ols.strategy.plan import set_action_state
 logger = logging.getLogger(__name__)
 ENTERED = {"MEDIATION-INTER": (968, 1052), "MARCHES": (3, 5), "RAPPELS-ORDRE": (14, 11), "MANIF-TRANSMIS": (2, 2)}
 CSU_INTERVENTIONS = (412, 455)
+PARTNERS_FIGURES = Audience.of("démo (bilan des partenaires)", "coordinator")  # who the entered figures are from
 PARTNERS = ["police-municipale", "police-nationale", "mediation", "bailleur-demo", "transport"]
 FIRST = [
     {"text": "Présence de la médiation en soirée aux abords de la station de métro", "partner": "mediation",
@@ -63,7 +64,8 @@ def demo_follow_up(engine: Engine, demo: DemoTerritory, out: Path, audience: Aud
     years = [parse_period(str(LAST_DAY.year - 2)), parse_period(str(LAST_DAY.year - 1))]
     with engine.begin() as connection:
         load_strategy_file(connection, demo.strategy, by="démo")
-        set_action_state(connection, "3.3", "en_cours", by="démo", on=date(years[1].start.year, 9, 1))
+        set_action_state(connection, "3.3", "en_cours", Audience.of("démo", "coordinator"),
+                         on=date(years[1].start.year, 9, 1))  # fmt: skip
         for year, interventions in zip(years, CSU_INTERVENTIONS, strict=True):
             enter(connection, CsuEntry(year.name, "démo (registre synthétique du CSU)", interventions=interventions),
                   "démo")  # fmt: skip
@@ -71,7 +73,7 @@ def demo_follow_up(engine: Engine, demo: DemoTerritory, out: Path, audience: Aud
             compute_indicators(connection, period)
         for code, values in ENTERED.items():
             for year, value in zip(years, values, strict=True):
-                enter_value(connection, code, year, value, by="démo (bilan des partenaires)")
+                enter_value(connection, code, year, value, PARTNERS_FIGURES)
     first, ids = _meeting(engine, date(LAST_DAY.year, 3, 12), demo.code, FIRST, audience)
     with engine.begin() as connection:
         set_decision_state(connection, ids[2], "done", audience, on=date(LAST_DAY.year, 4, 2))

@@ -153,8 +153,9 @@ def compute_indicators(connection: Connection, period: Period) -> dict[str, floa
     return values
 
 
-def enter_value(connection: Connection, code: str, period: Period, value: float, *, by: str) -> None:
-    """Record a partner's value of an entered indicator for ``period``, with who entered it."""
+def enter_value(connection: Connection, code: str, period: Period, value: float, audience: Audience) -> None:
+    """Record a value of an entered indicator for ``period``, with who entered it (the audience decides who may)."""
+    audience.require_strategy_edit()
     row = connection.execute(select(Indicator.id, Indicator.source).where(Indicator.code == code)).one_or_none()
     if row is None:
         raise NotFoundError(f"indicateur inconnu « {code} »")
@@ -162,8 +163,8 @@ def enter_value(connection: Connection, code: str, period: Period, value: float,
         raise InvalidInputError(f"l'indicateur {code} est calculé par l'observatoire : il ne se saisit pas")
     if value < 0:
         raise InvalidInputError("une valeur d'indicateur est positive ou nulle")
-    _store(connection, row.id, period.name, value, "entered", by)
-    logger.info("valeur de %s pour %s saisie par %s", code, period.name, by)
+    _store(connection, row.id, period.name, value, "entered", audience.name)
+    logger.info("valeur de %s pour %s saisie par %s", code, period.name, audience.name)
 
 
 def period_values(connection: Connection, period: Period) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 
+from ols.access.audience import Audience
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.privacy.detectors import describe, find
@@ -123,13 +124,15 @@ def load_strategy(connection: Connection, data: dict[str, Any], *, by: str, on: 
     return counts
 
 
-def set_action_state(connection: Connection, code: str, state: str, *, by: str, on: date | None = None) -> None:
-    """Change a fiche's state, recording the dated change."""
+def set_action_state(connection: Connection, code: str, state: str, audience: Audience,
+                     on: date | None = None) -> None:  # fmt: skip
+    """Change a fiche's state, recording the dated change and who made it (the audience decides who may)."""
+    audience.require_strategy_edit()
     state = _choice(state, ACTION_STATES, "état de fiche")
     action_id = connection.execute(
         update(StrategyAction).where(StrategyAction.code == code).values(state=state).returning(StrategyAction.id)
     ).scalar()
     if action_id is None:
         raise NotFoundError(f"fiche action inconnue « {code} »")
-    connection.execute(insert(ActionStateChange), {"action_id": action_id, "state": state,
-                                                   "changed_on": on or date.today(), "changed_by": by})  # fmt: skip
+    change = {"action_id": action_id, "state": state, "changed_on": on or date.today(), "changed_by": audience.name}
+    connection.execute(insert(ActionStateChange), change)
