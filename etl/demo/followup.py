@@ -67,7 +67,7 @@ def demo_follow_up(engine: Engine, demo: DemoTerritory, out: Path, audience: Aud
         set_action_state(connection, "3.3", "en_cours", Audience.of("démo", "coordinator"),
                          on=date(years[1].start.year, 9, 1))  # fmt: skip
         for year, interventions in zip(years, CSU_INTERVENTIONS, strict=True):
-            enter(connection, CsuEntry(year.name, "démo (registre synthétique du CSU)", interventions=interventions),
+            enter(connection, CsuEntry(year.name, "registre synthétique de la démo", interventions=interventions),
                   "démo")  # fmt: skip
         for period in [*years, *demo_semesters()]:
             compute_indicators(connection, period)
