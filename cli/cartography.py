@@ -148,7 +148,7 @@ def zones_counts(
 @zones_app.command("compare")
 def zones_compare(period: Annotated[str, typer.Option()]) -> None:
     """Declared zones no longer hot, hot areas outside declared zones, zones entering and leaving."""
-    from ols.cartography.editions import comparison
+    from ols.cartography.comparison import comparison
     from ols.periods import parse_period
 
     with migrated_engine().connect() as connection:

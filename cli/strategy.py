@@ -21,13 +21,22 @@ app.add_typer(meeting_app, name="meeting")
 
 @strategy_app.command("load")
 def strategy_load(file: Path) -> None:
-    """Load (or amend) the strategy from a YAML file: axes, fiches actions, indicators."""
-    from ols.strategy.plan import load_strategy_file
+    """Load (or amend) the strategy from a YAML or XLSX file: axes, fiches actions, indicators."""
+    from ols.strategy.files import load_strategy_file
 
     with migrated_engine().begin() as connection:
         counts = load_strategy_file(connection, file, by=operator().name)
     typer.echo(f"Stratégie chargée : {counts['axes']} axes, {counts['actions']} fiches actions, "
                f"{counts['indicators']} indicateurs.")  # fmt: skip
+
+
+@strategy_app.command("template")
+def strategy_template(out: Annotated[Path, typer.Option(help="strategie.xlsx or strategie.yaml")]) -> None:
+    """Write a blank, commented strategy file for a coordinator to fill (XLSX or YAML, by the suffix)."""
+    from ols.strategy.files import write_template
+
+    write_template(out)
+    typer.echo(f"Modèle de stratégie écrit : {out} (à remplir puis charger avec « ols strategy load »)")
 
 
 @strategy_app.command("compute")
@@ -47,7 +56,7 @@ def strategy_enter(code: str, period: str, value: float) -> None:
     from ols.strategy.indicators import enter_value
 
     with migrated_engine().begin() as connection:
-        enter_value(connection, code, parse_period(period), value, by=operator().name)
+        enter_value(connection, code, parse_period(period), value, operator())
     typer.echo(f"{code} {period} : {number(value, 1)} saisi.")
 
 
@@ -59,7 +68,7 @@ def strategy_state(
     from ols.strategy.plan import set_action_state
 
     with migrated_engine().begin() as connection:
-        set_action_state(connection, code, state, by=operator().name)
+        set_action_state(connection, code, state, operator())
     typer.echo(f"Fiche {code} : {state}.")
 
 

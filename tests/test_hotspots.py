@@ -21,7 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from ols.cartography.editions import compare, edition, publish
+from ols.cartography.comparison import compare
+from ols.cartography.editions import edition, publish
 from ols.cartography.refresh import refresh
 from ols.errors import InvalidInputError
 from ols.periods import parse_period

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
+from ols.access.audience import Audience
 from ols.cartography.editions import publish
 from ols.cartography.refresh import refresh
 from ols.errors import InvalidInputError
@@ -26,6 +27,7 @@ from tests.helpers import add_territory, police_nationale_csv
 BOUNDS = (3.0, 50.6, 3.04, 50.63)
 SHIPPED = Path(__file__).parents[1] / "data" / "strategy" / "mons-en-baroeul.yaml"
 CATEGORIES = ["residential_burglary", "theft_from_vehicle"]
+COORDINATOR = Audience.of("coordonnatrice-test", "coordinator")
 STRATEGY = {"axes": [{"code": "1", "title": "Prévention situationnelle", "actions": [
     {"code": "1.1", "title": "Cambriolages", "objective": "Réduire les cambriolages.", "pilot": "Police municipale",
      "partners": ["Police nationale"], "schedule": "2026", "state": "en_cours", "indicators": [
@@ -87,15 +89,15 @@ def test_a_refresh_recomputes_the_indicators_and_an_edition_freezes_them(facts: 
 
 def test_an_entered_value_keeps_its_provenance(facts: Engine) -> None:
     with facts.begin() as connection:
-        enter_value(connection, "MARCHES", parse_period("2025"), 3, by="coordonnatrice-test")
+        enter_value(connection, "MARCHES", parse_period("2025"), 3, COORDINATOR)
         with pytest.raises(InvalidInputError, match="calculé"):
-            enter_value(connection, "CAMB", parse_period("2025"), 3, by="coordonnatrice-test")
+            enter_value(connection, "CAMB", parse_period("2025"), 3, COORDINATOR)
     assert _stored(facts, "MARCHES", "2025") == (3.0, "entered", "coordonnatrice-test")
 
 
 def test_a_state_change_is_dated(facts: Engine) -> None:
     with facts.begin() as connection:
-        set_action_state(connection, "1.1", "realisee", by="test")
+        set_action_state(connection, "1.1", "realisee", COORDINATOR)
         states = connection.execute(text("SELECT state FROM action_state_change ORDER BY id")).scalars().all()
     assert states == ["en_cours", "realisee"]
 
@@ -122,7 +124,7 @@ def test_the_command_line_loads_the_shipped_strategy_and_opens_a_meeting(engine:
 
     loaded = ols("strategy", "load", str(SHIPPED))
     assert loaded.returncode == 0, loaded.stderr
-    assert "3 axes, 20 fiches actions, 13 indicateurs" in loaded.stdout
+    assert "3 axes, 20 fiches actions, 17 indicateurs" in loaded.stdout
     refused = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "Jean Dupont")
     assert refused.returncode == 1 and "jamais une personne" in " ".join(refused.stderr.split())
     opened = ols("meeting", "new", "--date", "2026-03-12", "--territory", "59410", "--partner", "mediation")

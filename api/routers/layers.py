@@ -21,7 +21,7 @@ from api.serving import Answer, answers_of
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.crosswatch import watch_places
-from ols.cartography.editions import comparison
+from ols.cartography.comparison import comparison
 from ols.cartography.heatmap import HeatmapQuery, heatmap, heatmap_cells, merge_summary
 from ols.cartography.layers import (
     emerging_geojson,

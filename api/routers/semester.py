@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Engine, select
 from api.deps import CurrentManager, EngineDep
 from api.routers.jobs import Jobs
 from api.schemas import ERRORS, PERIOD_PATTERN
-from ols.cartography.editions import comparison, publish
+from ols.cartography.comparison import comparison
+from ols.cartography.editions import publish
 from ols.cartography.layers import refresh_record
 from ols.cartography.refresh import refresh
 from ols.jobs import Progress

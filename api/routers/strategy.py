@@ -1,6 +1,8 @@
 """The strategy's follow-up: the tableau de bord (``/indicators/dashboard``), entered indicator values, the cellule
 de veille's meetings (``/meetings``) and their decisions (``/decisions``). Every answer is cut by the caller's
-audience in :mod:`ols.strategy`; the coordinator alone opens meetings and records decisions."""
+audience in :mod:`ols.strategy`; the coordinator alone opens meetings and records decisions. A fiche's state
+(``PATCH /actions/{code}``) and an entered indicator's value are written by the functions the command line uses,
+which ask the audience who may (:meth:`ols.access.audience.Audience.require_strategy_edit`)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ols.strategy.indicators import enter_value
 from ols.strategy.meetings import add_decision, close_meeting, decisions, meeting, meetings, new_meeting
 from ols.strategy.meetings import set_decision_state as change_state
 from ols.strategy.outputs import dashboard_workbook, meeting_document
+from ols.strategy.plan import set_action_state
 
 router = APIRouter(responses=ERRORS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,8 +30,14 @@ DecisionStates = Literal["open", "done", "dropped"]
 SourceCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
+class ActionState(BaseModel):
+    """A fiche action's new state (the change is dated and kept in its history)."""
+
+    state: Literal["a_lancer", "en_cours", "realisee", "abandonnee"]
+
+
 class ValueIn(BaseModel):
-    """A partner's value of an entered indicator for a period."""
+    """A value of an entered indicator for a period."""
 
     period: str = Field(pattern=r"^\d{4}(-S[12]|-\d{2})?$", examples=["2025"])
     value: float = Field(ge=0, le=1e9)
@@ -79,11 +88,19 @@ def get_dashboard_xlsx(engine: EngineDep, audience: CurrentAudience) -> Response
 
 
 @router.post("/indicators/{code}/values", response_model=Created, status_code=201)
-def post_value(code: Code, body: ValueIn, engine: EngineDep, audience: CurrentManager) -> Created:
-    """Enter a partner's value of an indicator for a period (kept with who entered it)."""
+def post_value(code: Code, body: ValueIn, engine: EngineDep, audience: CurrentAudience) -> Created:
+    """Enter a value of an entered indicator for a period (kept with who entered it; 403 for who may not)."""
     with engine.begin() as connection:
-        enter_value(connection, code, parse_period(body.period), body.value, by=audience.name)
+        enter_value(connection, code, parse_period(body.period), body.value, audience)
     return Created(id=code)
+
+
+@router.patch("/actions/{code}", status_code=204)
+def patch_action(code: Code, body: ActionState, engine: EngineDep, audience: CurrentAudience) -> Response:
+    """Change a fiche action's state (dated in its history; 403 for who may not)."""
+    with engine.begin() as connection:
+        set_action_state(connection, code, body.state, audience)
+    return Response(status_code=204)
 
 
 @router.get("/meetings")

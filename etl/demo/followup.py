@@ -2,8 +2,10 @@
 the partners' entered figures, and two cellule de veille meetings whose second agenda carries the first's open
 decisions; then the tableau de bord as an XLSX and each meeting as a one-page PDF.
 
-The entered figures and the decisions are invented for the demo (no person, no real case); the Mons figure of
-1 052 mediation interventions is the one its STSPD's bilan gives, reused as a plausible order of magnitude.
+The entered figures, the CSU's and the decisions are invented for the demo (no person, no real case); the Mons
+figure of 1 052 mediation interventions is the one its STSPD's bilan gives, reused as a plausible order of magnitude.
+The indicators are computed for the two years and for the two refreshed semesters (the zones leaving vigilance are
+counted between these).
 """
 
 from __future__ import annotations
@@ -16,16 +18,21 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from etl.demo.partners import LAST_DAY
+from etl.demo.run import demo_semesters
 from etl.demo.spec import DemoTerritory
 from ols.access.audience import Audience
+from ols.coverage.csu import CsuEntry, enter
 from ols.periods import parse_period
+from ols.strategy.files import load_strategy_file
 from ols.strategy.indicators import compute_indicators, enter_value
 from ols.strategy.meetings import add_decision, close_meeting, new_meeting, set_decision_state
 from ols.strategy.outputs import dashboard_workbook, meeting_document
-from ols.strategy.plan import load_strategy_file, set_action_state
+from ols.strategy.plan import set_action_state
 
 logger = logging.getLogger(__name__)
 ENTERED = {"MEDIATION-INTER": (968, 1052), "MARCHES": (3, 5), "RAPPELS-ORDRE": (14, 11), "MANIF-TRANSMIS": (2, 2)}
+CSU_INTERVENTIONS = (412, 455)
+PARTNERS_FIGURES = Audience.of("démo (bilan des partenaires)", "coordinator")  # who the entered figures are from
 PARTNERS = ["police-municipale", "police-nationale", "mediation", "bailleur-demo", "transport"]
 FIRST = [
     {"text": "Présence de la médiation en soirée aux abords de la station de métro", "partner": "mediation",
@@ -57,12 +64,16 @@ def demo_follow_up(engine: Engine, demo: DemoTerritory, out: Path, audience: Aud
     years = [parse_period(str(LAST_DAY.year - 2)), parse_period(str(LAST_DAY.year - 1))]
     with engine.begin() as connection:
         load_strategy_file(connection, demo.strategy, by="démo")
-        set_action_state(connection, "3.3", "en_cours", by="démo", on=date(years[1].start.year, 9, 1))
-        for year in years:
-            compute_indicators(connection, year)
+        set_action_state(connection, "3.3", "en_cours", Audience.of("démo", "coordinator"),
+                         on=date(years[1].start.year, 9, 1))  # fmt: skip
+        for year, interventions in zip(years, CSU_INTERVENTIONS, strict=True):
+            enter(connection, CsuEntry(year.name, "registre synthétique de la démo", interventions=interventions),
+                  "démo")  # fmt: skip
+        for period in [*years, *demo_semesters()]:
+            compute_indicators(connection, period)
         for code, values in ENTERED.items():
             for year, value in zip(years, values, strict=True):
-                enter_value(connection, code, year, value, by="démo (bilan des partenaires)")
+                enter_value(connection, code, year, value, PARTNERS_FIGURES)
     first, ids = _meeting(engine, date(LAST_DAY.year, 3, 12), demo.code, FIRST, audience)
     with engine.begin() as connection:
         set_decision_state(connection, ids[2], "done", audience, on=date(LAST_DAY.year, 4, 2))

@@ -299,6 +299,20 @@ class Audience:
             return Filter((open_ones, column_of(rows, "partner") == (self.source or "")))
         return Filter((open_ones,))
 
+    @property
+    def edits_strategy(self) -> bool:
+        """Whether it changes the fiches' states and enters the indicators' values: the coordinator only. A partner
+        would enter the figures of its own organisation, but an indicator names no organisation that holds it (its
+        source is « computed » or « entered »), so no partner's own figures can be told apart from another's."""
+        return self.may(Layer.MANAGE)
+
+    def require_strategy_edit(self) -> None:
+        """AccessDenied unless it edits the strategy's follow-up (:attr:`edits_strategy`)."""
+        if not self.edits_strategy:
+            msg = (f"le suivi de la stratégie (état des fiches, valeurs des indicateurs) est tenu par le "
+                   f"coordonnateur : le rôle {self.rights.label} ne le modifie pas")  # fmt: skip
+            raise AccessDenied(msg)
+
     def sees_indicator(self, spec: dict[str, Any], source: str) -> bool:
         """Whether an indicator reaches it: a computed one of a sensitive category, or of a commune outside its
         area, does not reach a suppressed reader."""

@@ -9,62 +9,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, insert, select
 
 from ols.access.audience import Audience
-from ols.access.roles import Layer, Role
-from ols.cartography.layers import (
-    hotspot_frame,
-    hotspots_geojson,
-    layer_metadata,
-    refresh_record,
-    zone_resolution,
-    zones_geojson,
-)
-from ols.cartography.zones import zones_of
+from ols.access.roles import Role
+from ols.cartography.comparison import comparison
+from ols.cartography.layers import hotspot_frame, hotspots_geojson, layer_metadata, refresh_record, zones_geojson
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period
-from ols.reference.areas import Area
-from ols.store.models import Edition, Zone
+from ols.store.models import Edition
 from ols.strategy.indicators import period_values
 
 logger = logging.getLogger(__name__)
-
-
-def _touches(zone: dict[str, Any], others: list[dict[str, Any]]) -> list[str]:
-    return [other["code"] for other in others if zone["geom"].intersects(other["geom"])]
-
-
-def compare(
-    current: list[dict[str, Any]], previous: list[dict[str, Any]], declared: list[dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
-    """What changed: declared zones no longer hot, hot areas outside declared zones, entering, leaving."""
-    return {
-        "declared_not_hot": [{"code": z["code"], "name": z["name"]} for z in declared if not _touches(z, current)],
-        "hot_outside_declared": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, declared)],
-        "entering": [{"code": z["code"], "name": z["name"]} for z in current if not _touches(z, previous)],
-        "leaving": [{"code": z["code"], "name": z["name"]} for z in previous if not _touches(z, current)],
-        "continuing": [
-            {"code": z["code"], "name": z["name"], "previous": _touches(z, previous)}
-            for z in current
-            if _touches(z, previous)
-        ],
-    }
-
-
-def comparison(
-    connection: Connection, period: Period, audience: Audience, area: Area | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    """Declared vs computed zones of the period, and computed zones entering or leaving since the previous one,
-    among the zones the audience may see (meeting ``area``, for one commune or sector)."""
-    audience.require(Layer.ZONES)
-    where = and_(audience.area(Zone.geom).clause, (area or Area()).meets(Zone.geom))
-    grid = zone_resolution(connection, period, audience)
-    current = zones_of(connection, period.name, "computed", scope=audience.scope, resolution=grid, where=where)
-    previous = zones_of(connection, period.previous().name, "computed", scope=audience.scope, resolution=grid,
-                        where=where)  # fmt: skip
-    declared = zones_of(connection, period.name, "declared", valid_on=period.start, where=where)
-    return compare(current, previous, declared)
 
 
 def publish(connection: Connection, period: Period, *, by: str) -> int:

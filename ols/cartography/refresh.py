@@ -139,7 +139,8 @@ def refresh(
     """Rebuild everything the period shows, in one transaction; return the summary.
 
     Facts of batches not yet paired with the other partners' are paired first (:mod:`ols.merging`); the strategy's
-    computed indicators are recomputed for the period (:mod:`ols.strategy.indicators`).
+    computed indicators are recomputed for the period (:mod:`ols.strategy.indicators`), once its record is stored:
+    the zones leaving vigilance are counted on the grid that record names.
     """
     settings, merge = settings or cartography_settings(), merge or merge_settings()
     started = time.perf_counter()
@@ -162,9 +163,9 @@ def refresh(
             "hotspot_status": {r: {k: s[k] for k in ("status", "facts", "reason")} for r, s in layers.items()},
             "emerging": patterns, "emerging_status": trend, "zones": zones, "zones_left_out": left_out,
             "method": method_of(settings, merge),
-            "indicators": len(compute_indicators(connection, period)),
         }  # fmt: skip
         _record(connection, summary)
+        summary["indicators"] = len(compute_indicators(connection, period))
     summary["seconds"] = round(time.perf_counter() - started, 3)
     logger.info("%s rafraîchie en %.1f s", period.name, summary["seconds"])
     return summary

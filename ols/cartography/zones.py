@@ -7,7 +7,7 @@ default ``$OLS_HOME/zones``; reviewable in git when it is a repository's folder)
 rationale, owner, review date and validity. A sync loads the files and deletes a zone that has no
 file only when asked to (``--prune``), so that a wrong or empty folder never wipes the declared
 zones out. Each zone is filed under the communes and sectors it meets (:mod:`ols.cartography.filing`,
-:mod:`ols.cartography.whereabouts`); the comparison of zones lives in :mod:`ols.cartography.editions`.
+:mod:`ols.cartography.whereabouts`); the comparison of zones lives in :mod:`ols.cartography.comparison`.
 """
 
 from __future__ import annotations

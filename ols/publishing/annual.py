@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.indicators import local_evolution, official_evolution
-from ols.cartography.editions import comparison
+from ols.cartography.comparison import comparison
 from ols.cartography.layers import refresh_record
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period, parse_period

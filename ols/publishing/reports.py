@@ -31,7 +31,7 @@ from ols.access.audience import Audience
 from ols.access.disclosure import MODULUS, cell_key
 from ols.access.roles import Layer
 from ols.cartography.aggregates import in_period
-from ols.cartography.editions import comparison
+from ols.cartography.comparison import comparison
 from ols.cartography.layers import refresh_record
 from ols.caveats import CAVEATS, METHOD_TITLE, TITLE, method_paragraphs, refresh_method
 from ols.errors import InvalidInputError, NotFoundError

@@ -103,7 +103,8 @@ def _doleances(connection: Connection, audience: Audience, periods: list[str]) -
 
 
 def dashboard(connection: Connection, audience: Audience, *, kind: str = "year") -> dict[str, Any]:
-    """The tableau de bord as the audience receives it (``kind``: the indicators' periods, years or semesters)."""
+    """The tableau de bord as the audience receives it (``kind``: the indicators' periods, years or semesters), and
+    whether it may change the fiches' states and enter the indicators' values (``editable``)."""
     audience.require(Layer.DASHBOARD)
     indicators, history = _indicators(connection, audience, kind), _history(connection)
     actions: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -119,5 +120,6 @@ def dashboard(connection: Connection, audience: Audience, *, kind: str = "year")
     shown = decisions(connection, audience)
     periods = sorted({v["period"] for items in indicators.values() for item in items for v in item["values"]})
     return {"kind": kind, "axes": axes, "decisions": shown, "doleances": _doleances(connection, audience, periods),
+            "editable": audience.edits_strategy,
             "states": {state: sum(a["state"] == state for axis in axes for a in axis["actions"])
                        for state in STATE_LABELS}}  # fmt: skip

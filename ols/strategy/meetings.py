@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from ols.access.audience import Audience
 from ols.access.roles import Layer
 from ols.analysis.crosswatch import watch_places
-from ols.cartography.editions import comparison
+from ols.cartography.comparison import comparison
 from ols.errors import InvalidInputError, NotFoundError
 from ols.periods import Period, parse_period
 from ols.reference.areas import Area

@@ -1,4 +1,5 @@
-"""The strategy file a coordinator writes (YAML): axes, fiches actions and their indicators, loaded as one upsert.
+"""The strategy a coordinator writes (:mod:`~.files`: YAML or XLSX): axes, fiches actions and their indicators,
+loaded as one upsert.
 
 A fiche's state changes are dated (``action_state_change``): loading the file again with another state records
 the change; a file that leaves a fiche out leaves it in the database (a strategy is amended, not rewritten).
@@ -8,18 +9,18 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
 
+from ols.access.audience import Audience
 from ols.errors import InvalidInputError, NotFoundError
 from ols.nomenclature import CATEGORY_BY_CODE
 from ols.privacy.detectors import describe, find
 from ols.store.models import ActionStateChange, Indicator, StrategyAction, StrategyAxis
 from ols.store.models.strategy import ACTION_STATES, DIRECTIONS, INDICATOR_KINDS, INDICATOR_SOURCES
+from ols.strategy.indicators import CSU_FIGURES, MEASURES
 
 logger = logging.getLogger(__name__)
 STATE_LABELS = {"a_lancer": "à lancer", "en_cours": "en cours", "realisee": "réalisée", "abandonnee": "abandonnée"}
@@ -65,9 +66,20 @@ def _indicator(raw: dict[str, Any], action_id: int) -> dict[str, Any]:
     unknown = [code for code in spec.get("categories", []) if code not in CATEGORY_BY_CODE]
     if unknown:
         raise InvalidInputError(f"indicateur {values['code']} : catégories inconnues {', '.join(unknown)}")
-    if values["source"] == "computed" and not spec.get("categories"):
-        raise InvalidInputError(f"indicateur {values['code']} : un indicateur calculé nomme ses catégories")
+    if values["source"] == "computed":
+        check_spec(str(values["code"]), spec)
     return values
+
+
+def check_spec(code: str, spec: dict[str, Any]) -> None:
+    """What a computed indicator's ``spec`` must say for its ``kind`` (:mod:`ols.strategy.indicators`)."""
+    kind = _choice(spec.get("kind", "count"), MEASURES, f"calcul de l'indicateur {code}")
+    if kind in ("count", "rate", "coverage") and not spec.get("categories"):
+        raise InvalidInputError(f"indicateur {code} : un indicateur qui compte des faits nomme ses catégories")
+    if kind == "rate" and not spec.get("territory"):
+        raise InvalidInputError(f"indicateur {code} : un taux pour 1 000 habitants nomme sa commune (territory)")
+    if kind == "csu":
+        _choice(spec.get("figure"), CSU_FIGURES, f"chiffre du CSU de l'indicateur {code}")
 
 
 def _save_action(connection: Connection, raw: dict[str, Any], axis_id: int, *, by: str, on: date) -> int:
@@ -112,22 +124,15 @@ def load_strategy(connection: Connection, data: dict[str, Any], *, by: str, on: 
     return counts
 
 
-def load_strategy_file(connection: Connection, path: Path, *, by: str) -> dict[str, int]:
-    """Load a YAML strategy file (the format of the demo's, under ``data/strategy/``)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InvalidInputError(f"fichier de stratégie illisible : {path} ({error})") from error
-    return load_strategy(connection, data, by=by)
-
-
-def set_action_state(connection: Connection, code: str, state: str, *, by: str, on: date | None = None) -> None:
-    """Change a fiche's state, recording the dated change."""
+def set_action_state(connection: Connection, code: str, state: str, audience: Audience,
+                     on: date | None = None) -> None:  # fmt: skip
+    """Change a fiche's state, recording the dated change and who made it (the audience decides who may)."""
+    audience.require_strategy_edit()
     state = _choice(state, ACTION_STATES, "état de fiche")
     action_id = connection.execute(
         update(StrategyAction).where(StrategyAction.code == code).values(state=state).returning(StrategyAction.id)
     ).scalar()
     if action_id is None:
         raise NotFoundError(f"fiche action inconnue « {code} »")
-    connection.execute(insert(ActionStateChange), {"action_id": action_id, "state": state,
-                                                   "changed_on": on or date.today(), "changed_by": by})  # fmt: skip
+    change = {"action_id": action_id, "state": state, "changed_on": on or date.today(), "changed_by": audience.name}
+    connection.execute(insert(ActionStateChange), change)

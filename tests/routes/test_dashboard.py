@@ -15,8 +15,8 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from ols.periods import parse_period
+from ols.strategy.files import load_strategy_file
 from ols.strategy.indicators import compute_indicators
-from ols.strategy.plan import load_strategy_file
 from tests.routes.browsing import axe_violations, workspace
 
 STRATEGY = Path(__file__).parents[2] / "data" / "strategy" / "mons-en-baroeul.yaml"
@@ -156,3 +156,57 @@ def test_the_page_for_an_elu_and_the_coordinator(
                 page.wait_for_selector("#ols-status:has-text('réalisée')")
     done = client.get("/api/v1/decisions?state=done", headers=_as(tokens, "coordinator")).json()
     assert sorted(item["id"] for item in done) == sorted([follow_up["done"], follow_up["mediation"]])
+
+
+@pytest.mark.parametrize("role", ["elu", "public", "partner", "police"])
+def test_only_the_coordinator_writes_the_follow_up(
+    client: TestClient, tokens: dict[str, str], follow_up: dict[str, int], api_engine: Engine, role: str
+) -> None:
+    def stored() -> tuple[Any, ...]:
+        with api_engine.connect() as connection:
+            return tuple(connection.execute(text(
+                "SELECT (SELECT count(*) FROM action_state_change), (SELECT state FROM strategy_action WHERE code = "
+                "'1.9'), (SELECT count(*) FROM indicator_value WHERE provenance = 'entered')")).one())  # fmt: skip
+
+    before = stored()
+    state = client.patch("/api/v1/actions/1.9", json={"state": "abandonnee"}, headers=_as(tokens, role))
+    value = client.post("/api/v1/indicators/MARCHES/values", json={"period": "2024", "value": 9},
+                        headers=_as(tokens, role))  # fmt: skip
+    assert (state.status_code, value.status_code) == (403, 403), (state.text, value.text)
+    assert "coordonnateur" in state.json()["detail"] or role == "public"
+    assert stored() == before
+
+
+def test_the_coordinator_changes_a_state_and_enters_a_value_from_the_page(
+    browser: Browser, server: str, tokens: dict[str, str], follow_up: dict[str, int], api_engine: Engine
+) -> None:
+    with workspace(browser, server, tokens["elu"], "/tableau-de-bord") as page:
+        page.wait_for_selector("#ws-decisions table")
+        assert not page.locator("#ws-edit-section").is_visible()
+    with workspace(browser, server, tokens["coordinator"], "/tableau-de-bord") as page:
+        page.wait_for_selector("#ws-edit-section:not([hidden]) #ws-action-code option", state="attached")
+        assert axe_violations(page) == []
+        page.select_option("#ws-action-code", "1.9")
+        page.select_option("#ws-action-state", "en_cours")
+        page.click("#ws-action-form button[type=submit]")
+        page.wait_for_selector("#ols-status:has-text('Fiche 1.9 : en cours.')")
+        row = page.locator("#ws-axes tr", has=page.locator("th", has_text="1.9"))
+        assert "en cours" in row.inner_text() and "en cours le " in row.inner_text()
+        page.select_option("#ws-value-code", "MARCHES")
+        page.fill("#ws-value-period", "2025")
+        page.fill("#ws-value-number", "6")
+        page.click("#ws-value-form button[type=submit]")
+        page.wait_for_selector("#ols-status:has-text('saisi pour 2025')")
+        marches = page.locator("#ws-axes tr", has=page.locator("th", has_text="Marches exploratoires"))
+        assert "6 marches (2025)" in marches.inner_text()
+        assert axe_violations(page) == []
+        page.screenshot(path=str(SHOTS / "tableau-de-bord-saisie.png"), full_page=True)
+    with api_engine.connect() as connection:
+        change = connection.execute(text(
+            "SELECT c.state, c.changed_by FROM action_state_change c JOIN strategy_action a ON a.id = c.action_id "
+            "WHERE a.code = '1.9' ORDER BY c.id DESC LIMIT 1")).one()  # fmt: skip
+        value = connection.execute(text(
+            "SELECT v.value, v.provenance, v.recorded_by FROM indicator_value v JOIN indicator i ON "
+            "i.id = v.indicator_id WHERE i.code = 'MARCHES' AND v.period = '2025'")).one()  # fmt: skip
+    assert change.state == "en_cours" and change.changed_by.startswith("test-coordinator-")
+    assert (value.value, value.provenance) == (6, "entered") and value.recorded_by.startswith("test-coordinator-")

@@ -24,7 +24,7 @@ CHANGING = {("DELETE", "/api/v1/batches/{batch_id}"), ("POST", "/api/v1/intake/f
             ("POST", "/api/v1/sheets/ambiance"), ("POST", "/api/v1/patrols/{plan_id}/log"),
             ("POST", "/api/v1/indicators/{code}/values"), ("POST", "/api/v1/meetings"),
             ("POST", "/api/v1/meetings/{meeting_id}/close"), ("POST", "/api/v1/decisions"),
-            ("PATCH", "/api/v1/decisions/{decision_id}")}  # fmt: skip
+            ("PATCH", "/api/v1/decisions/{decision_id}"), ("PATCH", "/api/v1/actions/{code}")}  # fmt: skip
 
 
 def _operations(app: Any) -> list[Any]:

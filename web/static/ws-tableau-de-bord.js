@@ -1,5 +1,7 @@
 // The tableau de bord: fiches actions and their states, indicators with a sparkline (inline SVG with its text
 // alternative), target and trend in words, the reader's decisions, and for the coordinator the meetings and their PDF.
+// Who may change a fiche's state or enter an indicator's value is the board's "editable" (decided by the audience
+// layer, checked again by the API): the coordinator gets the two forms, whose changes redraw the board.
 (function () {
   "use strict";
   const ws = window.OLSWorkspace;
@@ -116,6 +118,68 @@
     });
   }
 
+  function drawBoard(board) {
+    document.getElementById("ws-states").textContent = Object.entries(board.states)
+      .map(([state, count]) => ws.fr.integer(count) + " " + (count > 1 ? PLURALS : STATES)[state]).join(", ") + ".";
+    const container = document.getElementById("ws-axes");
+    container.replaceChildren();
+    board.axes.forEach((item) => axis(container, item));
+  }
+
+  function fillEditChoices(board) {
+    const actions = board.axes.flatMap((item) => item.actions);
+    const code = document.getElementById("ws-action-code");
+    const chosen = code.value;
+    code.replaceChildren(...actions.map((action) =>
+      new Option("Fiche " + action.code + " — " + action.title + " (" + action.state_label + ")", action.code)));
+    if (chosen) { code.value = chosen; }
+    const entered = actions.flatMap((action) => action.indicators).filter((ind) => ind.source === "entered");
+    const indicator = document.getElementById("ws-value-code");
+    const picked = indicator.value;
+    indicator.replaceChildren(...entered.map((ind) => new Option(ind.name + " (" + ind.unit + ")", ind.code)));
+    if (picked) { indicator.value = picked; }
+  }
+
+  async function redraw() {
+    const board = await ws.api("indicators/dashboard");
+    drawBoard(board);
+    fillEditChoices(board);
+  }
+
+  // The coordinator changes a fiche's state or enters an indicator's value, through the API the command line's
+  // functions serve; the board is drawn again from the API's answer, so what is shown is what is stored.
+  function editForms(board) {
+    if (!board.editable) { return; }
+    document.getElementById("ws-edit-section").hidden = false;
+    fillEditChoices(board);
+    document.getElementById("ws-action-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const code = document.getElementById("ws-action-code").value;
+      const state = document.getElementById("ws-action-state").value;
+      try {
+        await ws.api("actions/" + encodeURIComponent(code), { method: "PATCH", body: { state } });
+        await redraw();
+        ws.announce("Fiche " + code + " : " + STATES[state] + ".");
+      } catch (error) {
+        ws.announce(error.message);
+      }
+    });
+    document.getElementById("ws-value-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const select = document.getElementById("ws-value-code");
+      const period = document.getElementById("ws-value-period").value.trim();
+      const value = Number(document.getElementById("ws-value-number").value.trim().replace(",", "."));
+      try {
+        await ws.api("indicators/" + encodeURIComponent(select.value) + "/values",
+          { method: "POST", body: { period, value } });
+        await redraw();
+        ws.announce(select.selectedOptions[0].textContent + " : " + ws.fr.number(value) + " saisi pour " + period + ".");
+      } catch (error) {
+        ws.announce(error.message);
+      }
+    });
+  }
+
   async function meetings() {
     const rows = await ws.api("meetings");
     document.getElementById("ws-meetings-section").hidden = false;
@@ -135,10 +199,8 @@
   async function load() {
     try {
       const board = await ws.api("indicators/dashboard");
-      document.getElementById("ws-states").textContent = Object.entries(board.states)
-        .map(([state, count]) => ws.fr.integer(count) + " " + (count > 1 ? PLURALS : STATES)[state]).join(", ") + ".";
-      const container = document.getElementById("ws-axes");
-      board.axes.forEach((item) => axis(container, item));
+      drawBoard(board);
+      editForms(board);
       doleances(board.doleances);
       decisions(board.decisions);
       decisionForm(board.decisions);
