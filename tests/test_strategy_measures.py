@@ -5,6 +5,7 @@ previous period, and the CSU's entered figures read into the tableau de bord."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shapely.geometry import box
@@ -12,10 +13,12 @@ from sqlalchemy import Engine, text
 
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
+from ols.access.audience import Audience
 from ols.coverage.cameras import CameraSpec, save_cameras
 from ols.coverage.csu import CsuEntry, enter
 from ols.errors import InvalidInputError
 from ols.periods import parse_period
+from ols.strategy.dashboard import dashboard
 from ols.strategy.indicators import compute_indicators
 from ols.strategy.plan import load_strategy
 from tests.helpers import add_territory, police_nationale_csv
@@ -160,3 +163,43 @@ def test_a_spec_missing_what_its_kind_needs_is_refused(engine: Engine, spec: dic
                                                                "indicators": [_indicator("X", spec)]}]}]}  # fmt: skip
     with engine.begin() as connection, pytest.raises(InvalidInputError, match=message):
         load_strategy(connection, wrong, by="test")
+
+
+def _received(board: dict[str, Any], code: str) -> dict[str, float | None]:
+    """The values of one indicator on a tableau de bord, by period."""
+    found = [item for axis in board["axes"] for action in axis["actions"] for item in action["indicators"]
+             if item["code"] == code]  # fmt: skip
+    return {value["period"]: value["value"] for value in found[0]["values"]}
+
+
+def test_an_elu_receives_a_rate_or_a_share_by_the_facts_behind_it_not_by_its_size(observatory: Engine) -> None:
+    """A rate of 1,4 ‰ resting on dozens of facts was hidden from an élu as if it were a count under 5, and a rate of
+    12 ‰ resting on 3 facts would have been shown: the count behind a value (its basis, stored at computation)
+    decides, as for every published count. A share rests on its smaller side."""
+    covered = text(
+        "SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM camera c WHERE c.state = 'active' AND "
+        "(c.installed_on IS NULL OR c.installed_on < CAST(:end AS date)) AND ST_Within(e.geom, c.coverage))), "
+        f"count(*) FROM event e WHERE {COUNTED}"
+    )
+    with observatory.begin() as connection:
+        compute_indicators(connection, parse_period("2025"))
+        west = connection.execute(text(
+            f"SELECT count(*) FROM event e JOIN territory t ON t.id = e.territory_id WHERE t.code = 'W' AND {COUNTED}"
+        ), YEAR).scalar_one()  # fmt: skip
+        inside, total = connection.execute(covered, YEAR).one()
+        bases = dict(connection.execute(text(
+            "SELECT i.code, v.basis FROM indicator_value v JOIN indicator i ON i.id = v.indicator_id "
+            "WHERE v.period = '2025'")).all())  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO indicator_value (indicator_id, period, value, provenance, basis, recorded_by) "
+            "SELECT id, '2024', 12.0, 'computed', 3, 'refresh' FROM indicator WHERE code = 'TAUX'"))  # fmt: skip
+        elu = dashboard(connection, Audience.of("élu", "elu"))
+        police = dashboard(connection, Audience.of("police", "police"))
+    assert bases["TAUX"] == west > 30 and bases["CSU-INTER"] is None
+    assert 0 < inside < total and bases["COUV"] == min(inside, total - inside)
+    rate = west * 1000 / POPULATION
+    assert rate < 5 and _received(elu, "TAUX") == {"2024": None, "2025": pytest.approx(rate)}
+    assert _received(police, "TAUX") == {"2024": 12.0, "2025": pytest.approx(rate)}
+    share = 100 * inside / total
+    assert _received(police, "COUV")["2025"] == pytest.approx(share)
+    assert _received(elu, "COUV")["2025"] == (None if bases["COUV"] < 5 else pytest.approx(share))

@@ -322,10 +322,12 @@ class Audience:
             return False
         return not (spec.get("territory") and not self.reach.whole and spec["territory"] not in self.territories)
 
-    def indicator_value(self, value: float, provenance: str) -> float | None:
-        """A value of an indicator as it reaches it: a computed count under the threshold is hidden (None) for a
-        suppressed reader; an entered value is the partner's own figure and reaches it as it is."""
-        if provenance == "computed" and self.suppressed and value < self.threshold:
+    def indicator_value(self, value: float, provenance: str, basis: int | None) -> float | None:
+        """A value of an indicator as it reaches it: a computed value resting on fewer facts than the threshold
+        (``basis``: a count itself, the count behind a rate, the smaller side of a share) is hidden (None) for a
+        suppressed reader, whatever its own size; an entered value is the partner's own figure and reaches it as
+        it is, and so does a value resting on no fact (zones leaving vigilance)."""
+        if provenance == "computed" and self.suppressed and basis is not None and basis < self.threshold:
             return None
         return value
 

@@ -47,9 +47,11 @@ MEASURE_LABELS = {"count": "nombre de faits", "rate": "taux pour 1 000 habitants
 
 
 class Computed(NamedTuple):
-    """A computed value and who it comes from: the refresh, or the author of the figure it reads."""
+    """A computed value, the facts it rests on (what decides who receives it: ``Audience.indicator_value``) and who
+    it comes from: the refresh, or the author of the figure it reads."""
 
     value: float
+    basis: int | None
     provenance: str = "computed"
     by: str = "rafraîchissement"
 
@@ -85,27 +87,37 @@ def _count(connection: Connection, spec: dict[str, Any], period: Period) -> int:
                .scalar_one())  # fmt: skip
 
 
-def _rate(connection: Connection, spec: dict[str, Any], period: Period) -> float | None:
+def _counted(connection: Connection, spec: dict[str, Any], period: Period) -> Computed:
+    count = _count(connection, spec, period)
+    return Computed(float(count), count)
+
+
+def _rate(connection: Connection, spec: dict[str, Any], period: Period) -> Computed | None:
     population = connection.execute(select(Territory.population).where(Territory.code == spec["territory"])).scalar()
     if not population:
         logger.warning("taux de %s non calculé : population de %s inconnue", period.name, spec["territory"])
         return None
-    return _count(connection, spec, period) * 1000 / population
+    count = _count(connection, spec, period)
+    return Computed(count * 1000 / population, count)
 
 
-def _coverage(connection: Connection, spec: dict[str, Any], period: Period) -> float | None:
+def _coverage(connection: Connection, spec: dict[str, Any], period: Period) -> Computed | None:
+    """The covered share; it rests on its smaller non-empty side (2 facts outside of 500 are as telling as 2
+    inside)."""
     is_covered = covered(Event.__table__, period)
     query = select(func.count(), func.count().filter(is_covered)).select_from(Event)
     total, inside = connection.execute(query.where(*_facts(connection, spec, period))).one()
-    return 100 * inside / total if total else None
+    if not total:
+        return None
+    return Computed(100 * inside / total, min(side for side in (inside, total - inside) if side))
 
 
-def _zones_leaving(connection: Connection, spec: dict[str, Any], period: Period) -> int | None:
+def _zones_leaving(connection: Connection, spec: dict[str, Any], period: Period) -> Computed | None:
     both = [period.name, period.previous().name]
     if connection.execute(select(func.count()).select_from(Refresh).where(Refresh.period.in_(both))).scalar_one() < 2:
         return None
     changes = comparison(connection, period, Audience("indicateurs", Role.COORDINATOR), _area(spec))
-    return len(changes["leaving"])
+    return Computed(float(len(changes["leaving"])), None)
 
 
 def _csu(connection: Connection, spec: dict[str, Any], period: Period) -> Computed | None:
@@ -116,25 +128,21 @@ def _csu(connection: Connection, spec: dict[str, Any], period: Period) -> Comput
     if not chosen:
         return None
     authors = sorted({f"{row['entered_by']} (CSU : {row['provenance']})" for row in chosen})
-    return Computed(float(sum(row[spec["figure"]] for row in chosen)), "entered", ", ".join(authors))
+    return Computed(float(sum(row[spec["figure"]] for row in chosen)), None, "entered", ", ".join(authors))
 
 
 def computed_value(connection: Connection, spec: dict[str, Any], period: Period) -> Computed | None:
     """The value a computed indicator's ``spec`` gives over ``period`` (None when it cannot be known)."""
-    kind = spec.get("kind", "count")
-    if kind == "csu":
-        return _csu(connection, spec, period)
-    measures = {"count": _count, "rate": _rate, "coverage": _coverage, "zones_leaving": _zones_leaving}
-    value = measures[kind](connection, spec, period)
-    return None if value is None else Computed(float(value))
+    measures = {"count": _counted, "rate": _rate, "coverage": _coverage, "zones_leaving": _zones_leaving, "csu": _csu}
+    return measures[spec.get("kind", "count")](connection, spec, period)
 
 
-def _store(connection: Connection, indicator_id: int, period: str, value: float, provenance: str, by: str) -> None:
-    values = {"indicator_id": indicator_id, "period": period, "value": value, "provenance": provenance,
-              "recorded_by": by}  # fmt: skip
-    connection.execute(upsert(IndicatorValue).values(**values).on_conflict_do_update(
-        index_elements=["indicator_id", "period"],
-        set_={"value": value, "provenance": provenance, "recorded_by": by, "recorded_at": func.now()}))  # fmt: skip
+def _store(connection: Connection, indicator_id: int, period: str, computed: Computed) -> None:
+    values = {"value": computed.value, "provenance": computed.provenance, "basis": computed.basis,
+              "recorded_by": computed.by}  # fmt: skip
+    connection.execute(upsert(IndicatorValue).values(indicator_id=indicator_id, period=period, **values)
+                       .on_conflict_do_update(index_elements=["indicator_id", "period"],
+                                              set_=values | {"recorded_at": func.now()}))  # fmt: skip
 
 
 def compute_indicators(connection: Connection, period: Period) -> dict[str, float]:
@@ -147,7 +155,7 @@ def compute_indicators(connection: Connection, period: Period) -> dict[str, floa
         computed = computed_value(connection, row.spec, period)
         if computed is not None:
             values[row.code] = computed.value
-            _store(connection, row.id, period.name, computed.value, computed.provenance, computed.by)
+            _store(connection, row.id, period.name, computed)
     if values:
         logger.info("indicateurs calculés de %s : %d", period.name, len(values))
     return values
@@ -163,7 +171,7 @@ def enter_value(connection: Connection, code: str, period: Period, value: float,
         raise InvalidInputError(f"l'indicateur {code} est calculé par l'observatoire : il ne se saisit pas")
     if value < 0:
         raise InvalidInputError("une valeur d'indicateur est positive ou nulle")
-    _store(connection, row.id, period.name, value, "entered", audience.name)
+    _store(connection, row.id, period.name, Computed(value, None, "entered", audience.name))
     logger.info("valeur de %s pour %s saisie par %s", code, period.name, audience.name)
 
 

@@ -118,6 +118,9 @@ class IndicatorValue(Base):
     period: Mapped[str] = mapped_column(String(32))
     value: Mapped[float] = mapped_column(Double)
     provenance: Mapped[str] = mapped_column(String(16))
+    # The facts a computed value rests on (a count's own value, a rate's count, a share's smaller side): what
+    # decides whether a suppressed reader receives it. None where it rests on no fact (zones, entered figures).
+    basis: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
