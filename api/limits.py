@@ -53,7 +53,8 @@ class Templates:
 
 
 class Gate:
-    """Refuse at once what the runner has no room for; read the stamps again after a write."""
+    """Refuse at once what the runner has no room for; read the stamps again after a write; tell the warm-up that
+    a reader is here (its wide part gives way)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -63,6 +64,8 @@ class Gate:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
+        if (warm_up := getattr(state, "warm_up", None)) is not None:
+            warm_up.heard()
         template = state.templates.match(scope["method"], scope["path"])
         runner: Runner | None = getattr(state, "runner", None)
         if template is not None:

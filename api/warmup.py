@@ -13,7 +13,10 @@ Then, as bounded, the whole map of the last :data:`WIDE_PERIODS` refreshed perio
 resolution and hot-spot grid a reader may click, the time profiles, the vector tiles of zooms
 :data:`TILE_ZOOMS` over the territories), at most :data:`MAX_WIDE` answers: these depend on the
 refresh only (profiles excepted), so they are computed once per refresh, minutes before the
-cellule de veille opens the map, instead of during its first seconds.
+cellule de veille opens the map, instead of during its first seconds. This wide part gives way to readers: it
+computes its next answer only once no request has come for :data:`QUIET_SECONDS` (:meth:`WarmUp.heard`, called
+by the gate for every request), since its work shares the process with theirs and a map opened during it
+waited half a second for its page and its scripts.
 
 After each warm-up, what the process holds (its modules, imported lazily by the first analyses,
 and its long-lived objects, some 400 000) is moved out of the garbage collector's sight
@@ -61,6 +64,7 @@ from ols.store.models import Refresh, Territory
 log = logging.getLogger("ols.api")
 MAX_AUDIENCES = 32
 SETTLE_SECONDS = 0.5
+QUIET_SECONDS = 1.0
 ENDPOINT = "préchauffage"
 WIDE_PERIODS = 2
 MAX_WIDE = 4000
@@ -150,6 +154,16 @@ class WarmUp:
         self.threshold = threshold
         self.task: asyncio.Task[None] | None = None
         self.dirty = False
+        self.heard_at = -math.inf
+
+    def heard(self) -> None:
+        """A reader's request arrived: the wide warm-up waits until they have been quiet for a while."""
+        self.heard_at = time.monotonic()
+
+    async def give_way(self) -> None:
+        """Return once no request has arrived for :data:`QUIET_SECONDS`."""
+        while (quiet := time.monotonic() - self.heard_at) < QUIET_SECONDS:
+            await asyncio.sleep(QUIET_SECONDS - quiet)
 
     def again(self) -> None:
         """Warm the cache again (now, or after the warm-up running)."""
@@ -186,6 +200,7 @@ class WarmUp:
         started, built = time.monotonic(), 0
         wide = ((audience, answer) for audience in targets.audiences for answer in whole_map(audience, targets))
         for audience, answer in itertools.islice(wide, MAX_WIDE):
+            await self.give_way()
             built += await self._build(audience, answer)
         _freeze()
         log.info("préchauffage étendu : %d réponses calculées en %s s", built, _seconds(started))

@@ -9,6 +9,7 @@ profile and the indicators at once, the heatmap when the semester is refreshed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from sqlalchemy.engine import make_url
 from api.cache import ResponseCache, encode
 from api.main import create_app
 from api.serving import STAMP_SECONDS
+from api.warmup import QUIET_SECONDS
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
 from ols.access.users import create_user
@@ -218,3 +220,21 @@ def test_the_warm_up_answers_the_whole_map_before_its_readers_click(
         for role in ("police", "elu"):
             answers = [_get(client, users[role], path, params) for path, params in clicks]
             assert [(a.status_code, a.headers["x-cache"]) for a in answers] == [(200, "hit")] * len(clicks), role
+
+
+def test_the_wide_warm_up_gives_way_while_readers_ask(
+    commune: Engine, users: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A map opened while the server warmed its whole map waited half a second for its page and scripts (the
+    warm-up's work shares the process): every request is heard, and the wide part waits for a quiet second."""
+    settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("quiet"), session_attempts_per_minute=1000)
+    app = create_app(engine=commune, settings=settings, warm_up=False)
+    with TestClient(app) as client:
+        warm_up = app.state.warm_up
+        before = warm_up.heard_at
+        assert _get(client, users["police"], "/api/v1/periods", {}).status_code == 200
+        assert warm_up.heard_at > before
+        with pytest.raises(TimeoutError):
+            asyncio.run(asyncio.wait_for(warm_up.give_way(), QUIET_SECONDS / 2))
+        time.sleep(QUIET_SECONDS)
+        asyncio.run(asyncio.wait_for(warm_up.give_way(), QUIET_SECONDS / 2))
