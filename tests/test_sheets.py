@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import h3
@@ -26,16 +27,20 @@ from ols.analysis.profiles import WEEKDAYS
 from ols.coverage.cameras import CameraSpec, save_cameras
 from ols.errors import InvalidInputError
 from ols.nomenclature import FAMILIES
+from ols.periods import parse_period
 from ols.reference.places import save_places
 from ols.reference.sectors import SectorShape, save_sectors
 from ols.settings import ApiSettings
 from ols.sheets import ambiance
 from ols.sheets.service import local_plan_document, sheet_document, sheet_of
-from ols.store.models import Ambiance, Territory
+from ols.store.models import Ambiance, Event, Sector, Territory
+from ols.strategy.indicators import compute_indicators
 from ols.strategy.meetings import add_decision, new_meeting, set_decision_state
+from ols.strategy.plan import load_strategy
 from tests.factsgen import BOX, CENTRE, LABELS, Fact, cluster, mapping_file, send, territory, uniform, write_facts
 
 POLICE = Audience.operator()
+PARIS = ZoneInfo("Europe/Paris")
 ELU = Audience.of("élu test", "elu", territories=("T",))
 PARTNER = Audience.of("bailleur", "partner", territories=("T",), source="mediation")
 STATION = "Gare Test"
@@ -216,3 +221,34 @@ def test_a_sheet_lists_the_open_decisions_about_its_subject_as_its_reader_receiv
         elu = sheet_of(connection, "sector", "T-ouest", "2025-S1", ELU)
     assert sorted(d["id"] for d in police.decisions) == sorted([shared, police_only])
     assert [d["id"] for d in elu.decisions] == [shared]
+
+
+def test_a_sector_sheet_lists_the_boards_indicators_of_its_sector_as_its_reader_receives_them(town: Engine) -> None:
+    """Issue 16's indicators reach issue 17's sheets: those specified for the sector, with their last value up to
+    the sheet's period (equal to a direct count), a sensitive one kept from the élu, another sector's left out."""
+
+    def indicator(code: str, categories: list[str], sector: str) -> dict[str, Any]:
+        return {"code": code, "name": f"Indicateur {code}", "kind": "result", "unit": "faits", "direction": "down",
+                "source": "computed", "spec": {"categories": categories, "sector": sector}}  # fmt: skip
+
+    indicators = [indicator("OUEST-BRUIT", ["noise"], "T-ouest"), indicator("EST-TAGS", ["graffiti"], "T-est"),
+                  indicator("OUEST-TRAFIC", ["drug_trafficking"], "T-ouest")]  # fmt: skip
+    action = {"code": "1.1", "title": "Gare", "state": "en_cours", "indicators": indicators}
+    start, end = datetime(2025, 1, 1, tzinfo=PARIS), datetime(2025, 7, 1, tzinfo=PARIS)
+    with town.begin() as connection:
+        load_strategy(connection, {"axes": [{"code": "1", "title": "Tranquillité", "actions": [action]}]}, by="test")
+        for name in ("2024", "2025", "2025-S1"):
+            compute_indicators(connection, parse_period(name))
+        noise = connection.execute(select(func.count()).select_from(Event).join(Sector).where(
+            Sector.code == "T-ouest", Event.category == "noise", Event.measure == "facts", Event.occurred_at >= start,
+            Event.occurred_at < end,
+        )).scalar_one()  # fmt: skip
+        police = sheet_of(connection, "sector", "T-ouest", "2025-S1", POLICE)
+        elu = sheet_of(connection, "sector", "T-ouest", "2025-S1", ELU)
+        place = sheet_of(connection, "place", STATION, "2025-S1", POLICE)
+    semester = {i["code"]: i["value"] for i in police.indicators if i["period"] == "2025-S1"}
+    assert noise > 20 and semester["OUEST-BRUIT"] == noise and "OUEST-TRAFIC" in semester
+    assert {i["code"] for i in police.indicators} == {"OUEST-BRUIT", "OUEST-TRAFIC"}
+    assert {i["code"] for i in elu.indicators} == {"OUEST-BRUIT"}
+    assert all(i["text"].startswith("Indicateur OUEST-BRUIT : ") for i in elu.indicators)
+    assert place.indicators == []

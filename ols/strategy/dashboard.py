@@ -52,12 +52,12 @@ def trend_words(values: list[dict[str, Any]], direction: str, target: float | No
 def _values(connection: Connection, audience: Audience, kind: str) -> dict[int, list[dict[str, Any]]]:
     rows = connection.execute(
         select(IndicatorValue.indicator_id, IndicatorValue.period, IndicatorValue.value, IndicatorValue.provenance,
-               IndicatorValue.recorded_by).order_by(IndicatorValue.period)
+               IndicatorValue.basis, IndicatorValue.recorded_by).order_by(IndicatorValue.period)
     ).all()  # fmt: skip
     values: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         if PERIOD_FORMS[kind].match(row.period):
-            value = audience.indicator_value(row.value, row.provenance)
+            value = audience.indicator_value(row.value, row.provenance, row.basis)
             values[row.indicator_id].append({"period": row.period, "value": value, "provenance": row.provenance,
                                              "by": row.recorded_by})  # fmt: skip
     return values
@@ -78,6 +78,19 @@ def _indicators(connection: Connection, audience: Audience, kind: str) -> dict[i
     return by_action
 
 
+def followed_in(connection: Connection, audience: Audience, field: str, code: str) -> list[dict[str, Any]]:
+    """The indicators of the board whose spec is about one sector or declared zone (``field``: ``sector`` or
+    ``zone``), with their yearly and half-yearly values, as the audience receives them (what a sheet lists)."""
+    if not audience.may(Layer.DASHBOARD):
+        return []
+    about = {row.code for row in connection.execute(select(Indicator.code, Indicator.spec))
+             if str(row.spec.get(field, "")).casefold() == code.casefold()}  # fmt: skip
+    if not about:
+        return []
+    return [item for kind in ("year", "semester") for items in _indicators(connection, audience, kind).values()
+            for item in items if item["code"] in about and item["values"]]  # fmt: skip
+
+
 def _history(connection: Connection) -> dict[int, list[dict[str, str]]]:
     history: dict[int, list[dict[str, str]]] = defaultdict(list)
     rows = connection.execute(select(ActionStateChange.__table__).order_by(ActionStateChange.changed_on,
@@ -96,7 +109,7 @@ def _doleances(connection: Connection, audience: Audience, periods: list[str]) -
         counts = follow_up(connection, parse_period(name), audience.reach)
         if not counts["received"]:
             continue
-        if audience.indicator_value(counts["received"], "computed") is None:
+        if audience.indicator_value(counts["received"], "computed", counts["received"]) is None:
             counts = {key: None for key in counts} | {"period": name}
         rows.append(counts)
     return rows
