@@ -1,13 +1,12 @@
 """Warming the response cache: the map's first screen, computed before its readers ask, bounded.
 
-At start and after each change of the data stamps (an ingest, a refresh, a zone edit), the answers
-the map asks for when it opens (heatmap cells, significant hot spots, zones and their comparison,
-veille croisée, time profile, territories, places, points de deal) are computed for the latest refreshed period
-and each distinct audience of the enabled users: at most :data:`MAX_AUDIENCES` audiences, one job
-at a time on the analysis runner (never more than one of its threads), after a pause that lets a
-burst of changes settle. A cold cache would otherwise meet the morning's first two hundred
-clients with misses; the warm-up costs a few seconds of one thread, and a point de deal read
-this way is not audited, since nobody read it.
+At start and after each change of the data stamps (an ingest, a refresh, a zone edit), the answers the map asks for
+when it opens (heatmap cells, significant hot spots, zones and their comparison, veille croisée, near-repeat risk,
+time profile, territories, places, points de deal) are computed for the latest refreshed period and each distinct
+audience of the enabled users: at most :data:`MAX_AUDIENCES` audiences, one job at a time on the analysis runner
+(never more than one of its threads), after a pause that lets a burst of changes settle. A cold cache would
+otherwise meet the morning's first two hundred clients with misses; the warm-up costs a few seconds of one thread,
+and a point de deal read this way is not audited, since nobody read it.
 
 Then, as bounded, the whole map of the last :data:`WIDE_PERIODS` refreshed periods (every family,
 resolution and hot-spot grid a reader may click, the time profiles, the vector tiles of zooms
@@ -39,7 +38,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, select
 
-from api.routers.data import profile_answer
+from api.routers.data import near_repeat_answer, profile_answer
 from api.routers.dealpoints import listing_answer
 from api.routers.layers import (
     LayerParams,
@@ -89,6 +88,7 @@ def first_screen(audience: Audience, period: Period) -> list[Answer]:
         zones_answer(period, audience),
         comparison_answer(period, audience),
         crosswatch_answer(period, audience),
+        near_repeat_answer(period, audience, None),
         profile_answer(period, audience, None, None),
         listing_answer(audience),
     ]

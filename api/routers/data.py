@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import Connection
 
 from api.areas import Where, WhereParams
-from api.cache import JSON, dumps
+from api.cache import JSON, dumps, respond
 from api.deps import CurrentAudience, client_address
 from api.schemas import ERRORS, PERIOD_PATTERN, FeatureCollection, TableRows
 from api.serving import Answer, answers_of, endpoint_of, runner_of
@@ -142,21 +142,31 @@ async def profiles(
     return await answers_of(request).serve(request, audience, answer)
 
 
-@router.get("/near-repeat")
+def near_repeat_answer(period: Period, audience: Audience, as_of: date | None) -> Answer:
+    """The near-repeat risk of a period (Knox table and risk areas), cached like every map layer: its permutations
+    cost about a second of the server, which every police map paid at each opening (and kept paying after the
+    page was left)."""
+    read = lambda connection: near_repeat(connection, period, audience, as_of=as_of)  # noqa: E731
+    params = (period.name, as_of.isoformat() if as_of else None)
+    return Answer("near-repeat", params, read, Layer.NEAR_REPEAT, (EVENTS, *REFERENCE))
+
+
+@router.get("/near-repeat", responses={304: {"description": "Not modified"}})
 async def near_repeat_risk(
     request: Request, audience: CurrentAudience, period: PeriodParam, as_of: date | None = None
 ) -> Response:
     """Knox test of burglaries and the zones of elevated risk around the recent ones (police roles). Audited."""
-    spec, client = parse_period(period), client_address(request)
+    entry, hit = await answers_of(request).fetch(request, audience, near_repeat_answer(parse_period(period), audience,
+                                                                                       as_of))  # fmt: skip
+    client = client_address(request)
 
-    def read(connection: Connection) -> bytes:
-        found = near_repeat(connection, spec, audience, as_of=as_of)
+    def record(connection: Connection) -> None:
         audit.record(connection, user=audience.name, role=audience.role, action="read", resource="near-repeat",
                      parameters={"period": period, "as_of": as_of.isoformat() if as_of else None},
                      client=client)  # fmt: skip
-        return dumps(found)
 
-    return Response(await runner_of(request).run(request, endpoint_of(request), read), media_type=JSON)
+    await runner_of(request).run(request, endpoint_of(request), record)
+    return respond(request, entry, hit=hit)
 
 
 async def sheet_params(

@@ -52,6 +52,7 @@ MAP = [
     ("/api/v1/territories", {}),
     ("/api/v1/places", {}),
     ("/api/v1/deal-points", {}),
+    ("/api/v1/near-repeat", {"period": PERIOD}),
 ]
 SQUARE = {"type": "Polygon", "coordinates": [[[3.13, 50.64], [3.15, 50.64], [3.15, 50.655], [3.13, 50.655],
                                               [3.13, 50.64]]]}  # fmt: skip
