@@ -83,4 +83,5 @@ async def health(request: Request) -> Health | JSONResponse:
     if not await prober.healthy():
         retry = str(request.app.state.load.retry_after_s)
         return JSONResponse({"detail": DOWN}, status_code=503, headers={"Retry-After": retry})
-    return Health(status="ok", database="ok", version=__version__)
+    warm_up = getattr(request.app.state, "warm_up", None)
+    return Health(status="ok", database="ok", version=__version__, warming=bool(warm_up and warm_up.warming))

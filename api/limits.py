@@ -64,8 +64,8 @@ class Gate:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        if (warm_up := getattr(state, "warm_up", None)) is not None:
-            warm_up.heard()
+        if (warm_up := getattr(state, "warm_up", None)) is not None and not scope["path"].endswith("/health"):
+            warm_up.heard()  # a reader (a prober's /health is not one)
         template = state.templates.match(scope["method"], scope["path"])
         runner: Runner | None = getattr(state, "runner", None)
         if template is not None:

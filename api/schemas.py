@@ -46,6 +46,7 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     version: str
+    warming: bool = False  # the map's first screen is being warmed: its answers may still be computed on demand
 
 
 class PeriodInfo(BaseModel):

@@ -154,6 +154,9 @@ class WarmUp:
         self.threshold = threshold
         self.task: asyncio.Task[None] | None = None
         self.dirty = False
+        # The first screen is being warmed (``/health``'s ``warming``): its answers may still be computed on
+        # demand. The whole map that follows is not counted, since it gives way to readers.
+        self.warming = False
         self.heard_at = -math.inf
 
     def heard(self) -> None:
@@ -167,6 +170,7 @@ class WarmUp:
 
     def again(self) -> None:
         """Warm the cache again (now, or after the warm-up running)."""
+        self.warming = True
         if self.task is not None and not self.task.done():
             self.dirty = True
             return
@@ -181,6 +185,8 @@ class WarmUp:
                 await self._warm()
             except Exception as error:
                 log.warning("préchauffage du cache interrompu : %s", type(error).__name__)
+            finally:
+                self.warming = self.dirty
 
     async def _warm(self) -> None:
         started = time.monotonic()
@@ -194,6 +200,7 @@ class WarmUp:
         for audience in targets.audiences:
             for answer in first_screen(audience, targets.periods[0]):
                 built += await self._build(audience, answer)
+        self.warming = self.dirty
         _freeze()
         log.info("préchauffage du cache : %d réponses calculées pour %d audiences en %s s", built,
                  len(targets.audiences), _seconds(started))  # fmt: skip

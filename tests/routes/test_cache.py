@@ -216,8 +216,10 @@ def test_the_warm_up_answers_the_whole_map_before_its_readers_click(
     ]
     with TestClient(app) as client:
         deadline = time.monotonic() + 120
+        assert client.get("/api/v1/health").json()["warming"] is True
         while time.monotonic() < deadline and not (app.state.warm_up.task and app.state.warm_up.task.done()):
             time.sleep(0.2)
+        assert client.get("/api/v1/health").json()["warming"] is False
         for role in ("police", "elu"):
             answers = [_get(client, users[role], path, params) for path, params in clicks]
             assert [(a.status_code, a.headers["x-cache"]) for a in answers] == [(200, "hit")] * len(clicks), role
@@ -233,6 +235,8 @@ def test_the_wide_warm_up_gives_way_while_readers_ask(
     with TestClient(app) as client:
         warm_up = app.state.warm_up
         before = warm_up.heard_at
+        health = client.get("/api/v1/health").json()
+        assert health["warming"] is False and warm_up.heard_at == before  # a prober is not a reader
         assert _get(client, users["police"], "/api/v1/periods", {}).status_code == 200
         assert warm_up.heard_at > before
         with pytest.raises(TimeoutError):
