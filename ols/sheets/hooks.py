@@ -41,8 +41,11 @@ def indicators(connection: Connection, subject: Subject, period: Period, audienc
         if not known:
             continue
         last = known[-1]
-        amount = "valeur masquée (moins de faits que le seuil)" if last["value"] is None else (
-            f"{number(last['value'], 0 if float(last['value']).is_integer() else 1)} {item['unit']}".strip())
+        amount = (
+            "valeur masquée (moins de faits que le seuil)"
+            if last["value"] is None
+            else (f"{number(last['value'], 0 if float(last['value']).is_integer() else 1)} {item['unit']}".strip())
+        )
         text = f"{item['name']} : {amount} ({parse_period(last['period']).label}) ; {item['trend']}"
         shown.append({"code": item["code"], "text": text, "value": last["value"], "period": last["period"]})
     return shown
