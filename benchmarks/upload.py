@@ -34,7 +34,6 @@ from pyproj import Transformer
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import create_engine
 
-from benchmarks.ingest import fresh_database
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
 from ols.access.users import create_user
@@ -43,6 +42,10 @@ from ols.periods import parse_period
 from ols.reference.territories import Boundary, save_territory
 from ols.settings import CartographySettings
 from ols.store import db
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from ingest import fresh_database
 
 BOUNDS = (3.08, 50.62, 3.14, 50.66)
 MONTH = "2025-03"
@@ -82,10 +85,10 @@ def prepare(url: str, folder: Path) -> str:
 class Reader(threading.Thread):
     """The map reader: cached heatmap cells and uncached time profiles, one after the other, until stopped."""
 
-    def __init__(self, base: str, token: str) -> None:
+    def __init__(self, base: str, token: str, seed: int) -> None:
         super().__init__(daemon=True)
         self.client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        self.rng = random.Random(7)
+        self.rng = random.Random(seed)
         self.samples: dict[str, list[float]] = {"heatmap": [], "profiles": []}
         self.errors = 0
         self.stop = threading.Event()
@@ -106,9 +109,12 @@ class Reader(threading.Thread):
         return {"period": f"{start}..{start + timedelta(days=self.rng.randint(7, 120))}"}
 
 
-def read_for(base: str, token: str, seconds: float | None, until: threading.Event | None = None) -> Reader:
-    """Run a reader for ``seconds`` (or until ``until`` is set); it, stopped, with its samples."""
-    reader = Reader(base, token)
+def read_for(base: str, token: str, seed: int, seconds: float | None, until: threading.Event | None = None) -> Reader:
+    """Run a reader for ``seconds`` (or until ``until`` is set); it, stopped, with its samples.
+
+    Each run has its own ``seed``: a run repeating another's day ranges would be answered from the cache.
+    """
+    reader = Reader(base, token, seed)
     reader.start()
     if until is not None:
         until.wait()
@@ -192,12 +198,12 @@ def main() -> None:
         print(f"{datetime.now():%H:%M:%S} fichier de {args.rows} lignes : {big.stat().st_size / 1e6:.1f} Mo")
         server, base = served(url, folder / "serve.log")
         try:
-            read_for(base, token, 3)  # warm the cache and the connections
-            quiet = read_for(base, token, args.seconds)
+            read_for(base, token, 1, 3)  # warm the cache and the connections
+            quiet = read_for(base, token, 2, args.seconds)
             done, seen = threading.Event(), []
             uploader = threading.Thread(target=upload, args=(base, token, big, done, seen))
             uploader.start()
-            busy = read_for(base, token, None, until=done)
+            busy = read_for(base, token, 3, None, until=done)
             uploader.join()
         finally:
             server.terminate()
