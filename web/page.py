@@ -155,6 +155,11 @@ def map_page(
     west, south, east, north = bounds
     basemap = basemap or ("streets" if streets else "osm")
     page = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=14, tiles=None)
+    # Fitted before any layer is added, without animation: fitted after the base map, the page asked for tiles at
+    # the start zoom, then zoomed to the territory through a quarter-second animation, on every opening.
+    fit = folium.FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    page.add_child(fit)
     page.default_js = [("leaflet", asset("/vendor/leaflet/dist/leaflet.js")),
                        ("h3", asset("/vendor/h3-js/dist/h3-js.umd.js"))]  # fmt: skip
     page.default_css = [("leaflet_css", asset("/vendor/leaflet/dist/leaflet.css")),
@@ -172,7 +177,6 @@ def map_page(
         ]  # its texts in French, before the control is built
         draw.default_css = [("leaflet_draw_css", asset("/vendor/leaflet-draw/dist/leaflet.draw.css"))]
         draw.add_to(page)
-    page.fit_bounds([[south, west], [north, east]])
     root: Any = page.get_root()
     root.html.add_child(folium.Element((WEB / "static" / "panel.html").read_text(encoding="utf-8")))
     offline = streets and basemap == "streets"

@@ -321,3 +321,30 @@ def test_scripts_are_sent_gzipped_once_compressed_and_revalidated_when_unstamped
     assert unstamped.headers["cache-control"] == "no-cache" and unstamped.headers["content-encoding"] == "gzip"
     again = client.get(f"/static/{stamped.group(2)}", headers={"If-None-Match": unstamped.headers["etag"]})
     assert again.status_code == 304
+
+
+BLANK_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63f8ffff3f0005fe02fe"
+    "a7d6a4db0000000049454e44ae426082"
+)
+
+
+def test_the_map_opens_on_the_territory_without_a_zoom_animation(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    """Issue 14's render benchmark: Folium fitted the map after adding the base map, so each opening asked for the
+    online base map's tiles at the start zoom (14), then zoomed to the territory through an animation that held the
+    page a quarter of a second; it is now fitted first, at once, and asks for tiles at one zoom only."""
+    page, _ = _login(browser, server, tokens["coordinator"])
+    zooms: set[int] = set()
+
+    def tile(route: Route) -> None:
+        zooms.add(int(route.request.url.split("tile.openstreetmap.org/")[1].split("/")[0]))
+        route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+
+    page.route("https://tile.openstreetmap.org/**", tile)
+    page.goto(server + "/?basemap=osm")
+    page.wait_for_selector("body[data-ols-ready='1']", timeout=30_000)
+    zoom = page.evaluate("window.OLS.map.getZoom()")
+    assert zoom != 14 and zooms == {zoom}, (zoom, zooms)
+    page.close()
