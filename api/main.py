@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, health
-from api.assets import Assets
+from api.assets import Assets, bundle_response
 from api.cache import ResponseCache
 from api.deps import Throttle
 from api.health import Prober
@@ -244,6 +244,8 @@ def _route(app: FastAPI, settings: ApiSettings) -> Templates:
     for router, prefix in routers:
         app.include_router(router, prefix=prefix)
         templates.add_router(router, prefix)
+    app.add_api_route("/bundles/{name}.js", bundle_response, include_in_schema=False)
+    templates.add("/bundles/{name}.js")
     for name, folder in (("static", WEB / "static"), ("vendor", settings.web_vendor or VENDOR)):
         if folder.exists():
             app.mount(f"/{name}", Assets(directory=folder), name=name)

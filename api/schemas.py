@@ -33,11 +33,23 @@ class FeatureCollection(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+class Outlines(BaseModel):
+    """Each cell's outline (in the order of ``cells``) as SVG path data: Web Mercator, in ``unit`` metres from
+    ``origin`` (``M x y``, then relative ``l dx dy`` to each next vertex, ``z``)."""
+
+    crs: Literal["EPSG:3857"]
+    unit: float
+    origin: tuple[float, float]
+    paths: list[str]
+
+
 class HeatmapCells(BaseModel):
-    """The heatmap as H3 cells and counts (null: suppressed), with the same metadata."""
+    """The heatmap as H3 cells and counts (null: suppressed), with the same metadata (and, when asked, the cells'
+    outlines)."""
 
     metadata: dict[str, Any]
     cells: list[tuple[str, int | None]]
+    outlines: Outlines | None = None
 
 
 class Health(BaseModel):

@@ -83,7 +83,7 @@ class Targets:
 def first_screen(audience: Audience, period: Period) -> list[Answer]:
     """The answers the map asks for when this audience opens it on ``period`` (those its layers allow)."""
     answers = [
-        heatmap_answer(audience, HeatmapQuery(period, audience.resolution()), "cells"),
+        heatmap_answer(audience, HeatmapQuery(period, audience.resolution()), "outlines"),
         hotspots_answer(audience, period, None, None, significant_only=True),
         zones_answer(period, audience),
         comparison_answer(period, audience),
@@ -103,7 +103,7 @@ def whole_map(audience: Audience, targets: Targets) -> Iterator[Answer]:
     for period in targets.periods[:WIDE_PERIODS]:
         answers = [zones_answer(period, audience), comparison_answer(period, audience)]
         for family in families:
-            answers += [heatmap_answer(audience, HeatmapQuery(period, grid, family), "cells")
+            answers += [heatmap_answer(audience, HeatmapQuery(period, grid, family), "outlines")
                         for grid in audience.resolutions]  # fmt: skip
             answers += [hotspots_answer(audience, period, grid, family, significant_only=True) for grid in grids]
             answers.append(profile_answer(period, audience, family, None))

@@ -59,17 +59,34 @@ POLICY = ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'un
           "object-src 'none'; form-action 'self'")  # fmt: skip
 
 
+def _file(url: str) -> Path | None:
+    """The file behind an asset's address (``/static/…`` or ``/vendor/…``), None when there is none."""
+    folder, _, rest = url.lstrip("/").partition("/")
+    root = {"static": WEB / "static", "vendor": VENDOR}.get(folder)
+    path = root / rest if root else None
+    return path if path is not None and path.is_file() else None
+
+
 @functools.cache
 def asset(url: str) -> str:
     """``url`` (``/static/…`` or ``/vendor/…``) stamped with its content's hash: the server marks a stamped asset
     immutable, so a browser keeps it and a returning reader's map waits for none of its scripts, while a new
     version of a file gets a new address."""
-    folder, _, rest = url.lstrip("/").partition("/")
-    root = {"static": WEB / "static", "vendor": VENDOR}.get(folder)
-    path = root / rest if root else None
-    if path is None or not path.is_file():
-        return url
-    return f"{url}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    path = _file(url)
+    return f"{url}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}" if path else url
+
+
+@functools.cache
+def bundle(name: str) -> bytes:
+    """The scripts of :data:`BUNDLES` ``name``, in order, each ended on a line of its own (a script's last line may
+    be a comment); KeyError for an unknown name."""
+    return b"".join(path.read_bytes() + b"\n;\n" for path in map(_file, BUNDLES[name]) if path is not None)
+
+
+@functools.cache
+def bundle_url(name: str) -> str:
+    """The address of a bundle, stamped with its content's hash (immutable, as a stamped asset)."""
+    return f"/bundles/{name}.js?v={hashlib.sha256(bundle(name)).hexdigest()[:12]}"
 
 
 def content_policy(nonce: str | None = None) -> str:
@@ -85,6 +102,16 @@ def json_block(value: Any) -> str:
 OBSERVATORY = "Observatoire local de la sécurité"
 # In this order: the legend and the parts ols.js draws with, ols.js, then the two that read what it drew.
 SCRIPTS = ("ols-legend.js", "ols-parts.js", "ols.js", "ols-table.js", "ols-present.js")
+# The map page's scripts travel in a few bundles, not a dozen files: over HTTP/1.1 a browser opens six connections
+# to the server, which the page's first answers (preloaded) also take, and the last scripts waited for them (about
+# 0,3 s of a first render). Leaflet and h3-js, which the page's inline map script needs, come first; Leaflet.draw
+# and its French texts for those who draw zones; the offline streets' scripts; then OLS's own, deferred.
+BUNDLES = {
+    "map-base": ("/vendor/leaflet/dist/leaflet.js", "/vendor/h3-js/dist/h3-js.umd.js"),
+    "map-draw": ("/vendor/leaflet-draw/dist/leaflet.draw.js", "/static/ols-fr.js"),
+    "map-streets": STREETS_JS,
+    "map": tuple(f"/static/{script}" for script in SCRIPTS),
+}
 
 
 @dataclass(frozen=True)
@@ -134,7 +161,7 @@ def first_requests(audience: Audience, period: str | None) -> tuple[str, ...]:
     asked = ["/periods", "/nomenclature", "/sources", "/territories"] + (["/places"] if "places" in granted else [])
     if period is not None:
         layer = f"period={period}&resolution={audience.resolution()}"
-        asked.append(f"/heatmap/cells?{layer}&measure=facts")
+        asked.append(f"/heatmap/cells?{layer}&measure=facts&outlines=true")
         asked += [f"/hotspots?{layer}&significant_only=true&measure=facts"] if "hotspots" in granted else []
         asked += [f"/zones?period={period}", f"/zones/compare?period={period}"] if "zones" in granted else []
         asked += ["/deal-points"] if "deal_points" in granted else []
@@ -160,8 +187,7 @@ def map_page(
     fit = folium.FitBounds([[south, west], [north, east]])
     fit.options["animate"] = False
     page.add_child(fit)
-    page.default_js = [("leaflet", asset("/vendor/leaflet/dist/leaflet.js")),
-                       ("h3", asset("/vendor/h3-js/dist/h3-js.umd.js"))]  # fmt: skip
+    page.default_js = [("map_base", bundle_url("map-base"))]
     page.default_css = [("leaflet_css", asset("/vendor/leaflet/dist/leaflet.css")),
                         ("ols_css", asset("/static/ols.css"))]  # fmt: skip
     if basemap in BASEMAPS:
@@ -171,10 +197,7 @@ def map_page(
         draw = Draw(  # type: ignore[no-untyped-call]
             export=False, draw_options={"polyline": False, "circle": False, "marker": False,
                                                 "circlemarker": False, "rectangle": True, "polygon": True})  # fmt: skip
-        draw.default_js = [
-            ("leaflet_draw_js", asset("/vendor/leaflet-draw/dist/leaflet.draw.js")),
-            ("ols_fr", asset("/static/ols-fr.js")),
-        ]  # its texts in French, before the control is built
+        draw.default_js = [("map_draw", bundle_url("map-draw"))]  # its texts in French, before the control is built
         draw.default_css = [("leaflet_draw_css", asset("/vendor/leaflet-draw/dist/leaflet.draw.css"))]
         draw.add_to(page)
     root: Any = page.get_root()
@@ -182,10 +205,8 @@ def map_page(
     offline = streets and basemap == "streets"
     config = _config(audience, bounds, presentation, page.get_name(), edition or Edition(), offline)
     root.html.add_child(folium.Element(f'<script type="application/json" id="ols-config">{config}</script>'))
-    for script in STREETS_JS if offline else ():
-        root.html.add_child(folium.Element(f'<script src="{asset(script)}" defer></script>'))
-    for script in SCRIPTS:
-        root.html.add_child(folium.Element(f'<script src="{asset("/static/" + script)}" defer></script>'))
+    for name in ("map-streets", "map") if offline else ("map",):
+        root.html.add_child(folium.Element(f'<script src="{bundle_url(name)}" defer></script>'))
     root.header.add_child(folium.Element('<meta charset="utf-8"><title>OLS — carte</title>'))
     for url in first_requests(audience, period):
         root.header.add_child(folium.Element(PRELOAD.format(url=escape(url))))

@@ -32,6 +32,7 @@ from ols.cartography.layers import (
     refresh_record,
     zones_geojson,
 )
+from ols.cartography.outlines import cell_outlines
 from ols.cartography.tiles import heatmap_tile, streets_tile, zones_tile
 from ols.nomenclature import Measure
 from ols.periods import Period, parse_period
@@ -107,11 +108,17 @@ def _query_key(query: HeatmapQuery) -> tuple[object, ...]:
 
 
 def heatmap_answer(audience: Audience, query: HeatmapQuery, kind: str) -> Answer:
-    """The heatmap (``heatmap``: GeoJSON; ``cells``: ``[h3, count]`` pairs) of a query, for an audience."""
-    build = heatmap if kind == "heatmap" else heatmap_cells
+    """The heatmap of a query, for an audience: ``heatmap``, GeoJSON; ``cells``, ``[h3, count]`` pairs; ``outlines``,
+    the same pairs with each cell's outline projected for a canvas (the map page's)."""
 
     def read(connection: Connection) -> dict[str, Any]:
-        return build(connection, query, audience, refreshed_at=refresh_record(connection, query.period)["refreshed_at"])
+        refreshed_at = refresh_record(connection, query.period)["refreshed_at"]
+        if kind == "heatmap":
+            return heatmap(connection, query, audience, refreshed_at=refreshed_at)
+        answer = heatmap_cells(connection, query, audience, refreshed_at=refreshed_at)
+        return answer | (
+            {"outlines": cell_outlines([cell for cell, _ in answer["cells"]])} if kind == "outlines" else {}
+        )
 
     media = "application/geo+json" if kind == "heatmap" else "application/json"
     return Answer(kind, _query_key(query), read, Layer.HEATMAP, REFERENCE, (query.period.name,), media)
@@ -165,11 +172,16 @@ async def heatmap_layer(request: Request, audience: CurrentAudience, params: Par
 
 
 @router.get("/heatmap/cells", response_model=HeatmapCells, responses=NOT_MODIFIED)
-async def heatmap_cells_layer(request: Request, audience: CurrentAudience, params: Params) -> Response:
-    """The heatmap as ``[h3, count]`` pairs (null count: hidden), for clients that draw hexagons themselves."""
-    return await answers_of(request).serve(
-        request, audience, heatmap_answer(audience, params.heatmap(audience), "cells")
-    )
+async def heatmap_cells_layer(
+    request: Request,
+    audience: CurrentAudience,
+    params: Params,
+    outlines: Annotated[bool, Query(description="Joindre le contour de chaque maille, projeté (EPSG:3857)")] = False,
+) -> Response:
+    """The heatmap as ``[h3, count]`` pairs (null count: hidden), for clients that draw hexagons themselves; with
+    ``outlines``, each cell's outline as path data in Web Mercator metres (the map page paints them on a canvas)."""
+    kind = "outlines" if outlines else "cells"
+    return await answers_of(request).serve(request, audience, heatmap_answer(audience, params.heatmap(audience), kind))
 
 
 @router.get("/hotspots", response_model=FeatureCollection, responses=NOT_MODIFIED)

@@ -209,7 +209,7 @@ def test_the_warm_up_answers_the_whole_map_before_its_readers_click(
     settings = ApiSettings(zones_dir=tmp_path_factory.mktemp("warm"), session_attempts_per_minute=1000)
     app = create_app(engine=commune, settings=settings)
     clicks = [
-        ("/api/v1/heatmap/cells", {"period": PERIOD, "resolution": 8, "family": "drugs"}),
+        ("/api/v1/heatmap/cells", {"period": PERIOD, "resolution": 8, "family": "drugs", "outlines": "true"}),
         ("/api/v1/hotspots", {"period": PERIOD, "resolution": 8, "family": "property", "significant_only": "true"}),
         ("/api/v1/profiles/time", {"period": PERIOD, "family": "public_order"}),
         ("/api/v1/zones/compare", {"period": PERIOD}),

@@ -234,7 +234,9 @@ def test_the_first_answers_travel_with_the_scripts_and_a_return_visit_loads_no_a
         assert len(preloaded) == (10 if role == "police" else 7), preloaded  # 5 lists; the layers the role receives
         assert sorted(asked) == sorted([url, "link"] for url in preloaded), asked
         stamped = page.evaluate(STAMPED)
-        assert len(stamped) >= 6 and all(size == 0 for _, size in stamped), stamped
+        bundles = [name for name, _ in stamped if "/bundles/" in name]
+        assert len(bundles) == 3 and all(size == 0 for _, size in stamped), stamped  # base, streets, OLS's own
+        assert not [name for name, _ in stamped if name.split("?")[0].endswith(".js") and name not in bundles]
         page.close()
 
 
@@ -278,7 +280,10 @@ def test_a_large_heatmap_is_painted_where_its_cells_are(browser: Browser, server
     rng = random.Random(14)
     low, high = metadata["breaks"][0], metadata["breaks"][-1] + 50
     counts = {cell: rng.choice([low, high]) for cell in cells}
-    body = json.dumps({"cells": [[cell, count] for cell, count in counts.items()], "metadata": metadata})
+    from ols.cartography.outlines import cell_outlines
+
+    body = json.dumps({"cells": [[cell, count] for cell, count in counts.items()], "metadata": metadata,
+                       "outlines": cell_outlines(list(counts))})  # fmt: skip
     page.route("**/api/v1/heatmap/cells*", lambda route: route.fulfill(status=200, content_type="application/json",
                                                                         body=body))  # fmt: skip
     before = page.evaluate("window.OLS_STATE.loads")
@@ -321,6 +326,109 @@ def test_scripts_are_sent_gzipped_once_compressed_and_revalidated_when_unstamped
     assert unstamped.headers["cache-control"] == "no-cache" and unstamped.headers["content-encoding"] == "gzip"
     again = client.get(f"/static/{stamped.group(2)}", headers={"If-None-Match": unstamped.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_the_map_scripts_travel_as_bundles_made_and_gzipped_once(client: TestClient) -> None:
+    """The page asked for a dozen scripts over six connections shared with its first answers; they come as a few
+    bundles, each the concatenation of its files in order, gzipped once, immutable at its stamped address."""
+    import gzip
+    from pathlib import Path
+
+    from api.assets import BUNDLED
+    from web.page import BUNDLES, bundle_url
+
+    web = Path(__file__).parents[2] / "web"
+    for name, files in BUNDLES.items():
+        address = bundle_url(name)
+        first = client.get(address, headers={"Accept-Encoding": "gzip"})
+        assert first.status_code == 200 and "immutable" in first.headers["cache-control"]
+        assert first.headers["content-type"].startswith("application/javascript")
+        parts = [(web / ("static" if url.startswith("/static/") else "node_modules") / url.split("/", 2)[2])
+                 .read_bytes() for url in files]  # fmt: skip
+        assert first.content == b"".join(part + b"\n;\n" for part in parts)
+        assert gzip.decompress(BUNDLED[name]) == first.content  # compressed once, kept
+        unstamped = client.get(address.split("?")[0])
+        assert unstamped.headers["cache-control"] == "no-cache"
+        again = client.get(address.split("?")[0], headers={"If-None-Match": unstamped.headers["etag"]})
+        assert again.status_code == 304
+    assert client.get("/bundles/nothing.js").status_code == 404
+
+
+def test_the_heatmap_cells_come_with_their_outlines_projected_when_asked(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """The map page's 20,000 hexagons took its first render 0,25 s to outline and project: the API sends each
+    cell's outline as path data in Web Mercator metres, whose vertices are the cell's own within half a metre."""
+    import h3
+    import numpy as np
+
+    from ols.cartography.outlines import mercator
+
+    headers = {"Authorization": f"Bearer {tokens['coordinator']}"}
+    plain = client.get("/api/v1/heatmap/cells", params={"period": PREVIOUS, "resolution": 9}, headers=headers).json()
+    answer = client.get("/api/v1/heatmap/cells", params={"period": PREVIOUS, "resolution": 9, "outlines": "true"},
+                        headers=headers).json()  # fmt: skip
+    assert plain.get("outlines") is None and answer["cells"] == plain["cells"] and len(answer["cells"]) > 10
+    outlines = answer["outlines"]
+    assert outlines["crs"] == "EPSG:3857" and len(outlines["paths"]) == len(answer["cells"])
+    ox, oy = outlines["origin"]
+    for (cell, _), path in zip(answer["cells"], outlines["paths"], strict=True):
+        moves = re.fullmatch(r"M(-?\d+) (-?\d+)((?:l-?\d+ -?\d+)+)z", path)
+        assert moves is not None, path
+        steps = np.array([[0, 0], *[[int(a), int(b)] for a, b in re.findall(r"l(-?\d+) (-?\d+)", moves.group(3))]])
+        start = np.array([int(moves.group(1)), int(moves.group(2))])
+        drawn = (np.cumsum(steps, axis=0) + start) * outlines["unit"] + np.array([ox, oy])
+        ring = np.array(h3.cell_to_boundary(cell))
+        exact = np.column_stack(mercator(ring[:, 0], ring[:, 1]))
+        assert drawn.shape == exact.shape and np.abs(drawn - exact).max() <= 0.5 * outlines["unit"] + 1e-6, cell
+
+
+MANY_HOTSPOTS = 260
+
+
+def test_many_hot_spots_are_drawn_on_one_canvas_with_their_tooltips(
+    browser: Browser, server: str, tokens: dict[str, str]
+) -> None:
+    """Past a few hundred hot spots, an SVG outline each (and its halo) held the first render: they are painted on
+    one canvas of their pane, between the heatmap and the zones, and a hot spot still says what it is on hover."""
+    import h3
+
+    page, _ = _login(browser, server, tokens["coordinator"])
+    lat, lng = page.evaluate("[window.OLS.map.getCenter().lat, window.OLS.map.getCenter().lng]")
+    cells = sorted(h3.grid_disk(h3.latlng_to_cell(lat, lng, 9), 10))[:MANY_HOTSPOTS]
+    features = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[
+        [b, a] for a, b in (*h3.cell_to_boundary(cell), h3.cell_to_boundary(cell)[0])]]},
+        "properties": {"h3": cell, "class": "hot_99", "label": f"Point chaud {i}", "count": 40, "count_label": "40"}}
+        for i, cell in enumerate(cells)]  # fmt: skip
+    body = json.dumps({"type": "FeatureCollection", "features": features, "metadata": {"status": "ok"}})
+    page.route("**/api/v1/hotspots*", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                                   body=body))  # fmt: skip
+    before = page.evaluate("window.OLS_STATE.loads")
+    page.select_option("#ols-family", "property")
+    _wait_loaded(page, before)
+    assert page.evaluate("window.OLS_STATE.counts.hotspots") == MANY_HOTSPOTS
+    assert page.locator("path.ols-hotspot").count() == 0
+    assert page.locator(".leaflet-olsHot-pane canvas").count() == 1
+
+    def point(lat: float, lng: float) -> tuple[float, float]:
+        x, y = page.evaluate(f"(() => {{ const p = window.OLS.map.latLngToContainerPoint([{lat}, {lng}]);"
+                             "const box = window.OLS.map.getContainer().getBoundingClientRect();"
+                             "return [box.left + p.x, box.top + p.y]; })()")  # fmt: skip
+        return x, y
+
+    middle = h3.cell_to_latlng(cells[len(cells) // 2])
+    page.evaluate(f"void window.OLS.map.setView([{middle[0]}, {middle[1]}], 14, {{ animate: false }})")
+    page.wait_for_timeout(200)
+    page.mouse.move(*point(*middle))
+    page.wait_for_selector(".ols-canvas-tooltip", timeout=5_000)
+    assert f"Point chaud {len(cells) // 2} — 40" in page.locator(".ols-canvas-tooltip").first.inner_text()
+    east = max(h3.grid_ring(h3.latlng_to_cell(lat, lng, 9), 11), key=lambda cell: h3.cell_to_latlng(cell)[1])
+    page.mouse.move(*point(*h3.cell_to_latlng(east)))  # beyond every hot spot: the tooltip goes
+    page.wait_for_selector(".ols-canvas-tooltip", state="detached", timeout=5_000)
+    page.evaluate("window.OLS.showFeature('hotspots', window.OLS_STATE.drawn.hotspots[3], null)")  # the table's
+    page.wait_for_selector(".leaflet-popup", timeout=5_000)  # « Voir sur la carte »: the card opens on the map
+    assert "Point chaud 3" in page.locator(".leaflet-popup").inner_text()
+    page.close()
 
 
 BLANK_PNG = bytes.fromhex(

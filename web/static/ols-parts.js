@@ -46,28 +46,13 @@ window.OLSParts = function (OLS) {
   }
   frenchControls();
 
-  // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
-  const HexCanvas = L.Layer.extend({
-    // The outlines are projected once (the map's CRS, in metres from the first vertex, so that the canvas's
-    // single-precision geometry keeps its detail) into one Path2D per fill colour, built from a path string in one
-    // call: a redraw (pan, zoom, resize) only sets the canvas transform and fills one path per colour class.
-    initialize(cells) {
-      const projection = map.options.crs.projection;
-      const parts = new Map();
-      this.origin = null;
-      cells.forEach((cell) => {
-        const ring = cell.boundary.map(([lat, lng]) => projection.project(L.latLng(lat, lng)));
-        if (this.origin === null) { this.origin = ring[0]; }
-        const { x, y } = this.origin;
-        const path = "M" + ring.map((point) => (point.x - x).toFixed(1) + " " + (point.y - y).toFixed(1)).join("L") + "Z";
-        if (!parts.has(cell.fill)) { parts.set(cell.fill, []); }
-        parts.get(cell.fill).push(path);
-      });
-      this.classes = new Map(Array.from(parts, ([fill, paths]) => [fill, new Path2D(paths.join(""))]));
-    },
+  // A canvas of one pane painting paths projected once (the map's CRS, in ``unit`` metres from an ``origin``, so
+  // that the canvas's single-precision geometry keeps its detail): a redraw (pan, zoom, resize) only sets the
+  // canvas transform and paints its few paths (``paint(context, pixel)``, ``pixel``: one screen pixel in units).
+  const ProjectedCanvas = L.Layer.extend({
     onAdd(target) {
-      this.canvas = L.DomUtil.create("canvas", "ols-hexcanvas leaflet-zoom-hide");
-      target.getPane("olsHeat").appendChild(this.canvas);
+      this.canvas = L.DomUtil.create("canvas", this.className + " leaflet-zoom-hide");
+      target.getPane(this.pane).appendChild(this.canvas);
       target.on("moveend zoomend resize", this.redraw, this);
       this.redraw();
     },
@@ -91,18 +76,101 @@ window.OLSParts = function (OLS) {
       this.canvas.style.width = size.x + "px";
       this.canvas.style.height = size.y + "px";
       L.DomUtil.setPosition(this.canvas, map.containerPointToLayerPoint([0, 0]));
-      if (this.origin === null) { return; }
       const context = this.canvas.getContext("2d");
       const { ax, bx, ay, by } = this.screen();
-      context.setTransform(ratio * ax, 0, 0, ratio * ay, ratio * (ax * this.origin.x + bx), ratio * (ay * this.origin.y + by));
+      context.setTransform(ratio * ax * this.unit, 0, 0, ratio * ay * this.unit, ratio * (ax * this.origin.x + bx),
+        ratio * (ay * this.origin.y + by));
+      this.paint(context, 1 / Math.abs(ax * this.unit));
+    },
+  });
+
+  // Large heatmaps are painted on one canvas (one Leaflet layer per hexagon is too slow past a few thousand).
+  // The API sends each cell's outline already projected, as path data: the page joins them into one Path2D per
+  // fill colour, in one call each, and does no work per vertex.
+  // ``outlines``: the answer's outlines (crs, unit, origin, paths); ``fills``: each cell's colour, same order.
+  const HexCanvas = ProjectedCanvas.extend({
+    initialize(outlines, fills) {
+      const parts = new Map();
+      outlines.paths.forEach((path, index) => {
+        if (!parts.has(fills[index])) { parts.set(fills[index], []); }
+        parts.get(fills[index]).push(path);
+      });
+      this.pane = PANES.heatmap;
+      this.className = "ols-hexcanvas";
+      this.origin = L.point(outlines.origin[0], outlines.origin[1]);
+      this.unit = outlines.unit;
+      this.classes = new Map(Array.from(parts, ([fill, paths]) => [fill, new Path2D(paths.join(""))]));
+    },
+    paint(context, pixel) {
       context.globalAlpha = STYLE.heat.opacity;
       context.strokeStyle = "rgba(85,85,85,0.5)";
-      context.lineWidth = 0.3 / Math.abs(ax);
+      context.lineWidth = 0.3 * pixel;
       this.classes.forEach((path, fill) => {
         context.fillStyle = fill;
         context.fill(path);
         context.stroke(path);
       });
+    },
+  });
+
+  // Many outlined H3 cells (hot spots past a few hundred) on one canvas of their layer's pane, styled as the SVG
+  // outlines: every halo first, then every line, one path per style key. An SVG path each, and its halo, held the
+  // first render about 0,1 s. A cell says what it is on hover (``label(feature)``), found by its H3 index.
+  const OutlineCanvas = ProjectedCanvas.extend({
+    initialize(layer, features, keyOf, label) {
+      const projection = L.Projection.SphericalMercator;
+      this.layer = layer;
+      this.pane = PANES[layer];
+      this.className = "ols-outlinecanvas";
+      this.unit = 1;
+      this.origin = null;
+      this.label = label;
+      this.cells = new Map(features.map((f) => [f.properties.h3, f]));
+      this.resolution = features.length ? h3.getResolution(features[0].properties.h3) : null;
+      this.paths = new Map();
+      features.forEach((f) => {
+        const key = keyOf(f);
+        if (!this.paths.has(key)) { this.paths.set(key, new Path2D()); }
+        const path = this.paths.get(key);
+        f.geometry.coordinates[0].forEach(([lng, lat], index) => {
+          const point = projection.project(L.latLng(lat, lng));
+          if (this.origin === null) { this.origin = point; }
+          path[index === 0 ? "moveTo" : "lineTo"](point.x - this.origin.x, point.y - this.origin.y);
+        });
+        path.closePath();
+      });
+      this.origin = this.origin || L.point(0, 0);
+      this.tooltip = L.tooltip({ direction: "top", offset: [0, -8], className: "ols-canvas-tooltip" });
+    },
+    onAdd(target) {
+      ProjectedCanvas.prototype.onAdd.call(this, target);
+      target.on("mousemove", this.hover, this);
+    },
+    onRemove(target) {
+      target.off("mousemove", this.hover, this);
+      target.closeTooltip(this.tooltip);
+      ProjectedCanvas.prototype.onRemove.call(this, target);
+    },
+    hover(event) {
+      const cell = this.resolution === null ? null : h3.latLngToCell(event.latlng.lat, event.latlng.lng, this.resolution);
+      const feature = this.cells.get(cell);
+      if (!feature) { map.closeTooltip(this.tooltip); return; }
+      if (this.tooltip.feature !== feature) {
+        this.tooltip.feature = feature;
+        this.tooltip.setContent(this.label(feature)).setLatLng(h3.cellToLatLng(cell));
+      }
+      if (!map.hasLayer(this.tooltip)) { map.openTooltip(this.tooltip); }
+    },
+    paint(context, pixel) {
+      const stroke = (path, color, weight, opacity, dash) => {
+        context.strokeStyle = color;
+        context.globalAlpha = opacity;
+        context.lineWidth = weight * pixel;
+        context.setLineDash(dash ? String(dash).split(/[ ,]+/).map((n) => Number(n) * pixel) : []);
+        context.stroke(path);
+      };
+      this.paths.forEach((path, key) => { const halo = haloStyle(key, this.layer); stroke(path, halo.color, halo.weight, halo.opacity); });
+      this.paths.forEach((path, key) => { const line = lineStyle(key, this.layer); stroke(path, line.color, line.weight, line.opacity, line.dashArray); });
     },
   });
 
@@ -177,5 +245,5 @@ window.OLSParts = function (OLS) {
   }
 
 
-  return { HexCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined };
+  return { HexCanvas, OutlineCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined };
 };

@@ -88,7 +88,9 @@
       map.setView(centre, Math.max(map.getZoom(), 15), { animate: false });
       popup = L.popup().setLatLng(centre).setContent(cellCard(cell, count)).openOn(map);
     } else {
-      const layer = leaves(groups[kind]).find((candidate) => same(candidate.feature, feature));
+      // Many hot spots are painted on a canvas, with no layer of their own: their card is the table's.
+      const layer = leaves(groups[kind]).find((candidate) => same(candidate.feature, feature)) ||
+        (kind === "hotspots" ? L.geoJSON(feature) : null);
       if (!layer) { return; }
       const bounds = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng(), layer.getLatLng()]);
       map.fitBounds(bounds, Object.assign({ maxZoom: 17, animate: false }, insets()));

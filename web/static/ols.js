@@ -89,7 +89,7 @@
   }
   // The page's parts other scripts build on (table view, presentation mode): one object, read-only by convention.
   window.OLS = { cfg, map, groups, names, state, el, get };
-  const { HexCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined } =
+  const { HexCanvas, OutlineCanvas, explain, showMethod, zoneCard, drawProfile, panelSection, lineStyle, haloStyle, outlined } =
     window.OLSParts(window.OLS);
   const OVERLAYS = ["heatmap", "hotspots", "zones", "near_repeat", "crosswatch", "places", "boundary", "deal_points"];
   // What the heatmap and the hot spots count: facts suffered, or a service's activity (never added together).
@@ -171,15 +171,16 @@
   function drawHeatmap(data, params) {
     const threshold = data.metadata.suppression_threshold;
     const labels = new Map();
-    const cells = data.cells.map(([cell, count]) => {
+    const fills = data.cells.map(([cell, count]) => {
       labels.set(cell, count == null ? "< " + threshold : String(count));
-      return { boundary: h3.cellToBoundary(cell), fill: colour(count, data.metadata.breaks) };
+      return colour(count, data.metadata.breaks);
     });
-    if (cells.length > 1000) {
-      groups.heatmap.addLayer(new HexCanvas(cells));
+    if (fills.length > 1000) {
+      groups.heatmap.addLayer(new HexCanvas(data.outlines, fills));
     } else {
-      cells.forEach((cell) => groups.heatmap.addLayer(L.polygon(cell.boundary, { pane: "olsHeat", className: "ols-heat",
-        color: "#555", weight: 0.3, fillOpacity: STYLE.heat.opacity, fillColor: cell.fill, interactive: false })));
+      data.cells.forEach(([cell], index) => groups.heatmap.addLayer(L.polygon(h3.cellToBoundary(cell), {
+        pane: "olsHeat", className: "ols-heat", color: "#555", weight: 0.3, fillOpacity: STYLE.heat.opacity,
+        fillColor: fills[index], interactive: false })));
     }
     state.heatmapLabels = labels;
     state.drawn.heatmap = { cells: data.cells, metadata: data.metadata };
@@ -187,6 +188,9 @@
     state.counts.heatmap = data.cells.length;
   }
 
+  // Past this many hot spots, they are painted on one canvas (OutlineCanvas): a few hundred SVG outlines, each
+  // with its halo, held the first render about 0,1 s.
+  const CANVAS_HOTSPOTS = 200;
   // Hot spots are computed per family: with a category or a source chosen, none is drawn rather than wrong ones.
   function fetchHotspots(params, signal) {
     if (!granted.has("hotspots") || params.category || params.source) { return null; }
@@ -207,9 +211,14 @@
     }
     showMethod(data.metadata && data.metadata.method_text);
     const classOf = (f) => (STYLE.outlines[f.properties.class] ? f.properties.class : "hot_90");
-    outlined("hotspots", data, classOf, (f) => ({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"),
-      fill: false }), (f, layer) => layer.bindTooltip(el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) +
-      " — " + f.properties.count_label + " " + unit()))).forEach((layer) => layer.addTo(groups.hotspots));
+    const label = (f) => el("span", {}, (f.properties.label || cfg.classes[f.properties.class]) + " — " +
+      f.properties.count_label + " " + unit());
+    if (data.features.length > CANVAS_HOTSPOTS) {
+      groups.hotspots.addLayer(new OutlineCanvas("hotspots", data.features, classOf, label));
+    } else {
+      outlined("hotspots", data, classOf, (f) => ({ className: "ols-hotspot ols-" + f.properties.class.replace("_", "-"),
+        fill: false }), (f, layer) => layer.bindTooltip(label(f))).forEach((layer) => layer.addTo(groups.hotspots));
+    }
     state.counts.hotspots = data.features.length;
     state.drawn.hotspots = data.features;
     $("ols-hotspot-note").textContent = data.metadata && data.metadata.status === "insufficient" ?
@@ -321,7 +330,8 @@
 
   // Every layer of a reload, fetched in parallel (null: a layer this reader does not receive).
   function fetchAll(params, signal) {
-    return Promise.all([get("/heatmap/cells", params, signal), fetchHotspots(params, signal), fetchZones(params.period, signal),
+    return Promise.all([get("/heatmap/cells", Object.assign({}, params, { outlines: true }), signal), fetchHotspots(params, signal),
+      fetchZones(params.period, signal),
       granted.has("deal_points") ? get("/deal-points", {}, signal) : null]);
   }
 
