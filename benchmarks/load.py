@@ -170,7 +170,8 @@ def pick(role: str, setup: Setup, rng: random.Random) -> tuple[str, str, dict[st
     if kind == "hotspots" and not hotspot_grids:
         kind = "heatmap"
     if kind == "heatmap":
-        params = {"period": period, "resolution": rng.choice(audience.resolutions), "family": family}
+        params = {"period": period, "resolution": rng.choice(audience.resolutions), "family": family,
+                  "outlines": "true"}  # fmt: skip  # as the map page asks (its canvas draws the outlines)
         return kind, "/api/v1/heatmap/cells", params
     if kind == "hotspots":
         params = {"period": period, "resolution": rng.choice(hotspot_grids), "family": family,
