@@ -30,6 +30,7 @@ STATUS = {
     ConfigurationError: 503,
     ClusterError: 503,
 }
+DATABASE_FAILURES = (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError)
 CLIENT_CLOSED = 499  # nginx's "client closed request": nobody reads it, the access log does
 QUERY_CANCELED = "57014"
 UNAVAILABLE = "la base de données est indisponible : réessayez dans quelques instants"
@@ -56,7 +57,8 @@ async def _malformed(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"requête invalide : {describe(error.errors())}"}, status_code=422)
 
 
-async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+async def unavailable(request: Request, error: Exception) -> JSONResponse:
+    """The database is down, or cancelled the request's query: a French 503 with ``Retry-After``."""
     if _sqlstate(error) == QUERY_CANCELED:
         return JSONResponse({"detail": TOO_LONG}, status_code=503, headers=_retry_after(request))
     log.warning("base de données indisponible : %s", type(error).__name__)
@@ -76,8 +78,8 @@ def install(app: FastAPI) -> None:
     """Register one handler per domain error class, and the database's and the request checks' failures."""
     app.add_exception_handler(DataError, _refused)
     app.add_exception_handler(RequestValidationError, _malformed)
-    for failure in (OperationalError, InterfaceError, PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError):
-        app.add_exception_handler(failure, _unavailable)
+    for failure in DATABASE_FAILURES:
+        app.add_exception_handler(failure, unavailable)
     app.add_exception_handler(Busy, _busy)
     app.add_exception_handler(ClientGone, _gone)
     for error_class, status in STATUS.items():

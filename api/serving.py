@@ -14,6 +14,7 @@ import asyncio
 import functools
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from ols.access.roles import Layer
 from ols.store.changes import DataStamps, read_stamps
 
 STAMP_SECONDS = 1.0
+MAX_REPLAYS = 20_000  # URLs remembered for replay, the least recently served forgotten first
+MAX_REPLAYED_URL = 512  # longer path + query strings are never remembered (the map's are under 150)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Answers:
         self.cache = cache
         self.stamps = stamps
         self.flights: dict[tuple[Key, str], Job] = {}
+        self.served: OrderedDict[tuple[str, bytes], dict[tuple[object, ...], Answer]] = OrderedDict()
 
     async def entry(
         self, audience: Audience, answer: Answer, *, endpoint: str, started: float
@@ -136,9 +140,38 @@ class Answers:
             self.cache.put(key, future.result())
 
     async def serve(self, request: Request, audience: Audience, answer: Answer) -> Response:
-        """The answer for this request: 304, cached bytes, or computed (once) on the runner."""
+        """The answer for this request: 304, cached bytes, or computed (once) on the runner.
+
+        The answer a GET's URL stands for, for this audience, is remembered: :meth:`replay` answers the
+        same URL again for the same audience from the cache, without routing it.
+        """
         entry, hit = await self.fetch(request, audience, answer)
+        url = (request.scope["path"], request.scope["query_string"])
+        if request.method == "GET" and len(url[0]) + len(url[1]) <= MAX_REPLAYED_URL:
+            self.served.setdefault(url, {})[audience.cache_key] = answer
+            self.served.move_to_end(url)
+            if len(self.served) > MAX_REPLAYS:
+                self.served.popitem(last=False)  # the least recently served
         return respond(request, entry, hit=hit)
+
+    def replayable(self, path: str, query: bytes) -> bool:
+        """Whether some audience was already served this URL (then :meth:`replay` may answer it)."""
+        return (path, query) in self.served
+
+    async def replay(self, audience: Audience, path: str, query: bytes) -> Entry | None:
+        """The cached entry of the answer ``path?query`` stood for when this audience asked it, if it is still
+        current; None when it was never served to this audience, is no longer cached, or its data changed.
+
+        An answer is a pure function of the URL and of the audience's cache key (the routes read no data to
+        describe it): the same URL for the same audience is the same answer, its key and its stamp unchanged.
+        """
+        answer = self.served.get((path, query), {}).get(audience.cache_key)
+        if answer is not None:
+            self.served.move_to_end((path, query))
+        if answer is None or (answer.layer is not None and not audience.may(answer.layer)):
+            return None
+        stamp = (await self.stamps.current()).of(kinds=answer.kinds, periods=answer.periods)
+        return self.cache.get(answer.key(audience), stamp)
 
     async def fetch(self, request: Request, audience: Audience, answer: Answer) -> tuple[Entry, bool]:
         """The answer's entry for this request, and whether it came from the cache."""

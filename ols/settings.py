@@ -293,6 +293,7 @@ class LoadSettings(BaseSettings):
     its own thread and connection and answers within ``health_timeout_ms``. ``cache_mb`` bounds the
     response cache by the bytes it holds. ``job_workers`` threads (a pool of their own, with their own
     connections) run the background jobs (ingest, refresh, publication): the others wait, queued.
+    ``identity_concurrency`` threads (and as many connections) read who each request comes from.
     """
 
     model_config = SettingsConfigDict(env_prefix="OLS_")
@@ -306,6 +307,7 @@ class LoadSettings(BaseSettings):
     health_timeout_ms: int = Field(1_000, ge=50, le=60_000)
     cache_mb: int = Field(256, ge=1, le=65_536)
     job_workers: int = Field(1, ge=1, le=16)
+    identity_concurrency: int = Field(4, ge=1, le=64)
 
 
 @lru_cache

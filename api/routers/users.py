@@ -76,6 +76,6 @@ def change(
                      parameters={"name": name, **body.model_dump(exclude_none=True)})  # fmt: skip
     if body.disabled:
         cache: dict[str, tuple[float, int]] = request.app.state.token_cache
-        for key in [key for key, (_, owner) in cache.items() if owner == user_id]:
+        for key in [key for key, (_, owner) in list(cache.items()) if owner == user_id]:  # written by other threads
             cache.pop(key, None)
     return {"id": user_id, "name": name}

@@ -13,9 +13,9 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert
 
-from ols.access.users import Principal, active_user
+from ols.access.users import Principal, session_owner
 from ols.store.models import UserSession
 
 SESSION_HOURS = 12
@@ -32,7 +32,7 @@ def _digest(session_id: str) -> str:
 
 def _verified_id(cookie: str, key: str) -> str | None:
     session_id, _, signature = cookie.partition(".")
-    if not session_id or not hmac.compare_digest(signature, _signature(session_id, key)):
+    if not session_id or not hmac.compare_digest(signature.encode(), _signature(session_id, key).encode()):
         return None
     return session_id
 
@@ -51,9 +51,7 @@ def session_user(connection: Connection, cookie: str, *, key: str) -> Principal 
     session_id = _verified_id(cookie, key)
     if session_id is None:
         return None
-    valid = (UserSession.id_sha256 == _digest(session_id)) & (UserSession.expires_at > datetime.now(UTC))
-    user_id = connection.execute(select(UserSession.user_id).where(valid)).scalar()
-    return None if user_id is None else active_user(connection, user_id)
+    return session_owner(connection, _digest(session_id), datetime.now(UTC))
 
 
 def close_session(connection: Connection, cookie: str, *, key: str) -> None:

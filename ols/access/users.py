@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
 
 from ols.access.roles import Role, parse_role
 from ols.errors import InvalidInputError, NotFoundError
@@ -117,6 +118,23 @@ def authenticate(connection: Connection, token: str) -> Principal | None:
 def active_user(connection: Connection, user_id: int) -> Principal | None:
     """The user with this id, unless it was disabled (checked on every request)."""
     row = connection.execute(select(User.__table__).where(User.id == user_id, User.disabled.is_(False))).one_or_none()
+    return _principal(row) if row is not None else None
+
+
+@cache
+def _session_owner_query() -> Select[Any]:
+    """Built once: it runs on every request of a web session."""
+    return (
+        select(User.__table__)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.id_sha256 == bindparam("sha"))
+        .where(UserSession.expires_at > bindparam("now"), User.disabled.is_(False))
+    )
+
+
+def session_owner(connection: Connection, session_sha256: str, now: datetime) -> Principal | None:
+    """The enabled user of an unexpired session, in one query (read on every request of a web session)."""
+    row = connection.execute(_session_owner_query(), {"sha": session_sha256, "now": now}).one_or_none()
     return _principal(row) if row is not None else None
 
 

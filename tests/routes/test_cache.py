@@ -28,7 +28,7 @@ from api.serving import STAMP_SECONDS
 from api.warmup import QUIET_SECONDS
 from etl.ingest import ingest_file
 from etl.mapping import load_mapping
-from ols.access.users import create_user
+from ols.access.users import create_user, disable_user
 from ols.cartography.refresh import refresh
 from ols.periods import parse_period
 from ols.reference.territories import read_boundary
@@ -250,3 +250,101 @@ def test_the_wide_warm_up_gives_way_while_readers_ask(
             _apart(asyncio.wait_for(warm_up.give_way(), QUIET_SECONDS / 2))
         time.sleep(QUIET_SECONDS)
         _apart(asyncio.wait_for(warm_up.give_way(), QUIET_SECONDS / 2))
+
+
+# Replay: a URL asked again by the same audience is answered from the cache without routing it -------------------
+
+
+def _session(api: TestClient, token: str) -> dict[str, str]:
+    """The cookie header of a new web session (as the map page holds it)."""
+    opened = api.post("/api/v1/session", json={"token": token}, headers={"Origin": "http://testserver"})
+    api.cookies.clear()
+    return {"Cookie": f"ols_session={opened.cookies['ols_session']}"}
+
+
+def _routed(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths that reach a route's :meth:`Answers.serve` from now on (a replayed request never does)."""
+    answers = api.app.state.answers  # type: ignore[attr-defined]
+    serve, routed = answers.serve, []
+
+    async def counted(request: Any, audience: Any, answer: Any) -> Any:
+        routed.append(request.url.path)
+        return await serve(request, audience, answer)
+
+    monkeypatch.setattr(answers, "serve", counted)
+    return routed
+
+
+def _counts(response: Any) -> list[int | None]:
+    return [count for _, count in response.json()["cells"]]
+
+
+def test_a_url_asked_again_is_replayed_with_the_numbers_of_its_audience_only(
+    api: TestClient, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jars = {name: _session(api, users[name]) for name in ("police", "police2", "elu")}
+    params = {"period": PERIOD, "resolution": 8, "family": "property"}
+    first = {name: api.get("/api/v1/heatmap/cells", params=params, headers=jars[name]) for name in ("police", "elu")}
+    routed = _routed(api, monkeypatch)
+    again = {name: api.get("/api/v1/heatmap/cells", params=params, headers=jar) for name, jar in jars.items()}
+    assert routed == []  # the three were answered without routing: police2 shares the police's audience
+    for name, response in again.items():
+        assert response.status_code == 200 and response.headers["x-cache"] == "hit", name
+        assert response.content == first["elu" if name == "elu" else "police"].content, name
+    police, elu = _counts(again["police"]), _counts(again["elu"])
+    assert any(count is not None and count % 5 for count in police)  # the police read exact counts
+    assert all(count is None or count % 5 == 0 for count in elu)  # the élu, rounded to 5 or hidden
+    assert sum(count or 0 for count in police) != sum(count or 0 for count in elu)
+    other = api.get("/api/v1/heatmap/cells", params=params | {"resolution": 9}, headers=jars["police"])
+    assert other.status_code == 200 and routed == ["/api/v1/heatmap/cells"]  # another URL is routed
+
+
+def test_a_url_served_to_one_audience_is_never_replayed_to_another_that_may_not_read_it(
+    api: TestClient, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coordinator, elu = (_session(api, users[name]) for name in ("coordinator", "elu"))
+    for _ in range(2):
+        assert api.get("/api/v1/crosswatch", params={"period": PERIOD}, headers=coordinator).status_code == 200
+    routed = _routed(api, monkeypatch)
+    refused = api.get("/api/v1/crosswatch", params={"period": PERIOD}, headers=elu)
+    assert refused.status_code == 403 and b"features" not in refused.content
+    assert api.get("/api/v1/crosswatch", params={"period": PERIOD}).status_code == 401  # no session: no answer
+    assert routed == ["/api/v1/crosswatch"]  # the élu's request went to the route, which refused it
+
+
+def test_a_replayed_url_is_refused_at_once_to_a_disabled_user_and_a_closed_session(
+    api: TestClient, commune: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with commune.begin() as connection:
+        tokens = {name: create_user(connection, f"cache-replay-{name}", role="elu") for name in ("off", "out")}
+    jars = {name: _session(api, token) for name, token in tokens.items()}
+    params = {"period": PERIOD, "resolution": 8}
+    for jar in jars.values():
+        assert api.get("/api/v1/heatmap/cells", params=params, headers=jar).status_code == 200
+    routed = _routed(api, monkeypatch)
+    for jar in jars.values():
+        assert api.get("/api/v1/heatmap/cells", params=params, headers=jar).status_code == 200
+    assert routed == []
+    with commune.begin() as connection:
+        disable_user(connection, "cache-replay-off")
+    closed = api.delete("/api/v1/session", headers=jars["out"] | {"Origin": "http://testserver"})
+    assert closed.status_code == 204
+    for name, jar in jars.items():
+        assert api.get("/api/v1/heatmap/cells", params=params, headers=jar).status_code == 401, name
+
+
+def test_long_urls_are_never_remembered_and_a_strange_cookie_is_a_401(
+    api: TestClient, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An attacker varying a long query string (unknown parameters are ignored by the routes) fills nothing."""
+    jar = _session(api, users["elu"])
+    params = {"period": PERIOD, "resolution": 8, "pad": "x" * 600}
+    assert api.get("/api/v1/heatmap/cells", params=params, headers=jar).status_code == 200
+    routed = _routed(api, monkeypatch)
+    assert api.get("/api/v1/heatmap/cells", params=params, headers=jar).status_code == 200
+    assert routed == ["/api/v1/heatmap/cells"]
+    served = api.app.state.answers.served  # type: ignore[attr-defined]
+    assert all(len(path) + len(query) <= 512 for path, query in served)
+    for cookie in ("ols_session=a.é".encode(), b"ols_session=.", b"ols_session=x"):  # hmac once raised on the first
+        answer = api.get("/api/v1/heatmap/cells", params=params, headers={"Cookie": cookie})  # type: ignore[dict-item]
+        assert answer.status_code == 401, cookie
