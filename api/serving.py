@@ -162,8 +162,10 @@ class Answers:
         """The cached entry of the answer ``path?query`` stood for when this audience asked it, if it is still
         current; None when it was never served to this audience, is no longer cached, or its data changed.
 
-        An answer is a pure function of the URL and of the audience's cache key (the routes read no data to
-        describe it): the same URL for the same audience is the same answer, its key and its stamp unchanged.
+        The contract of every route that calls :meth:`serve`: it describes its answer from the URL and the
+        audience's cache key alone (no header, no clock, no database read before :meth:`serve`; an audit or
+        any other per-request work goes through :meth:`fetch`, which is never replayed). The same URL for
+        the same audience is then the same answer, its key and its stamp unchanged.
         """
         answer = self.served.get((path, query), {}).get(audience.cache_key)
         if answer is not None:
